@@ -1,0 +1,35 @@
+//! A policy forum or an edition of a meeting series (translatable: title, summary, venue).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "dialogue")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub series_id: Option<i64>,
+    pub start_date: Option<Date>,
+    pub end_date: Option<Date>,
+    pub year: Option<i32>,
+    pub month: Option<i32>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub website: Option<String>,
+    pub webcast_url: Option<String>,
+    pub original_lang: String,
+    pub source_url: Option<String>,
+    pub source_document: Option<String>,
+    pub partner_id: Option<i64>,
+    pub external_id: Option<String>,
+    pub version: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub deleted_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,21 @@
+//! Edge: an organisation takes part in a dialogue, with a role.
+
+use sea_orm::entity::prelude::*;
+use crate::enums::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "dialogue_participant")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub dialogue_id: i64,
+    pub organisation_id: i64,
+    pub role: ParticipationRole,
+    pub partner_id: Option<i64>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

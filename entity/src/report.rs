@@ -1,0 +1,32 @@
+//! A document: a UN report, background paper or outcome document (translatable: title, summary).
+
+use sea_orm::entity::prelude::*;
+use crate::enums::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "report")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub symbol: Option<String>,
+    pub kind: ReportKind,
+    pub published_on: Option<Date>,
+    pub year: Option<i32>,
+    pub month: Option<i32>,
+    pub url: Option<String>,
+    pub original_lang: String,
+    pub source_url: Option<String>,
+    pub source_document: Option<String>,
+    pub partner_id: Option<i64>,
+    pub external_id: Option<String>,
+    pub version: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub deleted_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

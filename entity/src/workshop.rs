@@ -1,0 +1,31 @@
+//! A session of a dialogue (translatable: title, summary, venue).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "workshop")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub dialogue_id: i64,
+    pub position: Option<i32>,
+    pub start_date: Option<Date>,
+    pub end_date: Option<Date>,
+    pub year: Option<i32>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub original_lang: String,
+    pub source_url: Option<String>,
+    pub source_document: Option<String>,
+    pub partner_id: Option<i64>,
+    pub external_id: Option<String>,
+    pub version: i64,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub deleted_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,22 @@
+//! Agora's schema migrations. The same statements run on SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod common;
+mod m20261129_000001_create_node_tables;
+mod m20261129_000002_create_edge_tables;
+mod m20261129_000003_create_translation_table;
+
+/// Applies Agora's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_create_node_tables::Migration),
+            Box::new(m20261129_000002_create_edge_tables::Migration),
+            Box::new(m20261129_000003_create_translation_table::Migration),
+        ]
+    }
+}

@@ -1,0 +1,96 @@
+//! Settings: built-in defaults, then an optional TOML file, then `AGORA_*` environment
+//! variables, then command-line flags.
+
+use std::{net::SocketAddr, path::Path};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Every setting of an Agora server. Each field is also the name of its `AGORA_*` variable
+/// (upper-cased) and of its key in the optional TOML file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// Database URL: `sqlite://FILE?mode=rwc` (the embedded default) or `postgres://...`.
+    pub database_url: String,
+    /// Largest pool of database connections.
+    pub db_max_connections: u32,
+    /// Seed the knowledge base from the source document when the database is empty.
+    pub seed_when_empty: bool,
+    /// Page size when a connection is asked for without `first` or `last`.
+    pub default_page_size: u32,
+    /// Largest `first` or `last` a connection accepts.
+    pub max_page_size: u32,
+    /// Deepest nesting of fields in one operation.
+    pub max_depth: usize,
+    /// Deepest nesting of selection sets and fragment spreads together, checked before
+    /// validation, so that a fragment bomb is refused before it is expanded.
+    pub max_recursive_depth: usize,
+    /// Largest number of fields in an operation once its fragments are expanded.
+    pub max_complexity: usize,
+    /// Log output: `human` or `json`.
+    pub log_format: String,
+    /// Log filter, in `tracing_subscriber::EnvFilter` syntax (`RUST_LOG` overrides it).
+    pub log: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://agora.db?mode=rwc".into(),
+            db_max_connections: 10,
+            seed_when_empty: true,
+            default_page_size: 20,
+            max_page_size: 100,
+            max_depth: 16,
+            max_recursive_depth: 24,
+            max_complexity: 5000,
+            log_format: "human".into(),
+            log: "info".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads the settings: defaults, then `file` (when given), then `AGORA_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Settings> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(Error::bad_input(format!(
+                    "configuration file {} does not exist",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        // Only the variables that name a setting: others (such as AGORA_TEST_POSTGRES_URL)
+        // belong to other tools.
+        let keys: Vec<String> = match serde_json::to_value(Settings::default()) {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        figment = figment.merge(
+            Env::prefixed("AGORA_").filter(move |key| keys.iter().any(|k| key == k.as_str())),
+        );
+        figment
+            .extract()
+            .map_err(|e| Error::bad_input(format!("invalid configuration: {e}")))
+    }
+
+    /// Settings for tests and tools: the defaults with another database.
+    pub fn with_database(database_url: impl Into<String>) -> Settings {
+        Settings {
+            database_url: database_url.into(),
+            ..Settings::default()
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Dialogues: policy forums and the editions of meeting series.
+
+mod filter;
+mod object;
+mod query;
+pub mod repo;
+
+pub use filter::{DialogueFilter, DialogueOrderField};
+pub use object::Dialogue;
+pub use query::DialogueQuery;

@@ -1,0 +1,250 @@
+//! The `Dialogue` GraphQL type.
+
+#![allow(clippy::too_many_arguments)]
+
+use async_graphql::{Context, ID, Object};
+use entity::{
+    enums::{ParticipationRole, PersonRole, ReportRole},
+    dialogue,
+};
+use sea_orm::sea_query::Condition;
+
+use super::{DialogueFilter, DialogueOrderField};
+use crate::{
+    repo::filter::role_in,
+    error::Result,
+    graphql::{
+        connection::{Connection, Plain},
+        cursor::PageArgs,
+        filter::OrderBy,
+        i18n::LocalizedText,
+        id::{NodeType, encode},
+        list::{ListArgs, Listable, linked, one},
+        loader::Batched,
+        record::{RecordFields, localized, required},
+        scalars::Date,
+    },
+    organisation::{
+        Organisation, OrganisationFilter, OrganisationOrderField,
+        repo::Participation,
+    },
+    person::{Person, PersonFilter, PersonOrderField, repo::Involvement},
+    report::{Report, ReportFilter, ReportOrderField, repo::Reference},
+    workshop::{Workshop, WorkshopFilter, WorkshopOrderField},
+};
+
+/// The GraphQL object of a row of the `dialogue` table.
+#[derive(Clone, Debug)]
+pub struct Dialogue(pub Batched<dialogue::Model>);
+
+impl Listable for Dialogue {
+    type Entity = dialogue::Entity;
+    type Filter = DialogueFilter;
+    type Field = DialogueOrderField;
+    fn wrap(row: Batched<dialogue::Model>) -> Self {
+        Dialogue(row)
+    }
+
+    fn condition(filter: &DialogueFilter) -> Result<Condition> {
+        filter.condition()
+    }
+}
+
+/// A policy forum or an edition of a meeting series, with its dates and place: the
+/// International Dialogue on Migration 2018, say, or the Global Compact stocktaking meeting.
+#[Object]
+impl Dialogue {
+    /// The dialogue's global id.
+    pub async fn id(&self) -> ID {
+        encode(NodeType::Dialogue, self.0.id)
+    }
+
+    #[graphql(flatten)]
+    async fn record(&self) -> RecordFields<dialogue::Model> {
+        RecordFields(self.0.clone())
+    }
+
+    /// A short unique name for URLs and lookups, such as `idm-2018`.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+
+    /// The dialogue's title.
+    async fn title(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        lang: Option<String>,
+    ) -> Result<LocalizedText> {
+        required(ctx, &self.0, "title", lang).await
+    }
+
+    /// What the dialogue is about.
+    async fn summary(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        lang: Option<String>,
+    ) -> Result<Option<LocalizedText>> {
+        localized(ctx, &self.0, "summary", lang).await
+    }
+
+    /// Where the dialogue takes place, such as "United Nations Headquarters".
+    async fn venue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        lang: Option<String>,
+    ) -> Result<Option<LocalizedText>> {
+        localized(ctx, &self.0, "venue", lang).await
+    }
+
+    /// The first day, if known.
+    async fn start_date(&self) -> Option<Date> {
+        self.0.start_date.map(Date)
+    }
+
+    /// The last day, if known.
+    async fn end_date(&self) -> Option<Date> {
+        self.0.end_date.map(Date)
+    }
+
+    /// The year, if known (also when the exact dates are not).
+    async fn year(&self) -> Option<i32> {
+        self.0.year
+    }
+
+    /// The month (1 to 12), if known (also when the exact dates are not).
+    async fn month(&self) -> Option<i32> {
+        self.0.month
+    }
+
+    /// The city, if known.
+    async fn city(&self) -> Option<&str> {
+        self.0.city.as_deref()
+    }
+
+    /// The country (ISO 3166-1 alpha-2), if known.
+    async fn country(&self) -> Option<&str> {
+        self.0.country.as_deref()
+    }
+
+    /// The dialogue's web page, with its programme and working documents.
+    async fn website(&self) -> Option<&str> {
+        self.0.website.as_deref()
+    }
+
+    /// Where the dialogue is broadcast live.
+    async fn webcast_url(&self) -> Option<&str> {
+        self.0.webcast_url.as_deref()
+    }
+
+    /// The series this dialogue is an edition of, if any.
+    async fn series(&self, ctx: &Context<'_>) -> Result<Option<Dialogue>> {
+        one(ctx, &self.0, |m| m.series_id).await
+    }
+
+    /// The editions of this dialogue, when it is a series.
+    async fn editions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Keep only the dialogues that match.")] filter: Option<DialogueFilter>,
+        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
+            OrderBy<DialogueOrderField>,
+        >,
+    ) -> Result<Connection<Dialogue, Plain>> {
+        let page = PageArgs { first, after, last, before };
+        let args = ListArgs { filter, order: order_by };
+        linked(ctx, &super::repo::EDITIONS, &self.0, page, args, Condition::all()).await
+    }
+
+    /// The workshops (sessions) of this dialogue.
+    async fn workshops(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Keep only the workshops that match.")] filter: Option<WorkshopFilter>,
+        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
+            OrderBy<WorkshopOrderField>,
+        >,
+    ) -> Result<Connection<Workshop, Plain>> {
+        let page = PageArgs { first, after, last, before };
+        let args = ListArgs { filter, order: order_by };
+        linked(ctx, &crate::workshop::repo::OF_DIALOGUE, &self.0, page, args, Condition::all())
+            .await
+    }
+
+    /// The organisations taking part in the dialogue, with the role of each.
+    async fn participants(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ParticipationRole>>,
+        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
+            OrganisationFilter,
+        >,
+        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
+            OrderBy<OrganisationOrderField>,
+        >,
+    ) -> Result<Connection<Organisation, Participation>> {
+        let page = PageArgs { first, after, last, before };
+        let args = ListArgs { filter, order: order_by };
+        let edge = role_in("dialogue_participant", "role", role);
+        linked(ctx, &crate::organisation::repo::OF_DIALOGUE, &self.0, page, args, edge).await
+    }
+
+    /// The people speaking at the dialogue (or named as its contact), with the role of each.
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<PersonRole>>,
+        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Keep only the people that match.")] filter: Option<PersonFilter>,
+        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
+            OrderBy<PersonOrderField>,
+        >,
+    ) -> Result<Connection<Person, Involvement>> {
+        let page = PageArgs { first, after, last, before };
+        let args = ListArgs { filter, order: order_by };
+        let edge = role_in("dialogue_person", "role", role);
+        linked(ctx, &crate::person::repo::OF_DIALOGUE, &self.0, page, args, edge).await
+    }
+
+    /// The reports the dialogue references, with the role of each.
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ReportRole>>,
+        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Keep only the reports that match.")] filter: Option<ReportFilter>,
+        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
+            OrderBy<ReportOrderField>,
+        >,
+    ) -> Result<Connection<Report, Reference>> {
+        let page = PageArgs { first, after, last, before };
+        let args = ListArgs { filter, order: order_by };
+        let edge = role_in("dialogue_report", "role", role);
+        linked(ctx, &crate::report::repo::OF_DIALOGUE, &self.0, page, args, edge).await
+    }
+}

@@ -1,0 +1,100 @@
+//! The one error type of Agora, with a stable machine-readable code per variant.
+
+use std::sync::Arc;
+
+use async_graphql::ErrorExtensions;
+
+/// Every failure a request can meet. Clients read `extensions.code`, never the message.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    /// The request names something that does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request's arguments are malformed or out of range.
+    #[error("{0}")]
+    BadUserInput(String),
+    /// The request needs an API key.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The API key lacks the right.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request conflicts with the stored state.
+    #[error("{0}")]
+    Conflict(String),
+    /// The client asks too often.
+    #[error("{0}")]
+    RateLimited(String),
+    /// The operation is too large, too deep or too costly to run.
+    #[error("{0}")]
+    QueryTooComplex(String),
+    /// The query is not valid GraphQL syntax.
+    #[error("{0}")]
+    ParseFailed(String),
+    /// A database failure. Its detail is logged, never sent to the client.
+    #[error("internal error")]
+    Database(Arc<sea_orm::DbErr>),
+    /// Any other failure on the server's side. Its detail is logged, never sent.
+    #[error("internal error")]
+    Internal(Arc<str>),
+}
+
+impl Error {
+    /// The stable code clients see in `extensions.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotFound(_) => "NOT_FOUND",
+            Error::BadUserInput(_) => "BAD_USER_INPUT",
+            Error::Unauthenticated(_) => "UNAUTHENTICATED",
+            Error::Forbidden(_) => "FORBIDDEN",
+            Error::Conflict(_) => "CONFLICT",
+            Error::RateLimited(_) => "RATE_LIMITED",
+            Error::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
+            Error::ParseFailed(_) => "GRAPHQL_PARSE_FAILED",
+            Error::Database(_) | Error::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// Shorthand for a `BAD_USER_INPUT` error.
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Error::BadUserInput(message.into())
+    }
+
+    /// Shorthand for an `INTERNAL` error whose detail is only logged.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        Error::Internal(detail.to_string().into())
+    }
+}
+
+impl From<sea_orm::DbErr> for Error {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Error::Database(Arc::new(err))
+    }
+}
+
+impl ErrorExtensions for Error {
+    fn extend(&self) -> async_graphql::Error {
+        match self {
+            Error::Database(detail) => tracing::error!(error = %detail, "database error"),
+            Error::Internal(detail) => tracing::error!(error = %detail, "internal error"),
+            _ => {}
+        }
+        async_graphql::Error::new(self.to_string()).extend_with(|_, e| e.set("code", self.code()))
+    }
+}
+
+impl Error {
+    /// The error as a GraphQL error without a path (for failures before execution).
+    pub fn into_server_error(self) -> async_graphql::ServerError {
+        self.extend().into_server_error(async_graphql::Pos::default())
+    }
+}
+
+impl From<Error> for async_graphql::Error {
+    fn from(err: Error) -> Self {
+        err.extend()
+    }
+}
+
+/// The result type of resolvers and repository functions.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,515 @@
+//! The filter inputs shared by every type (ids, text, numbers, dates, enums, order) and
+//! their translation into SQL conditions.
+//!
+//! Filters combine with AND within one input object; `and`, `or` and `not` on each type's
+//! filter build any other combination. Relation filters (`hasWorkshop`, ...) become
+//! `id IN (SELECT ...)` sub-queries, never joins, so they cannot multiply rows.
+
+use async_graphql::{Enum, ID, InputObject, InputType};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveEnum,
+    sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement},
+};
+
+use crate::{
+    error::{Error, Result},
+    graphql::{
+        cursor::SortType,
+        i18n::{check_language, fold},
+        id::{NodeType, decode_as},
+        scalars::Date,
+    },
+};
+
+/// The longest list an `in` or `notIn` filter accepts.
+pub const MAX_LIST: usize = 500;
+
+/// A column of a table, qualified by the table's name.
+pub fn col(table: &'static str, column: &'static str) -> Expr {
+    Expr::col((table, column))
+}
+
+fn check_list<T>(name: &str, list: &[T]) -> Result<()> {
+    if list.len() > MAX_LIST {
+        return Err(Error::bad_input(format!(
+            "`{name}` takes at most {MAX_LIST} values, not {}",
+            list.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `\` as the escape character.
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn like(expr: Expr, pattern: String) -> Expr {
+    expr.like(LikeExpr::new(pattern).escape('\\'))
+}
+
+fn null_check(cond: Condition, expr: &Expr, is_null: Option<bool>) -> Condition {
+    match is_null {
+        Some(true) => cond.add(expr.clone().is_null()),
+        Some(false) => cond.add(expr.clone().is_not_null()),
+        None => cond,
+    }
+}
+
+/// Conditions on an id.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct IdFilter {
+    /// Equal to this id.
+    pub eq: Option<ID>,
+    /// Not equal to this id.
+    pub ne: Option<ID>,
+    /// One of these ids.
+    #[graphql(name = "in")]
+    pub in_list: Option<Vec<ID>>,
+    /// None of these ids.
+    pub not_in: Option<Vec<ID>>,
+    /// True: no id is set (for optional links such as `parent`); false: one is.
+    pub is_null: Option<bool>,
+}
+
+impl IdFilter {
+    /// The condition on the column `expr`, which holds ids of nodes of type `kind`.
+    pub fn condition(&self, expr: Expr, kind: NodeType) -> Result<Condition> {
+        let one = |id: &ID| decode_as(id, kind);
+        let many = |name: &str, ids: &[ID]| -> Result<Vec<i64>> {
+            check_list(name, ids)?;
+            ids.iter().map(one).collect()
+        };
+        let mut c = Condition::all();
+        if let Some(id) = &self.eq {
+            c = c.add(expr.clone().eq(one(id)?));
+        }
+        if let Some(id) = &self.ne {
+            c = c.add(expr.clone().ne(one(id)?));
+        }
+        if let Some(ids) = &self.in_list {
+            c = c.add(expr.clone().is_in(many("in", ids)?));
+        }
+        if let Some(ids) = &self.not_in {
+            c = c.add(expr.clone().is_not_in(many("notIn", ids)?));
+        }
+        Ok(null_check(c, &expr, self.is_null))
+    }
+}
+
+/// Conditions on a text that is not translated (a slug, a code, a city...).
+/// `contains` and `startsWith` ignore case.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct StringFilter {
+    /// Exactly equal to this.
+    pub eq: Option<String>,
+    /// Not equal to this.
+    pub ne: Option<String>,
+    /// One of these.
+    #[graphql(name = "in")]
+    pub in_list: Option<Vec<String>>,
+    /// None of these.
+    pub not_in: Option<Vec<String>>,
+    /// Contains this, ignoring case.
+    pub contains: Option<String>,
+    /// Starts with this, ignoring case.
+    pub starts_with: Option<String>,
+    /// True: no value; false: a value.
+    pub is_null: Option<bool>,
+}
+
+impl StringFilter {
+    /// The condition on the column `expr`.
+    pub fn condition(&self, expr: Expr) -> Result<Condition> {
+        let mut c = Condition::all();
+        if let Some(v) = &self.eq {
+            c = c.add(expr.clone().eq(v.as_str()));
+        }
+        if let Some(v) = &self.ne {
+            c = c.add(expr.clone().ne(v.as_str()));
+        }
+        if let Some(list) = &self.in_list {
+            check_list("in", list)?;
+            c = c.add(expr.clone().is_in(list.iter().map(String::as_str)));
+        }
+        if let Some(list) = &self.not_in {
+            check_list("notIn", list)?;
+            c = c.add(expr.clone().is_not_in(list.iter().map(String::as_str)));
+        }
+        let lower = || Expr::expr(Func::lower(expr.clone()));
+        if let Some(v) = &self.contains {
+            c = c.add(like(lower(), format!("%{}%", escape_like(&v.to_lowercase()))));
+        }
+        if let Some(v) = &self.starts_with {
+            c = c.add(like(lower(), format!("{}%", escape_like(&v.to_lowercase()))));
+        }
+        Ok(null_check(c, &expr, self.is_null))
+    }
+}
+
+/// Conditions on a translatable text, in any of its languages (or only in `lang`).
+/// Matching ignores case and accents: `economie` finds `Économie`.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct TextFilter {
+    /// Some text contains this.
+    pub contains: Option<String>,
+    /// Some text starts with this.
+    pub starts_with: Option<String>,
+    /// Some text is equal to this.
+    pub eq: Option<String>,
+    /// Only look at texts in this language (ISO 639-1).
+    pub lang: Option<String>,
+    /// True: the field has no text in any language (or in `lang`); false: it has one.
+    pub is_null: Option<bool>,
+}
+
+impl TextFilter {
+    /// The condition on the records of type `kind` through their texts of `field`.
+    pub fn condition(&self, kind: NodeType, field: &'static str) -> Result<Condition> {
+        let texts = |extra: Option<Expr>| -> Result<SelectStatement> {
+            let mut q = Query::select();
+            q.column("owner_id")
+                .from("translation")
+                .and_where(Expr::col("owner_type").eq(kind.table()))
+                .and_where(Expr::col("field").eq(field));
+            if let Some(lang) = &self.lang {
+                q.and_where(Expr::col("lang").eq(check_language(lang)?));
+            }
+            if let Some(e) = extra {
+                q.and_where(e);
+            }
+            Ok(q)
+        };
+        let id = col(kind.table(), "id");
+        let folded = || Expr::col("folded");
+        let mut c = Condition::all();
+        if let Some(v) = &self.contains {
+            let p = format!("%{}%", escape_like(&fold(v)));
+            c = c.add(id.clone().in_subquery(texts(Some(like(folded(), p)))?));
+        }
+        if let Some(v) = &self.starts_with {
+            let p = format!("{}%", escape_like(&fold(v)));
+            c = c.add(id.clone().in_subquery(texts(Some(like(folded(), p)))?));
+        }
+        if let Some(v) = &self.eq {
+            c = c.add(id.clone().in_subquery(texts(Some(folded().eq(fold(v))))?));
+        }
+        match self.is_null {
+            Some(true) => c = c.add(id.clone().not_in_subquery(texts(None)?)),
+            Some(false) => c = c.add(id.clone().in_subquery(texts(None)?)),
+            None => {}
+        }
+        Ok(c)
+    }
+}
+
+/// Conditions on a whole number.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct IntFilter {
+    /// Equal to this.
+    pub eq: Option<i32>,
+    /// Not equal to this.
+    pub ne: Option<i32>,
+    /// One of these.
+    #[graphql(name = "in")]
+    pub in_list: Option<Vec<i32>>,
+    /// None of these.
+    pub not_in: Option<Vec<i32>>,
+    /// Greater than this.
+    pub gt: Option<i32>,
+    /// Greater than or equal to this.
+    pub gte: Option<i32>,
+    /// Less than this.
+    pub lt: Option<i32>,
+    /// Less than or equal to this.
+    pub lte: Option<i32>,
+    /// True: no value; false: a value.
+    pub is_null: Option<bool>,
+}
+
+impl IntFilter {
+    /// The condition on the column `expr`.
+    pub fn condition(&self, expr: Expr) -> Result<Condition> {
+        let mut c = Condition::all();
+        let e = || expr.clone();
+        if let Some(v) = self.eq {
+            c = c.add(e().eq(v));
+        }
+        if let Some(v) = self.ne {
+            c = c.add(e().ne(v));
+        }
+        if let Some(list) = &self.in_list {
+            check_list("in", list)?;
+            c = c.add(e().is_in(list.iter().copied()));
+        }
+        if let Some(list) = &self.not_in {
+            check_list("notIn", list)?;
+            c = c.add(e().is_not_in(list.iter().copied()));
+        }
+        if let Some(v) = self.gt {
+            c = c.add(e().gt(v));
+        }
+        if let Some(v) = self.gte {
+            c = c.add(e().gte(v));
+        }
+        if let Some(v) = self.lt {
+            c = c.add(e().lt(v));
+        }
+        if let Some(v) = self.lte {
+            c = c.add(e().lte(v));
+        }
+        Ok(null_check(c, &expr, self.is_null))
+    }
+}
+
+/// Conditions on a date (a range when several bounds are given).
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct DateFilter {
+    /// On this date.
+    pub eq: Option<Date>,
+    /// After this date.
+    pub gt: Option<Date>,
+    /// On or after this date.
+    pub gte: Option<Date>,
+    /// Before this date.
+    pub lt: Option<Date>,
+    /// On or before this date.
+    pub lte: Option<Date>,
+    /// True: the date is unknown; false: it is known.
+    pub is_null: Option<bool>,
+}
+
+impl DateFilter {
+    /// The condition on the column `expr`.
+    pub fn condition(&self, expr: Expr) -> Result<Condition> {
+        let mut c = Condition::all();
+        let e = || expr.clone();
+        if let Some(v) = self.eq {
+            c = c.add(e().eq(v.0));
+        }
+        if let Some(v) = self.gt {
+            c = c.add(e().gt(v.0));
+        }
+        if let Some(v) = self.gte {
+            c = c.add(e().gte(v.0));
+        }
+        if let Some(v) = self.lt {
+            c = c.add(e().lt(v.0));
+        }
+        if let Some(v) = self.lte {
+            c = c.add(e().lte(v.0));
+        }
+        Ok(null_check(c, &expr, self.is_null))
+    }
+}
+
+/// Conditions on a point in time (a range when several bounds are given).
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct DateTimeFilter {
+    /// After this time.
+    pub gt: Option<DateTime<Utc>>,
+    /// At or after this time.
+    pub gte: Option<DateTime<Utc>>,
+    /// Before this time.
+    pub lt: Option<DateTime<Utc>>,
+    /// At or before this time.
+    pub lte: Option<DateTime<Utc>>,
+}
+
+impl DateTimeFilter {
+    /// The condition on the column `expr`.
+    pub fn condition(&self, expr: Expr) -> Result<Condition> {
+        let mut c = Condition::all();
+        let e = || expr.clone();
+        if let Some(v) = self.gt {
+            c = c.add(e().gt(v));
+        }
+        if let Some(v) = self.gte {
+            c = c.add(e().gte(v));
+        }
+        if let Some(v) = self.lt {
+            c = c.add(e().lt(v));
+        }
+        if let Some(v) = self.lte {
+            c = c.add(e().lte(v));
+        }
+        Ok(c)
+    }
+}
+
+/// Conditions on a value of a closed list.
+#[derive(InputObject, Clone, Debug)]
+#[graphql(concrete(name = "OrganisationKindFilter", params(entity::enums::OrganisationKind)))]
+#[graphql(concrete(name = "ParticipationRoleFilter", params(entity::enums::ParticipationRole)))]
+#[graphql(concrete(name = "PersonRoleFilter", params(entity::enums::PersonRole)))]
+#[graphql(concrete(name = "ReportRoleFilter", params(entity::enums::ReportRole)))]
+#[graphql(concrete(name = "ReportKindFilter", params(entity::enums::ReportKind)))]
+#[graphql(concrete(name = "ToolKindFilter", params(entity::enums::ToolKind)))]
+#[graphql(concrete(name = "DeveloperRoleFilter", params(entity::enums::DeveloperRole)))]
+#[graphql(concrete(name = "PartnershipLevelFilter", params(entity::enums::PartnershipLevel)))]
+#[graphql(concrete(name = "ThemeSchemeFilter", params(entity::enums::ThemeScheme)))]
+pub struct EnumFilter<T: InputType> {
+    /// Equal to this.
+    pub eq: Option<T>,
+    /// Not equal to this.
+    pub ne: Option<T>,
+    /// One of these.
+    #[graphql(name = "in")]
+    pub in_list: Option<Vec<T>>,
+    /// None of these.
+    pub not_in: Option<Vec<T>>,
+}
+
+impl<T: InputType + ActiveEnum> EnumFilter<T> {
+    /// The condition on the column `expr`.
+    pub fn condition(&self, expr: Expr) -> Result<Condition> {
+        let mut c = Condition::all();
+        let e = || expr.clone();
+        if let Some(v) = &self.eq {
+            c = c.add(e().eq(ActiveEnum::to_value(v)));
+        }
+        if let Some(v) = &self.ne {
+            c = c.add(e().ne(ActiveEnum::to_value(v)));
+        }
+        if let Some(list) = &self.in_list {
+            check_list("in", list)?;
+            c = c.add(e().is_in(list.iter().map(ActiveEnum::to_value)));
+        }
+        if let Some(list) = &self.not_in {
+            check_list("notIn", list)?;
+            c = c.add(e().is_not_in(list.iter().map(ActiveEnum::to_value)));
+        }
+        Ok(c)
+    }
+}
+
+/// Which way to sort.
+#[derive(Enum, Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum OrderDirection {
+    /// Smallest first (oldest first, A to Z); unknown values come last.
+    #[default]
+    Asc,
+    /// Largest first (newest first, Z to A); unknown values come last.
+    Desc,
+}
+
+/// A field a list can be sorted by.
+pub trait SortField: Copy {
+    /// The column that holds the field.
+    fn column(self) -> &'static str;
+    /// How the field's values are written in cursors.
+    fn sort_type(self) -> SortType;
+}
+
+/// How to sort a list: a field and a direction; ties are broken by id, in the same
+/// direction.
+#[derive(InputObject, Clone, Copy, Debug)]
+#[graphql(concrete(name = "DialogueOrder", params(crate::dialogue::DialogueOrderField)))]
+#[graphql(concrete(name = "WorkshopOrder", params(crate::workshop::WorkshopOrderField)))]
+#[graphql(concrete(name = "ReportOrder", params(crate::report::ReportOrderField)))]
+#[graphql(concrete(name = "ToolOrder", params(crate::tool::ToolOrderField)))]
+#[graphql(concrete(
+    name = "OrganisationOrder",
+    params(crate::organisation::OrganisationOrderField)
+))]
+#[graphql(concrete(name = "PersonOrder", params(crate::person::PersonOrderField)))]
+#[graphql(concrete(name = "ThemeOrder", params(crate::theme::ThemeOrderField)))]
+pub struct OrderBy<F: InputType> {
+    /// The field to sort by.
+    pub field: F,
+    /// The direction.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+/// Conditions every node type shares: id, provenance, timestamps and themes.
+/// They are merged into each type's own filter.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct RecordFilter {
+    /// The node's id.
+    pub id: Option<IdFilter>,
+    /// The id of the partner organisation that supplied the record.
+    pub partner: Option<IdFilter>,
+    /// The record's id in the supplying partner's own system.
+    pub external_id: Option<StringFilter>,
+    /// The language the record was first written in.
+    pub original_language: Option<StringFilter>,
+    /// When the record was created.
+    pub created_at: Option<DateTimeFilter>,
+    /// When the record last changed.
+    pub updated_at: Option<DateTimeFilter>,
+    /// Records tagged with at least one theme that matches.
+    pub has_theme: Option<Box<crate::theme::ThemeFilter>>,
+}
+
+impl RecordFilter {
+    /// The condition on records of type `kind`.
+    pub fn condition(&self, kind: NodeType) -> Result<Condition> {
+        let t = kind.table();
+        let mut c = Condition::all();
+        if let Some(f) = &self.id {
+            c = c.add(f.condition(col(t, "id"), kind)?);
+        }
+        if let Some(f) = &self.partner {
+            c = c.add(f.condition(col(t, "partner_id"), NodeType::Organisation)?);
+        }
+        if let Some(f) = &self.external_id {
+            c = c.add(f.condition(col(t, "external_id"))?);
+        }
+        if let Some(f) = &self.original_language {
+            c = c.add(f.condition(col(t, "original_lang"))?);
+        }
+        if let Some(f) = &self.created_at {
+            c = c.add(f.condition(col(t, "created_at"))?);
+        }
+        if let Some(f) = &self.updated_at {
+            c = c.add(f.condition(col(t, "updated_at"))?);
+        }
+        if let Some(f) = &self.has_theme {
+            c = c.add(crate::theme::tagged_with(kind, f)?);
+        }
+        Ok(c)
+    }
+}
+
+/// Combines a type's own condition with its `and`, `or` and `not` sub-filters.
+pub fn combine<F>(
+    own: Condition,
+    and: &Option<Vec<F>>,
+    or: &Option<Vec<F>>,
+    not: &Option<Box<F>>,
+    each: impl Fn(&F) -> Result<Condition>,
+) -> Result<Condition> {
+    let mut c = own;
+    if let Some(list) = and {
+        check_list("and", list)?;
+        for f in list {
+            c = c.add(each(f)?);
+        }
+    }
+    if let Some(list) = or {
+        check_list("or", list)?;
+        let mut any = Condition::any();
+        for f in list {
+            any = any.add(each(f)?);
+        }
+        // `or: []` matches nothing, as an empty disjunction should.
+        c = c.add(if list.is_empty() {
+            Condition::all().add(Expr::val(1).eq(0))
+        } else {
+            any
+        });
+    }
+    if let Some(f) = not {
+        c = c.add(each(f)?.not());
+    }
+    Ok(c)
+}

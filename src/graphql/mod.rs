@@ -1,0 +1,15 @@
+//! What all domains share in the GraphQL layer: ids, cursors and connections, filters,
+//! languages, the request context and the batching loaders.
+
+pub mod connection;
+pub mod context;
+pub mod cursor;
+pub mod filter;
+pub mod guard;
+pub mod i18n;
+pub mod id;
+pub mod list;
+pub mod loader;
+pub mod node;
+pub mod record;
+pub mod scalars;

@@ -1,0 +1,187 @@
+//! The `agora` command line: serve, migrate, seed, schema.
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+
+use agora::{
+    AppState,
+    config::Settings,
+    db::{Database, DbOptions},
+    error::Error,
+    http::GRAPHQL_PATH,
+};
+use clap::{Args, Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Agora: a GraphQL knowledge graph of international migration governance.
+#[derive(Parser)]
+#[command(name = "agora", version)]
+struct Cli {
+    /// A TOML settings file. Settings come from the defaults, then this file, then
+    /// AGORA_* environment variables, then command-line flags.
+    #[arg(long, global = true, env = "AGORA_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (migrates the database first, and seeds it when empty).
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080; AGORA_LISTEN]
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Apply pending database migrations.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Load the knowledge base of the source document (does nothing if it is there).
+    Seed {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+}
+
+#[derive(Args)]
+struct DbArgs {
+    /// Database URL [default: sqlite://agora.db?mode=rwc; AGORA_DATABASE_URL]
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let detail = match &e {
+                Error::Database(db) => db.to_string(),
+                Error::Internal(detail) => detail.to_string(),
+                other => other.to_string(),
+            };
+            eprintln!("agora: {detail}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Error> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    init_logging(&settings);
+    match cli.command {
+        Command::Schema => {
+            print!("{}", agora::sdl());
+            Ok(())
+        }
+        Command::Migrate { db } => {
+            apply(&mut settings, db);
+            let db = connect(&settings).await?;
+            db.migrate().await?;
+            println!("migrations applied to {}", redact(&settings.database_url));
+            Ok(())
+        }
+        Command::Seed { db } => {
+            apply(&mut settings, db);
+            let db = connect(&settings).await?;
+            db.migrate().await?;
+            let seeded = agora::repo::seed::seed(&db.conn).await?;
+            if seeded.written {
+                println!("seeded {} records:", seeded.records.len());
+                for r in seeded.records {
+                    println!("  {r}");
+                }
+            } else {
+                println!("the knowledge base is already seeded; nothing written");
+            }
+            Ok(())
+        }
+        Command::Serve { listen, db } => {
+            apply(&mut settings, db);
+            if let Some(listen) = listen {
+                settings.listen = listen;
+            }
+            serve(settings).await
+        }
+    }
+}
+
+fn apply(settings: &mut Settings, db: DbArgs) {
+    if let Some(url) = db.database_url {
+        settings.database_url = url;
+    }
+}
+
+async fn connect(settings: &Settings) -> Result<Database, Error> {
+    Database::connect(&DbOptions {
+        url: settings.database_url.clone(),
+        max_connections: settings.db_max_connections,
+        schema: None,
+    })
+    .await
+}
+
+async fn serve(settings: Settings) -> Result<(), Error> {
+    let listen = settings.listen;
+    let database = redact(&settings.database_url);
+    let state = AppState::open(settings).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Error::internal(format!("cannot listen on {listen}: {e}")))?;
+    let local = listener.local_addr().map_err(Error::internal)?;
+    println!("Agora listening on http://{local}{GRAPHQL_PATH} (database: {database})");
+    axum::serve(listener, agora::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(Error::internal)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if settings.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// A database URL without its password, for printing.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}://{user}:***{}", &url[..scheme], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,11 @@
+//! Organisations: partners of every kind, their nesting, partnerships and the people
+//! affiliated with them.
+
+mod filter;
+mod object;
+mod query;
+pub mod repo;
+
+pub use filter::{DeveloperFilter, OrganisationFilter, OrganisationOrderField, ParticipantFilter};
+pub use object::Organisation;
+pub use query::OrganisationQuery;

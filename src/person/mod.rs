@@ -1,0 +1,10 @@
+//! People: speakers, authors, office holders and contacts.
+
+mod filter;
+mod object;
+mod query;
+pub mod repo;
+
+pub use filter::{InvolvementFilter, PersonFilter, PersonOrderField};
+pub use object::Person;
+pub use query::PersonQuery;

@@ -1,0 +1,101 @@
+//! Translatable texts: loading them for many records at once, and writing them.
+
+use std::{collections::HashMap, sync::Arc};
+
+use entity::translation;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, Set, sea_query::OnConflict,
+};
+
+use crate::{
+    error::Result,
+    graphql::{
+        filter::col,
+        i18n::{TextRow, fold},
+        loader::BatchLoad,
+    },
+    repo::page::in_ids,
+};
+
+#[derive(FromQueryResult)]
+struct Text {
+    owner_id: i64,
+    field: String,
+    lang: String,
+    value: String,
+}
+
+/// Batched load of all texts of records of one owner type (`dialogue`, `affiliation`, ...).
+#[derive(Clone, Copy)]
+pub struct Texts(pub &'static str);
+
+impl BatchLoad for Texts {
+    type Key = i64;
+    type Value = Arc<Vec<TextRow>>;
+
+    fn group(&self) -> String {
+        self.0.to_string()
+    }
+
+    async fn load(&self, db: &DatabaseConnection, ids: Vec<i64>) -> Result<HashMap<i64, Self::Value>> {
+        let texts = translation::Entity::find()
+            .select_only()
+            .columns([
+                translation::Column::OwnerId,
+                translation::Column::Field,
+                translation::Column::Lang,
+                translation::Column::Value,
+            ])
+            .filter(translation::Column::OwnerType.eq(self.0))
+            .filter(in_ids(db.get_database_backend(), col("translation", "owner_id"), &ids))
+            .into_model::<Text>()
+            .all(db)
+            .await?;
+        let mut by_owner: HashMap<i64, Vec<TextRow>> = HashMap::new();
+        for t in texts {
+            by_owner.entry(t.owner_id).or_default().push(TextRow {
+                field: t.field,
+                lang: t.lang,
+                value: t.value,
+            });
+        }
+        Ok(by_owner.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+    }
+}
+
+/// Writes the texts of one field of one record, replacing those of the same languages.
+pub async fn write(
+    db: &impl ConnectionTrait,
+    owner_type: &str,
+    owner_id: i64,
+    field: &str,
+    texts: &[(&str, &str)],
+) -> Result<()> {
+    if texts.is_empty() {
+        return Ok(());
+    }
+    let rows = texts.iter().map(|(lang, value)| translation::ActiveModel {
+        owner_type: Set(owner_type.to_string()),
+        owner_id: Set(owner_id),
+        field: Set(field.to_string()),
+        lang: Set(lang.to_string()),
+        value: Set(value.to_string()),
+        folded: Set(fold(value)),
+        ..Default::default()
+    });
+    translation::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                translation::Column::OwnerType,
+                translation::Column::OwnerId,
+                translation::Column::Field,
+                translation::Column::Lang,
+            ])
+            .update_columns([translation::Column::Value, translation::Column::Folded])
+            .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}

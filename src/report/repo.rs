@@ -1,0 +1,96 @@
+//! Every query about reports, and the shape of their references.
+
+use async_graphql::SimpleObject;
+use entity::{enums::ReportRole, report};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter};
+
+use crate::{
+    error::Result,
+    graphql::connection::EdgeData,
+    repo::page::{EdgeTable, Link, Via},
+};
+
+/// The reports an organisation published.
+pub static OF_PUBLISHER: Link = Link {
+    name: "organisation.reports",
+    via: Via::Edge(EdgeTable {
+        table: "report_publisher",
+        parent: "organisation_id",
+        child: "report_id",
+        extras: &[],
+        only: None,
+        symmetric: false,
+    }),
+};
+
+/// The reports a person wrote.
+pub static OF_AUTHOR: Link = Link {
+    name: "person.reports",
+    via: Via::Edge(EdgeTable {
+        table: "report_author",
+        parent: "person_id",
+        child: "report_id",
+        extras: &[],
+        only: None,
+        symmetric: false,
+    }),
+};
+
+/// The reports a dialogue references.
+pub static OF_DIALOGUE: Link = Link {
+    name: "dialogue.reports",
+    via: Via::Edge(EdgeTable {
+        table: "dialogue_report",
+        parent: "dialogue_id",
+        child: "report_id",
+        extras: &["role"],
+        only: None,
+        symmetric: false,
+    }),
+};
+
+/// The reports a workshop references.
+pub static OF_WORKSHOP: Link = Link {
+    name: "workshop.reports",
+    via: Via::Edge(EdgeTable {
+        table: "workshop_report",
+        parent: "workshop_id",
+        child: "report_id",
+        extras: &["role"],
+        only: None,
+        symmetric: false,
+    }),
+};
+
+/// The reports tagged with a theme.
+pub static OF_THEME: Link = Link {
+    name: "theme.reports",
+    via: Via::Edge(EdgeTable {
+        table: "theme_tag",
+        parent: "theme_id",
+        child: "node_id",
+        extras: &[],
+        only: Some(("node_type", "report")),
+        symmetric: false,
+    }),
+};
+
+/// The live report with this UN document symbol.
+pub async fn by_symbol(db: &DatabaseConnection, symbol: &str) -> Result<Option<report::Model>> {
+    Ok(report::Entity::find()
+        .filter(report::Column::Symbol.eq(symbol))
+        .filter(report::Column::DeletedAt.is_null())
+        .one(db)
+        .await?)
+}
+
+/// How a dialogue or workshop relates to a report.
+#[derive(Clone, Debug, SimpleObject, FromQueryResult)]
+pub struct Reference {
+    /// The report's part: background paper, outcome or citation.
+    pub role: ReportRole,
+}
+
+impl EdgeData for Reference {
+    const NAME: &'static str = "Reference";
+}

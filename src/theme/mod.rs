@@ -1,0 +1,11 @@
+//! Themes: the controlled vocabularies (Global Compact objectives, 2030 Agenda goals and
+//! targets) and free themes, with broader/narrower links, tagging any node.
+
+mod filter;
+mod object;
+mod query;
+pub mod repo;
+
+pub use filter::{ThemeFilter, ThemeOrderField, tagged_with};
+pub use object::Theme;
+pub use query::ThemeQuery;

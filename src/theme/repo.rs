@@ -1,0 +1,65 @@
+//! Every query about themes.
+
+use entity::theme;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use crate::{
+    error::Result,
+    graphql::id::NodeType,
+    repo::page::{EdgeTable, Link, Via},
+};
+
+/// The narrower themes of a theme.
+pub static NARROWER: Link = Link {
+    name: "theme.narrower",
+    via: Via::Column("broader_id"),
+};
+
+macro_rules! tags {
+    ($($name:ident: $table:literal),* $(,)?) => {$(
+        #[doc = concat!("The themes a ", $table, " is tagged with.")]
+        pub static $name: Link = Link {
+            name: concat!($table, ".themes"),
+            via: Via::Edge(EdgeTable {
+                table: "theme_tag",
+                parent: "node_id",
+                child: "theme_id",
+                extras: &[],
+                only: Some(("node_type", $table)),
+                symmetric: false,
+            }),
+        };
+    )*};
+}
+
+tags!(
+    DIALOGUE_TAGS: "dialogue",
+    WORKSHOP_TAGS: "workshop",
+    REPORT_TAGS: "report",
+    TOOL_TAGS: "tool",
+    ORGANISATION_TAGS: "organisation",
+    PERSON_TAGS: "person",
+    THEME_TAGS: "theme",
+);
+
+/// The themes of a node of type `kind`.
+pub fn tags_of(kind: NodeType) -> &'static Link {
+    match kind {
+        NodeType::Dialogue => &DIALOGUE_TAGS,
+        NodeType::Workshop => &WORKSHOP_TAGS,
+        NodeType::Report => &REPORT_TAGS,
+        NodeType::Tool => &TOOL_TAGS,
+        NodeType::Organisation => &ORGANISATION_TAGS,
+        NodeType::Person => &PERSON_TAGS,
+        NodeType::Theme => &THEME_TAGS,
+    }
+}
+
+/// The live theme with this code.
+pub async fn by_code(db: &DatabaseConnection, code: &str) -> Result<Option<theme::Model>> {
+    Ok(theme::Entity::find()
+        .filter(theme::Column::Code.eq(code))
+        .filter(theme::Column::DeletedAt.is_null())
+        .one(db)
+        .await?)
+}

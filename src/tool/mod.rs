@@ -1,0 +1,10 @@
+//! Tools: cooperation frameworks, guidelines, indicator sets, platforms and trainings.
+
+mod filter;
+mod object;
+mod query;
+pub mod repo;
+
+pub use filter::{ToolFilter, ToolOrderField};
+pub use object::Tool;
+pub use query::ToolQuery;
