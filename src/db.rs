@@ -39,13 +39,18 @@ impl Database {
     pub async fn connect(options: &DbOptions) -> Result<Database> {
         let mut opts = ConnectOptions::new(options.url.clone());
         let in_memory = options.url.contains(":memory:") || options.url.contains("mode=memory");
-        opts.max_connections(if in_memory { 1 } else { options.max_connections })
-            .min_connections(if in_memory { 1 } else { 0 })
-            .acquire_timeout(Duration::from_secs(10))
-            .sqlx_logging(false);
+        opts.max_connections(if in_memory {
+            1
+        } else {
+            options.max_connections
+        })
+        .min_connections(if in_memory { 1 } else { 0 })
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
         if in_memory {
             // The one connection is the database: it must never be closed for idling.
-            opts.idle_timeout(None::<Duration>).max_lifetime(None::<Duration>);
+            opts.idle_timeout(None::<Duration>)
+                .max_lifetime(None::<Duration>);
         }
         if let Some(schema) = &options.schema {
             opts.set_schema_search_path(schema.clone());

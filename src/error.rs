@@ -86,7 +86,8 @@ impl ErrorExtensions for Error {
 impl Error {
     /// The error as a GraphQL error without a path (for failures before execution).
     pub fn into_server_error(self) -> async_graphql::ServerError {
-        self.extend().into_server_error(async_graphql::Pos::default())
+        self.extend()
+            .into_server_error(async_graphql::Pos::default())
     }
 }
 

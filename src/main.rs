@@ -44,6 +44,17 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Fill an empty database with a deterministic synthetic graph (for benchmarks).
+    Generate {
+        /// Size: 1 is 2,000 organisations, 1,000 dialogues with 10 workshops each, ...
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Seed of the generator: the same seed gives the same graph.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
 }
@@ -100,6 +111,19 @@ async fn run(cli: Cli) -> Result<(), Error> {
             } else {
                 println!("the knowledge base is already seeded; nothing written");
             }
+            Ok(())
+        }
+        Command::Generate { scale, seed, db } => {
+            apply(&mut settings, db);
+            let db = connect(&settings).await?;
+            db.migrate().await?;
+            let shape = agora::repo::generate::Shape::scale(scale);
+            let started = std::time::Instant::now();
+            let rows = agora::repo::generate::generate(&db.conn, &shape, seed).await?;
+            println!(
+                "generated {rows} rows at scale {scale} in {:.1?}",
+                started.elapsed()
+            );
             Ok(())
         }
         Command::Serve { listen, db } => {
@@ -165,8 +189,11 @@ async fn shutdown_signal() {
 }
 
 fn init_logging(settings: &Settings) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if settings.log_format == "json" {
         builder.json().init();
     } else {

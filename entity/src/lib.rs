@@ -71,4 +71,12 @@ macro_rules! impl_has_record {
     )*};
 }
 
-impl_has_record!(dialogue, workshop, report, tool, organisation, person, theme);
+impl_has_record!(
+    dialogue,
+    workshop,
+    report,
+    tool,
+    organisation,
+    person,
+    theme
+);

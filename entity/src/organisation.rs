@@ -1,7 +1,7 @@
 //! A partner organisation; organisations nest through parent_id (translatable: name, acronym, summary).
 
-use sea_orm::entity::prelude::*;
 use crate::enums::*;
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "organisation")]

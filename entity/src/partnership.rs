@@ -1,7 +1,7 @@
 //! Edge: two organisations work in partnership at a level (navigable from both).
 
-use sea_orm::entity::prelude::*;
 use crate::enums::*;
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "partnership")]

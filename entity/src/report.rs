@@ -1,7 +1,7 @@
 //! A document: a UN report, background paper or outcome document (translatable: title, summary).
 
-use sea_orm::entity::prelude::*;
 use crate::enums::*;
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "report")]

@@ -1,7 +1,7 @@
 //! A term of a controlled vocabulary or a free theme, with broader/narrower links (translatable: title, description).
 
-use sea_orm::entity::prelude::*;
 use crate::enums::*;
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "theme")]

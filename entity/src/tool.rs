@@ -1,7 +1,7 @@
 //! A cooperation framework, guideline, indicator set, platform or training (translatable: name, summary).
 
-use sea_orm::entity::prelude::*;
 use crate::enums::*;
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "tool")]

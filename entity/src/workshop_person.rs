@@ -1,7 +1,7 @@
 //! Edge: a person speaks at (or is the contact for) a workshop.
 
-use sea_orm::entity::prelude::*;
 use crate::enums::*;
+use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "workshop_person")]

@@ -13,7 +13,11 @@ pub fn table(name: &'static str) -> TableCreateStatement {
 }
 
 /// A foreign key from `table.column` to `target.id`.
-pub fn fk(table: &'static str, column: &'static str, target: &'static str) -> ForeignKeyCreateStatement {
+pub fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{table}_{column}"))
         .from(table, column)
@@ -60,7 +64,8 @@ pub fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatem
 /// `CREATE UNIQUE INDEX uq_<table>_<columns> ON table (columns...)`.
 pub fn unique(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
     let mut idx = index(table, columns);
-    idx.name(format!("uq_{table}_{}", columns.join("_"))).unique();
+    idx.name(format!("uq_{table}_{}", columns.join("_")))
+        .unique();
     idx
 }
 

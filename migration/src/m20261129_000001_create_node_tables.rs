@@ -138,14 +138,27 @@ impl MigrationTrait for Migration {
             .col(text_null("url"));
         record_columns(&mut t, "tool");
         manager.create_table(t).await?;
-        let mut idx = vec![index("tool", &["kind", "id"]), index("tool", &["year", "id"])];
+        let mut idx = vec![
+            index("tool", &["kind", "id"]),
+            index("tool", &["year", "id"]),
+        ];
         idx.extend(record_indexes("tool"));
         create_indexes(manager, idx).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for name in ["tool", "report", "workshop", "dialogue", "theme", "person", "organisation"] {
-            manager.drop_table(Table::drop().table(name).to_owned()).await?;
+        for name in [
+            "tool",
+            "report",
+            "workshop",
+            "dialogue",
+            "theme",
+            "person",
+            "organisation",
+        ] {
+            manager
+                .drop_table(Table::drop().table(name).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -22,17 +22,72 @@ struct Edge {
 }
 
 const EDGES: &[Edge] = &[
-    Edge { name: "dialogue_participant", source: ("dialogue_id", "dialogue"), target: ("organisation_id", "organisation"), extra: Some(("role", 16)) },
-    Edge { name: "workshop_participant", source: ("workshop_id", "workshop"), target: ("organisation_id", "organisation"), extra: Some(("role", 16)) },
-    Edge { name: "dialogue_person", source: ("dialogue_id", "dialogue"), target: ("person_id", "person"), extra: Some(("role", 16)) },
-    Edge { name: "workshop_person", source: ("workshop_id", "workshop"), target: ("person_id", "person"), extra: Some(("role", 16)) },
-    Edge { name: "dialogue_report", source: ("dialogue_id", "dialogue"), target: ("report_id", "report"), extra: Some(("role", 16)) },
-    Edge { name: "workshop_report", source: ("workshop_id", "workshop"), target: ("report_id", "report"), extra: Some(("role", 16)) },
-    Edge { name: "report_publisher", source: ("report_id", "report"), target: ("organisation_id", "organisation"), extra: None },
-    Edge { name: "report_author", source: ("report_id", "report"), target: ("person_id", "person"), extra: None },
-    Edge { name: "tool_developer", source: ("tool_id", "tool"), target: ("organisation_id", "organisation"), extra: Some(("role", 16)) },
-    Edge { name: "workshop_tool", source: ("workshop_id", "workshop"), target: ("tool_id", "tool"), extra: None },
-    Edge { name: "partnership", source: ("organisation_id", "organisation"), target: ("peer_id", "organisation"), extra: Some(("level", 16)) },
+    Edge {
+        name: "dialogue_participant",
+        source: ("dialogue_id", "dialogue"),
+        target: ("organisation_id", "organisation"),
+        extra: Some(("role", 16)),
+    },
+    Edge {
+        name: "workshop_participant",
+        source: ("workshop_id", "workshop"),
+        target: ("organisation_id", "organisation"),
+        extra: Some(("role", 16)),
+    },
+    Edge {
+        name: "dialogue_person",
+        source: ("dialogue_id", "dialogue"),
+        target: ("person_id", "person"),
+        extra: Some(("role", 16)),
+    },
+    Edge {
+        name: "workshop_person",
+        source: ("workshop_id", "workshop"),
+        target: ("person_id", "person"),
+        extra: Some(("role", 16)),
+    },
+    Edge {
+        name: "dialogue_report",
+        source: ("dialogue_id", "dialogue"),
+        target: ("report_id", "report"),
+        extra: Some(("role", 16)),
+    },
+    Edge {
+        name: "workshop_report",
+        source: ("workshop_id", "workshop"),
+        target: ("report_id", "report"),
+        extra: Some(("role", 16)),
+    },
+    Edge {
+        name: "report_publisher",
+        source: ("report_id", "report"),
+        target: ("organisation_id", "organisation"),
+        extra: None,
+    },
+    Edge {
+        name: "report_author",
+        source: ("report_id", "report"),
+        target: ("person_id", "person"),
+        extra: None,
+    },
+    Edge {
+        name: "tool_developer",
+        source: ("tool_id", "tool"),
+        target: ("organisation_id", "organisation"),
+        extra: Some(("role", 16)),
+    },
+    Edge {
+        name: "workshop_tool",
+        source: ("workshop_id", "workshop"),
+        target: ("tool_id", "tool"),
+        extra: None,
+    },
+    Edge {
+        name: "partnership",
+        source: ("organisation_id", "organisation"),
+        target: ("peer_id", "organisation"),
+        extra: Some(("level", 16)),
+    },
 ];
 
 #[async_trait::async_trait]
@@ -54,7 +109,10 @@ impl MigrationTrait for Migration {
             // The unique key serves lookups from the source; the second index, from the target.
             create_indexes(
                 manager,
-                vec![unique(e.name, &key), index(e.name, &[e.target.0, e.source.0])],
+                vec![
+                    unique(e.name, &key),
+                    index(e.name, &[e.target.0, e.source.0]),
+                ],
             )
             .await?;
         }
@@ -98,7 +156,9 @@ impl MigrationTrait for Migration {
         let mut names: Vec<&str> = EDGES.iter().map(|e| e.name).collect();
         names.extend(["affiliation", "theme_tag"]);
         for name in names {
-            manager.drop_table(Table::drop().table(name).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(name).to_owned())
+                .await?;
         }
         Ok(())
     }

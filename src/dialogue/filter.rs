@@ -103,7 +103,12 @@ impl DialogueFilter {
             c = c.add(related(col(T, "series_id"), T, f.condition()?));
         }
         if let Some(f) = &self.has_workshop {
-            c = c.add(having(col(T, "id"), "workshop", "dialogue_id", f.condition()?));
+            c = c.add(having(
+                col(T, "id"),
+                "workshop",
+                "dialogue_id",
+                f.condition()?,
+            ));
         }
         if let Some(f) = &self.has_participant {
             c = c.add(f.condition(col(T, "id"), "dialogue_participant", "dialogue_id")?);

@@ -1,17 +1,14 @@
 //! The `Dialogue` GraphQL type.
 
-#![allow(clippy::too_many_arguments)]
-
 use async_graphql::{Context, ID, Object};
 use entity::{
-    enums::{ParticipationRole, PersonRole, ReportRole},
     dialogue,
+    enums::{ParticipationRole, PersonRole, ReportRole},
 };
 use sea_orm::sea_query::Condition;
 
 use super::{DialogueFilter, DialogueOrderField};
 use crate::{
-    repo::filter::role_in,
     error::Result,
     graphql::{
         connection::{Connection, Plain},
@@ -24,11 +21,9 @@ use crate::{
         record::{RecordFields, localized, required},
         scalars::Date,
     },
-    organisation::{
-        Organisation, OrganisationFilter, OrganisationOrderField,
-        repo::Participation,
-    },
+    organisation::{Organisation, OrganisationFilter, OrganisationOrderField, repo::Participation},
     person::{Person, PersonFilter, PersonOrderField, repo::Involvement},
+    repo::filter::role_in,
     report::{Report, ReportFilter, ReportOrderField, repo::Reference},
     workshop::{Workshop, WorkshopFilter, WorkshopOrderField},
 };
@@ -73,7 +68,9 @@ impl Dialogue {
     async fn title(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<LocalizedText> {
         required(ctx, &self.0, "title", lang).await
@@ -83,7 +80,9 @@ impl Dialogue {
     async fn summary(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<Option<LocalizedText>> {
         localized(ctx, &self.0, "summary", lang).await
@@ -93,7 +92,9 @@ impl Dialogue {
     async fn venue(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<Option<LocalizedText>> {
         localized(ctx, &self.0, "venue", lang).await
@@ -148,39 +149,78 @@ impl Dialogue {
     async fn editions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the dialogues that match.")] filter: Option<DialogueFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<DialogueOrderField>,
         >,
     ) -> Result<Connection<Dialogue, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
-        linked(ctx, &super::repo::EDITIONS, &self.0, page, args, Condition::all()).await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        linked(
+            ctx,
+            &super::repo::EDITIONS,
+            &self.0,
+            page,
+            args,
+            Condition::all(),
+        )
+        .await
     }
 
     /// The workshops (sessions) of this dialogue.
     async fn workshops(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the workshops that match.")] filter: Option<WorkshopFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<WorkshopOrderField>,
         >,
     ) -> Result<Connection<Workshop, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
-        linked(ctx, &crate::workshop::repo::OF_DIALOGUE, &self.0, page, args, Condition::all())
-            .await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        linked(
+            ctx,
+            &crate::workshop::repo::OF_DIALOGUE,
+            &self.0,
+            page,
+            args,
+            Condition::all(),
+        )
+        .await
     }
 
     /// The organisations taking part in the dialogue, with the role of each.
@@ -188,10 +228,14 @@ impl Dialogue {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ParticipationRole>>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
             OrganisationFilter,
@@ -200,10 +244,26 @@ impl Dialogue {
             OrderBy<OrganisationOrderField>,
         >,
     ) -> Result<Connection<Organisation, Participation>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let edge = role_in("dialogue_participant", "role", role);
-        linked(ctx, &crate::organisation::repo::OF_DIALOGUE, &self.0, page, args, edge).await
+        linked(
+            ctx,
+            &crate::organisation::repo::OF_DIALOGUE,
+            &self.0,
+            page,
+            args,
+            edge,
+        )
+        .await
     }
 
     /// The people speaking at the dialogue (or named as its contact), with the role of each.
@@ -211,20 +271,40 @@ impl Dialogue {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Keep only these roles.")] role: Option<Vec<PersonRole>>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the people that match.")] filter: Option<PersonFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<PersonOrderField>,
         >,
     ) -> Result<Connection<Person, Involvement>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let edge = role_in("dialogue_person", "role", role);
-        linked(ctx, &crate::person::repo::OF_DIALOGUE, &self.0, page, args, edge).await
+        linked(
+            ctx,
+            &crate::person::repo::OF_DIALOGUE,
+            &self.0,
+            page,
+            args,
+            edge,
+        )
+        .await
     }
 
     /// The reports the dialogue references, with the role of each.
@@ -232,19 +312,39 @@ impl Dialogue {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ReportRole>>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the reports that match.")] filter: Option<ReportFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<ReportOrderField>,
         >,
     ) -> Result<Connection<Report, Reference>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let edge = role_in("dialogue_report", "role", role);
-        linked(ctx, &crate::report::repo::OF_DIALOGUE, &self.0, page, args, edge).await
+        linked(
+            ctx,
+            &crate::report::repo::OF_DIALOGUE,
+            &self.0,
+            page,
+            args,
+            edge,
+        )
+        .await
     }
 }

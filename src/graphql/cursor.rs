@@ -116,9 +116,7 @@ impl PageArgs {
         };
         let (limit, backward) = match (self.first, self.last) {
             (Some(_), Some(_)) => {
-                return Err(Error::bad_input(
-                    "pass either `first` or `last`, not both",
-                ));
+                return Err(Error::bad_input("pass either `first` or `last`, not both"));
             }
             (Some(first), None) => (check("first", first)?, false),
             (None, Some(last)) => (check("last", last)?, true),
@@ -127,8 +125,16 @@ impl PageArgs {
         Ok(Window {
             limit,
             backward,
-            after: self.after.as_deref().map(|c| Cursor::decode(c, order)).transpose()?,
-            before: self.before.as_deref().map(|c| Cursor::decode(c, order)).transpose()?,
+            after: self
+                .after
+                .as_deref()
+                .map(|c| Cursor::decode(c, order))
+                .transpose()?,
+            before: self
+                .before
+                .as_deref()
+                .map(|c| Cursor::decode(c, order))
+                .transpose()?,
         })
     }
 }
@@ -160,7 +166,17 @@ mod tests {
         assert!(args(Some(101), None).window("id.asc", 20, 100).is_err());
         assert!(args(Some(-1), None).window("id.asc", 20, 100).is_err());
         assert!(args(Some(1), Some(1)).window("id.asc", 20, 100).is_err());
-        assert_eq!(args(None, None).window("id.asc", 20, 100).map(|w| w.limit).ok(), Some(20));
-        assert!(args(None, Some(5)).window("id.asc", 20, 100).is_ok_and(|w| w.backward));
+        assert_eq!(
+            args(None, None)
+                .window("id.asc", 20, 100)
+                .map(|w| w.limit)
+                .ok(),
+            Some(20)
+        );
+        assert!(
+            args(None, Some(5))
+                .window("id.asc", 20, 100)
+                .is_ok_and(|w| w.backward)
+        );
     }
 }

@@ -146,10 +146,16 @@ impl StringFilter {
         }
         let lower = || Expr::expr(Func::lower(expr.clone()));
         if let Some(v) = &self.contains {
-            c = c.add(like(lower(), format!("%{}%", escape_like(&v.to_lowercase()))));
+            c = c.add(like(
+                lower(),
+                format!("%{}%", escape_like(&v.to_lowercase())),
+            ));
         }
         if let Some(v) = &self.starts_with {
-            c = c.add(like(lower(), format!("{}%", escape_like(&v.to_lowercase()))));
+            c = c.add(like(
+                lower(),
+                format!("{}%", escape_like(&v.to_lowercase())),
+            ));
         }
         Ok(null_check(c, &expr, self.is_null))
     }
@@ -347,14 +353,23 @@ impl DateTimeFilter {
 
 /// Conditions on a value of a closed list.
 #[derive(InputObject, Clone, Debug)]
-#[graphql(concrete(name = "OrganisationKindFilter", params(entity::enums::OrganisationKind)))]
-#[graphql(concrete(name = "ParticipationRoleFilter", params(entity::enums::ParticipationRole)))]
+#[graphql(concrete(
+    name = "OrganisationKindFilter",
+    params(entity::enums::OrganisationKind)
+))]
+#[graphql(concrete(
+    name = "ParticipationRoleFilter",
+    params(entity::enums::ParticipationRole)
+))]
 #[graphql(concrete(name = "PersonRoleFilter", params(entity::enums::PersonRole)))]
 #[graphql(concrete(name = "ReportRoleFilter", params(entity::enums::ReportRole)))]
 #[graphql(concrete(name = "ReportKindFilter", params(entity::enums::ReportKind)))]
 #[graphql(concrete(name = "ToolKindFilter", params(entity::enums::ToolKind)))]
 #[graphql(concrete(name = "DeveloperRoleFilter", params(entity::enums::DeveloperRole)))]
-#[graphql(concrete(name = "PartnershipLevelFilter", params(entity::enums::PartnershipLevel)))]
+#[graphql(concrete(
+    name = "PartnershipLevelFilter",
+    params(entity::enums::PartnershipLevel)
+))]
 #[graphql(concrete(name = "ThemeSchemeFilter", params(entity::enums::ThemeScheme)))]
 pub struct EnumFilter<T: InputType> {
     /// Equal to this.

@@ -186,7 +186,11 @@ pub fn check_document(doc: &ExecutableDocument, settings: &Settings) -> Result<(
 /// theirs already; those async-graphql raised get one from where they arose.
 pub fn assign_codes(response: &mut Response) {
     for err in &mut response.errors {
-        if err.extensions.as_ref().is_some_and(|e| e.get("code").is_some()) {
+        if err
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some())
+        {
             continue;
         }
         let code = classify(err);
@@ -194,7 +198,9 @@ pub fn assign_codes(response: &mut Response) {
             tracing::error!(error = %err.message, "unclassified error");
             err.message = "internal error".into();
         }
-        err.extensions.get_or_insert_with(Default::default).set("code", code);
+        err.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
     }
 }
 
@@ -224,9 +230,13 @@ mod tests {
 
     #[test]
     fn nesting_ignores_strings_and_comments() {
-        assert!(check_nesting(r#"{ a(s: "{{{{[[[[") # {{{{
-        }"#)
-        .is_ok());
+        assert!(
+            check_nesting(
+                r#"{ a(s: "{{{{[[[[") # {{{{
+        }"#
+            )
+            .is_ok()
+        );
         let deep = format!("{}{}", "{a".repeat(65), "}".repeat(65));
         assert!(check_nesting(&deep).is_err());
         let block = format!("{{ a(s: \"\"\"{}\"\"\") }}", "{".repeat(100));
@@ -237,7 +247,10 @@ mod tests {
     fn fragment_bomb_is_measured_not_expanded() {
         let mut q = String::from("query { ...F0 }\n");
         for i in 0..40 {
-            q.push_str(&format!("fragment F{i} on Query {{ ...F{n} ...F{n} }}\n", n = i + 1));
+            q.push_str(&format!(
+                "fragment F{i} on Query {{ ...F{n} ...F{n} }}\n",
+                n = i + 1
+            ));
         }
         q.push_str("fragment F40 on Query { __typename }\n");
         let doc = async_graphql::parser::parse_query(&q).expect("parses");

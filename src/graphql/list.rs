@@ -74,13 +74,21 @@ pub fn sibling_ids<M: HasRecord>(row: &Batched<M>) -> impl Iterator<Item = i64> 
     row.siblings().iter().map(|m| m.record().id)
 }
 
-fn list_query<N: Listable>(ctx: &Context<'_>, page: PageArgs, args: &ListArgs<N>) -> Result<ListQuery> {
+fn list_query<N: Listable>(
+    ctx: &Context<'_>,
+    page: PageArgs,
+    args: &ListArgs<N>,
+) -> Result<ListQuery> {
     let order = args
         .order
         .map(|o| OrderSpec::new(o.field, o.direction))
         .unwrap_or(OrderSpec::BY_ID);
     let settings = ctx.settings();
-    let window = page.window(&order.key(), settings.default_page_size, settings.max_page_size)?;
+    let window = page.window(
+        &order.key(),
+        settings.default_page_size,
+        settings.max_page_size,
+    )?;
     let cond = match &args.filter {
         Some(f) => N::condition(f)?,
         None => Condition::all(),
@@ -176,7 +184,10 @@ where
 {
     let Some(id) = fk(row) else { return Ok(None) };
     let siblings = row.siblings().iter().filter_map(&fk);
-    let found = ctx.loaders().load(ById::<N::Entity>::new(), id, siblings).await?;
+    let found = ctx
+        .loaders()
+        .load(ById::<N::Entity>::new(), id, siblings)
+        .await?;
     Ok(found.map(N::wrap))
 }
 
@@ -186,6 +197,9 @@ pub async fn by_id<N: Listable>(
     id: i64,
     siblings: impl IntoIterator<Item = i64>,
 ) -> Result<Option<N>> {
-    let found = ctx.loaders().load(ById::<N::Entity>::new(), id, siblings).await?;
+    let found = ctx
+        .loaders()
+        .load(ById::<N::Entity>::new(), id, siblings)
+        .await?;
     Ok(found.map(N::wrap))
 }

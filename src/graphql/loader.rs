@@ -101,8 +101,9 @@ pub trait BatchLoad: Send + Sync + 'static {
     ) -> impl Future<Output = Result<HashMap<Self::Key, Self::Value>>> + Send;
 }
 
-type Batch<L> =
-    Shared<BoxFuture<'static, Result<Arc<HashMap<<L as BatchLoad>::Key, <L as BatchLoad>::Value>>>>>;
+type Batch<L> = Shared<
+    BoxFuture<'static, Result<Arc<HashMap<<L as BatchLoad>::Key, <L as BatchLoad>::Value>>>>,
+>;
 
 struct SlotState<L: BatchLoad> {
     /// Values already loaded in this request (`None`: loaded and absent).
@@ -232,7 +233,11 @@ mod tests {
             keys: Vec<i64>,
         ) -> Result<HashMap<i64, i64>> {
             self.0.fetch_add(1, Ordering::SeqCst);
-            Ok(keys.into_iter().filter(|k| k % 7 != 0).map(|k| (k, k * 2)).collect())
+            Ok(keys
+                .into_iter()
+                .filter(|k| k % 7 != 0)
+                .map(|k| (k, k * 2))
+                .collect())
         }
     }
 

@@ -93,15 +93,21 @@ impl NodeQuery {
                 ids.len()
             )));
         }
-        let keys = ids.iter().map(|id| decode(id)).collect::<Result<Vec<_>>>()?;
+        let keys = ids
+            .iter()
+            .map(|id| decode(id))
+            .collect::<Result<Vec<_>>>()?;
         // The nodes of one type are loaded together.
         let of_type = |kind: NodeType| -> Vec<i64> {
             keys.iter().filter(|k| k.0 == kind).map(|k| k.1).collect()
         };
-        join_all(keys.iter().map(|&(kind, id)| load(ctx, kind, id, of_type(kind))))
-            .await
-            .into_iter()
-            .collect()
+        join_all(
+            keys.iter()
+                .map(|&(kind, id)| load(ctx, kind, id, of_type(kind))),
+        )
+        .await
+        .into_iter()
+        .collect()
     }
 
     /// The record that a partner's system knows by its own id; null when there is none.

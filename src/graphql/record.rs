@@ -40,7 +40,13 @@ pub async fn text_of(
         .load(Texts(owner), id, siblings)
         .await?
         .unwrap_or_default();
-    Ok(pick(&texts, field, requested.as_deref(), ctx.languages(), original))
+    Ok(pick(
+        &texts,
+        field,
+        requested.as_deref(),
+        ctx.languages(),
+        original,
+    ))
 }
 
 /// The text of an optional translatable field of a node.
@@ -51,7 +57,16 @@ pub async fn localized<M: NodeModel>(
     lang: Option<String>,
 ) -> Result<Option<LocalizedText>> {
     let rec = row.record();
-    text_of(ctx, M::KIND.table(), rec.id, rec.original_lang, sibling_ids(row), field, lang).await
+    text_of(
+        ctx,
+        M::KIND.table(),
+        rec.id,
+        rec.original_lang,
+        sibling_ids(row),
+        field,
+        lang,
+    )
+    .await
 }
 
 /// The text of a field that every node of its type has (a title or a name).
@@ -62,7 +77,11 @@ pub async fn required<M: NodeModel>(
     lang: Option<String>,
 ) -> Result<LocalizedText> {
     localized(ctx, row, field, lang).await?.ok_or_else(|| {
-        Error::internal(format!("{} {} has no {field}", M::KIND.name(), row.record().id))
+        Error::internal(format!(
+            "{} {} has no {field}",
+            M::KIND.name(),
+            row.record().id
+        ))
     })
 }
 
@@ -93,7 +112,9 @@ impl Provenance {
     /// The partner organisation whose system supplied the record; null for records that
     /// Agora's own seed loaded.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let Some(id) = self.partner_id else { return Ok(None) };
+        let Some(id) = self.partner_id else {
+            return Ok(None);
+        };
         // Evaluated only when the partners of the siblings are not loaded yet.
         let siblings = std::iter::once(()).flat_map(|_| (self.sibling_partners)());
         by_id(ctx, id, siblings).await
@@ -153,7 +174,10 @@ impl<M: NodeModel> RecordFields<M> {
             partner_id: rec.partner_id,
             external_id: rec.external_id.map(str::to_string),
             sibling_partners: Arc::new(move || {
-                row.siblings().iter().filter_map(|m| m.record().partner_id).collect()
+                row.siblings()
+                    .iter()
+                    .filter_map(|m| m.record().partner_id)
+                    .collect()
             }),
         }
     }
@@ -162,18 +186,30 @@ impl<M: NodeModel> RecordFields<M> {
     async fn themes(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the themes that match.")] filter: Option<ThemeFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<ThemeOrderField>,
         >,
     ) -> Result<Connection<Theme, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let link = crate::theme::repo::tags_of(M::KIND);
         linked(ctx, link, &self.0, page, args, Condition::all()).await
     }

@@ -81,7 +81,13 @@ impl OrganisationFilter {
         if let Some(f) = &self.parent {
             c = c.add(related(col(T, "parent_id"), T, f.condition()?));
         }
-        combine(c, &self.and, &self.or, &self.not, OrganisationFilter::condition)
+        combine(
+            c,
+            &self.and,
+            &self.or,
+            &self.not,
+            OrganisationFilter::condition,
+        )
     }
 }
 
@@ -144,7 +150,15 @@ impl ParticipantFilter {
             Some(o) => o.condition()?,
             None => Condition::all(),
         };
-        Ok(through(id, edge, from, "organisation_id", edge_cond, T, cond))
+        Ok(through(
+            id,
+            edge,
+            from,
+            "organisation_id",
+            edge_cond,
+            T,
+            cond,
+        ))
     }
 }
 
@@ -169,6 +183,14 @@ impl DeveloperFilter {
             None => Condition::all(),
         };
         let id = col("tool", "id");
-        Ok(through(id, "tool_developer", "tool_id", "organisation_id", edge_cond, T, cond))
+        Ok(through(
+            id,
+            "tool_developer",
+            "tool_id",
+            "organisation_id",
+            edge_cond,
+            T,
+            cond,
+        ))
     }
 }

@@ -1,7 +1,5 @@
 //! The `Organisation` GraphQL type.
 
-#![allow(clippy::too_many_arguments)]
-
 use async_graphql::{Context, ID, Object};
 use entity::{
     enums::{DeveloperRole, OrganisationKind, ParticipationRole, PartnershipLevel},
@@ -14,7 +12,6 @@ use super::{
     repo::{Affiliation, Development, Participation, Partnership},
 };
 use crate::{
-    repo::filter::role_in,
     dialogue::{Dialogue, DialogueFilter, DialogueOrderField},
     error::Result,
     graphql::{
@@ -28,6 +25,7 @@ use crate::{
         record::{RecordFields, localized, required},
     },
     person::{Person, PersonFilter, PersonOrderField},
+    repo::filter::role_in,
     report::{Report, ReportFilter, ReportOrderField},
     tool::{Tool, ToolFilter, ToolOrderField},
     workshop::{Workshop, WorkshopFilter, WorkshopOrderField},
@@ -79,7 +77,9 @@ impl Organisation {
     async fn name(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<LocalizedText> {
         required(ctx, &self.0, "name", lang).await
@@ -89,7 +89,9 @@ impl Organisation {
     async fn acronym(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<Option<LocalizedText>> {
         localized(ctx, &self.0, "acronym", lang).await
@@ -99,7 +101,9 @@ impl Organisation {
     async fn summary(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<Option<LocalizedText>> {
         localized(ctx, &self.0, "summary", lang).await
@@ -139,10 +143,14 @@ impl Organisation {
     async fn children(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
             OrganisationFilter,
@@ -151,9 +159,25 @@ impl Organisation {
             OrderBy<OrganisationOrderField>,
         >,
     ) -> Result<Connection<Organisation, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
-        linked(ctx, &super::repo::CHILDREN, &self.0, page, args, Condition::all()).await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        linked(
+            ctx,
+            &super::repo::CHILDREN,
+            &self.0,
+            page,
+            args,
+            Condition::all(),
+        )
+        .await
     }
 
     /// The organisations this one works in partnership with, with the level of each
@@ -161,11 +185,17 @@ impl Organisation {
     async fn partners(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Keep only partnerships at these levels.")] level: Option<Vec<PartnershipLevel>>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(desc = "Keep only partnerships at these levels.")] level: Option<
+            Vec<PartnershipLevel>,
+        >,
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
             OrganisationFilter,
@@ -174,8 +204,16 @@ impl Organisation {
             OrderBy<OrganisationOrderField>,
         >,
     ) -> Result<Connection<Organisation, Partnership>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let edge = role_in("partnership", "level", level);
         linked(ctx, &super::repo::PARTNERS, &self.0, page, args, edge).await
     }
@@ -185,20 +223,40 @@ impl Organisation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ParticipationRole>>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the dialogues that match.")] filter: Option<DialogueFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<DialogueOrderField>,
         >,
     ) -> Result<Connection<Dialogue, Participation>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let edge = role_in("dialogue_participant", "role", role);
-        linked(ctx, &crate::dialogue::repo::OF_ORGANISATION, &self.0, page, args, edge).await
+        linked(
+            ctx,
+            &crate::dialogue::repo::OF_ORGANISATION,
+            &self.0,
+            page,
+            args,
+            edge,
+        )
+        .await
     }
 
     /// The workshops the organisation takes part in, with its role in each.
@@ -206,40 +264,79 @@ impl Organisation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ParticipationRole>>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the workshops that match.")] filter: Option<WorkshopFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<WorkshopOrderField>,
         >,
     ) -> Result<Connection<Workshop, Participation>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let edge = role_in("workshop_participant", "role", role);
-        linked(ctx, &crate::workshop::repo::OF_ORGANISATION, &self.0, page, args, edge).await
+        linked(
+            ctx,
+            &crate::workshop::repo::OF_ORGANISATION,
+            &self.0,
+            page,
+            args,
+            edge,
+        )
+        .await
     }
 
     /// The reports the organisation published.
     async fn reports(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the reports that match.")] filter: Option<ReportFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<ReportOrderField>,
         >,
     ) -> Result<Connection<Report, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
-        linked(ctx, &crate::report::repo::OF_PUBLISHER, &self.0, page, args, Condition::all())
-            .await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        linked(
+            ctx,
+            &crate::report::repo::OF_PUBLISHER,
+            &self.0,
+            page,
+            args,
+            Condition::all(),
+        )
+        .await
     }
 
     /// The tools the organisation developed, with its role in each.
@@ -247,39 +344,78 @@ impl Organisation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Keep only these roles.")] role: Option<Vec<DeveloperRole>>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the tools that match.")] filter: Option<ToolFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<ToolOrderField>,
         >,
     ) -> Result<Connection<Tool, Development>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let edge = role_in("tool_developer", "role", role);
-        linked(ctx, &crate::tool::repo::OF_DEVELOPER, &self.0, page, args, edge).await
+        linked(
+            ctx,
+            &crate::tool::repo::OF_DEVELOPER,
+            &self.0,
+            page,
+            args,
+            edge,
+        )
+        .await
     }
 
     /// The people affiliated with the organisation, with their positions and periods.
     async fn affiliates(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the people that match.")] filter: Option<PersonFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<PersonOrderField>,
         >,
     ) -> Result<Connection<Person, Affiliation>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
-        linked(ctx, &crate::person::repo::OF_ORGANISATION, &self.0, page, args, Condition::all())
-            .await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        linked(
+            ctx,
+            &crate::person::repo::OF_ORGANISATION,
+            &self.0,
+            page,
+            args,
+            Condition::all(),
+        )
+        .await
     }
 }

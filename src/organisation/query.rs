@@ -25,10 +25,14 @@ impl OrganisationQuery {
     async fn organisations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
             OrganisationFilter,
@@ -37,8 +41,21 @@ impl OrganisationQuery {
             OrderBy<OrganisationOrderField>,
         >,
     ) -> Result<Connection<Organisation, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        root(ctx, page, ListArgs { filter, order: order_by }).await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        root(
+            ctx,
+            page,
+            ListArgs {
+                filter,
+                order: order_by,
+            },
+        )
+        .await
     }
 
     /// The organisation with this slug (such as `iom`), if there is one.
@@ -47,6 +64,8 @@ impl OrganisationQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The slug.")] slug: String,
     ) -> Result<Option<Organisation>> {
-        Ok(repo::by_slug(ctx.loaders().db(), &slug).await?.map(|m| Organisation(Batched::single(m))))
+        Ok(repo::by_slug(ctx.loaders().db(), &slug)
+            .await?
+            .map(|m| Organisation(Batched::single(m))))
     }
 }

@@ -182,12 +182,23 @@ impl Affiliation {
     async fn position(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<Option<LocalizedText>> {
         // Edges have no original language of their own: English, then any language.
         let siblings = self.siblings.iter().copied();
-        text_of(ctx, "affiliation", self.id, FALLBACK, siblings, "position", lang).await
+        text_of(
+            ctx,
+            "affiliation",
+            self.id,
+            FALLBACK,
+            siblings,
+            "position",
+            lang,
+        )
+        .await
     }
 
     /// When the affiliation began, if known.

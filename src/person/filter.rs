@@ -49,7 +49,15 @@ impl PersonFilter {
         if let Some(f) = &self.has_affiliation {
             let (edge, all) = ("affiliation", Condition::all());
             let orgs = f.condition()?;
-            c = c.add(through(col(T, "id"), edge, "person_id", "organisation_id", all, "organisation", orgs));
+            c = c.add(through(
+                col(T, "id"),
+                edge,
+                "person_id",
+                "organisation_id",
+                all,
+                "organisation",
+                orgs,
+            ));
         }
         combine(c, &self.and, &self.or, &self.not, PersonFilter::condition)
     }

@@ -51,9 +51,15 @@ pub fn through(
 
 /// `column IN (values)` on an edge table (the `role` or `level` argument of a relation
 /// field), or no condition when no values are given.
-pub fn role_in<T: ActiveEnum>(edge: &'static str, column: &'static str, values: Option<Vec<T>>) -> Condition {
+pub fn role_in<T: ActiveEnum>(
+    edge: &'static str,
+    column: &'static str,
+    values: Option<Vec<T>>,
+) -> Condition {
     match values {
-        Some(values) => Condition::all().add(col(edge, column).is_in(values.iter().map(T::to_value))),
+        Some(values) => {
+            Condition::all().add(col(edge, column).is_in(values.iter().map(T::to_value)))
+        }
         None => Condition::all(),
     }
 }

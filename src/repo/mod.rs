@@ -2,6 +2,7 @@
 //! batched loads by id.
 
 pub mod filter;
+pub mod generate;
 pub mod node;
 pub mod page;
 pub mod seed;

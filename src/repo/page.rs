@@ -21,9 +21,8 @@ use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use entity::HasRecord;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
-    IdenStatic, Iterable, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Value,
+    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Value,
     sea_query::{
         Alias, ArrayType, Asterisk, Condition, Expr, ExprTrait, JoinType, NullOrdering, Order,
         Query, SelectStatement, UnionType, WindowStatement,
@@ -177,13 +176,19 @@ pub fn in_ids(backend: DbBackend, expr: Expr, ids: &[i64]) -> Expr {
             let values = ids.iter().map(|i| Value::BigInt(Some(*i))).collect();
             Expr::cust_with_exprs(
                 "$1 = ANY($2)",
-                [expr, Expr::val(Value::Array(ArrayType::BigInt, Some(Box::new(values))))],
+                [
+                    expr,
+                    Expr::val(Value::Array(ArrayType::BigInt, Some(Box::new(values)))),
+                ],
             )
         }
         _ => {
             let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
             // SQLite templates number nothing: each `?` takes the next expression.
-            Expr::cust_with_exprs("? IN (SELECT value FROM json_each(?))", [expr, Expr::val(json)])
+            Expr::cust_with_exprs(
+                "? IN (SELECT value FROM json_each(?))",
+                [expr, Expr::val(json)],
+            )
         }
     }
 }
@@ -199,7 +204,9 @@ fn sql_value(ty: SortType, value: &SortValue) -> Result<Value> {
             NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad())?,
         )),
         (SortType::Time, SortValue::Text(s)) => Value::ChronoDateTimeUtc(Some(
-            DateTime::parse_from_rfc3339(s).map_err(|_| bad())?.with_timezone(&Utc),
+            DateTime::parse_from_rfc3339(s)
+                .map_err(|_| bad())?
+                .with_timezone(&Utc),
         )),
         _ => return Err(bad()),
     })
@@ -223,7 +230,13 @@ fn sort_value<E: EntityTrait>(model: &E::Model, column: &str) -> Result<SortValu
 }
 
 /// Rows strictly after `cursor` in the order (`desc`, nulls first or last) on `table`.
-fn after(table: &'static str, order: &OrderSpec, desc: bool, nulls_first: bool, cursor: &Cursor) -> Result<Condition> {
+fn after(
+    table: &'static str,
+    order: &OrderSpec,
+    desc: bool,
+    nulls_first: bool,
+    cursor: &Cursor,
+) -> Result<Condition> {
     let key = || col(table, order.column);
     let id = || col(table, "id");
     let beyond = |a: Expr, b: Value| if desc { a.lt(b) } else { a.gt(b) };
@@ -263,7 +276,11 @@ fn keyset(table: &'static str, order: &OrderSpec, window: &Window) -> Result<Con
 fn read_order(order: &OrderSpec, window: &Window) -> (Order, NullOrdering, Order) {
     let desc = order.desc != window.backward;
     let dir = if desc { Order::Desc } else { Order::Asc };
-    let nulls = if window.backward { NullOrdering::First } else { NullOrdering::Last };
+    let nulls = if window.backward {
+        NullOrdering::First
+    } else {
+        NullOrdering::Last
+    };
     (dir.clone(), nulls, dir)
 }
 
@@ -303,8 +320,16 @@ where
         .collect::<Result<Vec<_>>>()?;
     Ok(Finished {
         rows,
-        has_previous: if window.backward { more } else { window.after.is_some() },
-        has_next: if window.backward { window.before.is_some() } else { more },
+        has_previous: if window.backward {
+            more
+        } else {
+            window.after.is_some()
+        },
+        has_next: if window.backward {
+            window.before.is_some()
+        } else {
+            more
+        },
     })
 }
 
@@ -373,7 +398,11 @@ where
         .limit(q.window.limit + 1)
         .all(db)
         .await?;
-    let list = finish::<E, Plain>(models.into_iter().map(|m| (m, Plain)).collect(), &q.order, &q.window)?;
+    let list = finish::<E, Plain>(
+        models.into_iter().map(|m| (m, Plain)).collect(),
+        &q.order,
+        &q.window,
+    )?;
     Ok(into_pages(vec![((), list)]).remove(&()).unwrap_or_default())
 }
 
@@ -383,7 +412,11 @@ where
     E::Model: Sync,
 {
     let table = table_of::<E>();
-    let n = E::find().filter(not_deleted(table)).filter(cond).count(db).await?;
+    let n = E::find()
+        .filter(not_deleted(table))
+        .filter(cond)
+        .count(db)
+        .await?;
     Ok(n as i64)
 }
 
@@ -398,7 +431,8 @@ fn linked_from(select: &mut SelectStatement, child: &'static str, via: &Via) -> 
                 // Each edge once in each direction, under the edge table's own name.
                 let side = |parent: &'static str, child: &'static str| {
                     let mut q = Query::select();
-                    q.expr_as(Expr::col(parent), e.parent).expr_as(Expr::col(child), e.child);
+                    q.expr_as(Expr::col(parent), e.parent)
+                        .expr_as(Expr::col(child), e.child);
                     for x in e.extras {
                         q.column(*x);
                     }
@@ -435,7 +469,9 @@ where
     let child = table_of::<E>();
     let mut inner = Query::select();
     let parent = linked_from(&mut inner, child, &link.via);
-    inner.expr(Expr::col((child, Asterisk))).expr_as(parent.clone(), "__parent");
+    inner
+        .expr(Expr::col((child, Asterisk)))
+        .expr_as(parent.clone(), "__parent");
     if let Via::Edge(e) = &link.via {
         for x in e.extras {
             inner.expr_as(col(e.table, x), Alias::new(format!("__e_{x}")));
@@ -474,7 +510,10 @@ where
     }
     let mut lists = Vec::with_capacity(parents.len());
     for p in parents {
-        lists.push((*p, finish::<E, X>(read.remove(p).unwrap_or_default(), &q.order, &q.window)?));
+        lists.push((
+            *p,
+            finish::<E, X>(read.remove(p).unwrap_or_default(), &q.order, &q.window)?,
+        ));
     }
     Ok(into_pages(lists))
 }
@@ -538,7 +577,11 @@ where
         String::new()
     }
 
-    async fn load(&self, db: &DatabaseConnection, ids: Vec<i64>) -> Result<HashMap<i64, Self::Value>> {
+    async fn load(
+        &self,
+        db: &DatabaseConnection,
+        ids: Vec<i64>,
+    ) -> Result<HashMap<i64, Self::Value>> {
         let table = table_of::<E>();
         let models = E::find()
             .filter(not_deleted(table))
@@ -546,7 +589,9 @@ where
             .all(db)
             .await?;
         // The rows found together are siblings.
-        Ok(Batched::each(Arc::from(models)).map(|m| (m.record().id, m)).collect())
+        Ok(Batched::each(Arc::from(models))
+            .map(|m| (m.record().id, m))
+            .collect())
     }
 }
 

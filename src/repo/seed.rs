@@ -13,12 +13,10 @@ use entity::{
         OrganisationKind, ParticipationRole, PartnershipLevel, PersonRole, ReportKind, ReportRole,
         ThemeScheme,
     },
-    organisation, partnership, person, report, report_author, report_publisher, theme,
-    theme_tag, workshop, workshop_participant,
+    organisation, partnership, person, report, report_author, report_publisher, theme, theme_tag,
+    workshop, workshop_participant,
 };
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set, TransactionTrait};
 
 use crate::{error::Result, repo::text};
 
@@ -84,7 +82,9 @@ async fn texts(
 
 /// Loads the seed in one transaction, unless the database already holds it.
 pub async fn seed(db: &DatabaseConnection) -> Result<Seeded> {
-    let exists = crate::organisation::repo::by_slug(db, "iom").await?.is_some();
+    let exists = crate::organisation::repo::by_slug(db, "iom")
+        .await?
+        .is_some();
     if exists {
         return Ok(Seeded::default());
     }
@@ -94,7 +94,7 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded> {
         written: true,
     };
     write_all(&txn, &mut out).await?;
-    txn.commit().await.map_err(DbErr::from)?;
+    txn.commit().await?;
     Ok(out)
 }
 
@@ -106,10 +106,21 @@ async fn write_all(db: &impl ConnectionTrait, out: &mut Seeded) -> Result<()> {
     })
     .insert(db)
     .await?;
-    texts(db, "organisation", un.id, &[
-        ("name", &[("fr", "Organisation des Nations Unies"), ("en", "United Nations")]),
-        ("acronym", &[("fr", "ONU"), ("en", "UN")]),
-    ])
+    texts(
+        db,
+        "organisation",
+        un.id,
+        &[
+            (
+                "name",
+                &[
+                    ("fr", "Organisation des Nations Unies"),
+                    ("en", "United Nations"),
+                ],
+            ),
+            ("acronym", &[("fr", "ONU"), ("en", "UN")]),
+        ],
+    )
     .await?;
     out.records.push("Organisation un".into());
     let iom = record!(organisation {
@@ -122,23 +133,40 @@ async fn write_all(db: &impl ConnectionTrait, out: &mut Seeded) -> Result<()> {
     })
     .insert(db)
     .await?;
-    texts(db, "organisation", iom.id, &[
-        ("name", &[
-            ("fr", "Organisation internationale pour les migrations"),
-            ("en", "International Organization for Migration"),
-        ]),
-        ("acronym", &[("fr", "OIM"), ("en", "IOM")]),
-        ("summary", &[
-            ("fr", "L'Organisation internationale pour les migrations (OIM) fait partie du \
+    texts(
+        db,
+        "organisation",
+        iom.id,
+        &[
+            (
+                "name",
+                &[
+                    ("fr", "Organisation internationale pour les migrations"),
+                    ("en", "International Organization for Migration"),
+                ],
+            ),
+            ("acronym", &[("fr", "OIM"), ("en", "IOM")]),
+            (
+                "summary",
+                &[
+                    (
+                        "fr",
+                        "L'Organisation internationale pour les migrations (OIM) fait partie du \
 système des Nations Unies et est la première organisation intergouvernementale à promouvoir \
 depuis 1951 une migration humaine et ordonnée qui profite à tous, composée de 175 Etats membres \
-et présente dans 171 pays. L'organisme des Nations Unies chargé des migrations."),
-            ("en", "The International Organization for Migration (IOM) is part of the United \
+et présente dans 171 pays. L'organisme des Nations Unies chargé des migrations.",
+                    ),
+                    (
+                        "en",
+                        "The International Organization for Migration (IOM) is part of the United \
 Nations system and the leading intergovernmental organisation promoting, since 1951, humane and \
 orderly migration for the benefit of all, with 175 member states and a presence in 171 \
-countries. The UN migration agency."),
-        ]),
-    ])
+countries. The UN migration agency.",
+                    ),
+                ],
+            ),
+        ],
+    )
     .await?;
     out.records.push("Organisation iom".into());
     let governing_bodies = record!(organisation {
@@ -148,15 +176,30 @@ countries. The UN migration agency."),
     })
     .insert(db)
     .await?;
-    texts(db, "organisation", governing_bodies.id, &[
-        ("name", &[("fr", "Division des organes directeurs"), ("en", "Governing Bodies Division")]),
-        ("summary", &[
-            ("fr", "Partenariats et coopération internationale."),
-            ("en", "Partnerships and international cooperation."),
-        ]),
-    ])
+    texts(
+        db,
+        "organisation",
+        governing_bodies.id,
+        &[
+            (
+                "name",
+                &[
+                    ("fr", "Division des organes directeurs"),
+                    ("en", "Governing Bodies Division"),
+                ],
+            ),
+            (
+                "summary",
+                &[
+                    ("fr", "Partenariats et coopération internationale."),
+                    ("en", "Partnerships and international cooperation."),
+                ],
+            ),
+        ],
+    )
     .await?;
-    out.records.push("Organisation iom-governing-bodies-division".into());
+    out.records
+        .push("Organisation iom-governing-bodies-division".into());
     // The offices the source lists in IOM's structure.
     let offices = [
         (
@@ -183,7 +226,13 @@ countries. The UN migration agency."),
         })
         .insert(db)
         .await?;
-        texts(db, "organisation", unit.id, &[("name", &[("fr", fr), ("en", en)])]).await?;
+        texts(
+            db,
+            "organisation",
+            unit.id,
+            &[("name", &[("fr", fr), ("en", en)])],
+        )
+        .await?;
         out.records.push(format!("Organisation {slug}"));
     }
     edge!(partnership {
@@ -197,32 +246,87 @@ countries. The UN migration agency."),
     // Themes.
     let mut theme_ids = std::collections::HashMap::new();
     let themes: [(&str, ThemeScheme, &str, &str); 5] = [
-        ("partnerships", ThemeScheme::Free, "Partenariats", "Partnerships"),
-        ("international-cooperation", ThemeScheme::Free, "Coopération internationale", "International cooperation"),
-        ("migration-governance", ThemeScheme::Free, "Gouvernance mondiale des migrations", "Global governance of migration"),
-        ("GCM", ThemeScheme::Framework, "Pacte mondial pour des migrations sûres, ordonnées et régulières", "Global Compact for Safe, Orderly and Regular Migration"),
-        ("2030-agenda", ThemeScheme::Framework, "Programme 2030", "2030 Agenda"),
+        (
+            "partnerships",
+            ThemeScheme::Free,
+            "Partenariats",
+            "Partnerships",
+        ),
+        (
+            "international-cooperation",
+            ThemeScheme::Free,
+            "Coopération internationale",
+            "International cooperation",
+        ),
+        (
+            "migration-governance",
+            ThemeScheme::Free,
+            "Gouvernance mondiale des migrations",
+            "Global governance of migration",
+        ),
+        (
+            "GCM",
+            ThemeScheme::Framework,
+            "Pacte mondial pour des migrations sûres, ordonnées et régulières",
+            "Global Compact for Safe, Orderly and Regular Migration",
+        ),
+        (
+            "2030-agenda",
+            ThemeScheme::Framework,
+            "Programme 2030",
+            "2030 Agenda",
+        ),
     ];
     for (code, scheme, fr, en) in themes {
-        let t = record!(theme { code: code.into(), scheme: scheme }).insert(db).await?;
+        let t = record!(theme {
+            code: code.into(),
+            scheme: scheme
+        })
+        .insert(db)
+        .await?;
         texts(db, "theme", t.id, &[("title", &[("fr", fr), ("en", en)])]).await?;
         theme_ids.insert(code, t.id);
         out.records.push(format!("Theme {code}"));
     }
     let tag = |code: &'static str, node_type: &'static str, node_id: i64| {
         let theme_id = theme_ids.get(code).copied().unwrap_or_default();
-        edge!(theme_tag { theme_id: theme_id, node_type: node_type.into(), node_id: node_id })
+        edge!(theme_tag {
+            theme_id: theme_id,
+            node_type: node_type.into(),
+            node_id: node_id
+        })
     };
-    tag("2030-agenda", "organisation", iom.id).insert(db).await?;
+    tag("2030-agenda", "organisation", iom.id)
+        .insert(db)
+        .await?;
 
     // People.
-    let swing = record!(person { name: "William Lacy Swing".into() }).insert(db).await?;
-    texts(db, "person", swing.id, &[("summary", &[
-        ("fr", "Directeur général de l'OIM ; il s'est exprimé lors de l'IDM 2017."),
-        ("en", "Director General of IOM; he spoke at IDM 2017."),
-    ])])
+    let swing = record!(person {
+        name: "William Lacy Swing".into()
+    })
+    .insert(db)
     .await?;
-    let guterres = record!(person { name: "António Guterres".into() }).insert(db).await?;
+    texts(
+        db,
+        "person",
+        swing.id,
+        &[(
+            "summary",
+            &[
+                (
+                    "fr",
+                    "Directeur général de l'OIM ; il s'est exprimé lors de l'IDM 2017.",
+                ),
+                ("en", "Director General of IOM; he spoke at IDM 2017."),
+            ],
+        )],
+    )
+    .await?;
+    let guterres = record!(person {
+        name: "António Guterres".into()
+    })
+    .insert(db)
+    .await?;
     texts(db, "person", guterres.id, &[("summary", &[
         ("fr", "Secrétaire général des Nations Unies, auteur du rapport « Rendre les migrations bénéfiques pour tous »."),
         ("en", "Secretary-General of the United Nations, author of the report \"Making Migration Work for All\"."),
@@ -242,17 +346,36 @@ countries. The UN migration agency."),
     out.records.extend(
         ["William Lacy Swing", "António Guterres", "Azzouz Samri"].map(|n| format!("Person {n}")),
     );
-    let affiliations: [(i64, i64, Option<(&str, &str)>); 3] = [
-        (swing.id, iom.id, Some(("Directeur général", "Director General"))),
-        (guterres.id, un.id, Some(("Secrétaire général", "Secretary-General"))),
+    // (person, organisation, position in French and English)
+    type Position<'a> = Option<(&'a str, &'a str)>;
+    let affiliations: [(i64, i64, Position); 3] = [
+        (
+            swing.id,
+            iom.id,
+            Some(("Directeur général", "Director General")),
+        ),
+        (
+            guterres.id,
+            un.id,
+            Some(("Secrétaire général", "Secretary-General")),
+        ),
         (samri.id, governing_bodies.id, None),
     ];
     for (person_id, organisation_id, position) in affiliations {
-        let a = edge!(affiliation { person_id: person_id, organisation_id: organisation_id })
-            .insert(db)
-            .await?;
+        let a = edge!(affiliation {
+            person_id: person_id,
+            organisation_id: organisation_id
+        })
+        .insert(db)
+        .await?;
         if let Some((fr, en)) = position {
-            texts(db, "affiliation", a.id, &[("position", &[("fr", fr), ("en", en)])]).await?;
+            texts(
+                db,
+                "affiliation",
+                a.id,
+                &[("position", &[("fr", fr), ("en", en)])],
+            )
+            .await?;
         }
     }
 
@@ -273,10 +396,24 @@ countries. The UN migration agency."),
         ]),
     ])
     .await?;
-    edge!(report_publisher { report_id: report.id, organisation_id: un.id }).insert(db).await?;
-    edge!(report_author { report_id: report.id, person_id: guterres.id }).insert(db).await?;
-    tag("international-cooperation", "report", report.id).insert(db).await?;
-    tag("migration-governance", "report", report.id).insert(db).await?;
+    edge!(report_publisher {
+        report_id: report.id,
+        organisation_id: un.id
+    })
+    .insert(db)
+    .await?;
+    edge!(report_author {
+        report_id: report.id,
+        person_id: guterres.id
+    })
+    .insert(db)
+    .await?;
+    tag("international-cooperation", "report", report.id)
+        .insert(db)
+        .await?;
+    tag("migration-governance", "report", report.id)
+        .insert(db)
+        .await?;
     out.records.push("Report A/72/643".into());
 
     // Dialogues.
@@ -289,9 +426,13 @@ countries. The UN migration agency."),
         ]),
     ])
     .await?;
-    edge!(dialogue_participant { dialogue_id: idm.id, organisation_id: iom.id, role: ParticipationRole::Organiser })
-        .insert(db)
-        .await?;
+    edge!(dialogue_participant {
+        dialogue_id: idm.id,
+        organisation_id: iom.id,
+        role: ParticipationRole::Organiser
+    })
+    .insert(db)
+    .await?;
 
     let idm2018 = record!(dialogue {
         slug: "idm-2018".into(),
@@ -315,22 +456,38 @@ countries. The UN migration agency."),
         ]),
     ])
     .await?;
-    edge!(dialogue_participant { dialogue_id: idm2018.id, organisation_id: iom.id, role: ParticipationRole::Organiser })
-        .insert(db)
-        .await?;
-    edge!(dialogue_person { dialogue_id: idm2018.id, person_id: samri.id, role: PersonRole::Contact })
-        .insert(db)
-        .await?;
-    edge!(dialogue_report { dialogue_id: idm2018.id, report_id: report.id, role: ReportRole::Cited })
-        .insert(db)
-        .await?;
+    edge!(dialogue_participant {
+        dialogue_id: idm2018.id,
+        organisation_id: iom.id,
+        role: ParticipationRole::Organiser
+    })
+    .insert(db)
+    .await?;
+    edge!(dialogue_person {
+        dialogue_id: idm2018.id,
+        person_id: samri.id,
+        role: PersonRole::Contact
+    })
+    .insert(db)
+    .await?;
+    edge!(dialogue_report {
+        dialogue_id: idm2018.id,
+        report_id: report.id,
+        role: ReportRole::Cited
+    })
+    .insert(db)
+    .await?;
     for code in ["partnerships", "migration-governance", "GCM"] {
         tag(code, "dialogue", idm2018.id).insert(db).await?;
     }
 
-    let idm2017 = record!(dialogue { slug: "idm-2017".into(), series_id: Some(idm.id), year: Some(2017) })
-        .insert(db)
-        .await?;
+    let idm2017 = record!(dialogue {
+        slug: "idm-2017".into(),
+        series_id: Some(idm.id),
+        year: Some(2017)
+    })
+    .insert(db)
+    .await?;
     texts(db, "dialogue", idm2017.id, &[
         ("title", &[("fr", "Dialogue international sur la migration 2017"), ("en", "International Dialogue on Migration 2017")]),
         ("summary", &[
@@ -339,13 +496,23 @@ countries. The UN migration agency."),
         ]),
     ])
     .await?;
-    edge!(dialogue_participant { dialogue_id: idm2017.id, organisation_id: iom.id, role: ParticipationRole::Organiser })
+    edge!(dialogue_participant {
+        dialogue_id: idm2017.id,
+        organisation_id: iom.id,
+        role: ParticipationRole::Organiser
+    })
+    .insert(db)
+    .await?;
+    edge!(dialogue_person {
+        dialogue_id: idm2017.id,
+        person_id: swing.id,
+        role: PersonRole::Speaker
+    })
+    .insert(db)
+    .await?;
+    tag("international-cooperation", "dialogue", idm2017.id)
         .insert(db)
         .await?;
-    edge!(dialogue_person { dialogue_id: idm2017.id, person_id: swing.id, role: PersonRole::Speaker })
-        .insert(db)
-        .await?;
-    tag("international-cooperation", "dialogue", idm2017.id).insert(db).await?;
 
     let stocktaking = record!(dialogue {
         slug: "gcm-stocktaking-2017".into(),
@@ -373,7 +540,8 @@ countries. The UN migration agency."),
 
     // The two workshops of IDM 2018.
     let topic_fr = "partenariats novateurs et ouverts à tous pour une bonne gouvernance mondiale des migrations";
-    let topic_en = "inclusive and innovative partnerships for effective global governance of migration";
+    let topic_en =
+        "inclusive and innovative partnerships for effective global governance of migration";
     let first = record!(workshop {
         dialogue_id: idm2018.id,
         position: Some(1),
@@ -385,7 +553,10 @@ countries. The UN migration agency."),
     })
     .insert(db)
     .await?;
-    let (fr1, en1) = (format!("Premier atelier de l'IDM 2018 : {topic_fr}"), format!("First IDM 2018 workshop: {topic_en}"));
+    let (fr1, en1) = (
+        format!("Premier atelier de l'IDM 2018 : {topic_fr}"),
+        format!("First IDM 2018 workshop: {topic_en}"),
+    );
     texts(db, "workshop", first.id, &[
         ("title", &[("fr", &fr1), ("en", &en1)]),
         ("venue", &[("fr", "Siège des Nations Unies"), ("en", "United Nations Headquarters")]),
@@ -395,21 +566,46 @@ countries. The UN migration agency."),
         ]),
     ])
     .await?;
-    edge!(workshop_participant { workshop_id: first.id, organisation_id: iom.id, role: ParticipationRole::Organiser })
-        .insert(db)
-        .await?;
-    edge!(workshop_participant { workshop_id: first.id, organisation_id: un.id, role: ParticipationRole::Host })
-        .insert(db)
-        .await?;
+    edge!(workshop_participant {
+        workshop_id: first.id,
+        organisation_id: iom.id,
+        role: ParticipationRole::Organiser
+    })
+    .insert(db)
+    .await?;
+    edge!(workshop_participant {
+        workshop_id: first.id,
+        organisation_id: un.id,
+        role: ParticipationRole::Host
+    })
+    .insert(db)
+    .await?;
     // The source gives the second workshop no date and no place: they stay unknown.
-    let second = record!(workshop { dialogue_id: idm2018.id, position: Some(2), year: Some(2018) })
-        .insert(db)
-        .await?;
-    let (fr2, en2) = (format!("Deuxième atelier de l'IDM 2018 : {topic_fr}"), format!("Second IDM 2018 workshop: {topic_en}"));
-    texts(db, "workshop", second.id, &[("title", &[("fr", &fr2), ("en", &en2)])]).await?;
-    edge!(workshop_participant { workshop_id: second.id, organisation_id: iom.id, role: ParticipationRole::Organiser })
-        .insert(db)
-        .await?;
+    let second = record!(workshop {
+        dialogue_id: idm2018.id,
+        position: Some(2),
+        year: Some(2018)
+    })
+    .insert(db)
+    .await?;
+    let (fr2, en2) = (
+        format!("Deuxième atelier de l'IDM 2018 : {topic_fr}"),
+        format!("Second IDM 2018 workshop: {topic_en}"),
+    );
+    texts(
+        db,
+        "workshop",
+        second.id,
+        &[("title", &[("fr", &fr2), ("en", &en2)])],
+    )
+    .await?;
+    edge!(workshop_participant {
+        workshop_id: second.id,
+        organisation_id: iom.id,
+        role: ParticipationRole::Organiser
+    })
+    .insert(db)
+    .await?;
     for w in [first.id, second.id] {
         for code in ["partnerships", "migration-governance"] {
             tag(code, "workshop", w).insert(db).await?;

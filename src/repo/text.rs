@@ -38,7 +38,11 @@ impl BatchLoad for Texts {
         self.0.to_string()
     }
 
-    async fn load(&self, db: &DatabaseConnection, ids: Vec<i64>) -> Result<HashMap<i64, Self::Value>> {
+    async fn load(
+        &self,
+        db: &DatabaseConnection,
+        ids: Vec<i64>,
+    ) -> Result<HashMap<i64, Self::Value>> {
         let texts = translation::Entity::find()
             .select_only()
             .columns([
@@ -48,7 +52,11 @@ impl BatchLoad for Texts {
                 translation::Column::Value,
             ])
             .filter(translation::Column::OwnerType.eq(self.0))
-            .filter(in_ids(db.get_database_backend(), col("translation", "owner_id"), &ids))
+            .filter(in_ids(
+                db.get_database_backend(),
+                col("translation", "owner_id"),
+                &ids,
+            ))
             .into_model::<Text>()
             .all(db)
             .await?;
@@ -60,7 +68,10 @@ impl BatchLoad for Texts {
                 value: t.value,
             });
         }
-        Ok(by_owner.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+        Ok(by_owner
+            .into_iter()
+            .map(|(k, v)| (k, Arc::new(v)))
+            .collect())
     }
 }
 

@@ -80,11 +80,27 @@ impl ReportFilter {
         let id = || col(T, "id");
         if let Some(f) = &self.has_publisher {
             let (edge, all) = ("report_publisher", Condition::all());
-            c = c.add(through(id(), edge, "report_id", "organisation_id", all, "organisation", f.condition()?));
+            c = c.add(through(
+                id(),
+                edge,
+                "report_id",
+                "organisation_id",
+                all,
+                "organisation",
+                f.condition()?,
+            ));
         }
         if let Some(f) = &self.has_author {
             let (edge, all) = ("report_author", Condition::all());
-            c = c.add(through(id(), edge, "report_id", "person_id", all, "person", f.condition()?));
+            c = c.add(through(
+                id(),
+                edge,
+                "report_id",
+                "person_id",
+                all,
+                "person",
+                f.condition()?,
+            ));
         }
         combine(c, &self.and, &self.or, &self.not, ReportFilter::condition)
     }

@@ -1,7 +1,5 @@
 //! The `Report` GraphQL type.
 
-#![allow(clippy::too_many_arguments)]
-
 use async_graphql::{Context, ID, Object};
 use entity::{
     enums::{ReportKind, ReportRole},
@@ -11,7 +9,6 @@ use sea_orm::sea_query::Condition;
 
 use super::{ReportFilter, ReportOrderField, repo::Reference};
 use crate::{
-    repo::filter::role_in,
     dialogue::{Dialogue, DialogueFilter, DialogueOrderField},
     error::Result,
     graphql::{
@@ -27,6 +24,7 @@ use crate::{
     },
     organisation::{Organisation, OrganisationFilter, OrganisationOrderField},
     person::{Person, PersonFilter, PersonOrderField},
+    repo::filter::role_in,
     workshop::{Workshop, WorkshopFilter, WorkshopOrderField},
 };
 
@@ -65,7 +63,9 @@ impl Report {
     async fn title(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<LocalizedText> {
         required(ctx, &self.0, "title", lang).await
@@ -75,7 +75,9 @@ impl Report {
     async fn summary(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<Option<LocalizedText>> {
         localized(ctx, &self.0, "summary", lang).await
@@ -115,10 +117,14 @@ impl Report {
     async fn publishers(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
             OrganisationFilter,
@@ -127,8 +133,16 @@ impl Report {
             OrderBy<OrganisationOrderField>,
         >,
     ) -> Result<Connection<Organisation, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let link = &crate::organisation::repo::OF_REPORT;
         linked(ctx, link, &self.0, page, args, Condition::all()).await
     }
@@ -137,19 +151,39 @@ impl Report {
     async fn authors(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the people that match.")] filter: Option<PersonFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<PersonOrderField>,
         >,
     ) -> Result<Connection<Person, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
-        linked(ctx, &crate::person::repo::OF_REPORT, &self.0, page, args, Condition::all()).await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        linked(
+            ctx,
+            &crate::person::repo::OF_REPORT,
+            &self.0,
+            page,
+            args,
+            Condition::all(),
+        )
+        .await
     }
 
     /// The dialogues that reference the report, with the report's role in each.
@@ -157,20 +191,40 @@ impl Report {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ReportRole>>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the dialogues that match.")] filter: Option<DialogueFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<DialogueOrderField>,
         >,
     ) -> Result<Connection<Dialogue, Reference>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let edge = role_in("dialogue_report", "role", role);
-        linked(ctx, &crate::dialogue::repo::OF_REPORT, &self.0, page, args, edge).await
+        linked(
+            ctx,
+            &crate::dialogue::repo::OF_REPORT,
+            &self.0,
+            page,
+            args,
+            edge,
+        )
+        .await
     }
 
     /// The workshops that reference the report, with the report's role in each.
@@ -178,19 +232,39 @@ impl Report {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ReportRole>>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the workshops that match.")] filter: Option<WorkshopFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<WorkshopOrderField>,
         >,
     ) -> Result<Connection<Workshop, Reference>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let edge = role_in("workshop_report", "role", role);
-        linked(ctx, &crate::workshop::repo::OF_REPORT, &self.0, page, args, edge).await
+        linked(
+            ctx,
+            &crate::workshop::repo::OF_REPORT,
+            &self.0,
+            page,
+            args,
+            edge,
+        )
+        .await
     }
 }

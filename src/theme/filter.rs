@@ -73,7 +73,15 @@ impl ThemeFilter {
 pub fn tagged_with(kind: NodeType, filter: &ThemeFilter) -> Result<Condition> {
     let id = col(kind.table(), "id");
     let edge = Condition::all().add(col("theme_tag", "node_type").eq(kind.table()));
-    Ok(through(id, "theme_tag", "node_id", "theme_id", edge, T, filter.condition()?))
+    Ok(through(
+        id,
+        "theme_tag",
+        "node_id",
+        "theme_id",
+        edge,
+        T,
+        filter.condition()?,
+    ))
 }
 
 /// The fields themes can be sorted by.

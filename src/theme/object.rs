@@ -1,7 +1,5 @@
 //! The `Theme` GraphQL type.
 
-#![allow(clippy::too_many_arguments)]
-
 use async_graphql::{Context, ID, Object};
 use entity::{enums::ThemeScheme, theme};
 use sea_orm::sea_query::Condition;
@@ -72,7 +70,9 @@ impl Theme {
     async fn title(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<LocalizedText> {
         required(ctx, &self.0, "title", lang).await
@@ -82,7 +82,9 @@ impl Theme {
     async fn description(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<Option<LocalizedText>> {
         localized(ctx, &self.0, "description", lang).await
@@ -97,107 +99,209 @@ impl Theme {
     async fn narrower(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the themes that match.")] filter: Option<ThemeFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<ThemeOrderField>,
         >,
     ) -> Result<Connection<Theme, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
-        linked(ctx, &super::repo::NARROWER, &self.0, page, args, Condition::all()).await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        linked(
+            ctx,
+            &super::repo::NARROWER,
+            &self.0,
+            page,
+            args,
+            Condition::all(),
+        )
+        .await
     }
 
     /// The dialogues tagged with this theme.
     async fn dialogues(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the dialogues that match.")] filter: Option<DialogueFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<DialogueOrderField>,
         >,
     ) -> Result<Connection<Dialogue, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
-        linked(ctx, &crate::dialogue::repo::OF_THEME, &self.0, page, args, Condition::all())
-            .await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        linked(
+            ctx,
+            &crate::dialogue::repo::OF_THEME,
+            &self.0,
+            page,
+            args,
+            Condition::all(),
+        )
+        .await
     }
 
     /// The workshops tagged with this theme.
     async fn workshops(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the workshops that match.")] filter: Option<WorkshopFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<WorkshopOrderField>,
         >,
     ) -> Result<Connection<Workshop, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
-        linked(ctx, &crate::workshop::repo::OF_THEME, &self.0, page, args, Condition::all())
-            .await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        linked(
+            ctx,
+            &crate::workshop::repo::OF_THEME,
+            &self.0,
+            page,
+            args,
+            Condition::all(),
+        )
+        .await
     }
 
     /// The reports tagged with this theme.
     async fn reports(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the reports that match.")] filter: Option<ReportFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<ReportOrderField>,
         >,
     ) -> Result<Connection<Report, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
-        linked(ctx, &crate::report::repo::OF_THEME, &self.0, page, args, Condition::all()).await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        linked(
+            ctx,
+            &crate::report::repo::OF_THEME,
+            &self.0,
+            page,
+            args,
+            Condition::all(),
+        )
+        .await
     }
 
     /// The tools tagged with this theme.
     async fn tools(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the tools that match.")] filter: Option<ToolFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<ToolOrderField>,
         >,
     ) -> Result<Connection<Tool, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
-        linked(ctx, &crate::tool::repo::OF_THEME, &self.0, page, args, Condition::all()).await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        linked(
+            ctx,
+            &crate::tool::repo::OF_THEME,
+            &self.0,
+            page,
+            args,
+            Condition::all(),
+        )
+        .await
     }
 
     /// The organisations tagged with this theme.
     async fn organisations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
             OrganisationFilter,
@@ -206,8 +310,16 @@ impl Theme {
             OrderBy<OrganisationOrderField>,
         >,
     ) -> Result<Connection<Organisation, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let link = &crate::organisation::repo::OF_THEME;
         linked(ctx, link, &self.0, page, args, Condition::all()).await
     }
@@ -216,18 +328,38 @@ impl Theme {
     async fn people(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the people that match.")] filter: Option<PersonFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<PersonOrderField>,
         >,
     ) -> Result<Connection<Person, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
-        linked(ctx, &crate::person::repo::OF_THEME, &self.0, page, args, Condition::all()).await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        linked(
+            ctx,
+            &crate::person::repo::OF_THEME,
+            &self.0,
+            page,
+            args,
+            Condition::all(),
+        )
+        .await
     }
 }

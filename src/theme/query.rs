@@ -25,18 +25,35 @@ impl ThemeQuery {
     async fn themes(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the themes that match.")] filter: Option<ThemeFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<ThemeOrderField>,
         >,
     ) -> Result<Connection<Theme, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        root(ctx, page, ListArgs { filter, order: order_by }).await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        root(
+            ctx,
+            page,
+            ListArgs {
+                filter,
+                order: order_by,
+            },
+        )
+        .await
     }
 
     /// The theme with this code (such as `GCM`), if there is one.
@@ -45,6 +62,8 @@ impl ThemeQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The code.")] code: String,
     ) -> Result<Option<Theme>> {
-        Ok(repo::by_code(ctx.loaders().db(), &code).await?.map(|m| Theme(Batched::single(m))))
+        Ok(repo::by_code(ctx.loaders().db(), &code)
+            .await?
+            .map(|m| Theme(Batched::single(m))))
     }
 }

@@ -1,7 +1,5 @@
 //! The `Tool` GraphQL type.
 
-#![allow(clippy::too_many_arguments)]
-
 use async_graphql::{Context, ID, Object};
 use entity::{
     enums::{DeveloperRole, ToolKind},
@@ -11,7 +9,6 @@ use sea_orm::sea_query::Condition;
 
 use super::{ToolFilter, ToolOrderField};
 use crate::{
-    repo::filter::role_in,
     error::Result,
     graphql::{
         connection::{Connection, Plain},
@@ -23,10 +20,8 @@ use crate::{
         loader::Batched,
         record::{RecordFields, localized, required},
     },
-    organisation::{
-        Organisation, OrganisationFilter, OrganisationOrderField,
-        repo::Development,
-    },
+    organisation::{Organisation, OrganisationFilter, OrganisationOrderField, repo::Development},
+    repo::filter::role_in,
     workshop::{Workshop, WorkshopFilter, WorkshopOrderField},
 };
 
@@ -65,7 +60,9 @@ impl Tool {
     async fn name(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<LocalizedText> {
         required(ctx, &self.0, "name", lang).await
@@ -75,7 +72,9 @@ impl Tool {
     async fn summary(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<Option<LocalizedText>> {
         localized(ctx, &self.0, "summary", lang).await
@@ -101,10 +100,14 @@ impl Tool {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Keep only these roles.")] role: Option<Vec<DeveloperRole>>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
             OrganisationFilter,
@@ -113,28 +116,64 @@ impl Tool {
             OrderBy<OrganisationOrderField>,
         >,
     ) -> Result<Connection<Organisation, Development>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let edge = role_in("tool_developer", "role", role);
-        linked(ctx, &crate::organisation::repo::OF_TOOL, &self.0, page, args, edge).await
+        linked(
+            ctx,
+            &crate::organisation::repo::OF_TOOL,
+            &self.0,
+            page,
+            args,
+            edge,
+        )
+        .await
     }
 
     /// The workshops that presented the tool.
     async fn workshops(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the workshops that match.")] filter: Option<WorkshopFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<WorkshopOrderField>,
         >,
     ) -> Result<Connection<Workshop, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
-        linked(ctx, &crate::workshop::repo::OF_TOOL, &self.0, page, args, Condition::all()).await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        linked(
+            ctx,
+            &crate::workshop::repo::OF_TOOL,
+            &self.0,
+            page,
+            args,
+            Condition::all(),
+        )
+        .await
     }
 }

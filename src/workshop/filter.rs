@@ -109,7 +109,15 @@ impl WorkshopFilter {
         }
         if let Some(f) = &self.has_tool {
             let (edge, tools) = ("workshop_tool", f.condition()?);
-            c = c.add(through(col(T, "id"), edge, "workshop_id", "tool_id", Condition::all(), "tool", tools));
+            c = c.add(through(
+                col(T, "id"),
+                edge,
+                "workshop_id",
+                "tool_id",
+                Condition::all(),
+                "tool",
+                tools,
+            ));
         }
         combine(c, &self.and, &self.or, &self.not, WorkshopFilter::condition)
     }

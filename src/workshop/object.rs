@@ -1,7 +1,5 @@
 //! The `Workshop` GraphQL type.
 
-#![allow(clippy::too_many_arguments)]
-
 use async_graphql::{Context, ID, Object};
 use entity::{
     enums::{ParticipationRole, PersonRole, ReportRole},
@@ -11,7 +9,6 @@ use sea_orm::sea_query::Condition;
 
 use super::{WorkshopFilter, WorkshopOrderField};
 use crate::{
-    repo::filter::role_in,
     dialogue::Dialogue,
     error::Result,
     graphql::{
@@ -25,11 +22,9 @@ use crate::{
         record::{RecordFields, localized, required},
         scalars::Date,
     },
-    organisation::{
-        Organisation, OrganisationFilter, OrganisationOrderField,
-        repo::Participation,
-    },
+    organisation::{Organisation, OrganisationFilter, OrganisationOrderField, repo::Participation},
     person::{Person, PersonFilter, PersonOrderField, repo::Involvement},
+    repo::filter::role_in,
     report::{Report, ReportFilter, ReportOrderField, repo::Reference},
     tool::{Tool, ToolFilter, ToolOrderField},
 };
@@ -68,7 +63,9 @@ impl Workshop {
     async fn title(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<LocalizedText> {
         required(ctx, &self.0, "title", lang).await
@@ -78,7 +75,9 @@ impl Workshop {
     async fn summary(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<Option<LocalizedText>> {
         localized(ctx, &self.0, "summary", lang).await
@@ -88,7 +87,9 @@ impl Workshop {
     async fn venue(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language.")]
+        #[graphql(
+            desc = "The language wanted (ISO 639-1); defaults to the request's Accept-Language."
+        )]
         lang: Option<String>,
     ) -> Result<Option<LocalizedText>> {
         localized(ctx, &self.0, "venue", lang).await
@@ -134,10 +135,14 @@ impl Workshop {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ParticipationRole>>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
             OrganisationFilter,
@@ -146,10 +151,26 @@ impl Workshop {
             OrderBy<OrganisationOrderField>,
         >,
     ) -> Result<Connection<Organisation, Participation>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let edge = role_in("workshop_participant", "role", role);
-        linked(ctx, &crate::organisation::repo::OF_WORKSHOP, &self.0, page, args, edge).await
+        linked(
+            ctx,
+            &crate::organisation::repo::OF_WORKSHOP,
+            &self.0,
+            page,
+            args,
+            edge,
+        )
+        .await
     }
 
     /// The people speaking at the workshop (or named as its contact), with the role of each.
@@ -157,20 +178,40 @@ impl Workshop {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Keep only these roles.")] role: Option<Vec<PersonRole>>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the people that match.")] filter: Option<PersonFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<PersonOrderField>,
         >,
     ) -> Result<Connection<Person, Involvement>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let edge = role_in("workshop_person", "role", role);
-        linked(ctx, &crate::person::repo::OF_WORKSHOP, &self.0, page, args, edge).await
+        linked(
+            ctx,
+            &crate::person::repo::OF_WORKSHOP,
+            &self.0,
+            page,
+            args,
+            edge,
+        )
+        .await
     }
 
     /// The reports the workshop references, with the role of each.
@@ -178,38 +219,78 @@ impl Workshop {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ReportRole>>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the reports that match.")] filter: Option<ReportFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<ReportOrderField>,
         >,
     ) -> Result<Connection<Report, Reference>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
         let edge = role_in("workshop_report", "role", role);
-        linked(ctx, &crate::report::repo::OF_WORKSHOP, &self.0, page, args, edge).await
+        linked(
+            ctx,
+            &crate::report::repo::OF_WORKSHOP,
+            &self.0,
+            page,
+            args,
+            edge,
+        )
+        .await
     }
 
     /// The tools presented at the workshop.
     async fn tools(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Return the first n edges (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
         #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<i32>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
         #[graphql(desc = "Keep only the tools that match.")] filter: Option<ToolFilter>,
         #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
             OrderBy<ToolOrderField>,
         >,
     ) -> Result<Connection<Tool, Plain>> {
-        let page = PageArgs { first, after, last, before };
-        let args = ListArgs { filter, order: order_by };
-        linked(ctx, &crate::tool::repo::OF_WORKSHOP, &self.0, page, args, Condition::all()).await
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        linked(
+            ctx,
+            &crate::tool::repo::OF_WORKSHOP,
+            &self.0,
+            page,
+            args,
+            Condition::all(),
+        )
+        .await
     }
 }

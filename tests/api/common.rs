@@ -1,0 +1,304 @@
+//! The test harness: an in-process Agora on a fresh database (SQLite in memory always,
+//! PostgreSQL in a fresh schema when `AGORA_TEST_POSTGRES_URL` is set), and helpers to
+//! send it GraphQL requests through the router.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use agora::{
+    AppState,
+    config::Settings,
+    db::{Database, DbOptions},
+};
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An Agora server in process, on a database of its own.
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    _schema: Option<PgSchema>,
+}
+
+/// A PostgreSQL schema dropped when the test ends, passed or failed.
+struct PgSchema {
+    url: String,
+    name: String,
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let (url, name) = (self.url.clone(), self.name.clone());
+        // Drop runs outside any runtime the test may still be using: use a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(db) = sea_orm::Database::connect(&url).await {
+                    use sea_orm::ConnectionTrait;
+                    let _ = db
+                        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+static SCHEMAS: AtomicU64 = AtomicU64::new(0);
+
+/// The URL of the test PostgreSQL server, if the run has one.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("AGORA_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+impl TestApp {
+    /// A server on `backend` with the seed loaded (`seed`) or an empty database; `None`
+    /// for PostgreSQL when no test server is configured.
+    pub async fn start(backend: Backend, seed: bool) -> Option<TestApp> {
+        let settings = Settings {
+            seed_when_empty: seed,
+            ..Settings::default()
+        };
+        let (db, schema) = match backend {
+            Backend::Sqlite => {
+                let db = Database::connect(&DbOptions {
+                    url: "sqlite::memory:".into(),
+                    max_connections: 1,
+                    schema: None,
+                })
+                .await
+                .expect("in-memory SQLite opens");
+                (db, None)
+            }
+            Backend::Postgres => {
+                let url = postgres_url()?;
+                let name = format!(
+                    "test_{}_{}",
+                    std::process::id(),
+                    SCHEMAS.fetch_add(1, Ordering::SeqCst)
+                );
+                let admin = sea_orm::Database::connect(&url)
+                    .await
+                    .expect("AGORA_TEST_POSTGRES_URL is set but PostgreSQL cannot be reached");
+                use sea_orm::ConnectionTrait;
+                admin
+                    .execute_unprepared(&format!("CREATE SCHEMA \"{name}\""))
+                    .await
+                    .expect("a test schema can be created");
+                admin.close().await.ok();
+                let guard = PgSchema {
+                    url: url.clone(),
+                    name: name.clone(),
+                };
+                let db = Database::connect(&DbOptions {
+                    url,
+                    max_connections: 4,
+                    schema: Some(name),
+                })
+                .await
+                .expect("PostgreSQL opens");
+                (db, Some(guard))
+            }
+        };
+        let state = AppState::with_database(settings, db)
+            .await
+            .expect("the app starts");
+        Some(TestApp {
+            router: agora::app(state.clone()),
+            state,
+            _schema: schema,
+        })
+    }
+
+    /// The database's connection pool.
+    pub fn db(&self) -> &sea_orm::DatabaseConnection {
+        &self.state.db.conn
+    }
+
+    /// How many SQL statements the database has run so far.
+    pub fn statements(&self) -> u64 {
+        self.state.db.statement_count()
+    }
+
+    /// Sends an HTTP request to the router; returns the status and the body as JSON (or as
+    /// a JSON string when it is not JSON).
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a body")
+            .to_bytes();
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, body)
+    }
+
+    /// POSTs a GraphQL request with extra headers; returns the whole response body.
+    pub async fn post_with(
+        &self,
+        query: &str,
+        variables: Value,
+        headers: &[(&str, &str)],
+    ) -> Value {
+        let mut request =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let (status, body) = self
+            .send(request.body(Body::from(body)).expect("a request"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// POSTs a GraphQL request; returns the whole response body.
+    pub async fn post(&self, query: &str, variables: Value) -> Value {
+        self.post_with(query, variables, &[]).await
+    }
+
+    /// Runs a query that must succeed; returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.post(query, variables).await;
+        assert!(
+            body.get("errors").is_none(),
+            "unexpected errors: {body:#}\nquery: {query}"
+        );
+        body["data"].clone()
+    }
+
+    /// Runs a query that must fail; returns the code of its first error.
+    pub async fn error_code(&self, query: &str, variables: Value) -> String {
+        let body = self.post(query, variables).await;
+        error_code(&body)
+    }
+}
+
+/// The code of the first error of a response (and checks that every error has one).
+pub fn error_code(body: &Value) -> String {
+    let errors = body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors in {body:#}"));
+    for e in errors {
+        assert!(
+            e["extensions"]["code"].is_string(),
+            "an error without a code: {body:#}"
+        );
+    }
+    errors[0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The values at `field` of each element of a JSON array.
+pub fn pluck(list: &Value, field: &str) -> Vec<Value> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|v| v[field].clone())
+        .collect()
+}
+
+/// The strings at `field` of each element of a JSON array.
+pub fn strings(list: &Value, field: &str) -> Vec<String> {
+    pluck(list, field)
+        .into_iter()
+        .map(|v| {
+            v.as_str()
+                .unwrap_or_else(|| panic!("not a string: {v}"))
+                .to_string()
+        })
+        .collect()
+}
+
+/// Writes a generated graph of the given shape into the app's (empty) database.
+pub async fn generate(app: &TestApp, shape: &agora::repo::generate::Shape) {
+    agora::repo::generate::generate(app.db(), shape, 7)
+        .await
+        .expect("the graph is generated");
+}
+
+/// A small generated graph with every type and relation populated.
+pub fn small_shape() -> agora::repo::generate::Shape {
+    agora::repo::generate::Shape {
+        organisations: 30,
+        dialogues: 12,
+        workshops_per_dialogue: 3,
+        participants_per_workshop: 3,
+        reports: 15,
+        tools: 8,
+        people: 10,
+        themes: 12,
+    }
+}
+
+/// Declares a test that runs on SQLite, and again on PostgreSQL when the run has one.
+/// The body sees the app as `$app` (seeded when the flag is `seeded`, empty otherwise).
+#[macro_export]
+macro_rules! db_test {
+    ($name:ident, $seed:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::common::TestApp) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                let app = $crate::common::TestApp::start(
+                    $crate::common::Backend::Sqlite,
+                    $crate::db_test!(@seed $seed),
+                )
+                .await
+                .expect("SQLite is always there");
+                run(app).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some(app) = $crate::common::TestApp::start(
+                    $crate::common::Backend::Postgres,
+                    $crate::db_test!(@seed $seed),
+                )
+                .await
+                else {
+                    eprintln!("AGORA_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+                    return;
+                };
+                run(app).await;
+            }
+        }
+    };
+    (@seed seeded) => { true };
+    (@seed empty) => { false };
+}

@@ -1,0 +1,18 @@
+//! Agora's integration tests: the whole server in process, through its router, on SQLite
+//! and (when `AGORA_TEST_POSTGRES_URL` is set) on PostgreSQL.
+
+// A test fails by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod errors;
+mod filters;
+mod i18n;
+mod lookups;
+mod nested;
+mod nodes;
+mod pagination;
+mod schema;
+mod seed;
+mod sql_count;
