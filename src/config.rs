@@ -94,3 +94,40 @@ impl Settings {
         }
     }
 }
+
+#[cfg(test)]
+// figment's test jail returns its own (large) error type.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_then_file_then_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "agora.toml",
+                "listen = \"0.0.0.0:9000\"\nmax_page_size = 50\n",
+            )?;
+            jail.set_env("AGORA_MAX_PAGE_SIZE", "70");
+            jail.set_env("AGORA_LOG_FORMAT", "json");
+            // Variables of other tools are not settings, and are not errors either.
+            jail.set_env("AGORA_TEST_POSTGRES_URL", "postgres://elsewhere");
+            let s = Settings::load(Some(Path::new("agora.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(s.listen, SocketAddr::from(([0, 0, 0, 0], 9000)));
+            assert_eq!(s.max_page_size, 70);
+            assert_eq!(s.log_format, "json");
+            assert_eq!(s.default_page_size, Settings::default().default_page_size);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_missing_files_are_errors() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("typo.toml", "max_pagesize = 5\n")?;
+            assert!(Settings::load(Some(Path::new("typo.toml"))).is_err());
+            assert!(Settings::load(Some(Path::new("missing.toml"))).is_err());
+            Ok(())
+        });
+    }
+}

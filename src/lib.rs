@@ -26,15 +26,15 @@ use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
 use crate::{
     config::Settings,
     db::{Database, DbOptions},
-    dialogue::DialogueQuery,
+    dialogue::{DialogueLists, DialogueQuery},
     error::Result,
     graphql::node::NodeQuery,
-    organisation::OrganisationQuery,
-    person::PersonQuery,
-    report::ReportQuery,
-    theme::ThemeQuery,
-    tool::ToolQuery,
-    workshop::WorkshopQuery,
+    organisation::{OrganisationLists, OrganisationQuery},
+    person::PersonLists,
+    report::{ReportLists, ReportQuery},
+    theme::{ThemeLists, ThemeQuery},
+    tool::ToolLists,
+    workshop::WorkshopLists,
 };
 
 pub use crate::http::app;
@@ -43,12 +43,16 @@ pub use crate::http::app;
 #[derive(MergedObject, Default)]
 pub struct Query(
     NodeQuery,
+    DialogueLists,
+    WorkshopLists,
+    ReportLists,
+    ToolLists,
+    OrganisationLists,
+    PersonLists,
+    ThemeLists,
     DialogueQuery,
-    WorkshopQuery,
-    ReportQuery,
-    ToolQuery,
     OrganisationQuery,
-    PersonQuery,
+    ReportQuery,
     ThemeQuery,
 );
 

@@ -7,4 +7,4 @@ pub mod repo;
 
 pub use filter::{DialogueFilter, DialogueOrderField};
 pub use object::Dialogue;
-pub use query::DialogueQuery;
+pub use query::{DialogueLists, DialogueQuery};

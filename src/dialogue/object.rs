@@ -11,21 +11,19 @@ use super::{DialogueFilter, DialogueOrderField};
 use crate::{
     error::Result,
     graphql::{
-        connection::{Connection, Plain},
-        cursor::PageArgs,
-        filter::OrderBy,
+        connection::Plain,
         i18n::LocalizedText,
         id::{NodeType, encode},
-        list::{ListArgs, Listable, linked, one},
+        links::links,
+        list::{Listable, one},
         loader::Batched,
         record::{RecordFields, localized, required},
         scalars::Date,
     },
-    organisation::{Organisation, OrganisationFilter, OrganisationOrderField, repo::Participation},
-    person::{Person, PersonFilter, PersonOrderField, repo::Involvement},
-    repo::filter::role_in,
-    report::{Report, ReportFilter, ReportOrderField, repo::Reference},
-    workshop::{Workshop, WorkshopFilter, WorkshopOrderField},
+    organisation::{Organisation, repo::Participation},
+    person::{Person, repo::Involvement},
+    report::{Report, repo::Reference},
+    workshop::Workshop,
 };
 
 /// The GraphQL object of a row of the `dialogue` table.
@@ -36,6 +34,7 @@ impl Listable for Dialogue {
     type Entity = dialogue::Entity;
     type Filter = DialogueFilter;
     type Field = DialogueOrderField;
+
     fn wrap(row: Batched<dialogue::Model>) -> Self {
         Dialogue(row)
     }
@@ -145,206 +144,24 @@ impl Dialogue {
         one(ctx, &self.0, |m| m.series_id).await
     }
 
-    /// The editions of this dialogue, when it is a series.
-    async fn editions(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the dialogues that match.")] filter: Option<DialogueFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<DialogueOrderField>,
-        >,
-    ) -> Result<Connection<Dialogue, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        linked(
-            ctx,
-            &super::repo::EDITIONS,
-            &self.0,
-            page,
-            args,
-            Condition::all(),
-        )
-        .await
-    }
-
-    /// The workshops (sessions) of this dialogue.
-    async fn workshops(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the workshops that match.")] filter: Option<WorkshopFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<WorkshopOrderField>,
-        >,
-    ) -> Result<Connection<Workshop, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        linked(
-            ctx,
-            &crate::workshop::repo::OF_DIALOGUE,
-            &self.0,
-            page,
-            args,
-            Condition::all(),
-        )
-        .await
-    }
-
-    /// The organisations taking part in the dialogue, with the role of each.
-    async fn participants(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ParticipationRole>>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
-            OrganisationFilter,
-        >,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<OrganisationOrderField>,
-        >,
-    ) -> Result<Connection<Organisation, Participation>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let edge = role_in("dialogue_participant", "role", role);
-        linked(
-            ctx,
-            &crate::organisation::repo::OF_DIALOGUE,
-            &self.0,
-            page,
-            args,
-            edge,
-        )
-        .await
-    }
-
-    /// The people speaking at the dialogue (or named as its contact), with the role of each.
-    async fn people(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<PersonRole>>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the people that match.")] filter: Option<PersonFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<PersonOrderField>,
-        >,
-    ) -> Result<Connection<Person, Involvement>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let edge = role_in("dialogue_person", "role", role);
-        linked(
-            ctx,
-            &crate::person::repo::OF_DIALOGUE,
-            &self.0,
-            page,
-            args,
-            edge,
-        )
-        .await
-    }
-
-    /// The reports the dialogue references, with the role of each.
-    async fn reports(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ReportRole>>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the reports that match.")] filter: Option<ReportFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<ReportOrderField>,
-        >,
-    ) -> Result<Connection<Report, Reference>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let edge = role_in("dialogue_report", "role", role);
-        linked(
-            ctx,
-            &crate::report::repo::OF_DIALOGUE,
-            &self.0,
-            page,
-            args,
-            edge,
-        )
-        .await
+    #[graphql(flatten)]
+    async fn links(&self) -> DialogueLinks {
+        DialogueLinks(self.0.clone())
     }
 }
+
+links!(DialogueLinks(dialogue::Model) {
+    /// The editions of this dialogue, when it is a series.
+    editions -> Dialogue, Plain = crate::dialogue::repo::EDITIONS;
+    /// The workshops (sessions) of this dialogue.
+    workshops -> Workshop, Plain = crate::workshop::repo::OF_DIALOGUE;
+    /// The organisations taking part in the dialogue, with the role of each.
+    participants [role: ParticipationRole = "dialogue_participant"."role"]
+        -> Organisation, Participation = crate::organisation::repo::OF_DIALOGUE;
+    /// The people speaking at the dialogue (or named as its contact), with the role of each.
+    people [role: PersonRole = "dialogue_person"."role"]
+        -> Person, Involvement = crate::person::repo::OF_DIALOGUE;
+    /// The reports the dialogue references, with the role of each.
+    reports [role: ReportRole = "dialogue_report"."role"]
+        -> Report, Reference = crate::report::repo::OF_DIALOGUE;
+});

@@ -56,6 +56,28 @@ fn like(expr: Expr, pattern: String) -> Expr {
     expr.like(LikeExpr::new(pattern).escape('\\'))
 }
 
+/// Adds the bounds that are given: `expr > gt`, `expr >= gte`, `expr < lt`, `expr <= lte`.
+fn bounds<V: Into<sea_orm::Value>>(
+    mut c: Condition,
+    expr: &Expr,
+    [gt, gte, lt, lte]: [Option<V>; 4],
+) -> Condition {
+    let e = || expr.clone();
+    if let Some(v) = gt {
+        c = c.add(e().gt(v));
+    }
+    if let Some(v) = gte {
+        c = c.add(e().gte(v));
+    }
+    if let Some(v) = lt {
+        c = c.add(e().lt(v));
+    }
+    if let Some(v) = lte {
+        c = c.add(e().lte(v));
+    }
+    c
+}
+
 fn null_check(cond: Condition, expr: &Expr, is_null: Option<bool>) -> Condition {
     match is_null {
         Some(true) => cond.add(expr.clone().is_null()),
@@ -260,18 +282,7 @@ impl IntFilter {
             check_list("notIn", list)?;
             c = c.add(e().is_not_in(list.iter().copied()));
         }
-        if let Some(v) = self.gt {
-            c = c.add(e().gt(v));
-        }
-        if let Some(v) = self.gte {
-            c = c.add(e().gte(v));
-        }
-        if let Some(v) = self.lt {
-            c = c.add(e().lt(v));
-        }
-        if let Some(v) = self.lte {
-            c = c.add(e().lte(v));
-        }
+        let c = bounds(c, &expr, [self.gt, self.gte, self.lt, self.lte]);
         Ok(null_check(c, &expr, self.is_null))
     }
 }
@@ -297,22 +308,15 @@ impl DateFilter {
     /// The condition on the column `expr`.
     pub fn condition(&self, expr: Expr) -> Result<Condition> {
         let mut c = Condition::all();
-        let e = || expr.clone();
         if let Some(v) = self.eq {
-            c = c.add(e().eq(v.0));
+            c = c.add(expr.clone().eq(v.0));
         }
-        if let Some(v) = self.gt {
-            c = c.add(e().gt(v.0));
-        }
-        if let Some(v) = self.gte {
-            c = c.add(e().gte(v.0));
-        }
-        if let Some(v) = self.lt {
-            c = c.add(e().lt(v.0));
-        }
-        if let Some(v) = self.lte {
-            c = c.add(e().lte(v.0));
-        }
+        let day = |d: Option<Date>| d.map(|d| d.0);
+        let c = bounds(
+            c,
+            &expr,
+            [day(self.gt), day(self.gte), day(self.lt), day(self.lte)],
+        );
         Ok(null_check(c, &expr, self.is_null))
     }
 }
@@ -333,21 +337,11 @@ pub struct DateTimeFilter {
 impl DateTimeFilter {
     /// The condition on the column `expr`.
     pub fn condition(&self, expr: Expr) -> Result<Condition> {
-        let mut c = Condition::all();
-        let e = || expr.clone();
-        if let Some(v) = self.gt {
-            c = c.add(e().gt(v));
-        }
-        if let Some(v) = self.gte {
-            c = c.add(e().gte(v));
-        }
-        if let Some(v) = self.lt {
-            c = c.add(e().lt(v));
-        }
-        if let Some(v) = self.lte {
-            c = c.add(e().lte(v));
-        }
-        Ok(c)
+        Ok(bounds(
+            Condition::all(),
+            &expr,
+            [self.gt, self.gte, self.lt, self.lte],
+        ))
     }
 }
 

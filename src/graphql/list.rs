@@ -51,7 +51,7 @@ pub trait Listable: OutputType + Sized + Send + Sync + 'static {
     /// The table.
     type Entity: EntityTrait<Model: NodeModel>;
     /// The filter input.
-    type Filter: Send + Sync;
+    type Filter: InputType + Send + Sync;
     /// The sort fields.
     type Field: SortField + InputType;
     /// The GraphQL object of a row.

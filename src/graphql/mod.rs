@@ -8,6 +8,7 @@ pub mod filter;
 pub mod guard;
 pub mod i18n;
 pub mod id;
+pub mod links;
 pub mod list;
 pub mod loader;
 pub mod node;

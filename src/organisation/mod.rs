@@ -8,4 +8,4 @@ pub mod repo;
 
 pub use filter::{DeveloperFilter, OrganisationFilter, OrganisationOrderField, ParticipantFilter};
 pub use object::Organisation;
-pub use query::OrganisationQuery;
+pub use query::{OrganisationLists, OrganisationQuery};

@@ -12,23 +12,21 @@ use super::{
     repo::{Affiliation, Development, Participation, Partnership},
 };
 use crate::{
-    dialogue::{Dialogue, DialogueFilter, DialogueOrderField},
+    dialogue::Dialogue,
     error::Result,
     graphql::{
-        connection::{Connection, Plain},
-        cursor::PageArgs,
-        filter::OrderBy,
+        connection::Plain,
         i18n::LocalizedText,
         id::{NodeType, encode},
-        list::{ListArgs, Listable, linked, one},
+        links::links,
+        list::{Listable, one},
         loader::Batched,
         record::{RecordFields, localized, required},
     },
-    person::{Person, PersonFilter, PersonOrderField},
-    repo::filter::role_in,
-    report::{Report, ReportFilter, ReportOrderField},
-    tool::{Tool, ToolFilter, ToolOrderField},
-    workshop::{Workshop, WorkshopFilter, WorkshopOrderField},
+    person::Person,
+    report::Report,
+    tool::Tool,
+    workshop::Workshop,
 };
 
 /// The GraphQL object of a row of the `organisation` table.
@@ -39,6 +37,7 @@ impl Listable for Organisation {
     type Entity = organisation::Entity;
     type Filter = OrganisationFilter;
     type Field = OrganisationOrderField;
+
     fn wrap(row: Batched<organisation::Model>) -> Self {
         Organisation(row)
     }
@@ -139,283 +138,30 @@ impl Organisation {
         one(ctx, &self.0, |m| m.parent_id).await
     }
 
-    /// The organisations that are part of this one (divisions, offices...).
-    async fn children(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
-            OrganisationFilter,
-        >,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<OrganisationOrderField>,
-        >,
-    ) -> Result<Connection<Organisation, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        linked(
-            ctx,
-            &super::repo::CHILDREN,
-            &self.0,
-            page,
-            args,
-            Condition::all(),
-        )
-        .await
-    }
-
-    /// The organisations this one works in partnership with, with the level of each
-    /// partnership (partnerships are mutual: they show from both sides).
-    async fn partners(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Keep only partnerships at these levels.")] level: Option<
-            Vec<PartnershipLevel>,
-        >,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
-            OrganisationFilter,
-        >,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<OrganisationOrderField>,
-        >,
-    ) -> Result<Connection<Organisation, Partnership>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let edge = role_in("partnership", "level", level);
-        linked(ctx, &super::repo::PARTNERS, &self.0, page, args, edge).await
-    }
-
-    /// The dialogues the organisation takes part in, with its role in each.
-    async fn dialogues(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ParticipationRole>>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the dialogues that match.")] filter: Option<DialogueFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<DialogueOrderField>,
-        >,
-    ) -> Result<Connection<Dialogue, Participation>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let edge = role_in("dialogue_participant", "role", role);
-        linked(
-            ctx,
-            &crate::dialogue::repo::OF_ORGANISATION,
-            &self.0,
-            page,
-            args,
-            edge,
-        )
-        .await
-    }
-
-    /// The workshops the organisation takes part in, with its role in each.
-    async fn workshops(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ParticipationRole>>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the workshops that match.")] filter: Option<WorkshopFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<WorkshopOrderField>,
-        >,
-    ) -> Result<Connection<Workshop, Participation>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let edge = role_in("workshop_participant", "role", role);
-        linked(
-            ctx,
-            &crate::workshop::repo::OF_ORGANISATION,
-            &self.0,
-            page,
-            args,
-            edge,
-        )
-        .await
-    }
-
-    /// The reports the organisation published.
-    async fn reports(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the reports that match.")] filter: Option<ReportFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<ReportOrderField>,
-        >,
-    ) -> Result<Connection<Report, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        linked(
-            ctx,
-            &crate::report::repo::OF_PUBLISHER,
-            &self.0,
-            page,
-            args,
-            Condition::all(),
-        )
-        .await
-    }
-
-    /// The tools the organisation developed, with its role in each.
-    async fn tools(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<DeveloperRole>>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the tools that match.")] filter: Option<ToolFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<ToolOrderField>,
-        >,
-    ) -> Result<Connection<Tool, Development>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let edge = role_in("tool_developer", "role", role);
-        linked(
-            ctx,
-            &crate::tool::repo::OF_DEVELOPER,
-            &self.0,
-            page,
-            args,
-            edge,
-        )
-        .await
-    }
-
-    /// The people affiliated with the organisation, with their positions and periods.
-    async fn affiliates(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the people that match.")] filter: Option<PersonFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<PersonOrderField>,
-        >,
-    ) -> Result<Connection<Person, Affiliation>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        linked(
-            ctx,
-            &crate::person::repo::OF_ORGANISATION,
-            &self.0,
-            page,
-            args,
-            Condition::all(),
-        )
-        .await
+    #[graphql(flatten)]
+    async fn links(&self) -> OrganisationLinks {
+        OrganisationLinks(self.0.clone())
     }
 }
+
+links!(OrganisationLinks(organisation::Model) {
+    /// The organisations that are part of this one (divisions, offices...).
+    children -> Organisation, Plain = super::repo::CHILDREN;
+    /// The organisations this one works in partnership with, with the level of each
+    /// partnership (partnerships are mutual: they show from both sides).
+    partners [level: PartnershipLevel = "partnership"."level"]
+        -> Organisation, Partnership = super::repo::PARTNERS;
+    /// The dialogues the organisation takes part in, with its role in each.
+    dialogues [role: ParticipationRole = "dialogue_participant"."role"]
+        -> Dialogue, Participation = crate::dialogue::repo::OF_ORGANISATION;
+    /// The workshops the organisation takes part in, with its role in each.
+    workshops [role: ParticipationRole = "workshop_participant"."role"]
+        -> Workshop, Participation = crate::workshop::repo::OF_ORGANISATION;
+    /// The reports the organisation published.
+    reports -> Report, Plain = crate::report::repo::OF_PUBLISHER;
+    /// The tools the organisation developed, with its role in each.
+    tools [role: DeveloperRole = "tool_developer"."role"]
+        -> Tool, Development = crate::tool::repo::OF_DEVELOPER;
+    /// The people affiliated with the organisation, with their positions and periods.
+    affiliates -> Person, Affiliation = crate::person::repo::OF_ORGANISATION;
+});

@@ -7,4 +7,4 @@ pub mod repo;
 
 pub use filter::{InvolvementFilter, PersonFilter, PersonOrderField};
 pub use object::Person;
-pub use query::PersonQuery;
+pub use query::PersonLists;

@@ -1,56 +1,9 @@
 //! Root fields about people.
 
-use async_graphql::{Context, Object};
+use super::Person;
+use crate::graphql::links::roots;
 
-use super::{Person, PersonFilter, PersonOrderField};
-use crate::{
-    error::Result,
-    graphql::{
-        connection::{Connection, Plain},
-        cursor::PageArgs,
-        filter::OrderBy,
-        list::{ListArgs, root},
-    },
-};
-
-/// Root fields about people.
-#[derive(Default)]
-pub struct PersonQuery;
-
-#[Object]
-impl PersonQuery {
+roots!(PersonLists {
     /// All people.
-    async fn people(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the people that match.")] filter: Option<PersonFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<PersonOrderField>,
-        >,
-    ) -> Result<Connection<Person, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        root(
-            ctx,
-            page,
-            ListArgs {
-                filter,
-                order: order_by,
-            },
-        )
-        .await
-    }
-}
+    people -> Person;
+});

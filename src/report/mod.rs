@@ -7,4 +7,4 @@ pub mod repo;
 
 pub use filter::{ReferenceFilter, ReportFilter, ReportOrderField};
 pub use object::Report;
-pub use query::ReportQuery;
+pub use query::{ReportLists, ReportQuery};

@@ -9,23 +9,21 @@ use sea_orm::sea_query::Condition;
 
 use super::{ReportFilter, ReportOrderField, repo::Reference};
 use crate::{
-    dialogue::{Dialogue, DialogueFilter, DialogueOrderField},
+    dialogue::Dialogue,
     error::Result,
     graphql::{
-        connection::{Connection, Plain},
-        cursor::PageArgs,
-        filter::OrderBy,
+        connection::Plain,
         i18n::LocalizedText,
         id::{NodeType, encode},
-        list::{ListArgs, Listable, linked},
+        links::links,
+        list::Listable,
         loader::Batched,
         record::{RecordFields, localized, required},
         scalars::Date,
     },
-    organisation::{Organisation, OrganisationFilter, OrganisationOrderField},
-    person::{Person, PersonFilter, PersonOrderField},
-    repo::filter::role_in,
-    workshop::{Workshop, WorkshopFilter, WorkshopOrderField},
+    organisation::Organisation,
+    person::Person,
+    workshop::Workshop,
 };
 
 /// The GraphQL object of a row of the `report` table.
@@ -36,6 +34,7 @@ impl Listable for Report {
     type Entity = report::Entity;
     type Filter = ReportFilter;
     type Field = ReportOrderField;
+
     fn wrap(row: Batched<report::Model>) -> Self {
         Report(row)
     }
@@ -113,158 +112,21 @@ impl Report {
         self.0.url.as_deref()
     }
 
-    /// The organisations that published the report.
-    async fn publishers(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
-            OrganisationFilter,
-        >,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<OrganisationOrderField>,
-        >,
-    ) -> Result<Connection<Organisation, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let link = &crate::organisation::repo::OF_REPORT;
-        linked(ctx, link, &self.0, page, args, Condition::all()).await
-    }
-
-    /// The people who wrote the report.
-    async fn authors(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the people that match.")] filter: Option<PersonFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<PersonOrderField>,
-        >,
-    ) -> Result<Connection<Person, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        linked(
-            ctx,
-            &crate::person::repo::OF_REPORT,
-            &self.0,
-            page,
-            args,
-            Condition::all(),
-        )
-        .await
-    }
-
-    /// The dialogues that reference the report, with the report's role in each.
-    async fn dialogues(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ReportRole>>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the dialogues that match.")] filter: Option<DialogueFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<DialogueOrderField>,
-        >,
-    ) -> Result<Connection<Dialogue, Reference>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let edge = role_in("dialogue_report", "role", role);
-        linked(
-            ctx,
-            &crate::dialogue::repo::OF_REPORT,
-            &self.0,
-            page,
-            args,
-            edge,
-        )
-        .await
-    }
-
-    /// The workshops that reference the report, with the report's role in each.
-    async fn workshops(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ReportRole>>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the workshops that match.")] filter: Option<WorkshopFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<WorkshopOrderField>,
-        >,
-    ) -> Result<Connection<Workshop, Reference>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let edge = role_in("workshop_report", "role", role);
-        linked(
-            ctx,
-            &crate::workshop::repo::OF_REPORT,
-            &self.0,
-            page,
-            args,
-            edge,
-        )
-        .await
+    #[graphql(flatten)]
+    async fn links(&self) -> ReportLinks {
+        ReportLinks(self.0.clone())
     }
 }
+
+links!(ReportLinks(report::Model) {
+    /// The organisations that published the report.
+    publishers -> Organisation, Plain = crate::organisation::repo::OF_REPORT;
+    /// The people who wrote the report.
+    authors -> Person, Plain = crate::person::repo::OF_REPORT;
+    /// The dialogues that reference the report, with the report's role in each.
+    dialogues [role: ReportRole = "dialogue_report"."role"]
+        -> Dialogue, Reference = crate::dialogue::repo::OF_REPORT;
+    /// The workshops that reference the report, with the report's role in each.
+    workshops [role: ReportRole = "workshop_report"."role"]
+        -> Workshop, Reference = crate::workshop::repo::OF_REPORT;
+});

@@ -8,4 +8,4 @@ pub mod repo;
 
 pub use filter::{ThemeFilter, ThemeOrderField, tagged_with};
 pub use object::Theme;
-pub use query::ThemeQuery;
+pub use query::{ThemeLists, ThemeQuery};

@@ -6,23 +6,22 @@ use sea_orm::sea_query::Condition;
 
 use super::{ThemeFilter, ThemeOrderField};
 use crate::{
-    dialogue::{Dialogue, DialogueFilter, DialogueOrderField},
+    dialogue::Dialogue,
     error::Result,
     graphql::{
-        connection::{Connection, Plain},
-        cursor::PageArgs,
-        filter::OrderBy,
+        connection::Plain,
         i18n::LocalizedText,
         id::{NodeType, encode},
-        list::{ListArgs, Listable, linked, one},
+        links::links,
+        list::{Listable, one},
         loader::Batched,
         record::{RecordFields, localized, required},
     },
-    organisation::{Organisation, OrganisationFilter, OrganisationOrderField},
-    person::{Person, PersonFilter, PersonOrderField},
-    report::{Report, ReportFilter, ReportOrderField},
-    tool::{Tool, ToolFilter, ToolOrderField},
-    workshop::{Workshop, WorkshopFilter, WorkshopOrderField},
+    organisation::Organisation,
+    person::Person,
+    report::Report,
+    tool::Tool,
+    workshop::Workshop,
 };
 
 /// The GraphQL object of a row of the `theme` table.
@@ -33,6 +32,7 @@ impl Listable for Theme {
     type Entity = theme::Entity;
     type Filter = ThemeFilter;
     type Field = ThemeOrderField;
+
     fn wrap(row: Batched<theme::Model>) -> Self {
         Theme(row)
     }
@@ -95,271 +95,25 @@ impl Theme {
         one(ctx, &self.0, |m| m.broader_id).await
     }
 
-    /// The narrower themes within this one.
-    async fn narrower(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the themes that match.")] filter: Option<ThemeFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<ThemeOrderField>,
-        >,
-    ) -> Result<Connection<Theme, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        linked(
-            ctx,
-            &super::repo::NARROWER,
-            &self.0,
-            page,
-            args,
-            Condition::all(),
-        )
-        .await
-    }
-
-    /// The dialogues tagged with this theme.
-    async fn dialogues(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the dialogues that match.")] filter: Option<DialogueFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<DialogueOrderField>,
-        >,
-    ) -> Result<Connection<Dialogue, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        linked(
-            ctx,
-            &crate::dialogue::repo::OF_THEME,
-            &self.0,
-            page,
-            args,
-            Condition::all(),
-        )
-        .await
-    }
-
-    /// The workshops tagged with this theme.
-    async fn workshops(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the workshops that match.")] filter: Option<WorkshopFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<WorkshopOrderField>,
-        >,
-    ) -> Result<Connection<Workshop, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        linked(
-            ctx,
-            &crate::workshop::repo::OF_THEME,
-            &self.0,
-            page,
-            args,
-            Condition::all(),
-        )
-        .await
-    }
-
-    /// The reports tagged with this theme.
-    async fn reports(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the reports that match.")] filter: Option<ReportFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<ReportOrderField>,
-        >,
-    ) -> Result<Connection<Report, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        linked(
-            ctx,
-            &crate::report::repo::OF_THEME,
-            &self.0,
-            page,
-            args,
-            Condition::all(),
-        )
-        .await
-    }
-
-    /// The tools tagged with this theme.
-    async fn tools(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the tools that match.")] filter: Option<ToolFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<ToolOrderField>,
-        >,
-    ) -> Result<Connection<Tool, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        linked(
-            ctx,
-            &crate::tool::repo::OF_THEME,
-            &self.0,
-            page,
-            args,
-            Condition::all(),
-        )
-        .await
-    }
-
-    /// The organisations tagged with this theme.
-    async fn organisations(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
-            OrganisationFilter,
-        >,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<OrganisationOrderField>,
-        >,
-    ) -> Result<Connection<Organisation, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let link = &crate::organisation::repo::OF_THEME;
-        linked(ctx, link, &self.0, page, args, Condition::all()).await
-    }
-
-    /// The people tagged with this theme.
-    async fn people(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the people that match.")] filter: Option<PersonFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<PersonOrderField>,
-        >,
-    ) -> Result<Connection<Person, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        linked(
-            ctx,
-            &crate::person::repo::OF_THEME,
-            &self.0,
-            page,
-            args,
-            Condition::all(),
-        )
-        .await
+    #[graphql(flatten)]
+    async fn links(&self) -> ThemeLinks {
+        ThemeLinks(self.0.clone())
     }
 }
+
+links!(ThemeLinks(theme::Model) {
+    /// The narrower themes within this one.
+    narrower -> Theme, Plain = super::repo::NARROWER;
+    /// The dialogues tagged with this theme.
+    dialogues -> Dialogue, Plain = crate::dialogue::repo::OF_THEME;
+    /// The workshops tagged with this theme.
+    workshops -> Workshop, Plain = crate::workshop::repo::OF_THEME;
+    /// The reports tagged with this theme.
+    reports -> Report, Plain = crate::report::repo::OF_THEME;
+    /// The tools tagged with this theme.
+    tools -> Tool, Plain = crate::tool::repo::OF_THEME;
+    /// The organisations tagged with this theme.
+    organisations -> Organisation, Plain = crate::organisation::repo::OF_THEME;
+    /// The people tagged with this theme.
+    people -> Person, Plain = crate::person::repo::OF_THEME;
+});

@@ -7,4 +7,4 @@ pub mod repo;
 
 pub use filter::{ToolFilter, ToolOrderField};
 pub use object::Tool;
-pub use query::ToolQuery;
+pub use query::ToolLists;

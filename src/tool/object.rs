@@ -11,18 +11,16 @@ use super::{ToolFilter, ToolOrderField};
 use crate::{
     error::Result,
     graphql::{
-        connection::{Connection, Plain},
-        cursor::PageArgs,
-        filter::OrderBy,
+        connection::Plain,
         i18n::LocalizedText,
         id::{NodeType, encode},
-        list::{ListArgs, Listable, linked},
+        links::links,
+        list::Listable,
         loader::Batched,
         record::{RecordFields, localized, required},
     },
-    organisation::{Organisation, OrganisationFilter, OrganisationOrderField, repo::Development},
-    repo::filter::role_in,
-    workshop::{Workshop, WorkshopFilter, WorkshopOrderField},
+    organisation::{Organisation, repo::Development},
+    workshop::Workshop,
 };
 
 /// The GraphQL object of a row of the `tool` table.
@@ -33,6 +31,7 @@ impl Listable for Tool {
     type Entity = tool::Entity;
     type Filter = ToolFilter;
     type Field = ToolOrderField;
+
     fn wrap(row: Batched<tool::Model>) -> Self {
         Tool(row)
     }
@@ -95,85 +94,16 @@ impl Tool {
         self.0.url.as_deref()
     }
 
-    /// The organisations that developed the tool, with the role of each.
-    async fn developers(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<DeveloperRole>>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
-            OrganisationFilter,
-        >,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<OrganisationOrderField>,
-        >,
-    ) -> Result<Connection<Organisation, Development>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let edge = role_in("tool_developer", "role", role);
-        linked(
-            ctx,
-            &crate::organisation::repo::OF_TOOL,
-            &self.0,
-            page,
-            args,
-            edge,
-        )
-        .await
-    }
-
-    /// The workshops that presented the tool.
-    async fn workshops(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the workshops that match.")] filter: Option<WorkshopFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<WorkshopOrderField>,
-        >,
-    ) -> Result<Connection<Workshop, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        linked(
-            ctx,
-            &crate::workshop::repo::OF_TOOL,
-            &self.0,
-            page,
-            args,
-            Condition::all(),
-        )
-        .await
+    #[graphql(flatten)]
+    async fn links(&self) -> ToolLinks {
+        ToolLinks(self.0.clone())
     }
 }
+
+links!(ToolLinks(tool::Model) {
+    /// The organisations that developed the tool, with the role of each.
+    developers [role: DeveloperRole = "tool_developer"."role"]
+        -> Organisation, Development = crate::organisation::repo::OF_TOOL;
+    /// The workshops that presented the tool.
+    workshops -> Workshop, Plain = crate::workshop::repo::OF_TOOL;
+});

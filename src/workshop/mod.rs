@@ -7,4 +7,4 @@ pub mod repo;
 
 pub use filter::{WorkshopFilter, WorkshopOrderField};
 pub use object::Workshop;
-pub use query::WorkshopQuery;
+pub use query::WorkshopLists;

@@ -12,21 +12,19 @@ use crate::{
     dialogue::Dialogue,
     error::Result,
     graphql::{
-        connection::{Connection, Plain},
-        cursor::PageArgs,
-        filter::OrderBy,
+        connection::Plain,
         i18n::LocalizedText,
         id::{NodeType, encode},
-        list::{ListArgs, Listable, linked, one},
+        links::links,
+        list::{Listable, one},
         loader::Batched,
         record::{RecordFields, localized, required},
         scalars::Date,
     },
-    organisation::{Organisation, OrganisationFilter, OrganisationOrderField, repo::Participation},
-    person::{Person, PersonFilter, PersonOrderField, repo::Involvement},
-    repo::filter::role_in,
-    report::{Report, ReportFilter, ReportOrderField, repo::Reference},
-    tool::{Tool, ToolFilter, ToolOrderField},
+    organisation::{Organisation, repo::Participation},
+    person::{Person, repo::Involvement},
+    report::{Report, repo::Reference},
+    tool::Tool,
 };
 
 /// The GraphQL object of a row of the `workshop` table.
@@ -37,6 +35,7 @@ impl Listable for Workshop {
     type Entity = workshop::Entity;
     type Filter = WorkshopFilter;
     type Field = WorkshopOrderField;
+
     fn wrap(row: Batched<workshop::Model>) -> Self {
         Workshop(row)
     }
@@ -130,167 +129,22 @@ impl Workshop {
         one(ctx, &self.0, |m| Some(m.dialogue_id)).await
     }
 
-    /// The organisations taking part in the workshop, with the role of each.
-    async fn participants(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ParticipationRole>>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the organisations that match.")] filter: Option<
-            OrganisationFilter,
-        >,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<OrganisationOrderField>,
-        >,
-    ) -> Result<Connection<Organisation, Participation>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let edge = role_in("workshop_participant", "role", role);
-        linked(
-            ctx,
-            &crate::organisation::repo::OF_WORKSHOP,
-            &self.0,
-            page,
-            args,
-            edge,
-        )
-        .await
-    }
-
-    /// The people speaking at the workshop (or named as its contact), with the role of each.
-    async fn people(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<PersonRole>>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the people that match.")] filter: Option<PersonFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<PersonOrderField>,
-        >,
-    ) -> Result<Connection<Person, Involvement>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let edge = role_in("workshop_person", "role", role);
-        linked(
-            ctx,
-            &crate::person::repo::OF_WORKSHOP,
-            &self.0,
-            page,
-            args,
-            edge,
-        )
-        .await
-    }
-
-    /// The reports the workshop references, with the role of each.
-    async fn reports(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Keep only these roles.")] role: Option<Vec<ReportRole>>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the reports that match.")] filter: Option<ReportFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<ReportOrderField>,
-        >,
-    ) -> Result<Connection<Report, Reference>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        let edge = role_in("workshop_report", "role", role);
-        linked(
-            ctx,
-            &crate::report::repo::OF_WORKSHOP,
-            &self.0,
-            page,
-            args,
-            edge,
-        )
-        .await
-    }
-
-    /// The tools presented at the workshop.
-    async fn tools(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(
-            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
-        )]
-        first: Option<i32>,
-        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
-        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
-            i32,
-        >,
-        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
-        #[graphql(desc = "Keep only the tools that match.")] filter: Option<ToolFilter>,
-        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
-            OrderBy<ToolOrderField>,
-        >,
-    ) -> Result<Connection<Tool, Plain>> {
-        let page = PageArgs {
-            first,
-            after,
-            last,
-            before,
-        };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
-        linked(
-            ctx,
-            &crate::tool::repo::OF_WORKSHOP,
-            &self.0,
-            page,
-            args,
-            Condition::all(),
-        )
-        .await
+    #[graphql(flatten)]
+    async fn links(&self) -> WorkshopLinks {
+        WorkshopLinks(self.0.clone())
     }
 }
+
+links!(WorkshopLinks(workshop::Model) {
+    /// The organisations taking part in the workshop, with the role of each.
+    participants [role: ParticipationRole = "workshop_participant"."role"]
+        -> Organisation, Participation = crate::organisation::repo::OF_WORKSHOP;
+    /// The people speaking at the workshop (or named as its contact), with the role of each.
+    people [role: PersonRole = "workshop_person"."role"]
+        -> Person, Involvement = crate::person::repo::OF_WORKSHOP;
+    /// The reports the workshop references, with the role of each.
+    reports [role: ReportRole = "workshop_report"."role"]
+        -> Report, Reference = crate::report::repo::OF_WORKSHOP;
+    /// The tools presented at the workshop.
+    tools -> Tool, Plain = crate::tool::repo::OF_WORKSHOP;
+});

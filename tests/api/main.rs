@@ -6,6 +6,8 @@
 
 mod common;
 
+mod cli;
+
 mod errors;
 mod filters;
 mod i18n;

@@ -1,0 +1,168 @@
+//! The `agora` binary itself: its commands, and a real server answering over TCP.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::{Value, json};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+const AGORA: &str = env!("CARGO_BIN_EXE_agora");
+
+/// Runs `agora` with `args` in `dir`; returns its standard output.
+fn run(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(AGORA)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("AGORA_DATABASE_URL")
+        .env_remove("AGORA_LISTEN")
+        .output()
+        .expect("agora runs");
+    assert!(
+        out.status.success(),
+        "agora {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+#[test]
+fn schema_prints_schema_graphql() {
+    let dir = tempfile::tempdir().unwrap();
+    let printed = run(dir.path(), &["schema"]);
+    let file =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    assert_eq!(printed, file);
+}
+
+#[test]
+fn migrate_then_seed_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "sqlite://seed.db?mode=rwc";
+    assert!(run(dir.path(), &["migrate", "--database-url", url]).contains("migrations applied"));
+    let first = run(dir.path(), &["seed", "--database-url", url]);
+    assert!(first.starts_with("seeded 21 records:"), "{first}");
+    for record in [
+        "Dialogue idm-2018",
+        "Report A/72/643",
+        "Organisation iom",
+        "Person António Guterres",
+        "Theme GCM",
+    ] {
+        assert!(first.contains(record), "{record} missing from:\n{first}");
+    }
+    let second = run(dir.path(), &["seed", "--database-url", url]);
+    assert!(second.contains("already seeded"), "{second}");
+}
+
+/// A server process, stopped when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Sends one HTTP/1.1 request over a real TCP connection; returns the status line and body.
+async fn http(addr: &str, request: String) -> (String, String) {
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .expect("the server accepts connections");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (
+        head.lines().next().unwrap_or_default().to_string(),
+        body.to_string(),
+    )
+}
+
+#[tokio::test]
+async fn serve_creates_migrates_seeds_and_answers_in_french() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("agora.toml"), "default_page_size = 3\n").unwrap();
+    let mut child = Command::new(AGORA)
+        .args(["--config", "agora.toml", "serve"])
+        .current_dir(dir.path())
+        .env("AGORA_LISTEN", "127.0.0.1:0")
+        .env_remove("AGORA_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("agora serve starts");
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    });
+    let line = tokio::time::timeout(Duration::from_secs(60), line)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(
+        line.starts_with("Agora listening on http://127.0.0.1:"),
+        "{line}"
+    );
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(
+        dir.path().join("agora.db").exists(),
+        "the embedded database is created in the working directory"
+    );
+
+    let query = json!({ "query": r#"{ dialogueBySlug(slug: "idm-2018") { title { text lang }
+        workshops { nodes { title { text } participants { edges { role node { name { text } } } } } } }
+        dialogues { edges { cursor } } }"# })
+    .to_string();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nAccept-Language: fr\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{query}",
+        query.len()
+    );
+    let (status, body) = http(&addr, request).await;
+    assert!(status.contains("200"), "{status}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    let d = &body["data"]["dialogueBySlug"];
+    assert_eq!(
+        d["title"],
+        json!({ "text": "Dialogue international sur la migration 2018", "lang": "fr" })
+    );
+    let first = &d["workshops"]["nodes"][0];
+    assert!(
+        first["title"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Premier atelier")
+    );
+    assert_eq!(
+        first["participants"]["edges"][1],
+        json!({ "role": "ORGANISER", "node": { "name": { "text": "Organisation internationale pour les migrations" } } })
+    );
+    // The configuration file was read.
+    assert_eq!(
+        body["data"]["dialogues"]["edges"].as_array().unwrap().len(),
+        3
+    );
+
+    let (status, body) = http(&addr, format!("GET /graphql HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\nConnection: close\r\n\r\n")).await;
+    assert!(
+        status.contains("200") && body.contains("graphiql"),
+        "{status}"
+    );
+    drop(server);
+}
