@@ -42,11 +42,17 @@ pub fn record_columns(t: &mut TableCreateStatement, name: &'static str) {
         .foreign_key(&mut fk(name, "partner_id", "organisation"));
 }
 
-/// Adds the columns every edge table carries: who supplied it and when.
+/// Adds the columns every edge table carries: who supplied it and when (index the
+/// supplier with [`edge_indexes`]).
 pub fn edge_columns(t: &mut TableCreateStatement, name: &'static str) {
     t.col(big_integer_null("partner_id"))
         .col(timestamp_with_time_zone("created_at"))
         .foreign_key(&mut fk(name, "partner_id", "organisation"));
+}
+
+/// The index of the supplier column of an edge table.
+pub fn edge_indexes(name: &'static str) -> Vec<IndexCreateStatement> {
+    vec![index(name, &["partner_id"])]
 }
 
 /// `CREATE INDEX idx_<table>_<columns> ON table (columns...)`.

@@ -128,10 +128,14 @@ impl MigrationTrait for Migration {
         manager.create_table(t).await?;
         create_indexes(
             manager,
-            vec![
-                index("affiliation", &["person_id", "organisation_id"]),
-                index("affiliation", &["organisation_id", "person_id"]),
-            ],
+            [
+                vec![
+                    index("affiliation", &["person_id", "organisation_id"]),
+                    index("affiliation", &["organisation_id", "person_id"]),
+                ],
+                edge_indexes("affiliation"),
+            ]
+            .concat(),
         )
         .await?;
 
@@ -144,10 +148,14 @@ impl MigrationTrait for Migration {
         manager.create_table(t).await?;
         create_indexes(
             manager,
-            vec![
-                unique("theme_tag", &["node_type", "node_id", "theme_id"]),
-                index("theme_tag", &["theme_id", "node_type", "node_id"]),
-            ],
+            [
+                vec![
+                    unique("theme_tag", &["node_type", "node_id", "theme_id"]),
+                    index("theme_tag", &["theme_id", "node_type", "node_id"]),
+                ],
+                edge_indexes("theme_tag"),
+            ]
+            .concat(),
         )
         .await
     }

@@ -68,6 +68,17 @@ db_test!(by_a_partners_external_id, seeded, |app| {
         found["byExternalId"],
         json!({ "__typename": "Dialogue", "slug": "partner-dialogue", "provenance": { "externalId": "IDM-17", "partner": { "slug": "iom" } } })
     );
+    // The same record through the provenance filters.
+    let filtered = app
+        .data(
+            r#"query($p: ID!) { dialogues(filter: {partner: {eq: $p}, externalId: {startsWith: "IDM"}, originalLanguage: {eq: "en"}}) { nodes { slug } } }"#,
+            json!({ "p": agora::graphql::id::encode(agora::graphql::id::NodeType::Organisation, iom.id) }),
+        )
+        .await;
+    assert_eq!(
+        filtered["dialogues"]["nodes"],
+        json!([{ "slug": "partner-dialogue" }])
+    );
     for (p, x, t) in [
         ("un", "IDM-17", "DIALOGUE"),
         ("iom", "IDM-18", "DIALOGUE"),
