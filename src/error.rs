@@ -22,6 +22,23 @@ pub enum Error {
     /// The request conflicts with the stored state.
     #[error("{0}")]
     Conflict(String),
+    /// One field of the input is invalid (`extensions.field` names it).
+    #[error("{field}: {message}")]
+    InvalidField {
+        /// The field, as the client wrote it (`title`, `records[3].startDate`...).
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The stored version is not the one expected (`extensions.currentVersion` says which
+    /// it is).
+    #[error("the record is at version {current}, not at version {expected}")]
+    VersionConflict {
+        /// The version the client expected.
+        expected: i64,
+        /// The version stored.
+        current: i64,
+    },
     /// The client asks too often.
     #[error("{0}")]
     RateLimited(String),
@@ -47,7 +64,8 @@ impl Error {
             Error::BadUserInput(_) => "BAD_USER_INPUT",
             Error::Unauthenticated(_) => "UNAUTHENTICATED",
             Error::Forbidden(_) => "FORBIDDEN",
-            Error::Conflict(_) => "CONFLICT",
+            Error::Conflict(_) | Error::VersionConflict { .. } => "CONFLICT",
+            Error::InvalidField { .. } => "BAD_USER_INPUT",
             Error::RateLimited(_) => "RATE_LIMITED",
             Error::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             Error::ParseFailed(_) => "GRAPHQL_PARSE_FAILED",
@@ -58,6 +76,14 @@ impl Error {
     /// Shorthand for a `BAD_USER_INPUT` error.
     pub fn bad_input(message: impl Into<String>) -> Self {
         Error::BadUserInput(message.into())
+    }
+
+    /// Shorthand for an invalid field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidField {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// Shorthand for an `INTERNAL` error whose detail is only logged.
@@ -79,7 +105,14 @@ impl ErrorExtensions for Error {
             Error::Internal(detail) => tracing::error!(error = %detail, "internal error"),
             _ => {}
         }
-        async_graphql::Error::new(self.to_string()).extend_with(|_, e| e.set("code", self.code()))
+        async_graphql::Error::new(self.to_string()).extend_with(|_, e| {
+            e.set("code", self.code());
+            match self {
+                Error::InvalidField { field, .. } => e.set("field", field.as_str()),
+                Error::VersionConflict { current, .. } => e.set("currentVersion", *current),
+                _ => {}
+            }
+        })
     }
 }
 

@@ -15,20 +15,29 @@ use axum::{
     routing::{get, post},
 };
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 use crate::{
     AppState,
+    auth::{Principal, bearer},
     error::Error,
     graphql::{
         guard::{assign_codes, check_document, check_nesting},
         i18n::{RequestLanguages, parse_accept_language},
         loader::Loaders,
     },
+    repo::{
+        idempotency::{self, Begin},
+        keys,
+    },
 };
 
 /// The path of the GraphQL endpoint.
 pub const GRAPHQL_PATH: &str = "/graphql";
+
+/// The path of GraphQL over WebSocket (subscriptions).
+pub const WS_PATH: &str = "/graphql/ws";
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY: usize = 1 << 20;
@@ -37,6 +46,7 @@ pub const MAX_BODY: usize = 1 << 20;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route(GRAPHQL_PATH, post(graphql_post).get(graphql_get))
+        .route(WS_PATH, get(crate::sync::ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(CompressionLayer::new())
@@ -59,6 +69,11 @@ impl IntoResponse for Refusal {
         let status = self.0;
         let mut response = json(GqlResponse::from_errors(vec![self.1.into_server_error()]));
         *response.status_mut() = status;
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if status == StatusCode::METHOD_NOT_ALLOWED {
             response
                 .headers_mut()
@@ -79,7 +94,7 @@ fn json(response: GqlResponse) -> Response {
 }
 
 async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let request: Request = match serde_json::from_slice(&body) {
+    let mut request: Request = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
             let msg = if body.first() == Some(&b'[') {
@@ -90,9 +105,103 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             return Refusal(StatusCode::BAD_REQUEST, Error::bad_input(msg)).into_response();
         }
     };
-    match execute(&state, request, &headers, Method::Post).await {
-        Ok(r) => json(r),
-        Err(refusal) => refusal.into_response(),
+    let principal = match authenticate(&state, &headers).await {
+        Ok(p) => p,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if let Err(response) = prepare(&state, &mut request) {
+        return json(response);
+    }
+    let idempotency_key = headers.get("idempotency-key");
+    let key_id = principal.key();
+    match (idempotency_key, key_id) {
+        (Some(value), Some(key_id)) if is_mutation_request(&mut request) => {
+            idempotent(&state, request, principal, &headers, value, key_id, &body).await
+        }
+        _ => match run(&state, request, principal, &headers, Method::Post).await {
+            Ok(r) => json(r),
+            Err(refusal) => refusal.into_response(),
+        },
+    }
+}
+
+/// Runs a mutation sent with an `Idempotency-Key` at most once (see
+/// `repo::idempotency`): a retry with the same key and body gets the stored response.
+async fn idempotent(
+    state: &AppState,
+    request: Request,
+    principal: Principal,
+    headers: &HeaderMap,
+    value: &HeaderValue,
+    key_id: i64,
+    body: &[u8],
+) -> Response {
+    let key = match value.to_str() {
+        Ok(k) if !k.trim().is_empty() && k.len() <= 255 => k.trim().to_string(),
+        _ => {
+            let e = Error::bad_input("Idempotency-Key must be 1 to 255 visible ASCII characters");
+            return Refusal(StatusCode::BAD_REQUEST, e).into_response();
+        }
+    };
+    let hash = hex::encode(Sha256::digest(body));
+    let begun = match idempotency::begin(&state.db.conn, key_id, &key, &hash).await {
+        Ok(b) => b,
+        Err(e) => return json(GqlResponse::from_errors(vec![e.into_server_error()])),
+    };
+    match begun {
+        Begin::Replay { status, body } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+            response
+                .headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            response
+        }
+        Begin::Mismatch => Refusal(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Error::bad_input("this Idempotency-Key was already used with a different request"),
+        )
+        .into_response(),
+        Begin::Running => {
+            let mut response = Refusal(
+                StatusCode::CONFLICT,
+                Error::Conflict("a request with this Idempotency-Key is still running".into()),
+            )
+            .into_response();
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+        }
+        Begin::Run(id) => {
+            let result = run(state, request, principal, headers, Method::Post).await;
+            let (response, passing_failure) = match result {
+                Ok(r) => {
+                    let internal = r.errors.iter().any(|e| {
+                        e.extensions.as_ref().and_then(|x| x.get("code"))
+                            == Some(&async_graphql::Value::from("INTERNAL"))
+                    });
+                    (json(r), internal)
+                }
+                Err(refusal) => (refusal.into_response(), true),
+            };
+            let (parts, body) = response.into_parts();
+            let bytes = match axum::body::to_bytes(body, MAX_BODY * 64).await {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not read a response to store it");
+                    let _ = idempotency::release(&state.db.conn, id).await;
+                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                }
+            };
+            let stored = if passing_failure {
+                idempotency::release(&state.db.conn, id).await
+            } else {
+                idempotency::finish(&state.db.conn, id, parts.status.as_u16(), &String::from_utf8_lossy(&bytes)).await
+            };
+            if let Err(e) = stored {
+                tracing::error!(error = ?e, "could not store an idempotent response");
+            }
+            Response::from_parts(parts, axum::body::Body::from(bytes))
+        }
     }
 }
 
@@ -130,35 +239,63 @@ async fn graphql_get(
             }
         }
     }
-    match execute(&state, request, &headers, Method::Get).await {
+    let principal = match authenticate(&state, &headers).await {
+        Ok(p) => p,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if let Err(response) = prepare(&state, &mut request) {
+        return json(response);
+    }
+    match run(&state, request, principal, &headers, Method::Get).await {
         Ok(r) => json(r),
         Err(refusal) => refusal.into_response(),
     }
 }
 
-/// Runs one GraphQL request: the pre-checks, the request's loaders and languages, the
+/// The caller of a request, from its `Authorization` header: anonymous without one, 401
+/// with one that is not a valid key.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, Refusal> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Principal::Anonymous);
+    };
+    let key = value.to_str().ok().and_then(bearer).ok_or_else(|| {
+        Refusal(
+            StatusCode::UNAUTHORIZED,
+            Error::Unauthenticated("use `Authorization: Bearer <API key>`".into()),
+        )
+    })?;
+    match keys::authenticate(&state.db.conn, key).await {
+        Ok(p) => Ok(p),
+        Err(e @ Error::Unauthenticated(_)) => Err(Refusal(StatusCode::UNAUTHORIZED, e)),
+        Err(e) => Err(Refusal(StatusCode::INTERNAL_SERVER_ERROR, e)),
+    }
+}
+
+/// Checks a request before it runs: nesting of the text, syntax, size and depth of the
+/// document. On failure, the response to send.
+fn prepare(state: &AppState, request: &mut Request) -> Result<(), GqlResponse> {
+    check_nesting(&request.query).map_err(|e| GqlResponse::from_errors(vec![e.into_server_error()]))?;
+    let doc = request.parsed_query().map_err(|e| {
+        GqlResponse::from_errors(vec![Error::ParseFailed(e.message).into_server_error()])
+    })?;
+    check_document(doc, &state.settings).map_err(|e| GqlResponse::from_errors(vec![e.into_server_error()]))
+}
+
+fn is_mutation_request(request: &mut Request) -> bool {
+    let name = request.operation_name.clone();
+    request.parsed_query().is_ok_and(|doc| is_mutation(doc, name.as_deref()))
+}
+
+/// Runs a prepared request for `principal`: the request's loaders and languages, the
 /// execution, and a code on every error.
-async fn execute(
+async fn run(
     state: &AppState,
     mut request: Request,
+    principal: Principal,
     headers: &HeaderMap,
     method: Method,
 ) -> Result<GqlResponse, Refusal> {
-    if let Err(e) = check_nesting(&request.query) {
-        return Ok(GqlResponse::from_errors(vec![e.into_server_error()]));
-    }
-    let operation_name = request.operation_name.clone();
-    let doc = match request.parsed_query() {
-        Ok(doc) => doc,
-        Err(e) => {
-            let e = Error::ParseFailed(e.message);
-            return Ok(GqlResponse::from_errors(vec![e.into_server_error()]));
-        }
-    };
-    if let Err(e) = check_document(doc, &state.settings) {
-        return Ok(GqlResponse::from_errors(vec![e.into_server_error()]));
-    }
-    if method == Method::Get && is_mutation(doc, operation_name.as_deref()) {
+    if method == Method::Get && is_mutation_request(&mut request) {
         let e = Error::bad_input("mutations are only accepted in POST requests");
         return Err(Refusal(StatusCode::METHOD_NOT_ALLOWED, e));
     }
@@ -169,7 +306,8 @@ async fn execute(
         .unwrap_or_default();
     let request = request
         .data(Loaders::new(state.db.conn.clone()))
-        .data::<RequestLanguages>(languages);
+        .data::<RequestLanguages>(languages)
+        .data(principal);
     let mut response = state.schema.execute(request).await;
     assign_codes(&mut response);
     Ok(response)

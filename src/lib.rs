@@ -4,12 +4,14 @@
 //! (when empty) seeds the database, and [`app`] is the HTTP router: what `agora serve` runs
 //! and what the tests call in process.
 
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod repo;
+pub mod sync;
 
 pub mod dialogue;
 pub mod organisation;
@@ -21,20 +23,24 @@ pub mod workshop;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 
 use crate::{
     config::Settings,
     db::{Database, DbOptions},
-    dialogue::{DialogueLists, DialogueQuery},
+    dialogue::{DialogueLists, DialogueMutation, DialogueQuery},
     error::Result,
     graphql::node::NodeQuery,
-    organisation::{OrganisationLists, OrganisationQuery},
-    person::PersonLists,
-    report::{ReportLists, ReportQuery},
-    theme::{ThemeLists, ThemeQuery},
-    tool::ToolLists,
-    workshop::WorkshopLists,
+    organisation::{OrganisationLists, OrganisationMutation, OrganisationQuery},
+    person::{PersonLists, PersonMutation},
+    report::{ReportLists, ReportMutation, ReportQuery},
+    sync::{
+        bulk::SyncMutation, edges::EdgeMutation, feed::FeedQuery, hub::SyncState,
+        subscription::SubscriptionRoot,
+    },
+    theme::{ThemeLists, ThemeMutation, ThemeQuery},
+    tool::{ToolLists, ToolMutation},
+    workshop::{WorkshopLists, WorkshopMutation},
 };
 
 pub use crate::http::app;
@@ -54,14 +60,29 @@ pub struct Query(
     OrganisationQuery,
     ReportQuery,
     ThemeQuery,
+    FeedQuery,
+);
+
+/// The entry points for writing: records of each type, edges, and batches.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    DialogueMutation,
+    WorkshopMutation,
+    ReportMutation,
+    ToolMutation,
+    OrganisationMutation,
+    PersonMutation,
+    ThemeMutation,
+    EdgeMutation,
+    SyncMutation,
 );
 
 /// Agora's GraphQL schema.
-pub type AgoraSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AgoraSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
-/// Builds the schema with the limits of `settings`.
-pub fn build_schema(settings: &Settings) -> AgoraSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+/// The schema with the limits of `settings` (a server adds its shared state).
+fn schema_builder(settings: &Settings) -> SchemaBuilder<Query, Mutation, SubscriptionRoot> {
+    Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
         .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
             "A point in time in RFC 3339 form, such as `2018-03-26T09:00:00Z`.",
         )
@@ -69,7 +90,12 @@ pub fn build_schema(settings: &Settings) -> AgoraSchema {
         .limit_depth(settings.max_depth)
         .limit_complexity(settings.max_complexity)
         .limit_recursive_depth(settings.max_recursive_depth)
-        .finish()
+}
+
+/// Builds the schema with the limits of `settings`, without a server's shared state: for
+/// printing the SDL and for validating documents (writes need [`AppState`]).
+pub fn build_schema(settings: &Settings) -> AgoraSchema {
+    schema_builder(settings).finish()
 }
 
 /// The printed SDL of the schema: what `agora schema` prints and `schema.graphql` holds.
@@ -84,6 +110,8 @@ pub struct AppState {
     pub schema: AgoraSchema,
     /// The database.
     pub db: Database,
+    /// The writers' lock and the live change feed of this process.
+    pub sync: SyncState,
     /// The settings.
     pub settings: Arc<Settings>,
 }
@@ -107,9 +135,11 @@ impl AppState {
         if settings.seed_when_empty && repo::node::is_empty(&db.conn).await? {
             repo::seed::seed(&db.conn).await?;
         }
+        let sync = SyncState::start(&db.conn).await?;
         Ok(AppState {
-            schema: build_schema(&settings),
+            schema: schema_builder(&settings).data(sync.clone()).finish(),
             db,
+            sync,
             settings: Arc::new(settings),
         })
     }

@@ -57,6 +57,36 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Manage the API keys of partner organisations.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a key for an organisation; the key is printed once and never stored.
+    Create {
+        /// The slug of the organisation the key belongs to.
+        #[arg(long)]
+        organisation: String,
+        /// Comma-separated scopes: read, write, admin (admin implies write, write implies read).
+        #[arg(long, default_value = "read")]
+        scopes: String,
+        /// A note to recognise the key by.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List the keys (never their secrets).
+    List,
+    /// Revoke a key: it stops working at once.
+    Revoke {
+        /// The key's id, as `keys list` shows it.
+        id: i64,
+    },
 }
 
 #[derive(Args)]
@@ -126,6 +156,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
             );
             Ok(())
         }
+        Command::Keys { command, db } => {
+            apply(&mut settings, db);
+            let db = connect(&settings).await?;
+            db.migrate().await?;
+            keys(&db, command).await
+        }
         Command::Serve { listen, db } => {
             apply(&mut settings, db);
             if let Some(listen) = listen {
@@ -134,6 +170,50 @@ async fn run(cli: Cli) -> Result<(), Error> {
             serve(settings).await
         }
     }
+}
+
+async fn keys(db: &Database, command: KeysCommand) -> Result<(), Error> {
+    use agora::{auth::Scopes, repo::keys};
+    match command {
+        KeysCommand::Create {
+            organisation,
+            scopes,
+            label,
+        } => {
+            let scopes = Scopes::parse(&scopes)?;
+            let (id, secret) = keys::create(&db.conn, &organisation, scopes, label).await?;
+            println!("key {id} for {organisation} ({}):", scopes.to_text());
+            println!("{secret}");
+            println!("Keep it now: it is not stored and cannot be shown again.");
+        }
+        KeysCommand::List => {
+            println!(
+                "{:>5}  {:<24} {:<16} {:<20} {:<20} {:<20} label",
+                "id", "organisation", "scopes", "created", "last used", "revoked"
+            );
+            let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_else(|| "-".into())
+            };
+            for k in keys::list(&db.conn).await? {
+                println!(
+                    "{:>5}  {:<24} {:<16} {:<20} {:<20} {:<20} {}",
+                    k.key.id,
+                    k.organisation,
+                    k.key.scopes,
+                    time(Some(k.key.created_at)),
+                    time(k.key.last_used_at),
+                    time(k.key.revoked_at),
+                    k.key.label.unwrap_or_default()
+                );
+            }
+        }
+        KeysCommand::Revoke { id } => {
+            keys::revoke(&db.conn, id).await?;
+            println!("key {id} revoked");
+        }
+    }
+    Ok(())
 }
 
 fn apply(settings: &mut Settings, db: DbArgs) {

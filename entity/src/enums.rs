@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// What kind of body an organisation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
 pub enum OrganisationKind {
@@ -42,11 +42,12 @@ pub enum OrganisationKind {
     Unit,
     /// Any other kind of organisation.
     #[sea_orm(string_value = "other")]
+    #[default]
     Other,
 }
 
 /// The part an organisation plays in a dialogue or workshop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum ParticipationRole {
@@ -61,16 +62,18 @@ pub enum ParticipationRole {
     Speaker,
     /// Takes part.
     #[sea_orm(string_value = "participant")]
+    #[default]
     Participant,
 }
 
 /// The part a person plays in a dialogue or workshop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum PersonRole {
     /// Speaks at the event.
     #[sea_orm(string_value = "speaker")]
+    #[default]
     Speaker,
     /// Chairs or moderates a session.
     #[sea_orm(string_value = "moderator")]
@@ -81,7 +84,7 @@ pub enum PersonRole {
 }
 
 /// How a dialogue or workshop relates to a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum ReportRole {
@@ -93,11 +96,12 @@ pub enum ReportRole {
     Outcome,
     /// Cited in or around the event.
     #[sea_orm(string_value = "cited")]
+    #[default]
     Cited,
 }
 
 /// What kind of document a report is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum ReportKind {
@@ -118,11 +122,12 @@ pub enum ReportKind {
     Study,
     /// Any other document.
     #[sea_orm(string_value = "other")]
+    #[default]
     Other,
 }
 
 /// What kind of cooperation tool a tool is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum ToolKind {
@@ -143,11 +148,12 @@ pub enum ToolKind {
     Training,
     /// Any other tool.
     #[sea_orm(string_value = "other")]
+    #[default]
     Other,
 }
 
 /// The part an organisation played in developing a tool.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum DeveloperRole {
@@ -156,11 +162,12 @@ pub enum DeveloperRole {
     Lead,
     /// Contributed as a partner.
     #[sea_orm(string_value = "partner")]
+    #[default]
     Partner,
 }
 
 /// The level at which two organisations work in partnership.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum PartnershipLevel {
@@ -175,11 +182,12 @@ pub enum PartnershipLevel {
     Regional,
     /// Worldwide.
     #[sea_orm(string_value = "international")]
+    #[default]
     International,
 }
 
 /// The vocabulary a theme belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum ThemeScheme {
@@ -197,5 +205,6 @@ pub enum ThemeScheme {
     SdgTarget,
     /// A free theme outside the controlled vocabularies.
     #[sea_orm(string_value = "free")]
+    #[default]
     Free,
 }

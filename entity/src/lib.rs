@@ -8,10 +8,13 @@
 pub mod enums;
 
 pub mod affiliation;
+pub mod api_key;
+pub mod change;
 pub mod dialogue;
 pub mod dialogue_participant;
 pub mod dialogue_person;
 pub mod dialogue_report;
+pub mod idempotency_key;
 pub mod organisation;
 pub mod partnership;
 pub mod person;

@@ -3,7 +3,7 @@
 use crate::enums::*;
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "tool")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -6,6 +6,7 @@ mod common;
 mod m20261129_000001_create_node_tables;
 mod m20261129_000002_create_edge_tables;
 mod m20261129_000003_create_translation_table;
+mod m20261129_000004_create_sync_tables;
 
 /// Applies Agora's migrations in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_create_node_tables::Migration),
             Box::new(m20261129_000002_create_edge_tables::Migration),
             Box::new(m20261129_000003_create_translation_table::Migration),
+            Box::new(m20261129_000004_create_sync_tables::Migration),
         ]
     }
 }

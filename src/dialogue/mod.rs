@@ -1,10 +1,12 @@
 //! Dialogues: policy forums and the editions of meeting series.
 
 mod filter;
+mod mutation;
 mod object;
 mod query;
 pub mod repo;
 
 pub use filter::{DialogueFilter, DialogueOrderField};
+pub use mutation::{DialogueInput, DialogueMutation};
 pub use object::Dialogue;
 pub use query::{DialogueLists, DialogueQuery};

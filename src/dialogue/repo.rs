@@ -1,7 +1,7 @@
 //! Every query about dialogues.
 
 use entity::dialogue;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::{
     error::Result,
@@ -67,7 +67,7 @@ pub static OF_THEME: Link = Link {
 };
 
 /// The live dialogue with this slug.
-pub async fn by_slug(db: &DatabaseConnection, slug: &str) -> Result<Option<dialogue::Model>> {
+pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<dialogue::Model>> {
     Ok(dialogue::Entity::find()
         .filter(dialogue::Column::Slug.eq(slug))
         .filter(dialogue::Column::DeletedAt.is_null())

@@ -23,7 +23,7 @@ use crate::{
 };
 
 /// The row type of a node table.
-pub trait NodeModel: HasRecord + Clone + Send + Sync + 'static {
+pub trait NodeModel: HasRecord + Clone + Default + Send + Sync + 'static {
     /// The node type of the table.
     const KIND: NodeType;
 }

@@ -139,6 +139,12 @@ impl Loaders {
         }
     }
 
+    /// Forgets everything loaded so far (a live subscription does this between events, so
+    /// that each event shows the records as they are then).
+    pub fn clear(&self) {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     /// The database connection pool.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db

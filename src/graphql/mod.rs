@@ -14,3 +14,4 @@ pub mod loader;
 pub mod node;
 pub mod record;
 pub mod scalars;
+pub mod write;

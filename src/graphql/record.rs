@@ -20,6 +20,7 @@ use crate::{
     },
     organisation::Organisation,
     repo::text::Texts,
+    sync::feed::{Change, history},
     theme::{Theme, ThemeFilter, ThemeOrderField},
 };
 
@@ -83,6 +84,13 @@ pub async fn required<M: NodeModel>(
             row.record().id
         ))
     })
+}
+
+/// Fails unless the request has an API key: guards personal contact data.
+pub fn private(ctx: &Context<'_>) -> Result<()> {
+    ctx.data_opt::<crate::auth::Principal>()
+        .unwrap_or(&crate::auth::Principal::Anonymous)
+        .require_read()
 }
 
 /// Where a record comes from.
@@ -180,6 +188,19 @@ impl<M: NodeModel> RecordFields<M> {
                     .collect()
             }),
         }
+    }
+
+    /// The record's revisions, newest first: what changed, when, and by whom. Needs an
+    /// API key.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Return at most this many revisions (at most the page-size limit).")]
+        first: Option<i32>,
+        #[graphql(desc = "Return the revisions older than this cursor.")] after: Option<String>,
+    ) -> Result<Connection<Change, Plain>> {
+        let id = self.0.record().id;
+        history(ctx, M::KIND.table(), id, sibling_ids(&self.0), first, after).await
     }
 
     /// The themes the record is tagged with.

@@ -2,10 +2,12 @@
 //! affiliated with them.
 
 mod filter;
+mod mutation;
 mod object;
 mod query;
 pub mod repo;
 
 pub use filter::{DeveloperFilter, OrganisationFilter, OrganisationOrderField, ParticipantFilter};
+pub use mutation::{OrganisationInput, OrganisationMutation};
 pub use object::Organisation;
 pub use query::{OrganisationLists, OrganisationQuery};

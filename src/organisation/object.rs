@@ -21,7 +21,7 @@ use crate::{
         links::links,
         list::{Listable, one},
         loader::Batched,
-        record::{RecordFields, localized, required},
+        record::{RecordFields, localized, private, required},
     },
     person::Person,
     report::Report,
@@ -131,6 +131,19 @@ impl Organisation {
     /// The organisation's website.
     async fn website(&self) -> Option<&str> {
         self.0.website.as_deref()
+    }
+
+    /// A contact e-mail address. Visible to authenticated partners only: without an API
+    /// key, asking for it is an `UNAUTHENTICATED` error.
+    async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        private(ctx)?;
+        Ok(self.0.email.as_deref())
+    }
+
+    /// A contact telephone number. Visible to authenticated partners only.
+    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        private(ctx)?;
+        Ok(self.0.phone.as_deref())
     }
 
     /// The organisation this one is part of, if any.

@@ -8,7 +8,7 @@ use entity::{
     enums::{DeveloperRole, ParticipationRole, PartnershipLevel},
     organisation,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
 
 use crate::{
     error::Result,
@@ -119,7 +119,7 @@ pub static OF_THEME: Link = Link {
 };
 
 /// The live organisation with this slug.
-pub async fn by_slug(db: &DatabaseConnection, slug: &str) -> Result<Option<organisation::Model>> {
+pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<organisation::Model>> {
     Ok(organisation::Entity::find()
         .filter(organisation::Column::Slug.eq(slug))
         .filter(organisation::Column::DeletedAt.is_null())

@@ -1,10 +1,12 @@
 //! People: speakers, authors, office holders and contacts.
 
 mod filter;
+mod mutation;
 mod object;
 mod query;
 pub mod repo;
 
 pub use filter::{InvolvementFilter, PersonFilter, PersonOrderField};
+pub use mutation::{PersonInput, PersonMutation};
 pub use object::Person;
 pub use query::PersonLists;

@@ -15,7 +15,7 @@ use crate::{
         links::links,
         list::Listable,
         loader::Batched,
-        record::{RecordFields, localized},
+        record::{RecordFields, localized, private},
     },
     organisation::{Organisation, repo::Affiliation},
     report::Report,
@@ -56,6 +56,19 @@ impl Person {
     /// The person's name, as they write it.
     async fn name(&self) -> &str {
         &self.0.name
+    }
+
+    /// The person's e-mail address. Visible to authenticated partners only: without an API
+    /// key, asking for it is an `UNAUTHENTICATED` error.
+    async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        private(ctx)?;
+        Ok(self.0.email.as_deref())
+    }
+
+    /// The person's telephone number. Visible to authenticated partners only.
+    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        private(ctx)?;
+        Ok(self.0.phone.as_deref())
     }
 
     /// A short biography.

@@ -1,9 +1,14 @@
 //! What all domains share in their talk with the database: pagination, texts, and the
 //! batched loads by id.
 
+pub mod changes;
+pub mod edges;
 pub mod filter;
 pub mod generate;
+pub mod idempotency;
+pub mod keys;
 pub mod node;
 pub mod page;
 pub mod seed;
 pub mod text;
+pub mod write;

@@ -2,7 +2,7 @@
 
 use async_graphql::SimpleObject;
 use entity::{enums::ReportRole, report};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
 
 use crate::{
     error::Result,
@@ -76,7 +76,7 @@ pub static OF_THEME: Link = Link {
 };
 
 /// The live report with this UN document symbol.
-pub async fn by_symbol(db: &DatabaseConnection, symbol: &str) -> Result<Option<report::Model>> {
+pub async fn by_symbol(db: &impl ConnectionTrait, symbol: &str) -> Result<Option<report::Model>> {
     Ok(report::Entity::find()
         .filter(report::Column::Symbol.eq(symbol))
         .filter(report::Column::DeletedAt.is_null())

@@ -2,10 +2,12 @@
 //! targets) and free themes, with broader/narrower links, tagging any node.
 
 mod filter;
+mod mutation;
 mod object;
 mod query;
 pub mod repo;
 
 pub use filter::{ThemeFilter, ThemeOrderField, tagged_with};
+pub use mutation::{ThemeInput, ThemeMutation};
 pub use object::Theme;
 pub use query::{ThemeLists, ThemeQuery};

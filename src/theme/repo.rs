@@ -1,7 +1,7 @@
 //! Every query about themes.
 
 use entity::theme;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::{
     error::Result,
@@ -56,7 +56,7 @@ pub fn tags_of(kind: NodeType) -> &'static Link {
 }
 
 /// The live theme with this code.
-pub async fn by_code(db: &DatabaseConnection, code: &str) -> Result<Option<theme::Model>> {
+pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<theme::Model>> {
     Ok(theme::Entity::find()
         .filter(theme::Column::Code.eq(code))
         .filter(theme::Column::DeletedAt.is_null())

@@ -1,10 +1,12 @@
 //! Workshops: the sessions of a dialogue.
 
 mod filter;
+mod mutation;
 mod object;
 mod query;
 pub mod repo;
 
 pub use filter::{WorkshopFilter, WorkshopOrderField};
+pub use mutation::{WorkshopInput, WorkshopMutation};
 pub use object::Workshop;
 pub use query::WorkshopLists;

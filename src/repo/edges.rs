@@ -1,0 +1,374 @@
+//! Edges in the database: finding, adding and removing them, and recording the change on
+//! their source record.
+
+use chrono::NaiveDate;
+use sea_orm::{
+    ConnectionTrait, Value,
+    sea_query::{Condition, Expr, ExprTrait, Query},
+};
+
+use crate::{
+    error::{Error, Result},
+    graphql::filter::col,
+    repo::write::{ChangeRecord, TextMap, Writer, record},
+};
+
+/// The shape of an edge table.
+pub struct EdgeTable {
+    /// The table, which is also the edge kind's name in the change feed.
+    pub name: &'static str,
+    /// The column of the source record's id.
+    pub from: &'static str,
+    /// The column of the target record's id.
+    pub to: &'static str,
+    /// The target record's table.
+    pub target: &'static str,
+    /// The column of the role or level, if the kind has one.
+    pub role: Option<&'static str>,
+    /// The source can be of any type, named in `node_type` (theme tags).
+    pub typed_source: bool,
+    /// An edge and its reverse are the same (partnerships).
+    pub symmetric: bool,
+    /// The edge has a period and a position (affiliations).
+    pub dated: bool,
+}
+
+/// Options of an edge table beyond its ends.
+#[derive(Clone, Copy)]
+pub struct Shape {
+    /// The column of the role or level, if the kind has one.
+    pub role: Option<&'static str>,
+    /// The source can be of any type, named in `node_type`.
+    pub typed_source: bool,
+    /// An edge and its reverse are the same.
+    pub symmetric: bool,
+    /// The edge has a period and a position.
+    pub dated: bool,
+}
+
+const PLAIN: Shape = Shape {
+    role: None,
+    typed_source: false,
+    symmetric: false,
+    dated: false,
+};
+const ROLE: Shape = Shape {
+    role: Some("role"),
+    ..PLAIN
+};
+
+const fn table(
+    name: &'static str,
+    from: &'static str,
+    to: &'static str,
+    target: &'static str,
+    shape: Shape,
+) -> EdgeTable {
+    EdgeTable {
+        name,
+        from,
+        to,
+        target,
+        role: shape.role,
+        typed_source: shape.typed_source,
+        symmetric: shape.symmetric,
+        dated: shape.dated,
+    }
+}
+
+/// Organisations taking part in dialogues.
+pub static DIALOGUE_PARTICIPANT: EdgeTable = table(
+    "dialogue_participant",
+    "dialogue_id",
+    "organisation_id",
+    "organisation",
+    ROLE,
+);
+/// Organisations taking part in workshops.
+pub static WORKSHOP_PARTICIPANT: EdgeTable = table(
+    "workshop_participant",
+    "workshop_id",
+    "organisation_id",
+    "organisation",
+    ROLE,
+);
+/// People of dialogues.
+pub static DIALOGUE_PERSON: EdgeTable = table(
+    "dialogue_person",
+    "dialogue_id",
+    "person_id",
+    "person",
+    ROLE,
+);
+/// People of workshops.
+pub static WORKSHOP_PERSON: EdgeTable = table(
+    "workshop_person",
+    "workshop_id",
+    "person_id",
+    "person",
+    ROLE,
+);
+/// Reports referenced by dialogues.
+pub static DIALOGUE_REPORT: EdgeTable = table(
+    "dialogue_report",
+    "dialogue_id",
+    "report_id",
+    "report",
+    ROLE,
+);
+/// Reports referenced by workshops.
+pub static WORKSHOP_REPORT: EdgeTable = table(
+    "workshop_report",
+    "workshop_id",
+    "report_id",
+    "report",
+    ROLE,
+);
+/// Publishers of reports.
+pub static REPORT_PUBLISHER: EdgeTable = table(
+    "report_publisher",
+    "report_id",
+    "organisation_id",
+    "organisation",
+    PLAIN,
+);
+/// Authors of reports.
+pub static REPORT_AUTHOR: EdgeTable =
+    table("report_author", "report_id", "person_id", "person", PLAIN);
+/// Developers of tools.
+pub static TOOL_DEVELOPER: EdgeTable = table(
+    "tool_developer",
+    "tool_id",
+    "organisation_id",
+    "organisation",
+    ROLE,
+);
+/// Tools presented at workshops.
+pub static WORKSHOP_TOOL: EdgeTable =
+    table("workshop_tool", "workshop_id", "tool_id", "tool", PLAIN);
+/// Partnerships between organisations.
+pub static PARTNERSHIP: EdgeTable = table(
+    "partnership",
+    "organisation_id",
+    "peer_id",
+    "organisation",
+    Shape {
+        role: Some("level"),
+        symmetric: true,
+        ..PLAIN
+    },
+);
+/// Affiliations of people with organisations.
+pub static AFFILIATION: EdgeTable = table(
+    "affiliation",
+    "person_id",
+    "organisation_id",
+    "organisation",
+    Shape {
+        dated: true,
+        ..PLAIN
+    },
+);
+/// Themes of records of any type.
+pub static THEME_TAG: EdgeTable = table(
+    "theme_tag",
+    "node_id",
+    "theme_id",
+    "theme",
+    Shape {
+        typed_source: true,
+        ..PLAIN
+    },
+);
+
+/// One edge, as a write names it.
+pub struct EdgeRow {
+    /// The source record's table.
+    pub from_type: &'static str,
+    /// The source record's id.
+    pub from: i64,
+    /// The target record's id.
+    pub to: i64,
+    /// The role or level, stored form.
+    pub role: Option<String>,
+    /// For affiliations: when it began.
+    pub start_date: Option<NaiveDate>,
+    /// For affiliations: when it ended.
+    pub end_date: Option<NaiveDate>,
+}
+
+/// What an edge write needs to know of its source record.
+pub struct Source {
+    /// Its partner.
+    pub partner_id: Option<i64>,
+    /// Its external id.
+    pub external_id: Option<String>,
+    /// Its version.
+    pub version: i64,
+}
+
+/// The source record of an edge.
+pub async fn source(w: &Writer, table: &'static str, id: i64) -> Result<Source> {
+    let q = Query::select()
+        .columns([
+            (table, "partner_id"),
+            (table, "external_id"),
+            (table, "version"),
+        ])
+        .from(table)
+        .and_where(col(table, "id").eq(id))
+        .to_owned();
+    let row = w
+        .txn()
+        .query_one(&q)
+        .await?
+        .ok_or_else(|| Error::field("from", "refers to no live record"))?;
+    Ok(Source {
+        partner_id: row.try_get("", "partner_id")?,
+        external_id: row.try_get("", "external_id")?,
+        version: row.try_get("", "version")?,
+    })
+}
+
+/// The rows of `t` that are the edge `row` (in either direction, for symmetric kinds).
+fn matching(t: &EdgeTable, row: &EdgeRow) -> Condition {
+    let one_way = |from: &'static str, to: &'static str| {
+        let mut c = Condition::all()
+            .add(col(t.name, from).eq(row.from))
+            .add(col(t.name, to).eq(row.to));
+        if let (Some(role_col), Some(role)) = (t.role, &row.role) {
+            c = c.add(col(t.name, role_col).eq(role.as_str()));
+        }
+        if t.typed_source {
+            c = c.add(col(t.name, "node_type").eq(row.from_type));
+        }
+        if t.dated && row.start_date.is_some() {
+            c = c.add(col(t.name, "start_date").eq(row.start_date));
+        }
+        c
+    };
+    if t.symmetric {
+        Condition::any()
+            .add(one_way(t.from, t.to))
+            .add(one_way(t.to, t.from))
+    } else {
+        one_way(t.from, t.to)
+    }
+}
+
+/// The ids of the rows of `t` that are the edge `row`.
+async fn find(w: &Writer, t: &EdgeTable, row: &EdgeRow) -> Result<Vec<i64>> {
+    let q = Query::select()
+        .expr_as(col(t.name, "id"), "id")
+        .from(t.name)
+        .cond_where(matching(t, row))
+        .to_owned();
+    let mut ids = Vec::new();
+    for r in w.txn().query_all(&q).await? {
+        ids.push(r.try_get("", "id")?);
+    }
+    Ok(ids)
+}
+
+/// Adds the edge unless it is there; returns whether it was added.
+pub async fn add(w: &mut Writer, t: &EdgeTable, row: &EdgeRow, position: &TextMap) -> Result<bool> {
+    if !find(w, t, row).await?.is_empty() {
+        return Ok(false);
+    }
+    let mut columns = vec![t.from, t.to, "partner_id", "created_at"];
+    let mut values: Vec<Expr> = vec![
+        row.from.into(),
+        row.to.into(),
+        w.principal.organisation().into(),
+        w.now.into(),
+    ];
+    if let (Some(role_col), Some(role)) = (t.role, &row.role) {
+        columns.push(role_col);
+        values.push(role.as_str().into());
+    }
+    if t.typed_source {
+        columns.push("node_type");
+        values.push(row.from_type.into());
+    }
+    if t.dated {
+        columns.extend(["start_date", "end_date"]);
+        values.extend([
+            Value::from(row.start_date).into(),
+            Value::from(row.end_date).into(),
+        ]);
+    }
+    let insert = Query::insert()
+        .into_table(t.name)
+        .columns(columns)
+        .values(values)
+        .map_err(|e| Error::internal(e.to_string()))?
+        .to_owned();
+    w.txn().execute(&insert).await?;
+    if t.dated && !position.is_empty() {
+        // The new affiliation's id: the highest of this pair, just written.
+        let ids = find(w, t, row).await?;
+        if let Some(id) = ids.iter().max() {
+            for (field, langs) in position {
+                let texts: Vec<(&str, &str)> = langs
+                    .iter()
+                    .map(|(l, v)| (l.as_str(), v.as_str()))
+                    .collect();
+                super::text::write(w.txn(), t.name, *id, field, &texts).await?;
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Removes the edge; returns whether there was one.
+pub async fn remove(w: &mut Writer, t: &EdgeTable, row: &EdgeRow) -> Result<bool> {
+    let ids = find(w, t, row).await?;
+    if ids.is_empty() {
+        return Ok(false);
+    }
+    if t.dated {
+        let texts = Query::delete()
+            .from_table("translation")
+            .and_where(Expr::col("owner_type").eq(t.name))
+            .and_where(Expr::col("owner_id").is_in(ids.iter().copied()))
+            .to_owned();
+        w.txn().execute(&texts).await?;
+    }
+    let delete = Query::delete()
+        .from_table(t.name)
+        .and_where(Expr::col("id").is_in(ids))
+        .to_owned();
+    w.txn().execute(&delete).await?;
+    Ok(true)
+}
+
+/// Gives the source record a new version and records the edge change; returns the version.
+pub async fn touch(
+    w: &mut Writer,
+    t: &EdgeTable,
+    row: &EdgeRow,
+    source: &Source,
+    added: bool,
+) -> Result<i64> {
+    let version = source.version + 1;
+    let update = Query::update()
+        .table(row.from_type)
+        .value("version", version)
+        .value("updated_at", w.now)
+        .and_where(Expr::col("id").eq(row.from))
+        .to_owned();
+    w.txn().execute(&update).await?;
+    let change = ChangeRecord {
+        op: if added { "link" } else { "unlink" },
+        kind: row.from_type,
+        id: row.from,
+        external_id: source.external_id.as_deref(),
+        partner_id: source.partner_id,
+        version,
+        edge: Some((t.name, t.target, row.to, row.role.clone())),
+        before: None,
+        after: None,
+    };
+    record(w, change).await?;
+    Ok(version)
+}

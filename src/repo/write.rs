@@ -1,0 +1,490 @@
+//! Writing records: one transaction per write, the version and timestamps kept, every
+//! change recorded in the feed, and nothing written when anything fails.
+//!
+//! Write transactions are serialised (a lock in each process, and on PostgreSQL an
+//! advisory lock across processes), so that changes are numbered in the order they
+//! commit: a reader of the feed that stored the number of the last change it saw can
+//! never miss an earlier change committing later.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use entity::{HasRecord, change, translation};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel, Iterable, ModelTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait, Value,
+    sea_query::{Expr, ExprTrait, Query, value::sea_value_to_json_value},
+};
+use serde_json::{Map, json};
+use tokio::sync::OwnedMutexGuard;
+
+use crate::{
+    auth::Principal,
+    error::{Error, Result},
+    graphql::{filter::col, id::NodeType, list::NodeModel},
+    sync::hub::{CHANNEL, SyncState},
+};
+
+/// The texts of a record: field, then language, then text.
+pub type TextMap = BTreeMap<String, BTreeMap<String, String>>;
+
+/// A node table that can be written.
+pub trait NodeEntity:
+    EntityTrait<
+        Model: NodeModel + IntoActiveModel<Self::ActiveModel>,
+        ActiveModel: ActiveModelBehavior + Send,
+    >
+{
+}
+
+impl<E> NodeEntity for E where
+    E: EntityTrait<
+            Model: NodeModel + IntoActiveModel<E::ActiveModel>,
+            ActiveModel: ActiveModelBehavior + Send,
+        >
+{
+}
+
+/// What a write did to a record.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The record was created.
+    Created,
+    /// The record was changed (its version grew by one).
+    Updated,
+    /// The record already held exactly these values: nothing was written.
+    Unchanged,
+    /// The record was deleted (a tombstone remains in the change feed).
+    Deleted,
+}
+
+/// An open write transaction.
+pub struct Writer {
+    txn: DatabaseTransaction,
+    /// Who writes.
+    pub principal: Principal,
+    /// The time every change of this transaction carries.
+    pub now: DateTime<Utc>,
+    sync: SyncState,
+    wrote: bool,
+    _lock: OwnedMutexGuard<()>,
+}
+
+impl Writer {
+    /// Begins a write transaction for `principal` (after waiting for the write locks).
+    pub async fn begin(
+        db: &DatabaseConnection,
+        sync: &SyncState,
+        principal: Principal,
+    ) -> Result<Writer> {
+        let lock = sync.write_lock.clone().lock_owned().await;
+        let txn = db.begin().await?;
+        if txn.get_database_backend() == DbBackend::Postgres {
+            txn.execute_unprepared("SELECT pg_advisory_xact_lock(7340033)")
+                .await?;
+        }
+        Ok(Writer {
+            txn,
+            principal,
+            now: Utc::now(),
+            sync: sync.clone(),
+            wrote: false,
+            _lock: lock,
+        })
+    }
+
+    /// The transaction.
+    pub fn txn(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// Commits, and tells subscribers (here and in other processes) about the changes.
+    pub async fn commit(self) -> Result<()> {
+        if self.wrote && self.txn.get_database_backend() == DbBackend::Postgres {
+            self.txn
+                .execute_unprepared(&format!("NOTIFY {CHANNEL}"))
+                .await?;
+        }
+        let wrote = self.wrote;
+        let hub = self.sync.hub.clone();
+        self.txn.commit().await?;
+        if wrote {
+            hub.wake();
+        }
+        Ok(())
+    }
+
+    /// Undoes everything this transaction wrote.
+    pub async fn rollback(self) {
+        if let Err(e) = self.txn.rollback().await {
+            tracing::warn!(error = %e, "rolling back a write failed");
+        }
+    }
+
+    /// Starts a savepoint: what follows can be undone alone (PostgreSQL refuses any
+    /// statement after a failed one in a transaction, so each record of a batch runs in one).
+    pub async fn savepoint(&self) -> Result<bool> {
+        self.txn
+            .execute_unprepared("SAVEPOINT agora_record")
+            .await?;
+        Ok(self.wrote)
+    }
+
+    /// Keeps what was written since the savepoint.
+    pub async fn release(&self) -> Result<()> {
+        self.txn
+            .execute_unprepared("RELEASE SAVEPOINT agora_record")
+            .await?;
+        Ok(())
+    }
+
+    /// Undoes what was written since the savepoint (`wrote` is what `savepoint` returned).
+    pub async fn rollback_to(&mut self, wrote: bool) -> Result<()> {
+        self.txn
+            .execute_unprepared("ROLLBACK TO SAVEPOINT agora_record")
+            .await?;
+        self.txn
+            .execute_unprepared("RELEASE SAVEPOINT agora_record")
+            .await?;
+        self.wrote = wrote;
+        Ok(())
+    }
+}
+
+/// A unique constraint of the database said no: a conflict with another record.
+pub fn conflict_on_unique(err: sea_orm::DbErr) -> Error {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            Error::Conflict("another record already has one of these unique values".into())
+        }
+        _ => err.into(),
+    }
+}
+
+fn column<E: EntityTrait>(name: &str) -> Result<E::Column> {
+    E::Column::iter()
+        .find(|c| sea_orm::IdenStatic::as_str(c) == name)
+        .ok_or_else(|| Error::internal(format!("no column {name}")))
+}
+
+fn set<E: EntityTrait>(model: &mut E::Model, name: &str, value: Value) -> Result<()> {
+    model
+        .try_set(column::<E>(name)?, value)
+        .map_err(Error::from)
+}
+
+/// The record's values as JSON (all columns but the id, version and timestamps, and the
+/// texts): what the history shows, and what decides whether a write changes anything.
+pub fn snapshot<E: EntityTrait>(model: &E::Model, texts: &TextMap) -> serde_json::Value {
+    let mut columns = Map::new();
+    for c in E::Column::iter() {
+        let name = sea_orm::IdenStatic::as_str(&c);
+        if matches!(name, "id" | "version" | "created_at" | "updated_at") {
+            continue;
+        }
+        columns.insert(name.to_string(), sea_value_to_json_value(&model.get(c)));
+    }
+    json!({ "columns": columns, "texts": texts })
+}
+
+/// The live row `id` of `E` and its texts, locked until the transaction ends.
+pub async fn load<E: NodeEntity>(w: &Writer, id: i64) -> Result<Option<(E::Model, TextMap)>> {
+    let table = E::default().table_name();
+    let Some(model) = E::find()
+        .filter(col(table, "id").eq(id))
+        .filter(col(table, "deleted_at").is_null())
+        .lock_exclusive()
+        .one(w.txn())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let texts = load_texts(w.txn(), table, id).await?;
+    Ok(Some((model, texts)))
+}
+
+/// The texts of one record.
+pub async fn load_texts(db: &impl ConnectionTrait, owner: &str, id: i64) -> Result<TextMap> {
+    let rows = translation::Entity::find()
+        .filter(translation::Column::OwnerType.eq(owner))
+        .filter(translation::Column::OwnerId.eq(id))
+        .all(db)
+        .await?;
+    let mut texts = TextMap::new();
+    for t in rows {
+        texts.entry(t.field).or_default().insert(t.lang, t.value);
+    }
+    Ok(texts)
+}
+
+/// The id of the live record of `table` that `partner` knows as `external_id`.
+pub async fn id_by_external(
+    w: &Writer,
+    table: &'static str,
+    partner: Option<i64>,
+    external_id: &str,
+) -> Result<Option<i64>> {
+    let mut q = Query::select();
+    q.expr_as(col(table, "id"), "id")
+        .from(table)
+        .and_where(col(table, "external_id").eq(external_id))
+        .and_where(col(table, "deleted_at").is_null());
+    match partner {
+        Some(p) => q.and_where(col(table, "partner_id").eq(p)),
+        None => q.and_where(col(table, "partner_id").is_null()),
+    };
+    match w.txn().query_one(&q).await? {
+        Some(row) => Ok(Some(row.try_get("", "id")?)),
+        None => Ok(None),
+    }
+}
+
+/// Whether a live row of `table` has `column = value` (other than the row `except`).
+pub async fn taken(
+    w: &Writer,
+    table: &'static str,
+    column: &'static str,
+    value: &str,
+    except: Option<i64>,
+) -> Result<bool> {
+    let mut q = Query::select();
+    q.expr(Expr::val(1))
+        .from(table)
+        .and_where(col(table, column).eq(value))
+        .limit(1);
+    if let Some(id) = except {
+        q.and_where(col(table, "id").ne(id));
+    }
+    Ok(w.txn().query_one(&q).await?.is_some())
+}
+
+/// Writes the texts of a record that differ from `before`, and removes those gone.
+async fn write_texts(
+    w: &Writer,
+    owner: &str,
+    id: i64,
+    before: &TextMap,
+    after: &TextMap,
+) -> Result<()> {
+    for (field, langs) in after {
+        let old = before.get(field);
+        let changed: Vec<(&str, &str)> = langs
+            .iter()
+            .filter(|(lang, text)| old.and_then(|o| o.get(*lang)) != Some(*text))
+            .map(|(l, t)| (l.as_str(), t.as_str()))
+            .collect();
+        super::text::write(w.txn(), owner, id, field, &changed).await?;
+    }
+    for (field, langs) in before {
+        for lang in langs.keys() {
+            if after.get(field).is_none_or(|a| !a.contains_key(lang)) {
+                translation::Entity::delete_many()
+                    .filter(translation::Column::OwnerType.eq(owner))
+                    .filter(translation::Column::OwnerId.eq(id))
+                    .filter(translation::Column::Field.eq(field))
+                    .filter(translation::Column::Lang.eq(lang))
+                    .exec(w.txn())
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A change to record in the feed.
+pub struct ChangeRecord<'a> {
+    /// `create`, `update`, `delete`, `link` or `unlink`.
+    pub op: &'static str,
+    /// The record (for edges, the edge's source).
+    pub kind: &'static str,
+    /// Its id.
+    pub id: i64,
+    /// Its external id.
+    pub external_id: Option<&'a str>,
+    /// Its partner.
+    pub partner_id: Option<i64>,
+    /// Its version after the change.
+    pub version: i64,
+    /// For edges: kind, target type, target id, role.
+    pub edge: Option<(&'static str, &'static str, i64, Option<String>)>,
+    /// The values before and after.
+    pub before: Option<serde_json::Value>,
+    /// The values after.
+    pub after: Option<serde_json::Value>,
+}
+
+/// Appends a change to the feed; returns its number.
+pub async fn record(w: &mut Writer, c: ChangeRecord<'_>) -> Result<i64> {
+    let (edge_kind, target_type, target_id, role) = match c.edge {
+        Some((k, t, id, role)) => (Some(k.to_string()), Some(t.to_string()), Some(id), role),
+        None => (None, None, None, None),
+    };
+    let row = change::ActiveModel {
+        occurred_at: Set(w.now),
+        op: Set(c.op.to_string()),
+        node_type: Set(c.kind.to_string()),
+        node_id: Set(c.id),
+        external_id: Set(c.external_id.map(str::to_string)),
+        partner_id: Set(c.partner_id),
+        version: Set(c.version),
+        edge_kind: Set(edge_kind),
+        target_type: Set(target_type),
+        target_id: Set(target_id),
+        role: Set(role),
+        api_key_id: Set(w.principal.key()),
+        actor_id: Set(w.principal.organisation()),
+        before: Set(c.before.map(|v| v.to_string())),
+        after: Set(c.after.map(|v| v.to_string())),
+        ..Default::default()
+    }
+    .insert(w.txn())
+    .await?;
+    w.wrote = true;
+    Ok(row.seq)
+}
+
+/// Creates a record of type `kind` from `model` (its id is ignored; version, timestamps
+/// and deletion mark are set here) and its texts.
+pub async fn create<E: NodeEntity>(
+    w: &mut Writer,
+    kind: NodeType,
+    mut model: E::Model,
+    texts: &TextMap,
+) -> Result<E::Model> {
+    set::<E>(&mut model, "version", 1_i64.into())?;
+    set::<E>(&mut model, "created_at", w.now.into())?;
+    set::<E>(&mut model, "updated_at", w.now.into())?;
+    set::<E>(&mut model, "deleted_at", Value::ChronoDateTimeUtc(None))?;
+    let mut am = model.into_active_model().reset_all();
+    am.not_set(column::<E>("id")?);
+    let created = am.insert(w.txn()).await.map_err(conflict_on_unique)?;
+    let rec = created.record();
+    write_texts(w, kind.table(), rec.id, &TextMap::new(), texts).await?;
+    let after = snapshot::<E>(&created, texts);
+    let change = ChangeRecord {
+        op: "create",
+        kind: kind.table(),
+        id: rec.id,
+        external_id: rec.external_id,
+        partner_id: rec.partner_id,
+        version: 1,
+        edge: None,
+        before: None,
+        after: Some(after),
+    };
+    record(w, change).await?;
+    Ok(created)
+}
+
+/// Writes `after` over `before` (the same record): nothing when their values are equal
+/// (`Unchanged`), else a new version.
+pub async fn update<E: NodeEntity>(
+    w: &mut Writer,
+    kind: NodeType,
+    before: (E::Model, TextMap),
+    after: (E::Model, TextMap),
+) -> Result<(Outcome, E::Model)> {
+    let (old, old_texts) = before;
+    let (mut new, new_texts) = after;
+    let (was, now) = (
+        snapshot::<E>(&old, &old_texts),
+        snapshot::<E>(&new, &new_texts),
+    );
+    if was == now {
+        return Ok((Outcome::Unchanged, old));
+    }
+    let version = old.record().version + 1;
+    set::<E>(&mut new, "version", version.into())?;
+    set::<E>(&mut new, "updated_at", w.now.into())?;
+    let updated = new
+        .into_active_model()
+        .reset_all()
+        .update(w.txn())
+        .await
+        .map_err(conflict_on_unique)?;
+    let rec = updated.record();
+    write_texts(w, kind.table(), rec.id, &old_texts, &new_texts).await?;
+    let op = if rec.deleted_at.is_some() {
+        "delete"
+    } else {
+        "update"
+    };
+    let change = ChangeRecord {
+        op,
+        kind: kind.table(),
+        id: rec.id,
+        external_id: rec.external_id,
+        partner_id: rec.partner_id,
+        version,
+        edge: None,
+        before: Some(was),
+        after: Some(now),
+    };
+    record(w, change).await?;
+    Ok((
+        if op == "delete" {
+            Outcome::Deleted
+        } else {
+            Outcome::Updated
+        },
+        updated,
+    ))
+}
+
+/// Marks a record deleted (a tombstone: its row and texts stay, reads no longer see it,
+/// and the feed says it went).
+pub async fn delete<E: NodeEntity>(
+    w: &mut Writer,
+    kind: NodeType,
+    before: (E::Model, TextMap),
+) -> Result<E::Model> {
+    let mut gone = before.0.clone();
+    set::<E>(
+        &mut gone,
+        "deleted_at",
+        Value::ChronoDateTimeUtc(Some(w.now)),
+    )?;
+    let texts = before.1.clone();
+    let (_, model) = update::<E>(w, kind, before, (gone, texts)).await?;
+    Ok(model)
+}
+
+/// Checks an optimistic-concurrency expectation.
+pub fn expect_version(current: i64, expected: Option<i64>) -> Result<()> {
+    match expected {
+        Some(expected) if expected != current => Err(Error::VersionConflict { expected, current }),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the row `id` of `table` is live.
+pub async fn exists(w: &Writer, table: &'static str, id: i64) -> Result<bool> {
+    let q = Query::select()
+        .expr(Expr::val(1))
+        .from(table)
+        .and_where(col(table, "id").eq(id))
+        .and_where(col(table, "deleted_at").is_null())
+        .to_owned();
+    Ok(w.txn().query_one(&q).await?.is_some())
+}
+
+/// Sets the text of one field in one language (`None` removes it).
+pub fn set_text(texts: &mut TextMap, field: &str, lang: &str, text: Option<&str>) {
+    match text {
+        Some(t) => {
+            texts
+                .entry(field.to_string())
+                .or_default()
+                .insert(lang.to_string(), t.to_string());
+        }
+        None => {
+            if let Some(langs) = texts.get_mut(field) {
+                langs.remove(lang);
+                if langs.is_empty() {
+                    texts.remove(field);
+                }
+            }
+        }
+    }
+}

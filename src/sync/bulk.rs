@@ -1,0 +1,251 @@
+//! The bulk sync mutation: many records of mixed types, all or nothing.
+
+use async_graphql::{Context, ID, InputObject, InputType, Object, OneofObject, SimpleObject};
+
+use crate::{
+    dialogue::{Dialogue, DialogueInput},
+    error::{Error, Result},
+    graphql::{
+        id::encode,
+        write::{NodeRef, Writable, delete_in, resolve, upsert_in, writer},
+    },
+    organisation::{Organisation, OrganisationInput},
+    person::{Person, PersonInput},
+    report::{Report, ReportInput},
+    repo::write::{Outcome, Writer},
+    sync::edges::{EdgeInput, write_edge},
+    theme::{Theme, ThemeInput},
+    tool::{Tool, ToolInput},
+    workshop::{Workshop, WorkshopInput},
+};
+
+/// The most records one `sync` call takes.
+pub const MAX_RECORDS: usize = 500;
+
+/// A record to create or update by the id a partner's system gives it.
+#[derive(InputObject, Clone, Debug)]
+#[graphql(concrete(name = "DialogueUpsert", params(DialogueInput)))]
+#[graphql(concrete(name = "WorkshopUpsert", params(WorkshopInput)))]
+#[graphql(concrete(name = "ReportUpsert", params(ReportInput)))]
+#[graphql(concrete(name = "ToolUpsert", params(ToolInput)))]
+#[graphql(concrete(name = "OrganisationUpsert", params(OrganisationInput)))]
+#[graphql(concrete(name = "PersonUpsert", params(PersonInput)))]
+#[graphql(concrete(name = "ThemeUpsert", params(ThemeInput)))]
+pub struct Upsert<I: InputType> {
+    /// The record's id in the partner's own system.
+    pub external_id: String,
+    /// Admins only: the slug of the partner whose id it is (the caller's by default).
+    pub partner: Option<String>,
+    /// The record's values; on update, fields left out keep theirs.
+    pub input: I,
+    /// On update: fail unless the record is at this version.
+    pub expected_version: Option<i64>,
+}
+
+/// A record to delete.
+#[derive(InputObject, Clone, Debug)]
+pub struct DeleteInput {
+    /// The record (by global id, or by `externalId` with its `type`).
+    pub record: NodeRef,
+    /// Fail unless the record is at this version.
+    pub expected_version: Option<i64>,
+}
+
+/// One record of a batch: exactly one of its fields.
+#[derive(OneofObject, Clone, Debug)]
+pub enum SyncRecord {
+    /// Create or update a dialogue.
+    Dialogue(Upsert<DialogueInput>),
+    /// Create or update a workshop.
+    Workshop(Upsert<WorkshopInput>),
+    /// Create or update a report.
+    Report(Upsert<ReportInput>),
+    /// Create or update a tool.
+    Tool(Upsert<ToolInput>),
+    /// Create or update an organisation.
+    Organisation(Upsert<OrganisationInput>),
+    /// Create or update a person.
+    Person(Upsert<PersonInput>),
+    /// Create or update a theme.
+    Theme(Upsert<ThemeInput>),
+    /// Add an edge.
+    AddEdge(EdgeInput),
+    /// Remove an edge.
+    RemoveEdge(EdgeInput),
+    /// Delete a record.
+    Delete(DeleteInput),
+}
+
+impl SyncRecord {
+    /// Records are written first, in order; then edges and deletions, in order, so that
+    /// these may refer to records anywhere in the batch.
+    fn pass(&self) -> u8 {
+        match self {
+            SyncRecord::AddEdge(_) | SyncRecord::RemoveEdge(_) | SyncRecord::Delete(_) => 1,
+            _ => 0,
+        }
+    }
+}
+
+/// Why one record of a batch failed.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct RecordError {
+    /// The error's code, as in `extensions.code` (`BAD_USER_INPUT`, `FORBIDDEN`,
+    /// `CONFLICT`, ...).
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+    /// The field at fault, when one is.
+    pub field: Option<String>,
+    /// For `CONFLICT` on versions: the record's stored version.
+    pub current_version: Option<i64>,
+}
+
+/// What happened to one record of a batch.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct SyncRecordResult {
+    /// The record's position in the batch (from 0).
+    pub index: i32,
+    /// What was (or, when the batch was not applied, would have been) done.
+    pub outcome: Option<Outcome>,
+    /// The record's global id (for edges, the source record's).
+    pub id: Option<ID>,
+    /// The record's version afterwards.
+    pub version: Option<i64>,
+    /// Why the record failed, if it did.
+    pub error: Option<RecordError>,
+}
+
+/// What a batch did.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct SyncResult {
+    /// True when every record succeeded and the batch was committed; false when any
+    /// failed, in which case nothing at all was written.
+    pub applied: bool,
+    /// One result per record, in the order sent.
+    pub results: Vec<SyncRecordResult>,
+}
+
+fn error_of(e: Error) -> RecordError {
+    let field = match &e {
+        Error::InvalidField { field, .. } => Some(field.clone()),
+        _ => None,
+    };
+    let current_version = match &e {
+        Error::VersionConflict { current, .. } => Some(*current),
+        _ => None,
+    };
+    if matches!(e, Error::Database(_) | Error::Internal(_)) {
+        tracing::error!(error = ?e, "a record of a batch failed");
+    }
+    RecordError {
+        code: e.code().to_string(),
+        message: e.to_string(),
+        field,
+        current_version,
+    }
+}
+
+async fn upsert<N: Writable>(w: &mut Writer, u: &Upsert<N::Input>) -> Result<(Outcome, ID, i64)> {
+    let r = upsert_in::<N>(w, &u.external_id, u.partner.as_deref(), &u.input, u.expected_version).await?;
+    let (id, version) = r.key();
+    Ok((r.status(), id, version))
+}
+
+async fn apply(w: &mut Writer, record: &SyncRecord) -> Result<(Outcome, ID, i64)> {
+    match record {
+        SyncRecord::Dialogue(u) => upsert::<Dialogue>(w, u).await,
+        SyncRecord::Workshop(u) => upsert::<Workshop>(w, u).await,
+        SyncRecord::Report(u) => upsert::<Report>(w, u).await,
+        SyncRecord::Tool(u) => upsert::<Tool>(w, u).await,
+        SyncRecord::Organisation(u) => upsert::<Organisation>(w, u).await,
+        SyncRecord::Person(u) => upsert::<Person>(w, u).await,
+        SyncRecord::Theme(u) => upsert::<Theme>(w, u).await,
+        SyncRecord::AddEdge(e) | SyncRecord::RemoveEdge(e) => {
+            let r = write_edge(w, e, matches!(record, SyncRecord::AddEdge(_))).await?;
+            Ok((r.outcome, r.from, r.from_version))
+        }
+        SyncRecord::Delete(d) => {
+            let (kind, id) = resolve(w, "record", &d.record, None).await?;
+            let (outcome, version) = match kind {
+                crate::graphql::id::NodeType::Dialogue => key(delete_in::<Dialogue>(w, id, d.expected_version).await?),
+                crate::graphql::id::NodeType::Workshop => key(delete_in::<Workshop>(w, id, d.expected_version).await?),
+                crate::graphql::id::NodeType::Report => key(delete_in::<Report>(w, id, d.expected_version).await?),
+                crate::graphql::id::NodeType::Tool => key(delete_in::<Tool>(w, id, d.expected_version).await?),
+                crate::graphql::id::NodeType::Organisation => {
+                    key(delete_in::<Organisation>(w, id, d.expected_version).await?)
+                }
+                crate::graphql::id::NodeType::Person => key(delete_in::<Person>(w, id, d.expected_version).await?),
+                crate::graphql::id::NodeType::Theme => key(delete_in::<Theme>(w, id, d.expected_version).await?),
+            };
+            Ok((outcome, encode(kind, id), version))
+        }
+    }
+}
+
+fn key<N: Writable>(r: crate::graphql::write::WriteResult<N>) -> (Outcome, i64) {
+    (r.status(), r.key().1)
+}
+
+/// Applies a batch in one transaction; every record runs in a savepoint so that the batch
+/// goes on past a failure and reports every failing record.
+pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncRecordResult>> {
+    if records.len() > MAX_RECORDS {
+        return Err(Error::bad_input(format!(
+            "a batch takes at most {MAX_RECORDS} records, not {}",
+            records.len()
+        )));
+    }
+    let mut results: Vec<Option<SyncRecordResult>> = vec![None; records.len()];
+    for pass in [0, 1] {
+        for (index, record) in records.iter().enumerate().filter(|(_, r)| r.pass() == pass) {
+            let wrote = w.savepoint().await?;
+            let result = match apply(w, record).await {
+                Ok((outcome, id, version)) => {
+                    w.release().await?;
+                    SyncRecordResult { index: index as i32, outcome: Some(outcome), id: Some(id), version: Some(version), error: None }
+                }
+                Err(e) => {
+                    w.rollback_to(wrote).await?;
+                    SyncRecordResult { index: index as i32, outcome: None, id: None, version: None, error: Some(error_of(e)) }
+                }
+            };
+            results[index] = Some(result);
+        }
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// The bulk sync mutation.
+#[derive(Default)]
+pub struct SyncMutation;
+
+/// The bulk sync mutation.
+#[Object]
+impl SyncMutation {
+    /// Applies up to 500 records of mixed types (upserts by external id, edges, deletions)
+    /// in one transaction: all or nothing. Records are written first, then edges and
+    /// deletions, so that these may refer (by external id) to records of the same batch.
+    /// Each record gets a result; when any fails, nothing is written (`applied: false`).
+    async fn sync(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The records, at most 500.")] records: Vec<SyncRecord>,
+    ) -> Result<SyncResult> {
+        let mut w = writer(ctx).await?;
+        let results = match sync(&mut w, &records).await {
+            Ok(r) => r,
+            Err(e) => {
+                w.rollback().await;
+                return Err(e);
+            }
+        };
+        let applied = results.iter().all(|r| r.error.is_none());
+        if applied {
+            w.commit().await?;
+        } else {
+            w.rollback().await;
+        }
+        Ok(SyncResult { applied, results })
+    }
+}

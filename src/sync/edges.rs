@@ -1,0 +1,323 @@
+//! Adding and removing edges between records, of every kind.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use entity::enums::{DeveloperRole, ParticipationRole, PartnershipLevel, PersonRole, ReportRole};
+use sea_orm::ActiveEnum;
+
+use crate::{
+    error::{Error, Result},
+    graphql::{
+        id::{NodeType, encode},
+        scalars::Date,
+        write::{self as w, NodeRef, TextInput, in_transaction, resolve},
+    },
+    repo::{
+        edges::{self as store, EdgeRow},
+        write::{Outcome, TextMap, Writer},
+    },
+};
+
+/// The kinds of edge between records. Each names its source and target: `from` and `to` of
+/// an [`EdgeInput`].
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum EdgeKind {
+    /// From a dialogue to an organisation taking part, with a `participationRole`.
+    DialogueParticipant,
+    /// From a workshop to an organisation taking part, with a `participationRole`.
+    WorkshopParticipant,
+    /// From a dialogue to a person speaking (or its contact), with a `personRole`.
+    DialoguePerson,
+    /// From a workshop to a person speaking (or its contact), with a `personRole`.
+    WorkshopPerson,
+    /// From a dialogue to a report it references, with a `reportRole`.
+    DialogueReport,
+    /// From a workshop to a report it references, with a `reportRole`.
+    WorkshopReport,
+    /// From a report to an organisation that published it.
+    ReportPublisher,
+    /// From a report to a person who wrote it.
+    ReportAuthor,
+    /// From a tool to an organisation that developed it, with a `developerRole`.
+    ToolDeveloper,
+    /// From a workshop to a tool it presents.
+    WorkshopTool,
+    /// From an organisation to a partner organisation, with a `level` (mutual: it shows
+    /// from both sides).
+    Partnership,
+    /// From a person to an organisation they are affiliated with, with an optional
+    /// `position`, `startDate` and `endDate`.
+    Affiliation,
+    /// From a record of any type to a theme it is tagged with.
+    ThemeTag,
+}
+
+/// Which role field an edge kind takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    None,
+    Participation,
+    Person,
+    Report,
+    Developer,
+    Level,
+}
+
+impl EdgeKind {
+    /// The edge table, the types of its ends (`None`: any type) and its role.
+    fn shape(self) -> (&'static store::EdgeTable, Option<NodeType>, NodeType, Role) {
+        use NodeType as T;
+        match self {
+            EdgeKind::DialogueParticipant => (
+                &store::DIALOGUE_PARTICIPANT,
+                Some(T::Dialogue),
+                T::Organisation,
+                Role::Participation,
+            ),
+            EdgeKind::WorkshopParticipant => (
+                &store::WORKSHOP_PARTICIPANT,
+                Some(T::Workshop),
+                T::Organisation,
+                Role::Participation,
+            ),
+            EdgeKind::DialoguePerson => (
+                &store::DIALOGUE_PERSON,
+                Some(T::Dialogue),
+                T::Person,
+                Role::Person,
+            ),
+            EdgeKind::WorkshopPerson => (
+                &store::WORKSHOP_PERSON,
+                Some(T::Workshop),
+                T::Person,
+                Role::Person,
+            ),
+            EdgeKind::DialogueReport => (
+                &store::DIALOGUE_REPORT,
+                Some(T::Dialogue),
+                T::Report,
+                Role::Report,
+            ),
+            EdgeKind::WorkshopReport => (
+                &store::WORKSHOP_REPORT,
+                Some(T::Workshop),
+                T::Report,
+                Role::Report,
+            ),
+            EdgeKind::ReportPublisher => (
+                &store::REPORT_PUBLISHER,
+                Some(T::Report),
+                T::Organisation,
+                Role::None,
+            ),
+            EdgeKind::ReportAuthor => (
+                &store::REPORT_AUTHOR,
+                Some(T::Report),
+                T::Person,
+                Role::None,
+            ),
+            EdgeKind::ToolDeveloper => (
+                &store::TOOL_DEVELOPER,
+                Some(T::Tool),
+                T::Organisation,
+                Role::Developer,
+            ),
+            EdgeKind::WorkshopTool => (
+                &store::WORKSHOP_TOOL,
+                Some(T::Workshop),
+                T::Tool,
+                Role::None,
+            ),
+            EdgeKind::Partnership => (
+                &store::PARTNERSHIP,
+                Some(T::Organisation),
+                T::Organisation,
+                Role::Level,
+            ),
+            EdgeKind::Affiliation => (
+                &store::AFFILIATION,
+                Some(T::Person),
+                T::Organisation,
+                Role::None,
+            ),
+            EdgeKind::ThemeTag => (&store::THEME_TAG, None, T::Theme, Role::None),
+        }
+    }
+}
+
+/// An edge between two records, to add or remove.
+#[derive(InputObject, Clone, Debug)]
+pub struct EdgeInput {
+    /// The kind of edge (which says what `from` and `to` are).
+    pub kind: EdgeKind,
+    /// The edge's source record.
+    pub from: NodeRef,
+    /// The edge's target record.
+    pub to: NodeRef,
+    /// For DIALOGUE_PARTICIPANT and WORKSHOP_PARTICIPANT: the organisation's part.
+    pub participation_role: Option<ParticipationRole>,
+    /// For DIALOGUE_PERSON and WORKSHOP_PERSON: the person's part.
+    pub person_role: Option<PersonRole>,
+    /// For DIALOGUE_REPORT and WORKSHOP_REPORT: the report's part.
+    pub report_role: Option<ReportRole>,
+    /// For TOOL_DEVELOPER: the organisation's part.
+    pub developer_role: Option<DeveloperRole>,
+    /// For PARTNERSHIP: the level of the partnership.
+    pub level: Option<PartnershipLevel>,
+    /// For AFFILIATION: the position held, one text per language.
+    pub position: Option<Vec<TextInput>>,
+    /// For AFFILIATION: when it began.
+    pub start_date: Option<Date>,
+    /// For AFFILIATION: when it ended.
+    pub end_date: Option<Date>,
+}
+
+impl EdgeInput {
+    /// The role the edge kind takes, stored form; fails when it is missing, or when a role
+    /// of another kind is given.
+    fn role(&self, wanted: Role) -> Result<Option<String>> {
+        let given = [
+            (
+                Role::Participation,
+                "participationRole",
+                self.participation_role.map(|r| r.to_value()),
+            ),
+            (
+                Role::Person,
+                "personRole",
+                self.person_role.map(|r| r.to_value()),
+            ),
+            (
+                Role::Report,
+                "reportRole",
+                self.report_role.map(|r| r.to_value()),
+            ),
+            (
+                Role::Developer,
+                "developerRole",
+                self.developer_role.map(|r| r.to_value()),
+            ),
+            (Role::Level, "level", self.level.map(|r| r.to_value())),
+        ];
+        let mut found = None;
+        for (role, field, value) in given {
+            match (role == wanted, value) {
+                (true, None) => {
+                    return Err(Error::field(field, "is required for this kind of edge"));
+                }
+                (true, Some(v)) => found = Some(v),
+                (false, Some(_)) => {
+                    return Err(Error::field(field, "does not apply to this kind of edge"));
+                }
+                (false, None) => {}
+            }
+        }
+        let affiliation = self.kind == EdgeKind::Affiliation;
+        for (field, given) in [
+            ("position", self.position.is_some()),
+            ("startDate", self.start_date.is_some()),
+            ("endDate", self.end_date.is_some()),
+        ] {
+            if given && !affiliation {
+                return Err(Error::field(field, "applies to AFFILIATION edges only"));
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// What adding or removing an edge did.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct EdgeWriteResult {
+    /// `CREATED` (added), `DELETED` (removed) or `UNCHANGED` (it was already so).
+    pub outcome: Outcome,
+    /// The kind of edge.
+    pub kind: EdgeKind,
+    /// The source record's global id.
+    pub from: ID,
+    /// The target record's global id.
+    pub to: ID,
+    /// The source record's version afterwards (edges are part of their source record).
+    pub from_version: i64,
+}
+
+/// Adds (`add`) or removes an edge.
+pub async fn write_edge(w: &mut Writer, input: &EdgeInput, add: bool) -> Result<EdgeWriteResult> {
+    w.principal.require_write()?;
+    let (table, from_type, to_type, role) = input.kind.shape();
+    let role = input.role(role)?;
+    let (from_kind, from) = resolve(w, "from", &input.from, from_type).await?;
+    let (_, to) = resolve(w, "to", &input.to, Some(to_type)).await?;
+    if input.kind == EdgeKind::Partnership && from == to {
+        return Err(Error::field(
+            "to",
+            "an organisation cannot be its own partner",
+        ));
+    }
+    if let (Some(s), Some(e)) = (input.start_date, input.end_date)
+        && s.0 > e.0
+    {
+        return Err(Error::field("startDate", "must not be after the end date"));
+    }
+    let source = store::source(w, from_kind.table(), from).await?;
+    w.principal.may_change(source.partner_id)?;
+    let mut position = TextMap::new();
+    w::texts(&mut position, "position", &input.position, w::MAX_NAME)?;
+    let row = EdgeRow {
+        from_type: from_kind.table(),
+        from,
+        to,
+        role,
+        start_date: input.start_date.map(|d| d.0),
+        end_date: input.end_date.map(|d| d.0),
+    };
+    let changed = if add {
+        store::add(w, table, &row, &position).await?
+    } else {
+        store::remove(w, table, &row).await?
+    };
+    let from_version = if changed {
+        store::touch(w, table, &row, &source, add).await?
+    } else {
+        source.version
+    };
+    Ok(EdgeWriteResult {
+        outcome: match (changed, add) {
+            (false, _) => Outcome::Unchanged,
+            (true, true) => Outcome::Created,
+            (true, false) => Outcome::Deleted,
+        },
+        kind: input.kind,
+        from: encode(from_kind, from),
+        to: encode(to_type, to),
+        from_version,
+    })
+}
+
+/// Mutations of edges.
+#[derive(Default)]
+pub struct EdgeMutation;
+
+/// Mutations of edges.
+#[Object]
+impl EdgeMutation {
+    /// Adds an edge (`UNCHANGED` if it is there already). Only the partner that supplied the
+    /// source record, or an admin, may; the source record's version grows by one.
+    async fn add_edge(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The edge.")] input: EdgeInput,
+    ) -> Result<EdgeWriteResult> {
+        in_transaction(ctx, async |w| write_edge(w, &input, true).await).await
+    }
+
+    /// Removes an edge (`UNCHANGED` if it is not there). Only the partner that supplied the
+    /// source record, or an admin, may; the source record's version grows by one.
+    async fn remove_edge(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The edge; for AFFILIATION, `startDate` picks one of several.")]
+        input: EdgeInput,
+    ) -> Result<EdgeWriteResult> {
+        in_transaction(ctx, async |w| write_edge(w, &input, false).await).await
+    }
+}
