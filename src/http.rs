@@ -109,8 +109,8 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         Ok(p) => p,
         Err(refusal) => return refusal.into_response(),
     };
-    if let Err(response) = prepare(&state, &mut request) {
-        return json(response);
+    if let Some(e) = refusal(&state, &mut request) {
+        return json(GqlResponse::from_errors(vec![e.into_server_error()]));
     }
     let idempotency_key = headers.get("idempotency-key");
     let key_id = principal.key();
@@ -151,7 +151,8 @@ async fn idempotent(
     match begun {
         Begin::Replay { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+            let mut response =
+                (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
             response
                 .headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -168,7 +169,9 @@ async fn idempotent(
                 Error::Conflict("a request with this Idempotency-Key is still running".into()),
             )
             .into_response();
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             response
         }
         Begin::Run(id) => {
@@ -195,7 +198,13 @@ async fn idempotent(
             let stored = if passing_failure {
                 idempotency::release(&state.db.conn, id).await
             } else {
-                idempotency::finish(&state.db.conn, id, parts.status.as_u16(), &String::from_utf8_lossy(&bytes)).await
+                idempotency::finish(
+                    &state.db.conn,
+                    id,
+                    parts.status.as_u16(),
+                    &String::from_utf8_lossy(&bytes),
+                )
+                .await
             };
             if let Err(e) = stored {
                 tracing::error!(error = ?e, "could not store an idempotent response");
@@ -243,8 +252,8 @@ async fn graphql_get(
         Ok(p) => p,
         Err(refusal) => return refusal.into_response(),
     };
-    if let Err(response) = prepare(&state, &mut request) {
-        return json(response);
+    if let Some(e) = refusal(&state, &mut request) {
+        return json(GqlResponse::from_errors(vec![e.into_server_error()]));
     }
     match run(&state, request, principal, &headers, Method::Get).await {
         Ok(r) => json(r),
@@ -271,19 +280,23 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal
     }
 }
 
-/// Checks a request before it runs: nesting of the text, syntax, size and depth of the
-/// document. On failure, the response to send.
-fn prepare(state: &AppState, request: &mut Request) -> Result<(), GqlResponse> {
-    check_nesting(&request.query).map_err(|e| GqlResponse::from_errors(vec![e.into_server_error()]))?;
-    let doc = request.parsed_query().map_err(|e| {
-        GqlResponse::from_errors(vec![Error::ParseFailed(e.message).into_server_error()])
-    })?;
-    check_document(doc, &state.settings).map_err(|e| GqlResponse::from_errors(vec![e.into_server_error()]))
+/// Why a request may not run, if it may not: the nesting of its text, its syntax, the
+/// size and depth of its document.
+pub fn refusal(state: &AppState, request: &mut Request) -> Option<Error> {
+    if let Err(e) = check_nesting(&request.query) {
+        return Some(e);
+    }
+    match request.parsed_query() {
+        Err(e) => Some(Error::ParseFailed(e.message)),
+        Ok(doc) => check_document(doc, &state.settings).err(),
+    }
 }
 
 fn is_mutation_request(request: &mut Request) -> bool {
     let name = request.operation_name.clone();
-    request.parsed_query().is_ok_and(|doc| is_mutation(doc, name.as_deref()))
+    request
+        .parsed_query()
+        .is_ok_and(|doc| is_mutation(doc, name.as_deref()))
 }
 
 /// Runs a prepared request for `principal`: the request's loaders and languages, the

@@ -92,7 +92,7 @@ enum KeysCommand {
 #[derive(Args)]
 struct DbArgs {
     /// Database URL [default: sqlite://agora.db?mode=rwc; AGORA_DATABASE_URL]
-    #[arg(long)]
+    #[arg(long, global = true)]
     database_url: Option<String>,
 }
 

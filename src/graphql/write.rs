@@ -61,7 +61,7 @@ pub struct NodeRef {
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct RecordInput {
     /// The language the record is first written in (ISO 639-1). When absent on creation:
-    /// the only language of its texts, else English if among them.
+    /// the only language of its texts, else English if among them (or if it has no text).
     pub original_language: Option<String>,
     /// The web address of the source of the record's facts.
     pub source_url: MaybeUndefined<String>,
@@ -513,6 +513,7 @@ fn apply_record<N: Writable>(
                 texts.values().flat_map(|t| t.keys()).collect();
             match langs.len() {
                 1 => langs.into_iter().next().cloned(),
+                0 => Some("en".into()),
                 _ if langs.contains(&"en".to_string()) => Some("en".into()),
                 _ => {
                     return Err(Error::field(

@@ -126,7 +126,11 @@ impl BatchLoad for History {
 }
 
 /// How many changes follow `seq` (of the given types).
-pub async fn count_after(db: &DatabaseConnection, seq: i64, types: Option<&[&'static str]>) -> Result<i64> {
+pub async fn count_after(
+    db: &DatabaseConnection,
+    seq: i64,
+    types: Option<&[&'static str]>,
+) -> Result<i64> {
     let mut q = change::Entity::find().filter(change::Column::Seq.gt(seq));
     if let Some(types) = types {
         q = q.filter(

@@ -33,7 +33,10 @@ pub enum Begin {
 /// Claims `key` for a request of `api_key` whose body hashes to `hash`.
 pub async fn begin(db: &DatabaseConnection, api_key: i64, key: &str, hash: &str) -> Result<Begin> {
     let now = Utc::now();
-    row::Entity::delete_many().filter(row::Column::ExpiresAt.lt(now)).exec(db).await?;
+    row::Entity::delete_many()
+        .filter(row::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?;
     let fresh = row::ActiveModel {
         api_key_id: Set(api_key),
         key: Set(key.to_string()),
@@ -45,7 +48,11 @@ pub async fn begin(db: &DatabaseConnection, api_key: i64, key: &str, hash: &str)
     };
     match fresh.insert(db).await {
         Ok(r) => return Ok(Begin::Run(r.id)),
-        Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {}
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) => {}
         Err(e) => return Err(e.into()),
     }
     let Some(existing) = row::Entity::find()
@@ -61,21 +68,35 @@ pub async fn begin(db: &DatabaseConnection, api_key: i64, key: &str, hash: &str)
         return Ok(Begin::Mismatch);
     }
     match (existing.state.as_str(), existing.status, existing.response) {
-        ("done", Some(status), Some(body)) => Ok(Begin::Replay { status: status as u16, body }),
-        _ if now - existing.created_at > ABANDONED_AFTER => take_over(db, existing.id, existing.created_at, now).await,
+        ("done", Some(status), Some(body)) => Ok(Begin::Replay {
+            status: status as u16,
+            body,
+        }),
+        _ if now - existing.created_at > ABANDONED_AFTER => {
+            take_over(db, existing.id, existing.created_at, now).await
+        }
         _ => Ok(Begin::Running),
     }
 }
 
 /// Takes over a key whose first request was abandoned (only if nobody else just did).
-async fn take_over(db: &DatabaseConnection, id: i64, seen: DateTime<Utc>, now: DateTime<Utc>) -> Result<Begin> {
+async fn take_over(
+    db: &DatabaseConnection,
+    id: i64,
+    seen: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Begin> {
     let taken = row::Entity::update_many()
         .col_expr(row::Column::CreatedAt, Expr::value(now))
         .filter(row::Column::Id.eq(id))
         .filter(row::Column::CreatedAt.eq(seen))
         .exec(db)
         .await?;
-    Ok(if taken.rows_affected == 1 { Begin::Run(id) } else { Begin::Running })
+    Ok(if taken.rows_affected == 1 {
+        Begin::Run(id)
+    } else {
+        Begin::Running
+    })
 }
 
 /// Stores the response of a request run under a key.

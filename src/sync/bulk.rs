@@ -11,8 +11,8 @@ use crate::{
     },
     organisation::{Organisation, OrganisationInput},
     person::{Person, PersonInput},
-    report::{Report, ReportInput},
     repo::write::{Outcome, Writer},
+    report::{Report, ReportInput},
     sync::edges::{EdgeInput, write_edge},
     theme::{Theme, ThemeInput},
     tool::{Tool, ToolInput},
@@ -147,7 +147,14 @@ fn error_of(e: Error) -> RecordError {
 }
 
 async fn upsert<N: Writable>(w: &mut Writer, u: &Upsert<N::Input>) -> Result<(Outcome, ID, i64)> {
-    let r = upsert_in::<N>(w, &u.external_id, u.partner.as_deref(), &u.input, u.expected_version).await?;
+    let r = upsert_in::<N>(
+        w,
+        &u.external_id,
+        u.partner.as_deref(),
+        &u.input,
+        u.expected_version,
+    )
+    .await?;
     let (id, version) = r.key();
     Ok((r.status(), id, version))
 }
@@ -168,15 +175,27 @@ async fn apply(w: &mut Writer, record: &SyncRecord) -> Result<(Outcome, ID, i64)
         SyncRecord::Delete(d) => {
             let (kind, id) = resolve(w, "record", &d.record, None).await?;
             let (outcome, version) = match kind {
-                crate::graphql::id::NodeType::Dialogue => key(delete_in::<Dialogue>(w, id, d.expected_version).await?),
-                crate::graphql::id::NodeType::Workshop => key(delete_in::<Workshop>(w, id, d.expected_version).await?),
-                crate::graphql::id::NodeType::Report => key(delete_in::<Report>(w, id, d.expected_version).await?),
-                crate::graphql::id::NodeType::Tool => key(delete_in::<Tool>(w, id, d.expected_version).await?),
+                crate::graphql::id::NodeType::Dialogue => {
+                    key(delete_in::<Dialogue>(w, id, d.expected_version).await?)
+                }
+                crate::graphql::id::NodeType::Workshop => {
+                    key(delete_in::<Workshop>(w, id, d.expected_version).await?)
+                }
+                crate::graphql::id::NodeType::Report => {
+                    key(delete_in::<Report>(w, id, d.expected_version).await?)
+                }
+                crate::graphql::id::NodeType::Tool => {
+                    key(delete_in::<Tool>(w, id, d.expected_version).await?)
+                }
                 crate::graphql::id::NodeType::Organisation => {
                     key(delete_in::<Organisation>(w, id, d.expected_version).await?)
                 }
-                crate::graphql::id::NodeType::Person => key(delete_in::<Person>(w, id, d.expected_version).await?),
-                crate::graphql::id::NodeType::Theme => key(delete_in::<Theme>(w, id, d.expected_version).await?),
+                crate::graphql::id::NodeType::Person => {
+                    key(delete_in::<Person>(w, id, d.expected_version).await?)
+                }
+                crate::graphql::id::NodeType::Theme => {
+                    key(delete_in::<Theme>(w, id, d.expected_version).await?)
+                }
             };
             Ok((outcome, encode(kind, id), version))
         }
@@ -203,11 +222,23 @@ pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncReco
             let result = match apply(w, record).await {
                 Ok((outcome, id, version)) => {
                     w.release().await?;
-                    SyncRecordResult { index: index as i32, outcome: Some(outcome), id: Some(id), version: Some(version), error: None }
+                    SyncRecordResult {
+                        index: index as i32,
+                        outcome: Some(outcome),
+                        id: Some(id),
+                        version: Some(version),
+                        error: None,
+                    }
                 }
                 Err(e) => {
                     w.rollback_to(wrote).await?;
-                    SyncRecordResult { index: index as i32, outcome: None, id: None, version: None, error: Some(error_of(e)) }
+                    SyncRecordResult {
+                        index: index as i32,
+                        outcome: None,
+                        id: None,
+                        version: None,
+                        error: Some(error_of(e)),
+                    }
                 }
             };
             results[index] = Some(result);

@@ -146,7 +146,9 @@ impl Change {
 
     /// The partner the record belongs to.
     async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        let Some(id) = self.0.partner_id else { return Ok(None) };
+        let Some(id) = self.0.partner_id else {
+            return Ok(None);
+        };
         let siblings = self.0.siblings().iter().filter_map(|c| c.partner_id);
         by_id(ctx, id, siblings).await
     }
@@ -176,9 +178,11 @@ impl Change {
 
     /// For `LINK` and `UNLINK`: the edge.
     async fn edge(&self) -> Result<Option<EdgeChange>> {
-        let (Some(kind), Some(target_type), Some(target)) =
-            (self.0.edge_kind.as_deref(), self.0.target_type.as_deref(), self.0.target_id)
-        else {
+        let (Some(kind), Some(target_type), Some(target)) = (
+            self.0.edge_kind.as_deref(),
+            self.0.target_type.as_deref(),
+            self.0.target_id,
+        ) else {
             return Ok(None);
         };
         let target_type = kind_of(target_type)?;
@@ -201,18 +205,28 @@ impl Change {
     /// For record changes: the record's values before (null on creation), as JSON with
     /// its `columns` and its `texts` by field and language.
     async fn before(&self) -> Option<Json<serde_json::Value>> {
-        self.0.before.as_deref().and_then(|t| serde_json::from_str(t).ok()).map(Json)
+        self.0
+            .before
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .map(Json)
     }
 
     /// For record changes: the record's values after, as JSON (see `before`).
     async fn after(&self) -> Option<Json<serde_json::Value>> {
-        self.0.after.as_deref().and_then(|t| serde_json::from_str(t).ok()).map(Json)
+        self.0
+            .after
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .map(Json)
     }
 
     /// For record changes: the columns and texts that differ between `before` and `after`.
     async fn changed_fields(&self) -> Vec<String> {
         let parse = |t: &Option<String>| -> serde_json::Value {
-            t.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default()
+            t.as_deref()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or_default()
         };
         let (before, after) = (parse(&self.0.before), parse(&self.0.after));
         let mut fields = Vec::new();
@@ -224,8 +238,14 @@ impl Change {
             keys.sort();
             keys.dedup();
             let null = serde_json::Value::Null;
-            let value = |m: &serde_json::Map<String, serde_json::Value>, k: &str| m.get(k).unwrap_or(&null).clone();
-            fields.extend(keys.into_iter().filter(|k| value(b, k) != value(a, k)).cloned());
+            let value = |m: &serde_json::Map<String, serde_json::Value>, k: &str| {
+                m.get(k).unwrap_or(&null).clone()
+            };
+            fields.extend(
+                keys.into_iter()
+                    .filter(|k| value(b, k) != value(a, k))
+                    .cloned(),
+            );
         }
         fields
     }
@@ -240,7 +260,12 @@ fn cursor(c: &change::Model) -> Cursor {
 }
 
 /// A page of changes, as a connection.
-fn page(rows: Vec<change::Model>, limit: usize, had_cursor: bool, counter: Counter) -> Connection<Change, Plain> {
+fn page(
+    rows: Vec<change::Model>,
+    limit: usize,
+    had_cursor: bool,
+    counter: Counter,
+) -> Connection<Change, Plain> {
     let more = rows.len() > limit;
     let rows: Arc<[change::Model]> = rows.into_iter().take(limit).collect();
     let edges = Batched::each(rows)
@@ -263,7 +288,9 @@ fn limit(ctx: &Context<'_>, first: Option<i32>) -> Result<usize> {
     let max = ctx.settings().max_page_size as i32;
     match first.unwrap_or(ctx.settings().default_page_size as i32) {
         n if (0..=max).contains(&n) => Ok(n as usize),
-        n => Err(Error::bad_input(format!("`first` must be between 0 and {max}, not {n}"))),
+        n => Err(Error::bad_input(format!(
+            "`first` must be between 0 and {max}, not {n}"
+        ))),
     }
 }
 
@@ -283,12 +310,18 @@ impl FeedQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Return the changes after this cursor (from the start when absent).")]
         after: Option<String>,
-        #[graphql(desc = "Return at most this many changes (at most the page-size limit, 100 by default).")]
+        #[graphql(
+            desc = "Return at most this many changes (at most the page-size limit, 100 by default)."
+        )]
         first: Option<i32>,
-        #[graphql(desc = "Only changes of records of these types (edge changes count for both ends).")]
+        #[graphql(
+            desc = "Only changes of records of these types (edge changes count for both ends)."
+        )]
         types: Option<Vec<NodeType>>,
     ) -> Result<Connection<Change, Plain>> {
-        ctx.data_opt::<Principal>().unwrap_or(&Principal::Anonymous).require_read()?;
+        ctx.data_opt::<Principal>()
+            .unwrap_or(&Principal::Anonymous)
+            .require_read()?;
         let limit = limit(ctx, first)?;
         let seq = match &after {
             Some(c) => match Cursor::decode(c, ORDER)?.value {
@@ -297,11 +330,15 @@ impl FeedQuery {
             },
             None => 0,
         };
-        let tables: Option<Vec<&'static str>> = types.map(|t| t.iter().map(|k| k.table()).collect());
-        let rows = changes::feed(ctx.loaders().db(), seq, limit as u64 + 1, tables.as_deref()).await?;
+        let tables: Option<Vec<&'static str>> =
+            types.map(|t| t.iter().map(|k| k.table()).collect());
+        let rows =
+            changes::feed(ctx.loaders().db(), seq, limit as u64 + 1, tables.as_deref()).await?;
         let counter: Counter = Arc::new(move |loaders| {
             let tables = tables.clone();
-            Box::pin(async move { changes::count_after(loaders.db(), seq, tables.as_deref()).await })
+            Box::pin(
+                async move { changes::count_after(loaders.db(), seq, tables.as_deref()).await },
+            )
         });
         Ok(page(rows, limit, after.is_some(), counter))
     }
@@ -316,7 +353,9 @@ pub async fn history(
     first: Option<i32>,
     after: Option<String>,
 ) -> Result<Connection<Change, Plain>> {
-    ctx.data_opt::<Principal>().unwrap_or(&Principal::Anonymous).require_read()?;
+    ctx.data_opt::<Principal>()
+        .unwrap_or(&Principal::Anonymous)
+        .require_read()?;
     let limit = limit(ctx, first)?;
     let before = match &after {
         Some(c) => match Cursor::decode(c, ORDER)?.value {
@@ -325,8 +364,16 @@ pub async fn history(
         },
         None => None,
     };
-    let loader = changes::History { owner, limit: limit as u64, before };
-    let rows = ctx.loaders().load(loader, id, siblings).await?.unwrap_or_default();
+    let loader = changes::History {
+        owner,
+        limit: limit as u64,
+        before,
+    };
+    let rows = ctx
+        .loaders()
+        .load(loader, id, siblings)
+        .await?
+        .unwrap_or_default();
     let counter: Counter = Arc::new(move |loaders| {
         Box::pin(async move { changes::count_history(loaders.db(), owner, id).await })
     });

@@ -28,19 +28,27 @@ impl SubscriptionRoot {
     async fn record_changed<'ctx>(
         &self,
         ctx: &Context<'ctx>,
-        #[graphql(desc = "Only changes of records of these types (edge changes count for both ends).")]
+        #[graphql(
+            desc = "Only changes of records of these types (edge changes count for both ends)."
+        )]
         types: Option<Vec<NodeType>>,
     ) -> Result<impl Stream<Item = Change> + 'ctx> {
-        ctx.data_opt::<Principal>().unwrap_or(&Principal::Anonymous).require_read()?;
-        let sync = ctx.data::<SyncState>().map_err(|_| Error::internal("no sync state"))?;
+        ctx.data_opt::<Principal>()
+            .unwrap_or(&Principal::Anonymous)
+            .require_read()?;
+        let sync = ctx
+            .data::<SyncState>()
+            .map_err(|_| Error::internal("no sync state"))?;
         // Subscribe first, then read where the feed is: every change after that arrives.
         let mut changes = sync.hub.subscribe();
         let mut last = sync.hub.seen();
         let loaders: &'ctx Loaders = ctx.data_unchecked::<Loaders>();
-        let tables: Option<Vec<&'static str>> = types.map(|t| t.iter().map(|k| k.table()).collect());
+        let tables: Option<Vec<&'static str>> =
+            types.map(|t| t.iter().map(|k| k.table()).collect());
         let wanted = move |c: &entity::change::Model| {
             tables.as_ref().is_none_or(|t| {
-                t.contains(&c.node_type.as_str()) || c.target_type.as_deref().is_some_and(|x| t.contains(&x))
+                t.contains(&c.node_type.as_str())
+                    || c.target_type.as_deref().is_some_and(|x| t.contains(&x))
             })
         };
         Ok(async_stream::stream! {

@@ -32,10 +32,11 @@ use crate::{
     auth::{Principal, bearer},
     error::Error,
     graphql::{
-        guard::{assign_codes, check_document, check_nesting},
+        guard::assign_codes,
         i18n::{RequestLanguages, parse_accept_language},
         loader::Loaders,
     },
+    http::refusal,
     repo::keys,
 };
 
@@ -88,7 +89,11 @@ struct SubscribePayload {
 struct Close(u16, &'static str);
 
 /// Upgrades `GET /graphql/ws`.
-pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
     let languages = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -99,7 +104,9 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebS
     ws.on_upgrade(move |socket| async move {
         let (mut sink, stream) = socket.split();
         if !agreed {
-            let _ = sink.send(close(Close(4406, "Subprotocol not acceptable"))).await;
+            let _ = sink
+                .send(close(Close(4406, "Subprotocol not acceptable")))
+                .await;
             return;
         }
         let (tx, mut rx) = mpsc::channel::<Message>(256);
@@ -158,7 +165,9 @@ impl Connection {
             };
             let message = match next {
                 Some(Ok(Message::Text(t))) => t,
-                Some(Ok(Message::Binary(_))) => break Some(Close(4400, "Invalid message received")),
+                Some(Ok(Message::Binary(_))) => {
+                    break Some(Close(4400, "Invalid message received"));
+                }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
                 Some(Ok(_)) => continue,
             };
@@ -184,7 +193,10 @@ impl Connection {
                     return Err(Close(4429, "Too many initialisation requests"));
                 }
                 self.principal = Some(self.authenticate(payload).await?);
-                let _ = self.out.send(text(json!({ "type": "connection_ack" }))).await;
+                let _ = self
+                    .out
+                    .send(text(json!({ "type": "connection_ack" })))
+                    .await;
             }
             ClientMessage::Ping { .. } => {
                 let _ = self.out.send(text(json!({ "type": "pong" }))).await;
@@ -199,9 +211,16 @@ impl Connection {
                     return Err(Close(4409, "Subscriber for this id already exists"));
                 }
                 if running.len() >= MAX_SUBSCRIPTIONS {
-                    let e = Error::RateLimited(format!("at most {MAX_SUBSCRIPTIONS} subscriptions per connection"));
+                    let e = Error::RateLimited(format!(
+                        "at most {MAX_SUBSCRIPTIONS} subscriptions per connection"
+                    ));
                     let payload = json!([e.into_server_error()]);
-                    let _ = self.out.send(text(json!({ "type": "error", "id": id, "payload": payload }))).await;
+                    let _ = self
+                        .out
+                        .send(text(
+                            json!({ "type": "error", "id": id, "payload": payload }),
+                        ))
+                        .await;
                     return Ok(());
                 }
                 let task = tokio::spawn(run(
@@ -227,7 +246,11 @@ impl Connection {
     /// The caller named by the `connection_init` payload (`authorization` or `apiKey`).
     async fn authenticate(&self, payload: Option<Value>) -> Result<Principal, Close> {
         let payload = payload.unwrap_or(Value::Null);
-        let key = match (&payload["authorization"], &payload["Authorization"], &payload["apiKey"]) {
+        let key = match (
+            &payload["authorization"],
+            &payload["Authorization"],
+            &payload["apiKey"],
+        ) {
             (Value::String(h), _, _) | (_, Value::String(h), _) => match bearer(h) {
                 Some(k) => Some(k.to_string()),
                 None => return Err(Close(4403, "Forbidden")),
@@ -237,7 +260,9 @@ impl Connection {
         };
         match key {
             None => Ok(Principal::Anonymous),
-            Some(key) => keys::authenticate(&self.state.db.conn, &key).await.map_err(|_| Close(4403, "Forbidden")),
+            Some(key) => keys::authenticate(&self.state.db.conn, &key)
+                .await
+                .map_err(|_| Close(4403, "Forbidden")),
         }
     }
 }
@@ -259,13 +284,13 @@ async fn run(
     if let Some(name) = payload.operation_name {
         request = request.operation_name(name);
     }
-    let refused = check_nesting(&request.query).err().or_else(|| match request.parsed_query() {
-        Err(e) => Some(Error::ParseFailed(e.message)),
-        Ok(doc) => check_document(doc, &state.settings).err(),
-    });
-    if let Some(e) = refused {
+    if let Some(e) = refusal(&state, &mut request) {
         let payload = json!([e.into_server_error()]);
-        let _ = out.send(text(json!({ "type": "error", "id": id, "payload": payload }))).await;
+        let _ = out
+            .send(text(
+                json!({ "type": "error", "id": id, "payload": payload }),
+            ))
+            .await;
         running.lock().await.remove(&id);
         return;
     }
@@ -279,7 +304,11 @@ async fn run(
         assign_codes(&mut response);
         if first && failed_before_running(&response) {
             let payload = json!(response.errors);
-            let _ = out.send(text(json!({ "type": "error", "id": id, "payload": payload }))).await;
+            let _ = out
+                .send(text(
+                    json!({ "type": "error", "id": id, "payload": payload }),
+                ))
+                .await;
             running.lock().await.remove(&id);
             return;
         }
@@ -290,7 +319,9 @@ async fn run(
         }
     }
     running.lock().await.remove(&id);
-    let _ = out.send(text(json!({ "type": "complete", "id": id }))).await;
+    let _ = out
+        .send(text(json!({ "type": "complete", "id": id })))
+        .await;
 }
 
 /// A response whose errors arose before any field ran (validation, or the subscription

@@ -161,6 +161,46 @@ impl TestApp {
         (status, body)
     }
 
+    /// A new API key of the organisation `slug` with `scopes` (such as `write`).
+    pub async fn key(&self, slug: &str, scopes: &str) -> String {
+        let scopes = agora::auth::Scopes::parse(scopes).expect("valid scopes");
+        agora::repo::keys::create(self.db(), slug, scopes, None)
+            .await
+            .expect("a key")
+            .1
+    }
+
+    /// POSTs a GraphQL request with `key`; returns the whole response body.
+    pub async fn post_as(&self, key: &str, query: &str, variables: Value) -> Value {
+        let auth = format!("Bearer {key}");
+        self.post_with(query, variables, &[("authorization", auth.as_str())])
+            .await
+    }
+
+    /// Runs a query with `key` that must succeed; returns its `data`.
+    pub async fn data_as(&self, key: &str, query: &str, variables: Value) -> Value {
+        let body = self.post_as(key, query, variables).await;
+        assert!(
+            body.get("errors").is_none(),
+            "unexpected errors: {body:#}\nquery: {query}"
+        );
+        body["data"].clone()
+    }
+
+    /// Serves the app on a real socket on 127.0.0.1 (for WebSocket clients); returns the
+    /// address. The server stops with the test's runtime.
+    pub async fn serve(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let addr = listener.local_addr().expect("an address");
+        let router = self.router.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        addr
+    }
+
     /// POSTs a GraphQL request with extra headers; returns the whole response body.
     pub async fn post_with(
         &self,

@@ -8,6 +8,14 @@ mod common;
 
 mod cli;
 
+mod access;
+mod bulk;
+mod feed;
+mod idempotency;
+mod processes;
+mod subscriptions;
+mod writes;
+
 mod errors;
 mod filters;
 mod i18n;

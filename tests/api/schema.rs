@@ -28,7 +28,13 @@ fn every_type_field_argument_and_value_is_documented() {
         if in_doc || one_line_doc || t.is_empty() || t == "}" || t.starts_with(')') {
             continue;
         }
-        let root = ["schema", "query:", "mutation:", "subscription:", "directive"];
+        let root = [
+            "schema",
+            "query:",
+            "mutation:",
+            "subscription:",
+            "directive",
+        ];
         if root.iter().any(|r| t.starts_with(r)) {
             continue;
         }

@@ -1,0 +1,220 @@
+//! The change feed and the history of records.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use crate::{common::*, db_test};
+
+const FEED: &str = r#"query($after: String, $types: [NodeType!]) { changes(after: $after, first: 10, types: $types) {
+    pageInfo { endCursor hasNextPage } nodes { sequence op type id externalId version edge { kind target role } node { id } } } }"#;
+
+/// Reads the whole feed after `cursor`, page by page; returns the changes and the cursor.
+async fn read_all(
+    app: &TestApp,
+    key: &str,
+    mut cursor: Value,
+    types: Value,
+) -> (Vec<Value>, Value) {
+    let mut seen = Vec::new();
+    loop {
+        let d = app
+            .data_as(key, FEED, json!({ "after": cursor, "types": types }))
+            .await;
+        let page = &d["changes"];
+        seen.extend(page["nodes"].as_array().unwrap().iter().cloned());
+        if !page["pageInfo"]["endCursor"].is_null() {
+            cursor = page["pageInfo"]["endCursor"].clone();
+        }
+        if page["pageInfo"]["hasNextPage"] == false {
+            return (seen, cursor);
+        }
+    }
+}
+
+db_test!(
+    the_feed_has_creations_updates_edges_and_tombstones_in_order,
+    seeded,
+    |app| {
+        let key = app.key("iom", "write").await;
+        let (start, cursor) = read_all(&app, &key, Value::Null, Value::Null).await;
+        assert!(start.is_empty(), "the seed writes no change");
+        let id = app
+        .data_as(&key, r#"mutation { upsertTool(externalId: "T-1", input: {kind: TRAINING, name: [{lang: "en", text: "Course"}]}) { id } }"#, json!({}))
+        .await["upsertTool"]["id"]
+        .clone();
+        app.data_as(
+            &key,
+            r#"mutation($id: ID!) { updateTool(id: $id, input: {year: 2020}) { version } }"#,
+            json!({ "id": id }),
+        )
+        .await;
+        let iom = app
+            .data(r#"{ organisationBySlug(slug: "iom") { id } }"#, json!({}))
+            .await["organisationBySlug"]["id"]
+            .clone();
+        app.data_as(
+        &key,
+        "mutation($t: ID!, $o: ID!) { addEdge(input: {kind: TOOL_DEVELOPER, from: {id: $t}, to: {id: $o}, developerRole: LEAD}) { outcome } }",
+        json!({ "t": id, "o": iom }),
+    )
+    .await;
+        app.data_as(
+            &key,
+            "mutation($id: ID!) { deleteTool(id: $id) { outcome } }",
+            json!({ "id": id }),
+        )
+        .await;
+        let (changes, end) = read_all(&app, &key, cursor.clone(), Value::Null).await;
+        let summary: Vec<_> = changes
+            .iter()
+            .map(|c| (c["op"].clone(), c["version"].clone()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (json!("CREATE"), json!(1)),
+                (json!("UPDATE"), json!(2)),
+                (json!("LINK"), json!(3)),
+                (json!("DELETE"), json!(4))
+            ]
+        );
+        let tombstone = &changes[3];
+        assert_eq!(
+            (
+                tombstone["type"].clone(),
+                tombstone["id"].clone(),
+                tombstone["externalId"].clone()
+            ),
+            (json!("TOOL"), id.clone(), json!("T-1"))
+        );
+        assert!(tombstone["node"].is_null(), "deleted since");
+        assert_eq!(
+            changes[2]["edge"],
+            json!({ "kind": "TOOL_DEVELOPER", "target": iom, "role": "LEAD" })
+        );
+        // Type filters: edge changes count for both ends.
+        let (orgs, _) = read_all(&app, &key, cursor.clone(), json!(["ORGANISATION"])).await;
+        assert_eq!(orgs.len(), 1);
+        let (dialogues, _) = read_all(&app, &key, cursor, json!(["DIALOGUE"])).await;
+        assert!(dialogues.is_empty());
+        // Resuming from the end: nothing new, and a cursor of another kind is refused.
+        assert!(read_all(&app, &key, end, Value::Null).await.0.is_empty());
+        let body = app.post_as(&key, FEED, json!({ "after": "bm9wZQ" })).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    }
+);
+
+db_test!(history_shows_who_changed_what, seeded, |app| {
+    let key = app.key("iom", "write").await;
+    let id = app
+        .data_as(&key, r#"mutation { createPerson(input: {name: "Hist", summary: [{lang: "en", text: "v1"}]}) { id } }"#, json!({}))
+        .await["createPerson"]["id"]
+        .clone();
+    for (name, text) in [("Hist", "v2"), ("History", "v2")] {
+        app.data_as(
+            &key,
+            "mutation($id: ID!, $n: String, $t: String) { updatePerson(id: $id, input: {name: $n, summary: [{lang: \"en\", text: $t}]}) { version } }",
+            json!({ "id": id, "n": name, "t": text }),
+        )
+        .await;
+    }
+    let d = app
+        .data_as(
+            &key,
+            r#"query($id: ID!) { node(id: $id) { ... on Person { history(first: 2) { totalCount pageInfo { hasNextPage endCursor }
+                nodes { op version changedFields by { key partner { slug } } before after } } } } }"#,
+            json!({ "id": id }),
+        )
+        .await;
+    let h = &d["node"]["history"];
+    assert_eq!(h["totalCount"], 3);
+    assert_eq!(h["pageInfo"]["hasNextPage"], true);
+    let newest = &h["nodes"][0];
+    assert_eq!(
+        (newest["op"].clone(), newest["version"].clone()),
+        (json!("UPDATE"), json!(3))
+    );
+    assert_eq!(newest["changedFields"], json!(["name"]));
+    assert_eq!(newest["by"]["partner"]["slug"], "iom");
+    assert_eq!(
+        (
+            newest["before"]["columns"]["name"].clone(),
+            newest["after"]["columns"]["name"].clone()
+        ),
+        (json!("Hist"), json!("History"))
+    );
+    assert_eq!(h["nodes"][1]["changedFields"], json!(["summary"]));
+    assert_eq!(h["nodes"][1]["after"]["texts"]["summary"]["en"], "v2");
+    let older = app
+        .data_as(
+            &key,
+            "query($id: ID!, $c: String) { node(id: $id) { ... on Person { history(after: $c) { nodes { op version } } } } }",
+            json!({ "id": id, "c": h["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    assert_eq!(
+        older["node"]["history"]["nodes"],
+        json!([{ "op": "CREATE", "version": 1 }])
+    );
+});
+
+db_test!(
+    a_reader_sees_every_concurrent_change_exactly_once_in_order,
+    seeded,
+    |app| {
+        let key = app.key("iom", "write").await;
+        const WRITERS: usize = 4;
+        const WRITES: usize = 15;
+        let app = std::sync::Arc::new(app);
+        let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let (app, key) = (app.clone(), key.clone());
+            tokio::spawn(async move {
+                for i in 0..WRITES {
+                    let ext = format!("W{w}-{i}");
+                    let q = format!(r#"mutation {{ upsertPerson(externalId: "{ext}", input: {{name: "{ext}"}}) {{ outcome }} }}"#);
+                    app.data_as(&key, &q, json!({})).await;
+                }
+            })
+        })
+        .collect();
+        let reader = {
+            let (app, key) = (app.clone(), key.clone());
+            tokio::spawn(async move {
+                let (mut seen, mut cursor) = (Vec::new(), Value::Null);
+                while seen.len() < WRITERS * WRITES {
+                    let (page, next) = read_all(&app, &key, cursor, Value::Null).await;
+                    seen.extend(page);
+                    cursor = next;
+                    tokio::task::yield_now().await;
+                }
+                seen
+            })
+        };
+        for w in writers {
+            w.await.unwrap();
+        }
+        let seen = tokio::time::timeout(std::time::Duration::from_secs(60), reader)
+            .await
+            .unwrap()
+            .unwrap();
+        let sequences: Vec<u64> = seen
+            .iter()
+            .map(|c| c["sequence"].as_str().unwrap().parse().unwrap())
+            .collect();
+        assert!(
+            sequences.windows(2).all(|w| w[0] < w[1]),
+            "strictly in order: {sequences:?}"
+        );
+        let ids: BTreeSet<String> = seen
+            .iter()
+            .map(|c| c["externalId"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(seen.len(), WRITERS * WRITES, "each change once");
+        assert_eq!(ids.len(), WRITERS * WRITES, "every change");
+        // And nothing more after the last.
+        let (rest, _) = read_all(&app, &key, json!(null), Value::Null).await;
+        assert_eq!(rest.len(), WRITERS * WRITES);
+    }
+);

@@ -1,0 +1,90 @@
+//! Idempotent retries with `Idempotency-Key`.
+
+use axum::{
+    body::Body,
+    http::{Request, StatusCode, header},
+};
+use serde_json::{Value, json};
+
+use crate::{common::*, db_test};
+
+fn request(key: &str, idempotency: &str, body: &Value) -> Request<Body> {
+    Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {key}"))
+        .header("idempotency-key", idempotency)
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+db_test!(
+    a_retry_gets_the_stored_response_and_writes_nothing,
+    seeded,
+    |app| {
+        let key = app.key("iom", "write").await;
+        let create = json!({ "query": r#"mutation { createPerson(input: {name: "Once"}) { id version } }"# });
+        let (status, first) = app.send(request(&key, "retry-1", &create)).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, second) = app.send(request(&key, "retry-1", &create)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(first, second, "the stored response");
+        let d = app
+            .data(
+                r#"{ people(filter: {name: {eq: "Once"}}) { totalCount } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(d["people"]["totalCount"], 1, "applied once");
+        // The same key with another body is an error; another key is another request.
+        let other =
+            json!({ "query": r#"mutation { createPerson(input: {name: "Twice"}) { id } }"# });
+        let (status, body) = app.send(request(&key, "retry-1", &other)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_code(&body), "BAD_USER_INPUT");
+        let (status, _) = app.send(request(&key, "retry-2", &create)).await;
+        assert_eq!(status, StatusCode::OK);
+        let d = app
+            .data(
+                r#"{ people(filter: {name: {eq: "Once"}}) { totalCount } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(d["people"]["totalCount"], 2);
+        // Keys belong to an API key: another partner's identical key is its own.
+        let un = app.key("un", "write").await;
+        let (status, _) = app.send(request(&un, "retry-1", &create)).await;
+        assert_eq!(status, StatusCode::OK);
+        // Failures are stored too: a retry of a refused write gets the same refusal.
+        let bad = json!({ "query": r#"mutation { createPerson(input: {name: ""}) { id } }"# });
+        let (_, first) = app.send(request(&key, "retry-3", &bad)).await;
+        let (_, again) = app.send(request(&key, "retry-3", &bad)).await;
+        assert_eq!(error_code(&first), "BAD_USER_INPUT");
+        assert_eq!(first, again);
+    }
+);
+
+db_test!(a_retry_while_the_first_runs_is_a_conflict, seeded, |app| {
+    let key = app.key("iom", "write").await;
+    let create = json!({ "query": r#"mutation { createPerson(input: {name: "Slow"}) { id } }"# });
+    // A first request that claimed the key and is still running.
+    let keys = agora::repo::keys::list(app.db()).await.unwrap();
+    let key_id = keys[0].key.id;
+    let hash = {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(create.to_string().as_bytes()))
+    };
+    let begun = agora::repo::idempotency::begin(app.db(), key_id, "running-1", &hash)
+        .await
+        .unwrap();
+    assert!(matches!(begun, agora::repo::idempotency::Begin::Run(_)));
+    let (status, body) = app.send(request(&key, "running-1", &create)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(error_code(&body), "CONFLICT");
+    let d = app
+        .data(
+            r#"{ people(filter: {name: {eq: "Slow"}}) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(d["people"]["totalCount"], 0, "the retry wrote nothing");
+});

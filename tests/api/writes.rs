@@ -1,0 +1,460 @@
+//! Mutations of every kind: create, partial update, delete, upsert and edges, with their
+//! validation, versions and optimistic concurrency.
+
+use serde_json::{Value, json};
+
+use crate::{common::*, db_test};
+
+/// A mutation per type, creating a record with its required fields (and some more).
+fn creations(dialogue: &Value) -> Vec<(&'static str, String)> {
+    vec![
+        ("createDialogue", r#"createDialogue(input: {slug: "new-dialogue", title: [{lang: "en", text: "New"}], startDate: "2020-05-04", endDate: "2020-05-05", country: "ch"}) { outcome id version node { year country } }"#.into()),
+        ("createWorkshop", format!(r#"createWorkshop(input: {{dialogue: {{id: {dialogue}}}, title: [{{lang: "fr", text: "Atelier"}}], position: 3}}) {{ outcome id version node {{ dialogue {{ slug }} originalLanguage }} }}"#)),
+        ("createReport", r#"createReport(input: {kind: STUDY, symbol: "X/1", title: [{lang: "en", text: "A study"}], publishedOn: "2019-02-01"}) { outcome id version node { year } }"#.into()),
+        ("createTool", r#"createTool(input: {kind: PLATFORM, name: [{lang: "en", text: "A platform"}], url: "https://example.org/p"}) { outcome id version node { kind } }"#.into()),
+        ("createOrganisation", r#"createOrganisation(input: {slug: "new-org", kind: ACADEMIA, name: [{lang: "en", text: "A university"}], parent: {externalId: "nope-not-used"}}) { outcome id }"#.into()),
+        ("createPerson", r#"createPerson(input: {name: "Ada", email: "ada@example.org", summary: [{lang: "en", text: "Bio"}]}) { outcome id version }"#.into()),
+        ("createTheme", r#"createTheme(input: {code: "NEW-1", scheme: FREE, title: [{lang: "es", text: "Nuevo"}]}) { outcome id version node { originalLanguage } }"#.into()),
+    ]
+}
+
+db_test!(every_type_is_created_updated_and_deleted, seeded, |app| {
+    let key = app.key("iom", "write").await;
+    let idm = app
+        .data(r#"{ dialogueBySlug(slug: "idm") { id } }"#, json!({}))
+        .await["dialogueBySlug"]["id"]
+        .clone();
+    for (field, m) in creations(&idm) {
+        let body = app
+            .post_as(&key, &format!("mutation {{ {m} }}"), json!({}))
+            .await;
+        if field == "createOrganisation" {
+            // A reference to a record that does not exist names its field.
+            assert_eq!(error_code(&body), "BAD_USER_INPUT");
+            assert_eq!(body["errors"][0]["extensions"]["field"], "parent");
+            continue;
+        }
+        assert!(body.get("errors").is_none(), "{body}");
+        let r = &body["data"][field];
+        assert_eq!(
+            (r["outcome"].as_str(), r["version"].as_i64()),
+            (Some("CREATED"), Some(1)),
+            "{field}"
+        );
+    }
+    let d = app.data_as(&key, "{ workshops(filter: {position: {eq: 3}}) { nodes { id originalLanguage dialogue { slug } } } }", json!({})).await;
+    assert_eq!(d["workshops"]["nodes"][0]["dialogue"]["slug"], "idm");
+    assert_eq!(
+        d["workshops"]["nodes"][0]["originalLanguage"], "fr",
+        "the only language of the texts"
+    );
+    let d = app
+        .data(
+            r#"{ dialogueBySlug(slug: "new-dialogue") { id year country updatedAt } }"#,
+            json!({}),
+        )
+        .await;
+    let dialogue = d["dialogueBySlug"].clone();
+    assert_eq!(
+        (dialogue["year"].clone(), dialogue["country"].clone()),
+        (json!(2020), json!("CH"))
+    );
+
+    // A partial update changes only what it names, bumps the version and updatedAt.
+    let u = app
+        .data_as(
+            &key,
+            r#"mutation($id: ID!) { updateDialogue(id: $id, input: {city: "Bern", title: [{lang: "fr", text: "Nouveau"}]}) {
+                outcome version node { city country year updatedAt title(lang: "fr") { text } en: title(lang: "en") { text } } } }"#,
+            json!({ "id": dialogue["id"] }),
+        )
+        .await;
+    let u = &u["updateDialogue"];
+    assert_eq!(
+        (u["outcome"].as_str(), u["version"].as_i64()),
+        (Some("UPDATED"), Some(2))
+    );
+    assert_eq!(u["node"]["city"], "Bern");
+    assert_eq!(
+        (u["node"]["country"].clone(), u["node"]["year"].clone()),
+        (json!("CH"), json!(2020))
+    );
+    assert_eq!(
+        (
+            u["node"]["title"]["text"].as_str(),
+            u["node"]["en"]["text"].as_str()
+        ),
+        (Some("Nouveau"), Some("New"))
+    );
+    assert!(u["node"]["updatedAt"].as_str() > dialogue["updatedAt"].as_str());
+    // Null clears a field; a null text removes one language.
+    let u = app
+        .data_as(
+            &key,
+            r#"mutation($id: ID!) { updateDialogue(id: $id, input: {city: null, title: [{lang: "fr", text: null}]}) { version node { city availableLanguages } } }"#,
+            json!({ "id": dialogue["id"] }),
+        )
+        .await;
+    assert_eq!(
+        u["updateDialogue"]["node"],
+        json!({ "city": null, "availableLanguages": ["en"] })
+    );
+    // The same values again: unchanged, same version.
+    let u = app
+        .data_as(&key, r#"mutation($id: ID!) { updateDialogue(id: $id, input: {city: null, slug: "new-dialogue"}) { outcome version } }"#, json!({ "id": dialogue["id"] }))
+        .await;
+    assert_eq!(
+        u["updateDialogue"],
+        json!({ "outcome": "UNCHANGED", "version": 3 })
+    );
+    // Delete leaves a tombstone: gone from reads.
+    let r = app
+        .data_as(
+            &key,
+            "mutation($id: ID!) { deleteDialogue(id: $id) { outcome version node { slug } } }",
+            json!({ "id": dialogue["id"] }),
+        )
+        .await;
+    assert_eq!(
+        r["deleteDialogue"],
+        json!({ "outcome": "DELETED", "version": 4, "node": null })
+    );
+    let gone = app
+        .data(
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": dialogue["id"] }),
+        )
+        .await;
+    assert!(gone["node"].is_null());
+    let body = app
+        .post_as(
+            &key,
+            "mutation($id: ID!) { deleteDialogue(id: $id) { outcome } }",
+            json!({ "id": dialogue["id"] }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "NOT_FOUND");
+});
+
+db_test!(
+    invalid_input_names_its_field_and_writes_nothing,
+    seeded,
+    |app| {
+        let key = app.key("iom", "write").await;
+        let cases = [
+            (
+                r#"createDialogue(input: {title: [{lang: "en", text: "No slug"}]}) { id }"#,
+                "slug",
+            ),
+            (
+                r#"createDialogue(input: {slug: "no-title"}) { id }"#,
+                "title",
+            ),
+            (
+                r#"createDialogue(input: {slug: "Bad Slug", title: [{lang: "en", text: "x"}]}) { id }"#,
+                "slug",
+            ),
+            (
+                r#"createDialogue(input: {slug: "idm-2018", title: [{lang: "en", text: "taken"}]}) { id }"#,
+                "slug",
+            ),
+            (
+                r#"createDialogue(input: {slug: "d1", title: [{lang: "xx", text: "x"}]}) { id }"#,
+                "title[0].lang",
+            ),
+            (
+                r#"createDialogue(input: {slug: "d1", title: [{lang: "en", text: "  "}]}) { id }"#,
+                "title[0].text",
+            ),
+            (
+                r#"createDialogue(input: {slug: "d1", title: [{lang: "en", text: "x"}], startDate: "2020-02-02", endDate: "2020-01-01"}) { id }"#,
+                "startDate",
+            ),
+            (
+                r#"createDialogue(input: {slug: "d1", title: [{lang: "en", text: "x"}], startDate: "2020-02-02", year: 2019}) { id }"#,
+                "year",
+            ),
+            (
+                r#"createDialogue(input: {slug: "d1", title: [{lang: "en", text: "x"}], website: "ftp://x"}) { id }"#,
+                "website",
+            ),
+            (
+                r#"createDialogue(input: {slug: "d1", title: [{lang: "en", text: "x"}], country: "France"}) { id }"#,
+                "country",
+            ),
+            (
+                r#"createDialogue(input: {slug: "d1", title: [{lang: "en", text: "x"}], month: 13}) { id }"#,
+                "month",
+            ),
+            (
+                r#"createDialogue(input: {slug: "d1", title: [{lang: "es", text: "x"}, {lang: "fr", text: "y"}]}) { id }"#,
+                "originalLanguage",
+            ),
+            (
+                r#"createReport(input: {kind: STUDY, symbol: "A/72/643", title: [{lang: "en", text: "dup"}]}) { id }"#,
+                "symbol",
+            ),
+            (
+                r#"createPerson(input: {name: "x", email: "not-an-address"}) { id }"#,
+                "email",
+            ),
+            (
+                r#"createOrganisation(input: {slug: "o1", kind: MEDIA, name: [{lang: "en", text: "x"}], memberStateCount: -1}) { id }"#,
+                "memberStateCount",
+            ),
+            (
+                r#"createWorkshop(input: {title: [{lang: "en", text: "x"}]}) { id }"#,
+                "dialogue",
+            ),
+            (
+                r#"createWorkshop(input: {dialogue: {id: "T3JnYW5pc2F0aW9uOjE"}, title: [{lang: "en", text: "x"}]}) { id }"#,
+                "dialogue",
+            ),
+        ];
+        let long = "x".repeat(600);
+        let too_long = format!(
+            r#"createDialogue(input: {{slug: "d1", title: [{{lang: "en", text: "{long}"}}]}}) {{ id }}"#
+        );
+        let before = app
+            .data(
+                "{ dialogues { totalCount } reports { totalCount } people { totalCount } }",
+                json!({}),
+            )
+            .await;
+        for (m, field) in cases
+            .iter()
+            .map(|(m, f)| (m.to_string(), *f))
+            .chain([(too_long, "title[0].text")])
+        {
+            let body = app
+                .post_as(&key, &format!("mutation {{ {m} }}"), json!({}))
+                .await;
+            assert_eq!(error_code(&body), "BAD_USER_INPUT", "{m}");
+            assert_eq!(body["errors"][0]["extensions"]["field"], field, "{m}");
+        }
+        let after = app
+            .data(
+                "{ dialogues { totalCount } reports { totalCount } people { totalCount } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(before, after);
+    }
+);
+
+db_test!(expected_version_guards_updates_and_deletes, seeded, |app| {
+    let key = app.key("iom", "write").await;
+    let d = app
+        .data_as(
+            &key,
+            r#"mutation { createPerson(input: {name: "Zed"}) { id version } }"#,
+            json!({}),
+        )
+        .await;
+    let id = d["createPerson"]["id"].clone();
+    let update = r#"mutation($id: ID!, $v: Int, $name: String) { updatePerson(id: $id, expectedVersion: $v, input: {name: $name}) { version node { name } } }"#;
+    let ok = app
+        .data_as(&key, update, json!({ "id": id, "v": 1, "name": "Zoe" }))
+        .await;
+    assert_eq!(ok["updatePerson"]["version"], 2);
+    // A stale version: CONFLICT, the current version, nothing changed.
+    let body = app
+        .post_as(&key, update, json!({ "id": id, "v": 1, "name": "Zac" }))
+        .await;
+    assert_eq!(error_code(&body), "CONFLICT");
+    assert_eq!(body["errors"][0]["extensions"]["currentVersion"], 2);
+    let body = app
+        .post_as(
+            &key,
+            "mutation($id: ID!) { deletePerson(id: $id, expectedVersion: 7) { outcome } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "CONFLICT");
+    let now = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Person { name version } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(now["node"], json!({ "name": "Zoe", "version": 2 }));
+    let ok = app
+        .data_as(
+            &key,
+            "mutation($id: ID!) { deletePerson(id: $id, expectedVersion: 2) { outcome } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(ok["deletePerson"]["outcome"], "DELETED");
+});
+
+db_test!(upsert_twice_is_upsert_once, seeded, |app| {
+    let key = app.key("iom", "write").await;
+    let upsert = r#"mutation($city: String) { upsertDialogue(externalId: "IDM-X", input: {slug: "idm-x", city: $city, title: [{lang: "en", text: "X"}]}) { outcome version id } }"#;
+    let first =
+        app.data_as(&key, upsert, json!({ "city": "Rome" })).await["upsertDialogue"].clone();
+    let second =
+        app.data_as(&key, upsert, json!({ "city": "Rome" })).await["upsertDialogue"].clone();
+    assert_eq!(
+        (first["outcome"].as_str(), first["version"].as_i64()),
+        (Some("CREATED"), Some(1))
+    );
+    assert_eq!(
+        second,
+        json!({ "outcome": "UNCHANGED", "version": 1, "id": first["id"] })
+    );
+    let third =
+        app.data_as(&key, upsert, json!({ "city": "Turin" })).await["upsertDialogue"].clone();
+    assert_eq!(
+        (third["outcome"].as_str(), third["version"].as_i64()),
+        (Some("UPDATED"), Some(2))
+    );
+    let d = app
+        .data(
+            r#"{ dialogues(filter: {externalId: {eq: "IDM-X"}}) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(d["dialogues"]["totalCount"], 1);
+    // Another partner's external ids are its own: the same id creates another record.
+    let un = app.key("un", "write").await;
+    let body = app.post_as(&un, upsert, json!({ "city": "Rome" })).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"], "slug",
+        "a new record, whose slug is taken"
+    );
+});
+
+db_test!(edges_are_added_and_removed_with_roles, seeded, |app| {
+    let key = app.key("iom", "write").await;
+    let d = app
+        .data_as(&key, r#"mutation { createDialogue(input: {slug: "edgy", title: [{lang: "en", text: "E"}]}) { id } }"#, json!({}))
+        .await;
+    let id = d["createDialogue"]["id"].clone();
+    let un = app
+        .data(r#"{ organisationBySlug(slug: "un") { id } }"#, json!({}))
+        .await["organisationBySlug"]["id"]
+        .clone();
+    let edge = r#"mutation($from: ID!, $to: ID!, $role: ParticipationRole) {
+        addEdge(input: {kind: DIALOGUE_PARTICIPANT, from: {id: $from}, to: {id: $to}, participationRole: $role}) { outcome fromVersion } }"#;
+    let r = app
+        .data_as(&key, edge, json!({ "from": id, "to": un, "role": "HOST" }))
+        .await;
+    assert_eq!(
+        r["addEdge"],
+        json!({ "outcome": "CREATED", "fromVersion": 2 })
+    );
+    let r = app
+        .data_as(&key, edge, json!({ "from": id, "to": un, "role": "HOST" }))
+        .await;
+    assert_eq!(
+        r["addEdge"],
+        json!({ "outcome": "UNCHANGED", "fromVersion": 2 })
+    );
+    let body = app
+        .post_as(&key, edge, json!({ "from": id, "to": un, "role": null }))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["field"],
+        "participationRole"
+    );
+    let seen = app
+        .data("query($id: ID!) { node(id: $id) { ... on Dialogue { participants { edges { role node { slug } } } } } }", json!({ "id": id }))
+        .await;
+    assert_eq!(
+        seen["node"]["participants"]["edges"],
+        json!([{ "role": "HOST", "node": { "slug": "un" } }])
+    );
+    let from_un = app
+        .data(
+            r#"{ organisationBySlug(slug: "un") { dialogues(role: [HOST]) { nodes { slug } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        from_un["organisationBySlug"]["dialogues"]["nodes"],
+        json!([{ "slug": "edgy" }])
+    );
+    // A theme tag on any type, and removing an edge.
+    let tag = r#"mutation($from: ID!) { addEdge(input: {kind: THEME_TAG, from: {id: $from}, to: {externalId: "none", type: THEME}}) { outcome } }"#;
+    assert_eq!(
+        app.post_as(&key, tag, json!({ "from": id })).await["errors"][0]["extensions"]["field"],
+        "to"
+    );
+    let gcm = app
+        .data(r#"{ themeByCode(code: "GCM") { id } }"#, json!({}))
+        .await["themeByCode"]["id"]
+        .clone();
+    let tag = r#"mutation($from: ID!, $to: ID!) { addEdge(input: {kind: THEME_TAG, from: {id: $from}, to: {id: $to}}) { outcome } }"#;
+    assert_eq!(
+        app.data_as(&key, tag, json!({ "from": id, "to": gcm }))
+            .await["addEdge"]["outcome"],
+        "CREATED"
+    );
+    let remove = r#"mutation($from: ID!, $to: ID!) { removeEdge(input: {kind: DIALOGUE_PARTICIPANT, from: {id: $from}, to: {id: $to}, participationRole: HOST}) { outcome fromVersion } }"#;
+    assert_eq!(
+        app.data_as(&key, remove, json!({ "from": id, "to": un }))
+            .await["removeEdge"],
+        json!({ "outcome": "DELETED", "fromVersion": 4 })
+    );
+    assert_eq!(
+        app.data_as(&key, remove, json!({ "from": id, "to": un }))
+            .await["removeEdge"]["outcome"],
+        "UNCHANGED"
+    );
+    let seen = app
+        .data("query($id: ID!) { node(id: $id) { ... on Dialogue { participants { totalCount } themes { nodes { code } } } } }", json!({ "id": id }))
+        .await;
+    assert_eq!(
+        seen["node"],
+        json!({ "participants": { "totalCount": 0 }, "themes": { "nodes": [{ "code": "GCM" }] } })
+    );
+    // Edges from records of others are refused.
+    let idm = app
+        .data(r#"{ dialogueBySlug(slug: "idm") { id } }"#, json!({}))
+        .await["dialogueBySlug"]["id"]
+        .clone();
+    let body = app
+        .post_as(&key, edge, json!({ "from": idm, "to": un, "role": "HOST" }))
+        .await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    // Partnerships are mutual, affiliations carry a position.
+    let org = app
+        .data_as(&key, r#"mutation { createOrganisation(input: {slug: "peer", kind: MEDIA, name: [{lang: "en", text: "Peer"}]}) { id } }"#, json!({}))
+        .await["createOrganisation"]["id"]
+        .clone();
+    let partner = r#"mutation($a: ID!, $b: ID!) { addEdge(input: {kind: PARTNERSHIP, from: {id: $a}, to: {id: $b}, level: LOCAL}) { outcome } }"#;
+    assert_eq!(
+        app.data_as(&key, partner, json!({ "a": org, "b": un }))
+            .await["addEdge"]["outcome"],
+        "CREATED"
+    );
+    let seen = app
+        .data(
+            r#"{ organisationBySlug(slug: "un") { partners(level: [LOCAL]) { nodes { slug } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        seen["organisationBySlug"]["partners"]["nodes"],
+        json!([{ "slug": "peer" }])
+    );
+    let person = app
+        .data_as(
+            &key,
+            r#"mutation { createPerson(input: {name: "Pat"}) { id } }"#,
+            json!({}),
+        )
+        .await["createPerson"]["id"]
+        .clone();
+    let affiliate = r#"mutation($p: ID!, $o: ID!) { addEdge(input: {kind: AFFILIATION, from: {id: $p}, to: {id: $o}, position: [{lang: "en", text: "Editor"}], startDate: "2020-01-01"}) { outcome } }"#;
+    app.data_as(&key, affiliate, json!({ "p": person, "o": org }))
+        .await;
+    let seen = app
+        .data("query($p: ID!) { node(id: $p) { ... on Person { affiliations { edges { position { text } startDate node { slug } } } } } }", json!({ "p": person }))
+        .await;
+    assert_eq!(
+        seen["node"]["affiliations"]["edges"],
+        json!([{ "position": { "text": "Editor" }, "startDate": "2020-01-01", "node": { "slug": "peer" } }])
+    );
+});
