@@ -117,6 +117,12 @@ impl Change {
         self.0.seq.to_string()
     }
 
+    /// The change's cursor: pass it as `after` to `changes` or `recordChanged` to go on
+    /// from here.
+    async fn cursor(&self) -> String {
+        cursor(&self.0).encode()
+    }
+
     /// What the change did.
     async fn op(&self) -> ChangeOp {
         match self.0.op.as_str() {
@@ -259,6 +265,14 @@ fn cursor(c: &change::Model) -> Cursor {
     }
 }
 
+/// The change number a feed cursor stands for.
+pub fn feed_position(cursor: &str) -> Result<i64> {
+    match Cursor::decode(cursor, ORDER)?.value {
+        SortValue::Int(seq) => Ok(seq),
+        _ => Err(Error::bad_input("not a cursor of the change feed")),
+    }
+}
+
 /// A page of changes, as a connection.
 fn page(
     rows: Vec<change::Model>,
@@ -324,10 +338,7 @@ impl FeedQuery {
             .require_read()?;
         let limit = limit(ctx, first)?;
         let seq = match &after {
-            Some(c) => match Cursor::decode(c, ORDER)?.value {
-                SortValue::Int(seq) => seq,
-                _ => return Err(Error::bad_input("not a cursor of the change feed")),
-            },
+            Some(c) => feed_position(c)?,
             None => 0,
         };
         let tables: Option<Vec<&'static str>> =

@@ -12,7 +12,10 @@ use crate::{
         loader::{Batched, Loaders},
     },
     repo::changes::read_after,
-    sync::{feed::Change, hub::SyncState},
+    sync::{
+        feed::{Change, feed_position},
+        hub::SyncState,
+    },
 };
 
 /// Live subscriptions.
@@ -32,6 +35,10 @@ impl SubscriptionRoot {
             desc = "Only changes of records of these types (edge changes count for both ends)."
         )]
         types: Option<Vec<NodeType>>,
+        #[graphql(
+            desc = "Start after this change (a `cursor` of the feed or of a change delivered before): what was committed since comes first, so that a subscriber that reconnects misses nothing."
+        )]
+        after: Option<String>,
     ) -> Result<impl Stream<Item = Change> + 'ctx> {
         ctx.data_opt::<Principal>()
             .unwrap_or(&Principal::Anonymous)
@@ -41,7 +48,11 @@ impl SubscriptionRoot {
             .map_err(|_| Error::internal("no sync state"))?;
         // Subscribe first, then read where the feed is: every change after that arrives.
         let mut changes = sync.hub.subscribe();
-        let mut last = sync.hub.seen();
+        let start = match &after {
+            Some(cursor) => Some(feed_position(cursor)?),
+            None => None,
+        };
+        let mut last = start.unwrap_or_else(|| sync.hub.seen());
         let loaders: &'ctx Loaders = ctx.data_unchecked::<Loaders>();
         let tables: Option<Vec<&'static str>> =
             types.map(|t| t.iter().map(|k| k.table()).collect());
@@ -52,12 +63,24 @@ impl SubscriptionRoot {
             })
         };
         Ok(async_stream::stream! {
+            let mut catching_up = start.is_some();
             loop {
-                let batch = match changes.recv().await {
-                    Ok(c) => vec![(*c).clone()],
+                let next = if catching_up {
+                    // What was committed since `after`: from the feed itself, then live.
+                    catching_up = false;
+                    Err(RecvError::Lagged(0))
+                } else {
+                    changes.recv().await.map(|c| (*c).clone())
+                };
+                let batch = match next {
+                    Ok(c) => vec![c],
                     // Fell behind the hub: read what was missed from the feed itself.
                     Err(RecvError::Lagged(_)) => match read_after(loaders.db(), last, 1000).await {
-                        Ok(rows) => rows,
+                        Ok(rows) => {
+                            // More to read: come back to the feed before the channel.
+                            catching_up = rows.len() == 1000;
+                            rows
+                        }
                         Err(e) => {
                             tracing::warn!(error = ?e, "a subscriber could not catch up");
                             break;

@@ -123,12 +123,20 @@ async fn a_change_through_one_process_reaches_subscribers_of_another() {
         .send(Message::Text(init.to_string().into()))
         .await
         .unwrap();
-    let subscribe = json!({ "type": "subscribe", "id": "x", "payload": { "query": "subscription { recordChanged { op externalId node { ... on Dialogue { slug } } } }" } });
+    // From the start of the (empty) feed, so that the subscription cannot miss the write
+    // whenever it gets going.
+    let start = agora::graphql::cursor::Cursor {
+        order: "seq.asc".into(),
+        value: agora::graphql::cursor::SortValue::Int(0),
+        id: 0,
+    }
+    .encode();
+    let query = "subscription($after: String) { recordChanged(after: $after) { op externalId node { ... on Dialogue { slug } } } }";
+    let subscribe = json!({ "type": "subscribe", "id": "x", "payload": { "query": query, "variables": { "after": start } } });
     socket
         .send(Message::Text(subscribe.to_string().into()))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
 
     let written = post(&second.1, &key, r#"mutation { upsertDialogue(externalId: "X-1", input: {slug: "across", title: [{lang: "en", text: "Across"}]}) { outcome } }"#).await;
     assert_eq!(
