@@ -11,6 +11,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod repo;
+pub mod search;
 pub mod sync;
 
 pub mod dialogue;
@@ -34,6 +35,7 @@ use crate::{
     organisation::{OrganisationLists, OrganisationMutation, OrganisationQuery},
     person::{PersonLists, PersonMutation},
     report::{ReportLists, ReportMutation, ReportQuery},
+    search::query::SearchRoot,
     sync::{
         bulk::SyncMutation, edges::EdgeMutation, feed::FeedQuery, hub::SyncState,
         subscription::SubscriptionRoot,
@@ -61,6 +63,7 @@ pub struct Query(
     ReportQuery,
     ThemeQuery,
     FeedQuery,
+    SearchRoot,
 );
 
 /// The entry points for writing: records of each type, edges, and batches.
@@ -132,6 +135,7 @@ impl AppState {
     /// Like [`AppState::open`], on a database already connected (tests pass their own).
     pub async fn with_database(settings: Settings, db: Database) -> Result<AppState> {
         db.migrate().await?;
+        repo::search::backfill(&db.conn).await?;
         if settings.seed_when_empty && repo::node::is_empty(&db.conn).await? {
             repo::seed::seed(&db.conn).await?;
         }

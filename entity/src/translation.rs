@@ -1,7 +1,9 @@
 //! One text of one translatable field of one record, in one language.
 //!
 //! `folded` is the text lower-cased with diacritics removed, written by the server on every
-//! write, so that case- and accent-insensitive matching works alike on SQLite and PostgreSQL.
+//! write, so that case- and accent-insensitive matching works alike on SQLite and PostgreSQL;
+//! `stems` is what full-text search indexes. (PostgreSQL adds a `tsv` column, which the
+//! entity leaves out: a trigger maintains it.)
 
 use sea_orm::entity::prelude::*;
 
@@ -18,6 +20,9 @@ pub struct Model {
     pub lang: String,
     pub value: String,
     pub folded: String,
+    /// The folded words stemmed in the text's language, for full-text search (written by
+    /// the server; see `search::analysis`).
+    pub stems: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

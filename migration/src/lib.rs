@@ -7,6 +7,7 @@ mod m20261129_000001_create_node_tables;
 mod m20261129_000002_create_edge_tables;
 mod m20261129_000003_create_translation_table;
 mod m20261129_000004_create_sync_tables;
+mod m20261129_000005_create_search_index;
 
 /// Applies Agora's migrations in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_create_edge_tables::Migration),
             Box::new(m20261129_000003_create_translation_table::Migration),
             Box::new(m20261129_000004_create_sync_tables::Migration),
+            Box::new(m20261129_000005_create_search_index::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ use sea_orm::{
 use crate::{
     error::{Error, Result},
     graphql::i18n::fold,
+    search::analysis::stems,
 };
 
 /// How many of each thing to generate.
@@ -243,10 +244,19 @@ pub async fn generate(db: &DatabaseConnection, shape: &Shape, seed: u64) -> Resu
     let stamp = |i: usize| base + Duration::seconds(i as i64);
     let mut texts = Table::new(
         "translation",
-        &["owner_type", "owner_id", "field", "lang", "value", "folded"],
+        &[
+            "owner_type",
+            "owner_id",
+            "field",
+            "lang",
+            "value",
+            "folded",
+            "stems",
+        ],
     );
     let mut text = |owner: &str, id: usize, field: &str, lang: &str, value: String| {
         let folded = fold(&value);
+        let stems = stems(lang, &value);
         texts.push(vec![
             owner.into(),
             (id as i64).into(),
@@ -254,6 +264,7 @@ pub async fn generate(db: &DatabaseConnection, shape: &Shape, seed: u64) -> Resu
             lang.into(),
             value.into(),
             folded.into(),
+            stems.into(),
         ]);
     };
     // Each record has English, most French, half Spanish.

@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod node;
 pub mod page;
+pub mod search;
 pub mod seed;
 pub mod text;
 pub mod write;

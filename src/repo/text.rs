@@ -16,6 +16,7 @@ use crate::{
         loader::BatchLoad,
     },
     repo::page::in_ids,
+    search::analysis::stems,
 };
 
 #[derive(FromQueryResult)]
@@ -93,6 +94,7 @@ pub async fn write(
         lang: Set(lang.to_string()),
         value: Set(value.to_string()),
         folded: Set(fold(value)),
+        stems: Set(Some(stems(lang, value))),
         ..Default::default()
     });
     translation::Entity::insert_many(rows)
@@ -103,7 +105,11 @@ pub async fn write(
                 translation::Column::Field,
                 translation::Column::Lang,
             ])
-            .update_columns([translation::Column::Value, translation::Column::Folded])
+            .update_columns([
+                translation::Column::Value,
+                translation::Column::Folded,
+                translation::Column::Stems,
+            ])
             .to_owned(),
         )
         .exec(db)

@@ -75,6 +75,13 @@ impl TestApp {
     /// A server on `backend` with the seed loaded (`seed`) or an empty database; `None`
     /// for PostgreSQL when no test server is configured.
     pub async fn start(backend: Backend, seed: bool) -> Option<TestApp> {
+        // `AGORA_TEST_LOG=agora=debug` shows the server's log (errors, SQL) under the test.
+        if let Ok(filter) = std::env::var("AGORA_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let settings = Settings {
             seed_when_empty: seed,
             ..Settings::default()

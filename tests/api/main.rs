@@ -24,5 +24,6 @@ mod nested;
 mod nodes;
 mod pagination;
 mod schema;
+mod search;
 mod seed;
 mod sql_count;

@@ -1,0 +1,4 @@
+//! Full-text search across every node type.
+
+pub mod analysis;
+pub mod query;

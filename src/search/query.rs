@@ -1,0 +1,379 @@
+//! The `search` root field: ranked full-text search across every node type.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use sea_orm::sea_query::{Condition, ExprTrait};
+
+use super::analysis::{SearchQuery, Term, lower, parse, stem, variants, words};
+use crate::{
+    error::{Error, Result},
+    graphql::{
+        connection::PageInfo,
+        context::CtxExt,
+        filter::{IntFilter, RecordFilter, col},
+        i18n::{check_language, fold},
+        id::{NodeType, truncate},
+        node::{Node, load},
+    },
+    repo::{
+        filter::related,
+        search::{self as store, Hit, Search},
+        text::Texts,
+    },
+};
+
+/// Conditions on the records a search may return.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct SearchFilter {
+    #[graphql(flatten)]
+    pub record: RecordFilter,
+    /// The year (dialogues, workshops, reports and tools; other types never match it).
+    pub year: Option<IntFilter>,
+}
+
+const WITH_YEAR: [NodeType; 4] = [
+    NodeType::Dialogue,
+    NodeType::Workshop,
+    NodeType::Report,
+    NodeType::Tool,
+];
+
+/// Which texts may match: those of live records of `types` that meet `filter`.
+fn owners(types: &[NodeType], filter: Option<&SearchFilter>) -> Result<Condition> {
+    let mut any = Condition::any();
+    for &kind in types {
+        let mut cond = Condition::all();
+        if let Some(f) = filter {
+            cond = cond.add(f.record.condition(kind)?);
+            if let Some(year) = &f.year {
+                if !WITH_YEAR.contains(&kind) {
+                    continue;
+                }
+                cond = cond.add(year.condition(col(kind.table(), "year"))?);
+            }
+        }
+        any = any.add(
+            Condition::all()
+                .add(col("translation", "owner_type").eq(kind.table()))
+                .add(related(col("translation", "owner_id"), kind.table(), cond)),
+        );
+    }
+    Ok(any)
+}
+
+fn encode_cursor(hit: &Hit) -> String {
+    URL_SAFE_NO_PAD
+        .encode(serde_json::json!(["search", hit.score, hit.owner_type, hit.owner_id]).to_string())
+}
+
+fn decode_cursor(text: &str) -> Result<(i64, String, i64)> {
+    let bad = || Error::bad_input(format!("`{}` is not a cursor of a search", truncate(text)));
+    let bytes = URL_SAFE_NO_PAD.decode(text.as_bytes()).map_err(|_| bad())?;
+    let (tag, score, kind, id): (String, i64, String, i64) =
+        serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if tag != "search" || !NodeType::ALL.iter().any(|t| t.table() == kind) {
+        return Err(bad());
+    }
+    Ok((score, kind, id))
+}
+
+fn kind_of(table: &str) -> Result<NodeType> {
+    NodeType::ALL
+        .into_iter()
+        .find(|t| t.table() == table)
+        .ok_or_else(|| Error::internal(format!("unknown node type {table}")))
+}
+
+/// Where a search hit matched, with the matching words marked.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Snippet {
+    /// The field of the text (`title`, `summary`, ...).
+    pub field: String,
+    /// The language of the text.
+    pub lang: String,
+    /// The passage, as HTML: the text escaped, matching words in `<mark>` elements.
+    pub html: String,
+}
+
+/// Which term of the query (by position) a lower-case word of a text in `lang` matches.
+fn matches(query: &SearchQuery, lang: &str, word: &str) -> Option<usize> {
+    let (stemmed, folded) = (stem(lang, word), fold(word));
+    query.all.iter().flatten().position(|t| match t {
+        Term::Prefix(p) => folded.starts_with(&fold(p)),
+        _ => t
+            .words()
+            .iter()
+            .any(|w| fold(w) == folded || variants(Some(lang), w).contains(&stemmed)),
+    })
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The passage of `text` around its first match, matches marked, with the number of
+/// different terms it matches; `None` without a match.
+fn highlight(query: &SearchQuery, lang: &str, text: &str) -> Option<(usize, String)> {
+    // The words of the text with their byte ranges in the original (accented) text.
+    let mut spans = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                spans.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    let terms: Vec<Option<usize>> = spans
+        .iter()
+        .map(|&(s, e)| {
+            let lowered = lower(&text[s..e]);
+            words(&lowered).find_map(|w| matches(query, lang, w))
+        })
+        .collect();
+    let hits: Vec<bool> = terms.iter().map(Option::is_some).collect();
+    // A text is as good as the number of different terms it matches.
+    let count = terms
+        .iter()
+        .flatten()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let first = hits.iter().position(|h| *h)?;
+    const BEFORE: usize = 8;
+    const SPAN: usize = 30;
+    let from = first.saturating_sub(BEFORE);
+    let to = (from + SPAN).min(spans.len());
+    let (begin, end) = (
+        if from == 0 { 0 } else { spans[from].0 },
+        if to == spans.len() {
+            text.len()
+        } else {
+            spans[to - 1].1
+        },
+    );
+    let mut html = String::new();
+    if from > 0 {
+        html.push('…');
+    }
+    let mut at = begin;
+    for i in from..to {
+        let (s, e) = spans[i];
+        html.push_str(&escape(&text[at..s]));
+        if hits[i] {
+            html.push_str("<mark>");
+            html.push_str(&escape(&text[s..e]));
+            html.push_str("</mark>");
+        } else {
+            html.push_str(&escape(&text[s..e]));
+        }
+        at = e;
+    }
+    html.push_str(&escape(&text[at..end]));
+    if end < text.len() {
+        html.push('…');
+    }
+    Some((count, html))
+}
+
+/// One result of a search.
+pub struct SearchEdge {
+    hit: Hit,
+    siblings: Arc<Vec<Hit>>,
+    query: Arc<SearchQuery>,
+    lang: Option<String>,
+}
+
+/// One result of a search: a record, how well it matches, and where.
+#[Object]
+impl SearchEdge {
+    /// An opaque cursor: pass it as `after` to continue from this result.
+    async fn cursor(&self) -> String {
+        encode_cursor(&self.hit)
+    }
+
+    /// The record.
+    async fn node(&self, ctx: &Context<'_>) -> Result<Option<Node>> {
+        let kind = kind_of(&self.hit.owner_type)?;
+        let siblings = self
+            .siblings
+            .iter()
+            .filter(|h| h.owner_type == self.hit.owner_type)
+            .map(|h| h.owner_id)
+            .collect();
+        load(ctx, kind, self.hit.owner_id, siblings).await
+    }
+
+    /// How well the record matches (higher is better; comparable within one search only).
+    async fn score(&self) -> f64 {
+        self.hit.score as f64 / 1_000_000.0
+    }
+
+    /// The record's text that matches best, around its first match.
+    async fn snippet(&self, ctx: &Context<'_>) -> Result<Option<Snippet>> {
+        let siblings = self
+            .siblings
+            .iter()
+            .filter(|h| h.owner_type == self.hit.owner_type)
+            .map(|h| h.owner_id);
+        let owner = kind_of(&self.hit.owner_type)?.table();
+        let texts = ctx
+            .loaders()
+            .load(Texts(owner), self.hit.owner_id, siblings)
+            .await?
+            .unwrap_or_default();
+        let best = texts
+            .iter()
+            .filter(|t| self.lang.as_deref().is_none_or(|l| l == t.lang))
+            .filter_map(|t| highlight(&self.query, &t.lang, &t.value).map(|(n, html)| (n, t, html)))
+            .max_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then_with(|| (b.1.field != "title").cmp(&(a.1.field != "title")))
+            });
+        Ok(best.map(|(_, t, html)| Snippet {
+            field: t.field.clone(),
+            lang: t.lang.clone(),
+            html,
+        }))
+    }
+}
+
+/// A page of search results, best first.
+pub struct SearchConnection {
+    edges: Vec<SearchEdge>,
+    has_next: bool,
+    had_cursor: bool,
+    /// What was searched, for the total count.
+    query: Arc<SearchQuery>,
+    lang: Option<String>,
+    owners: Condition,
+}
+
+/// A page of search results, best first (a Relay connection).
+#[Object]
+impl SearchConnection {
+    /// The results of this page.
+    async fn edges(&self) -> &[SearchEdge] {
+        &self.edges
+    }
+
+    /// Where this page sits in the whole list.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_next_page: self.has_next,
+            has_previous_page: self.had_cursor,
+            start_cursor: self.edges.first().map(|e| encode_cursor(&e.hit)),
+            end_cursor: self.edges.last().map(|e| encode_cursor(&e.hit)),
+        }
+    }
+
+    /// How many records match, over all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
+        let search = Search {
+            query: &self.query,
+            lang: self.lang.as_deref(),
+            owners: self.owners.clone(),
+        };
+        store::count(ctx.loaders().db(), &search).await
+    }
+}
+
+/// The root field of full-text search.
+#[derive(Default)]
+pub struct SearchRoot;
+
+/// Full-text search.
+#[Object]
+impl SearchRoot {
+    /// Searches the texts of every record (titles, names, summaries... in every language),
+    /// best matches first. Words match their inflections (`migrations` finds `migration`,
+    /// `partenariats` finds `partenariat`, with the stemmer of each text's language), case
+    /// and accents are ignored; `"two words"` is a phrase, `migra*` a prefix, `a OR b` an
+    /// alternative and `-word` an exclusion. Anything else in the query is plain text.
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to look for.")] query: String,
+        #[graphql(desc = "Only records of these types (all types when absent).")] types: Option<
+            Vec<NodeType>,
+        >,
+        #[graphql(desc = "Only texts in this language (ISO 639-1), read with its stemmer.")]
+        lang: Option<String>,
+        #[graphql(desc = "Only records that match.")] filter: Option<SearchFilter>,
+        #[graphql(
+            desc = "Return the first n results (at most the page-size limit, 100 by default)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the results after this cursor.")] after: Option<String>,
+    ) -> Result<SearchConnection> {
+        if query.chars().count() > 1000 {
+            return Err(Error::bad_input("a query takes at most 1000 characters"));
+        }
+        let parsed = Arc::new(parse(&query)?);
+        let lang = lang.as_deref().map(check_language).transpose()?;
+        let settings = ctx.settings();
+        let limit = match first.unwrap_or(settings.default_page_size as i32) {
+            n if (0..=settings.max_page_size as i32).contains(&n) => n as u64,
+            n => {
+                return Err(Error::bad_input(format!(
+                    "`first` must be between 0 and {}, not {n}",
+                    settings.max_page_size
+                )));
+            }
+        };
+        let cursor = after.as_deref().map(decode_cursor).transpose()?;
+        let types = types.unwrap_or_else(|| NodeType::ALL.to_vec());
+        let owners = owners(&types, filter.as_ref())?;
+        let search = Search {
+            query: &parsed,
+            lang: lang.as_deref(),
+            owners: owners.clone(),
+        };
+        let mut hits = store::search(ctx.loaders().db(), &search, cursor, limit + 1).await?;
+        let has_next = hits.len() as u64 > limit;
+        hits.truncate(limit as usize);
+        let siblings = Arc::new(hits.clone());
+        let edges = hits
+            .into_iter()
+            .map(|hit| SearchEdge {
+                hit,
+                siblings: siblings.clone(),
+                query: parsed.clone(),
+                lang: lang.clone(),
+            })
+            .collect();
+        Ok(SearchConnection {
+            edges,
+            has_next,
+            had_cursor: after.is_some(),
+            query: parsed,
+            lang,
+            owners,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_mark_inflections_and_escape() {
+        let q = parse("partenariats migra*").unwrap();
+        let (n, html) =
+            highlight(&q, "fr", "Un <forum> sur les Partenariats & la Migration.").unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(
+            html,
+            "Un &lt;forum&gt; sur les <mark>Partenariats</mark> &amp; la <mark>Migration</mark>."
+        );
+        assert!(highlight(&q, "fr", "rien").is_none());
+    }
+}

@@ -1,0 +1,304 @@
+//! Full-text search: stemming per language, accents, phrases, prefixes, exclusions,
+//! filters, ranking, snippets, pagination, and queries that must never break the database.
+
+use serde_json::{Value, json};
+
+use crate::{common::*, db_test};
+
+const SEARCH: &str = r#"query($q: String!, $lang: String, $types: [NodeType!], $filter: SearchFilter, $first: Int, $after: String) {
+    search(query: $q, lang: $lang, types: $types, filter: $filter, first: $first, after: $after) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        edges { cursor score node { __typename id ... on Dialogue { slug } } snippet { field lang html } }
+    } }"#;
+
+async fn search(app: &TestApp, vars: Value) -> Value {
+    app.data(SEARCH, vars).await["search"].clone()
+}
+
+/// The slugs of the dialogues a search finds, in rank order.
+fn slugs(result: &Value) -> Vec<String> {
+    result["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter_map(|e| e["node"]["slug"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn types(result: &Value) -> Vec<String> {
+    result["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            e["node"]["__typename"]
+                .as_str()
+                .expect("a type")
+                .to_string()
+        })
+        .collect()
+}
+
+db_test!(
+    words_match_their_inflections_in_each_language,
+    seeded,
+    |app| {
+        // English: "partnership" finds texts that say "partnerships".
+        let r = search(
+            &app,
+            json!({ "q": "partnership", "lang": "en", "types": ["DIALOGUE"] }),
+        )
+        .await;
+        assert!(slugs(&r).contains(&"idm-2018".to_string()), "{r:#}");
+        let snippet = &r["edges"][0]["snippet"];
+        assert_eq!(snippet["lang"], "en");
+        assert!(
+            snippet["html"]
+                .as_str()
+                .unwrap()
+                .contains("<mark>partnership"),
+            "{snippet}"
+        );
+
+        // French: "partenariat" finds "partenariats", and the snippet is the French text.
+        let r = search(
+            &app,
+            json!({ "q": "partenariat", "lang": "fr", "types": ["DIALOGUE"] }),
+        )
+        .await;
+        assert!(slugs(&r).contains(&"idm-2018".to_string()), "{r:#}");
+        assert!(
+            r["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["snippet"]["lang"] == "fr")
+        );
+        assert!(
+            r["edges"][0]["snippet"]["html"]
+                .as_str()
+                .unwrap()
+                .contains("<mark>partenariats</mark>")
+        );
+
+        // Without `lang`, a word is read with every stemmer: both languages match.
+        let any = search(&app, json!({ "q": "partenariats", "types": ["DIALOGUE"] })).await;
+        assert_eq!(slugs(&any), slugs(&r));
+
+        // Spanish, written through the API.
+        let key = app.key("iom", "write").await;
+        app.data_as(
+        &key,
+        r#"mutation { createReport(input: {kind: STUDY, title: [{lang: "es", text: "Las asociaciones para la migración laboral"}]}) { id } }"#,
+        json!({}),
+    )
+    .await;
+        let r = search(&app, json!({ "q": "asociación migraciones", "lang": "es" })).await;
+        assert_eq!(types(&r), vec!["Report"], "{r:#}");
+        assert_eq!(
+            r["edges"][0]["snippet"]["html"],
+            "Las <mark>asociaciones</mark> para la <mark>migración</mark> laboral"
+        );
+        // The language filter keeps other languages out.
+        let r = search(&app, json!({ "q": "asociaciones", "lang": "en" })).await;
+        assert_eq!(r["totalCount"], 0);
+    }
+);
+
+db_test!(case_and_accents_are_ignored, seeded, |app| {
+    for q in ["REUNION DE BILAN", "réunion bilan", "Réunion Bilan"] {
+        let r = search(&app, json!({ "q": q, "lang": "fr" })).await;
+        assert_eq!(types(&r), vec!["Dialogue"], "{q}: {r:#}");
+        let html = r["edges"][0]["snippet"]["html"].as_str().unwrap();
+        assert!(html.contains("<mark>Réunion</mark>"), "{html}");
+    }
+});
+
+db_test!(
+    phrases_prefixes_alternatives_and_exclusions,
+    seeded,
+    |app| {
+        let count = |r: &Value| r["totalCount"].as_i64().unwrap();
+        let phrase = search(
+            &app,
+            json!({ "q": "\"stocktaking meeting\"", "lang": "en" }),
+        )
+        .await;
+        assert!(count(&phrase) >= 1, "{phrase:#}");
+        let reversed = search(
+            &app,
+            json!({ "q": "\"meeting stocktaking\"", "lang": "en" }),
+        )
+        .await;
+        assert_eq!(count(&reversed), 0);
+
+        let prefix = search(&app, json!({ "q": "stockta*", "lang": "en" })).await;
+        assert_eq!(
+            count(&prefix),
+            count(&search(&app, json!({ "q": "stocktaking", "lang": "en" })).await)
+        );
+
+        let dialogues = |q: &str| {
+            let app = &app;
+            let q = q.to_string();
+            async move {
+                slugs(&search(app, json!({ "q": q, "types": ["DIALOGUE"], "first": 100 })).await)
+            }
+        };
+        let all = dialogues("dialogue").await;
+        assert!(all.contains(&"idm-2017".to_string()) && all.contains(&"idm-2018".to_string()));
+        let without = dialogues("dialogue -2017").await;
+        assert!(
+            !without.contains(&"idm-2017".to_string()) && without.contains(&"idm-2018".to_string())
+        );
+        let either = dialogues("stocktaking OR webcast").await;
+        let (a, b) = (dialogues("stocktaking").await, dialogues("webcast").await);
+        assert!(!a.is_empty() && !b.is_empty());
+        let mut union: Vec<String> = a.into_iter().chain(b).collect();
+        union.sort();
+        union.dedup();
+        let mut either_sorted = either.clone();
+        either_sorted.sort();
+        assert_eq!(either_sorted, union);
+        // Every word must match: adding one narrows.
+        assert!(dialogues("dialogue stocktaking").await.is_empty());
+    }
+);
+
+db_test!(types_and_filters_narrow_the_search, seeded, |app| {
+    let r = search(&app, json!({ "q": "migration", "first": 100 })).await;
+    let mut kinds = types(&r);
+    kinds.sort();
+    kinds.dedup();
+    assert!(kinds.len() >= 3, "{kinds:?}");
+    let only = search(
+        &app,
+        json!({ "q": "migration", "types": ["REPORT", "TOOL"], "first": 100 }),
+    )
+    .await;
+    assert!(types(&only).iter().all(|t| t == "Report" || t == "Tool"));
+    let y = search(
+        &app,
+        json!({ "q": "migration", "filter": { "year": { "eq": 2018 } }, "first": 100 }),
+    )
+    .await;
+    assert!(!types(&y).is_empty());
+    // Only types with a year can match a year filter; dialogues of 2017 are out.
+    assert!(!slugs(&y).contains(&"idm-2017".to_string()));
+    assert!(
+        types(&y)
+            .iter()
+            .all(|t| ["Dialogue", "Workshop", "Report", "Tool"].contains(&t.as_str()))
+    );
+
+    // Deleted records are never found.
+    let key = app.key("iom", "admin").await;
+    let id = app
+        .data(r#"{ dialogueBySlug(slug: "idm-2017") { id } }"#, json!({}))
+        .await["dialogueBySlug"]["id"]
+        .clone();
+    app.data_as(
+        &key,
+        "mutation($id: ID!) { deleteDialogue(id: $id) { outcome } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let after = search(&app, json!({ "q": "Swing", "types": ["DIALOGUE"] })).await;
+    assert_eq!(after["totalCount"], 0, "{after:#}");
+});
+
+db_test!(results_page_by_rank_without_gaps_or_repeats, empty, |app| {
+    generate(&app, &small_shape()).await;
+    let whole = search(
+        &app,
+        json!({ "q": "migration OR migrations OR partnership", "first": 100 }),
+    )
+    .await;
+    let total = whole["totalCount"].as_i64().unwrap();
+    assert!(total > 20, "{total}");
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    let mut last_score = f64::INFINITY;
+    loop {
+        let page = search(
+            &app,
+            json!({ "q": "migration OR migrations OR partnership", "first": 7, "after": after }),
+        )
+        .await;
+        for e in page["edges"].as_array().unwrap() {
+            let score = e["score"].as_f64().unwrap();
+            assert!(score <= last_score, "ranked best first");
+            last_score = score;
+            seen.push(e["node"]["id"].as_str().unwrap().to_string());
+        }
+        if page["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen.len() as i64, total);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no record twice");
+});
+
+db_test!(
+    no_query_text_reaches_the_database_as_syntax,
+    seeded,
+    |app| {
+        let hostile = [
+            "\"",
+            "(((",
+            ")",
+            "a NEAR/3 b",
+            "'; DROP TABLE translation; --",
+            "x\"y\"z",
+            "OR OR migration",
+            "ü*",
+            "migration*:*",
+            "a & b | !c",
+            "<-> migration",
+            "lang:fr migration",
+            "stems : x",
+            "{}[]^$",
+            "\\",
+            "migration \u{0}",
+            "٣٤ migración",
+            "移民",
+            "-",
+            "- -x y",
+            "NOT migration",
+            "AND",
+            "\"\" migration",
+            "migra**",
+            "*migra",
+            "a:b",
+            "'",
+            "''",
+            "x'y",
+        ];
+        for q in hostile {
+            let body = app.post(SEARCH, json!({ "q": q })).await;
+            if let Some(errors) = body.get("errors") {
+                assert_eq!(error_code(&body), "BAD_USER_INPUT", "{q}: {errors}");
+            } else {
+                assert!(body["data"]["search"]["totalCount"].is_i64(), "{q}: {body}");
+            }
+        }
+        // Nothing to look for, too long, a bad language or cursor: clear errors.
+        for (q, vars) in [
+            ("empty", json!({ "q": "   " })),
+            ("only exclusions", json!({ "q": "-migration" })),
+            ("too many words", json!({ "q": "w ".repeat(40) })),
+            ("too long", json!({ "q": "x".repeat(1001) })),
+            ("language", json!({ "q": "migration", "lang": "english!" })),
+            ("cursor", json!({ "q": "migration", "after": "bm9wZQ" })),
+            ("page size", json!({ "q": "migration", "first": 1000 })),
+        ] {
+            let body = app.post(SEARCH, vars).await;
+            assert_eq!(error_code(&body), "BAD_USER_INPUT", "{q}: {body}");
+        }
+    }
+);
