@@ -28,7 +28,7 @@ use crate::{
         loader::Loaders,
     },
     repo::{
-        idempotency::{self, Begin},
+        idempotency::{self, Begin, Claim},
         keys,
     },
 };
@@ -116,7 +116,8 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     let key_id = principal.key();
     match (idempotency_key, key_id) {
         (Some(value), Some(key_id)) if is_mutation_request(&mut request) => {
-            idempotent(&state, request, principal, &headers, value, key_id, &body).await
+            let value = value.clone();
+            idempotent(state, request, principal, headers, &value, key_id, &body).await
         }
         _ => match run(&state, request, principal, &headers, Method::Post).await {
             Ok(r) => json(r),
@@ -128,10 +129,10 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
 /// Runs a mutation sent with an `Idempotency-Key` at most once (see
 /// `repo::idempotency`): a retry with the same key and body gets the stored response.
 async fn idempotent(
-    state: &AppState,
+    state: AppState,
     request: Request,
     principal: Principal,
-    headers: &HeaderMap,
+    headers: HeaderMap,
     value: &HeaderValue,
     key_id: i64,
     body: &[u8],
@@ -143,7 +144,7 @@ async fn idempotent(
             return Refusal(StatusCode::BAD_REQUEST, e).into_response();
         }
     };
-    let hash = hex::encode(Sha256::digest(body));
+    let hash = request_hash(body);
     let begun = match idempotency::begin(&state.db.conn, key_id, &key, &hash).await {
         Ok(b) => b,
         Err(e) => return json(GqlResponse::from_errors(vec![e.into_server_error()])),
@@ -163,6 +164,15 @@ async fn idempotent(
             Error::bad_input("this Idempotency-Key was already used with a different request"),
         )
         .into_response(),
+        Begin::Lost => Refusal(
+            StatusCode::CONFLICT,
+            Error::Conflict(
+                "the request with this Idempotency-Key was applied, but its response was lost: \
+                 read the change feed to see what it wrote"
+                    .into(),
+            ),
+        )
+        .into_response(),
         Begin::Running => {
             let mut response = Refusal(
                 StatusCode::CONFLICT,
@@ -174,44 +184,80 @@ async fn idempotent(
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             response
         }
+        // Run to the end in a task of its own, even if the client goes away: its outcome
+        // must be stored (or the key released) for the retry that will come.
         Begin::Run(id) => {
-            let result = run(state, request, principal, headers, Method::Post).await;
-            let (response, passing_failure) = match result {
-                Ok(r) => {
-                    let internal = r.errors.iter().any(|e| {
-                        e.extensions.as_ref().and_then(|x| x.get("code"))
-                            == Some(&async_graphql::Value::from("INTERNAL"))
-                    });
-                    (json(r), internal)
-                }
-                Err(refusal) => (refusal.into_response(), true),
-            };
-            let (parts, body) = response.into_parts();
-            let bytes = match axum::body::to_bytes(body, MAX_BODY * 64).await {
-                Ok(b) => b,
+            match tokio::spawn(run_claimed(state, request, principal, headers, id)).await {
+                Ok(response) => response,
                 Err(e) => {
-                    tracing::error!(error = %e, "could not read a response to store it");
-                    let _ = idempotency::release(&state.db.conn, id).await;
-                    return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+                    tracing::error!(error = %e, "an idempotent request failed");
+                    StatusCode::INTERNAL_SERVER_ERROR.into_response()
                 }
-            };
-            let stored = if passing_failure {
-                idempotency::release(&state.db.conn, id).await
-            } else {
-                idempotency::finish(
-                    &state.db.conn,
-                    id,
-                    parts.status.as_u16(),
-                    &String::from_utf8_lossy(&bytes),
-                )
-                .await
-            };
-            if let Err(e) = stored {
-                tracing::error!(error = ?e, "could not store an idempotent response");
             }
-            Response::from_parts(parts, axum::body::Body::from(bytes))
         }
     }
+}
+
+/// The hash a retry's request must match: of the request's JSON with its keys sorted, so
+/// that a retry that spaces or orders its JSON differently is still the same request.
+fn request_hash(body: &[u8]) -> String {
+    let canonical = serde_json::from_slice::<serde_json::Value>(body)
+        .map(|v| v.to_string().into_bytes())
+        .unwrap_or_else(|_| body.to_vec());
+    hex::encode(Sha256::digest(canonical))
+}
+
+/// Runs a request under the idempotency key row `id`; stores its response, or releases
+/// the key when the request failed for a passing reason before any write committed.
+async fn run_claimed(
+    state: AppState,
+    request: Request,
+    principal: Principal,
+    headers: HeaderMap,
+    id: i64,
+) -> Response {
+    let claim = Claim::new(id);
+    let request = request.data(claim.clone());
+    let result = run(&state, request, principal, &headers, Method::Post).await;
+    let (response, passing_failure) = match result {
+        Ok(r) => {
+            let internal = r.errors.iter().any(|e| {
+                e.extensions.as_ref().and_then(|x| x.get("code"))
+                    == Some(&async_graphql::Value::from("INTERNAL"))
+            });
+            (json(r), internal)
+        }
+        Err(refusal) => (refusal.into_response(), true),
+    };
+    // Once a write committed, the response is final even if it holds an error: running
+    // the request again would write twice.
+    let release = passing_failure && !claim.committed();
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY * 64).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "could not read a response to store it");
+            if release {
+                let _ = idempotency::release(&state.db.conn, id).await;
+            }
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let stored = if release {
+        idempotency::release(&state.db.conn, id).await
+    } else {
+        idempotency::finish(
+            &state.db.conn,
+            id,
+            parts.status.as_u16(),
+            &String::from_utf8_lossy(&bytes),
+        )
+        .await
+    };
+    if let Err(e) = stored {
+        tracing::error!(error = ?e, "could not store an idempotent response");
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// The parameters of a GraphQL GET request.

@@ -8,6 +8,7 @@ mod m20261129_000002_create_edge_tables;
 mod m20261129_000003_create_translation_table;
 mod m20261129_000004_create_sync_tables;
 mod m20261129_000005_create_search_index;
+mod m20261129_000006_unique_among_live_records;
 
 /// Applies Agora's migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_create_translation_table::Migration),
             Box::new(m20261129_000004_create_sync_tables::Migration),
             Box::new(m20261129_000005_create_search_index::Migration),
+            Box::new(m20261129_000006_unique_among_live_records::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! The GraphQL side of writes: the inputs every type shares, the checks of field values,
 //! and create, update, delete and upsert for any node type.
 
-use std::{borrow::Cow, collections::HashMap};
+use std::{borrow::Cow, collections::HashMap, sync::Arc};
 
 use async_graphql::{
     Context, ID, InputObject, InputType, MaybeUndefined, Object, OutputType, TypeName,
@@ -22,7 +22,10 @@ use crate::{
         scalars::Date,
     },
     organisation::repo::by_slug,
-    repo::write::{self as store, NodeEntity, Outcome, TextMap, Writer},
+    repo::{
+        idempotency::Claim,
+        write::{self as store, NodeEntity, Outcome, TextMap, Writer},
+    },
     sync::hub::SyncState,
 };
 
@@ -645,7 +648,10 @@ pub async fn upsert_in<N: Writable>(
 ) -> Result<WriteResult<N>> {
     w.principal.require_write()?;
     let external_id = short("externalId", external_id, MAX_SHORT)?;
-    let partner = partner_for(w, partner).await?;
+    // The partner named by the argument, else by the input, else the caller's: the same
+    // for the lookup and for a create.
+    let named = partner.or(N::record_input(input).partner.as_deref());
+    let partner = partner_for(w, named).await?;
     match store::id_by_external(w, N::KIND.table(), partner, &external_id).await? {
         Some(id) => update_in::<N>(w, id, input, expected_version).await,
         None => create_in::<N>(w, input, Some(&external_id), partner).await,
@@ -662,7 +668,10 @@ pub async fn writer(ctx: &Context<'_>) -> Result<Writer> {
     let sync = ctx
         .data::<SyncState>()
         .map_err(|_| Error::internal("no sync state"))?;
-    Writer::begin(ctx.loaders().db(), sync, principal).await
+    let claim = ctx.data_opt::<Arc<Claim>>().cloned();
+    Ok(Writer::begin(ctx.loaders().db(), sync, principal)
+        .await?
+        .with_claim(claim))
 }
 
 /// Runs one write in its own transaction: committed when it succeeds, rolled back when

@@ -10,7 +10,7 @@ use sea_orm::{
 use crate::{
     error::{Error, Result},
     graphql::filter::col,
-    repo::write::{ChangeRecord, TextMap, Writer, record},
+    repo::write::{ChangeRecord, Outcome, TextMap, Writer, load_texts, record},
 };
 
 /// The shape of an edge table.
@@ -242,8 +242,12 @@ fn matching(t: &EdgeTable, row: &EdgeRow) -> Condition {
         if t.typed_source {
             c = c.add(col(t.name, "node_type").eq(row.from_type));
         }
-        if t.dated && row.start_date.is_some() {
-            c = c.add(col(t.name, "start_date").eq(row.start_date));
+        if t.dated {
+            // An affiliation is known by its start date; one without is another.
+            c = c.add(match row.start_date {
+                Some(d) => col(t.name, "start_date").eq(d),
+                None => col(t.name, "start_date").is_null(),
+            });
         }
         c
     };
@@ -270,10 +274,19 @@ async fn find(w: &Writer, t: &EdgeTable, row: &EdgeRow) -> Result<Vec<i64>> {
     Ok(ids)
 }
 
-/// Adds the edge unless it is there; returns whether it was added.
-pub async fn add(w: &mut Writer, t: &EdgeTable, row: &EdgeRow, position: &TextMap) -> Result<bool> {
-    if !find(w, t, row).await?.is_empty() {
-        return Ok(false);
+/// Adds the edge, or (for affiliations, which carry an end date and a position) sets
+/// those of the one there; returns `Created`, `Updated` or `Unchanged`.
+pub async fn add(
+    w: &mut Writer,
+    t: &EdgeTable,
+    row: &EdgeRow,
+    position: &TextMap,
+) -> Result<Outcome> {
+    if let Some(&id) = find(w, t, row).await?.first() {
+        return match t.dated {
+            true => update_dated(w, t, id, row, position).await,
+            false => Ok(Outcome::Unchanged),
+        };
     }
     let mut columns = vec![t.from, t.to, "partner_id", "created_at"];
     let mut values: Vec<Expr> = vec![
@@ -305,19 +318,62 @@ pub async fn add(w: &mut Writer, t: &EdgeTable, row: &EdgeRow, position: &TextMa
         .to_owned();
     w.txn().execute(&insert).await?;
     if t.dated && !position.is_empty() {
-        // The new affiliation's id: the highest of this pair, just written.
         let ids = find(w, t, row).await?;
-        if let Some(id) = ids.iter().max() {
-            for (field, langs) in position {
-                let texts: Vec<(&str, &str)> = langs
-                    .iter()
-                    .map(|(l, v)| (l.as_str(), v.as_str()))
-                    .collect();
-                super::text::write(w.txn(), t.name, *id, field, &texts).await?;
-            }
+        if let Some(&id) = ids.first() {
+            write_position(w, t, id, position).await?;
         }
     }
-    Ok(true)
+    Ok(Outcome::Created)
+}
+
+/// Sets the end date and position of the dated edge `id` to those of `row` and
+/// `position` (absent meaning none), unless they are so already.
+async fn update_dated(
+    w: &mut Writer,
+    t: &EdgeTable,
+    id: i64,
+    row: &EdgeRow,
+    position: &TextMap,
+) -> Result<Outcome> {
+    let q = Query::select()
+        .column("end_date")
+        .from(t.name)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    let end_date: Option<NaiveDate> = match w.txn().query_one(&q).await? {
+        Some(r) => r.try_get("", "end_date")?,
+        None => None,
+    };
+    let texts = load_texts(w.txn(), t.name, id).await?;
+    if end_date == row.end_date && texts == *position {
+        return Ok(Outcome::Unchanged);
+    }
+    let update = Query::update()
+        .table(t.name)
+        .value("end_date", row.end_date)
+        .and_where(Expr::col("id").eq(id))
+        .to_owned();
+    w.txn().execute(&update).await?;
+    let clear = Query::delete()
+        .from_table("translation")
+        .and_where(Expr::col("owner_type").eq(t.name))
+        .and_where(Expr::col("owner_id").eq(id))
+        .to_owned();
+    w.txn().execute(&clear).await?;
+    write_position(w, t, id, position).await?;
+    Ok(Outcome::Updated)
+}
+
+/// Writes the position texts of the dated edge `id`.
+async fn write_position(w: &Writer, t: &EdgeTable, id: i64, position: &TextMap) -> Result<()> {
+    for (field, langs) in position {
+        let texts: Vec<(&str, &str)> = langs
+            .iter()
+            .map(|(l, v)| (l.as_str(), v.as_str()))
+            .collect();
+        super::text::write(w.txn(), t.name, id, field, &texts).await?;
+    }
+    Ok(())
 }
 
 /// Removes the edge; returns whether there was one.

@@ -3,8 +3,13 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::idempotency_key as row;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set, sea_query::Expr,
+};
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, AtomicI64, Ordering},
 };
 
 use crate::error::Result;
@@ -28,15 +33,70 @@ pub enum Begin {
     Mismatch,
     /// A request with the same key is still running.
     Running,
+    /// A request with the same key committed its writes, but its process ended before it
+    /// could store the response.
+    Lost,
 }
+
+/// The claim of an idempotency key on a request's writes: the key is marked committed in
+/// the same transaction as the writes, so that a committed request is never run twice.
+#[derive(Debug)]
+pub struct Claim {
+    id: i64,
+    committed: AtomicBool,
+}
+
+impl Claim {
+    /// The claim of the key row `id`.
+    pub fn new(id: i64) -> Arc<Claim> {
+        Arc::new(Claim {
+            id,
+            committed: AtomicBool::new(false),
+        })
+    }
+
+    /// Whether a write of the request committed.
+    pub fn committed(&self) -> bool {
+        self.committed.load(Ordering::SeqCst)
+    }
+
+    /// Marks the key committed, inside the transaction that writes.
+    pub async fn mark(&self, txn: &DatabaseTransaction) -> Result<()> {
+        row::Entity::update_many()
+            .col_expr(row::Column::State, Expr::value("committed"))
+            .filter(row::Column::Id.eq(self.id))
+            .filter(row::Column::State.eq("running"))
+            .exec(txn)
+            .await?;
+        Ok(())
+    }
+
+    /// Notes that the transaction that marked the key committed.
+    pub fn note_committed(&self) {
+        self.committed.store(true, Ordering::SeqCst);
+    }
+}
+
+/// How often expired keys are removed (by the next request that carries a key).
+const SWEEP_EVERY: i64 = 60;
+
+/// When expired keys were last removed, in seconds since the epoch.
+static SWEPT_AT: AtomicI64 = AtomicI64::new(0);
 
 /// Claims `key` for a request of `api_key` whose body hashes to `hash`.
 pub async fn begin(db: &DatabaseConnection, api_key: i64, key: &str, hash: &str) -> Result<Begin> {
     let now = Utc::now();
-    row::Entity::delete_many()
-        .filter(row::Column::ExpiresAt.lt(now))
-        .exec(db)
-        .await?;
+    let swept = SWEPT_AT.load(Ordering::Relaxed);
+    if now.timestamp() - swept >= SWEEP_EVERY
+        && SWEPT_AT
+            .compare_exchange(swept, now.timestamp(), Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        row::Entity::delete_many()
+            .filter(row::Column::ExpiresAt.lt(now))
+            .exec(db)
+            .await?;
+    }
     let fresh = row::ActiveModel {
         api_key_id: Set(api_key),
         key: Set(key.to_string()),
@@ -64,6 +124,15 @@ pub async fn begin(db: &DatabaseConnection, api_key: i64, key: &str, hash: &str)
         // Expired and removed between the two statements: claim it again.
         return Box::pin(begin(db, api_key, key, hash)).await;
     };
+    if existing.expires_at < now {
+        // Expired but not swept yet: forget it and claim the key afresh.
+        row::Entity::delete_many()
+            .filter(row::Column::Id.eq(existing.id))
+            .filter(row::Column::ExpiresAt.lt(now))
+            .exec(db)
+            .await?;
+        return Box::pin(begin(db, api_key, key, hash)).await;
+    }
     if existing.request_hash != hash {
         return Ok(Begin::Mismatch);
     }
@@ -72,7 +141,8 @@ pub async fn begin(db: &DatabaseConnection, api_key: i64, key: &str, hash: &str)
             status: status as u16,
             body,
         }),
-        _ if now - existing.created_at > ABANDONED_AFTER => {
+        ("committed", _, _) if now - existing.created_at > ABANDONED_AFTER => Ok(Begin::Lost),
+        ("running", _, _) if now - existing.created_at > ABANDONED_AFTER => {
             take_over(db, existing.id, existing.created_at, now).await
         }
         _ => Ok(Begin::Running),

@@ -64,7 +64,18 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<KeyInfo>> {
     Ok(out)
 }
 
-/// Revokes a key: it stops working at once, everywhere.
+/// Whether the key `id` is still active (not revoked).
+pub async fn is_active(db: &DatabaseConnection, id: i64) -> Result<bool> {
+    Ok(api_key::Entity::find()
+        .filter(api_key::Column::Id.eq(id))
+        .filter(api_key::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Revokes a key: requests stop being accepted at once, and open WebSocket connections
+/// that presented it are closed within [`crate::sync::ws::RECHECK`].
 pub async fn revoke(db: &DatabaseConnection, id: i64) -> Result<()> {
     let result = api_key::Entity::update_many()
         .col_expr(api_key::Column::RevokedAt, Expr::value(Utc::now()))
@@ -95,11 +106,15 @@ pub async fn authenticate(db: &DatabaseConnection, secret: &str) -> Result<Princ
         })?;
     let now = Utc::now();
     if key.last_used_at.is_none_or(|at| now - at > TOUCH_EVERY) {
-        api_key::Entity::update_many()
+        // Best effort: a busy database (SQLite during a long write) must not refuse a read.
+        let touched = api_key::Entity::update_many()
             .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
             .filter(api_key::Column::Id.eq(key.id))
             .exec(db)
-            .await?;
+            .await;
+        if let Err(e) = touched {
+            tracing::warn!(error = %e, key = key.id, "could not note when an API key was used");
+        }
     }
     Ok(Principal::Partner {
         key_id: key.id,

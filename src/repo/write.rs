@@ -6,7 +6,7 @@
 //! commit: a reader of the feed that stored the number of the last change it saw can
 //! never miss an earlier change committing later.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use entity::{HasRecord, change, translation};
@@ -23,6 +23,7 @@ use crate::{
     auth::Principal,
     error::{Error, Result},
     graphql::{filter::col, id::NodeType, list::NodeModel},
+    repo::idempotency::Claim,
     sync::hub::{CHANNEL, SyncState},
 };
 
@@ -68,6 +69,8 @@ pub struct Writer {
     pub now: DateTime<Utc>,
     sync: SyncState,
     wrote: bool,
+    /// The idempotency key of the request, marked committed with the writes.
+    claim: Option<Arc<Claim>>,
     _lock: OwnedMutexGuard<()>,
 }
 
@@ -90,8 +93,15 @@ impl Writer {
             now: Utc::now(),
             sync: sync.clone(),
             wrote: false,
+            claim: None,
             _lock: lock,
         })
+    }
+
+    /// Ties the writes to the idempotency key of the request.
+    pub fn with_claim(mut self, claim: Option<Arc<Claim>>) -> Writer {
+        self.claim = claim;
+        self
     }
 
     /// The transaction.
@@ -106,10 +116,16 @@ impl Writer {
                 .execute_unprepared(&format!("NOTIFY {CHANNEL}"))
                 .await?;
         }
-        let wrote = self.wrote;
+        if let (true, Some(claim)) = (self.wrote, &self.claim) {
+            claim.mark(&self.txn).await?;
+        }
+        let (wrote, claim) = (self.wrote, self.claim.clone());
         let hub = self.sync.hub.clone();
         self.txn.commit().await?;
         if wrote {
+            if let Some(claim) = claim {
+                claim.note_committed();
+            }
             hub.wake();
         }
         Ok(())
@@ -252,6 +268,7 @@ pub async fn taken(
     q.expr(Expr::val(1))
         .from(table)
         .and_where(col(table, column).eq(value))
+        .and_where(col(table, "deleted_at").is_null())
         .limit(1);
     if let Some(id) = except {
         q.and_where(col(table, "id").ne(id));

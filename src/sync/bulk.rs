@@ -77,11 +77,11 @@ pub enum SyncRecord {
 }
 
 impl SyncRecord {
-    /// Records are written first, in order; then edges and deletions, in order, so that
-    /// these may refer to records anywhere in the batch.
+    /// Records are written and deleted first, in the order sent; then edges, in the order
+    /// sent, so that an edge may refer to a record anywhere in the batch.
     fn pass(&self) -> u8 {
         match self {
-            SyncRecord::AddEdge(_) | SyncRecord::RemoveEdge(_) | SyncRecord::Delete(_) => 1,
+            SyncRecord::AddEdge(_) | SyncRecord::RemoveEdge(_) => 1,
             _ => 0,
         }
     }
@@ -135,9 +135,6 @@ fn error_of(e: Error) -> RecordError {
         Error::VersionConflict { current, .. } => Some(*current),
         _ => None,
     };
-    if matches!(e, Error::Database(_) | Error::Internal(_)) {
-        tracing::error!(error = ?e, "a record of a batch failed");
-    }
     RecordError {
         code: e.code().to_string(),
         message: e.to_string(),
@@ -230,6 +227,8 @@ pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncReco
                         error: None,
                     }
                 }
+                // Not the record's fault: the whole request fails (and may be retried).
+                Err(e @ (Error::Database(_) | Error::Internal(_))) => return Err(e),
                 Err(e) => {
                     w.rollback_to(wrote).await?;
                     SyncRecordResult {
@@ -255,9 +254,12 @@ pub struct SyncMutation;
 #[Object]
 impl SyncMutation {
     /// Applies up to 500 records of mixed types (upserts by external id, edges, deletions)
-    /// in one transaction: all or nothing. Records are written first, then edges and
-    /// deletions, so that these may refer (by external id) to records of the same batch.
-    /// Each record gets a result; when any fails, nothing is written (`applied: false`).
+    /// in one transaction: all or nothing. Records are written and deleted in the order
+    /// sent, then edges in the order sent, so that an edge may refer (by external id) to
+    /// records anywhere in the batch. Each record gets a result; when any fails, nothing is
+    /// written (`applied: false`). A failure of the server itself (not of a record) fails
+    /// the whole request with `INTERNAL` instead, so that a retry with the same
+    /// idempotency key runs the batch again.
     async fn sync(
         &self,
         ctx: &Context<'_>,

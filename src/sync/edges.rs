@@ -228,7 +228,8 @@ impl EdgeInput {
 /// What adding or removing an edge did.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct EdgeWriteResult {
-    /// `CREATED` (added), `DELETED` (removed) or `UNCHANGED` (it was already so).
+    /// `CREATED` (added), `UPDATED` (an affiliation's end date or position set),
+    /// `DELETED` (removed) or `UNCHANGED` (it was already so).
     pub outcome: Outcome,
     /// The kind of edge.
     pub kind: EdgeKind,
@@ -270,22 +271,17 @@ pub async fn write_edge(w: &mut Writer, input: &EdgeInput, add: bool) -> Result<
         start_date: input.start_date.map(|d| d.0),
         end_date: input.end_date.map(|d| d.0),
     };
-    let changed = if add {
-        store::add(w, table, &row, &position).await?
-    } else {
-        store::remove(w, table, &row).await?
+    let outcome = match add {
+        true => store::add(w, table, &row, &position).await?,
+        false if store::remove(w, table, &row).await? => Outcome::Deleted,
+        false => Outcome::Unchanged,
     };
-    let from_version = if changed {
-        store::touch(w, table, &row, &source, add).await?
-    } else {
-        source.version
+    let from_version = match outcome {
+        Outcome::Unchanged => source.version,
+        _ => store::touch(w, table, &row, &source, add).await?,
     };
     Ok(EdgeWriteResult {
-        outcome: match (changed, add) {
-            (false, _) => Outcome::Unchanged,
-            (true, true) => Outcome::Created,
-            (true, false) => Outcome::Deleted,
-        },
+        outcome,
         kind: input.kind,
         from: encode(from_kind, from),
         to: encode(to_type, to),
@@ -300,8 +296,11 @@ pub struct EdgeMutation;
 /// Mutations of edges.
 #[Object]
 impl EdgeMutation {
-    /// Adds an edge (`UNCHANGED` if it is there already). Only the partner that supplied the
-    /// source record, or an admin, may; the source record's version grows by one.
+    /// Adds an edge (`UNCHANGED` if it is there already). An affiliation is known by its
+    /// person, organisation and start date: adding one that is there sets its end date and
+    /// position to those given (`UPDATED`; absent means none). Only the partner that
+    /// supplied the source record, or an admin, may; the source record's version grows by
+    /// one.
     async fn add_edge(
         &self,
         ctx: &Context<'_>,
@@ -315,7 +314,9 @@ impl EdgeMutation {
     async fn remove_edge(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The edge; for AFFILIATION, `startDate` picks one of several.")]
+        #[graphql(
+            desc = "The edge; for AFFILIATION, `startDate` names which one (none: the one without a start date)."
+        )]
         input: EdgeInput,
     ) -> Result<EdgeWriteResult> {
         in_transaction(ctx, async |w| write_edge(w, &input, false).await).await

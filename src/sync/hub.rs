@@ -124,11 +124,12 @@ impl ChangeHub {
             let done = batch.len() < 500;
             for c in batch {
                 let seq = c.seq;
-                // Sent before it counts as seen: a subscriber that subscribes, then reads
-                // `seen`, gets every change after what it read (see `sync::subscription`).
-                // No subscriber is not an error.
-                let _ = self.tx.send(Arc::new(c));
+                // Counted as seen before it is sent: a subscriber subscribes, then reads
+                // `seen` (see `sync::subscription`). If it reads the old value, it subscribed
+                // before this send and receives the change; if it reads this one, it starts
+                // after it. Either way it misses nothing. No subscriber is not an error.
                 self.seen.store(seq, Ordering::SeqCst);
+                let _ = self.tx.send(Arc::new(c));
             }
             if done {
                 return Ok(());

@@ -36,7 +36,7 @@ use crate::{
         i18n::{RequestLanguages, parse_accept_language},
         loader::Loaders,
     },
-    http::refusal,
+    http::{MAX_BODY, refusal},
     repo::keys,
 };
 
@@ -48,6 +48,10 @@ pub const INIT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The most subscriptions one connection may hold at once.
 pub const MAX_SUBSCRIPTIONS: usize = 100;
+
+/// How often an open connection checks that its API key is still active (a revoked key's
+/// connection is closed with 4403).
+pub const RECHECK: Duration = Duration::from_secs(5);
 
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -99,7 +103,7 @@ pub async fn upgrade(
         .and_then(|v| v.to_str().ok())
         .map(parse_accept_language)
         .unwrap_or_default();
-    let ws = ws.protocols([PROTOCOL]);
+    let ws = ws.protocols([PROTOCOL]).max_message_size(MAX_BODY);
     let agreed = ws.selected_protocol().is_some();
     ws.on_upgrade(move |socket| async move {
         let (mut sink, stream) = socket.split();
@@ -154,6 +158,7 @@ struct Connection {
 impl Connection {
     async fn serve(mut self, mut stream: futures_util::stream::SplitStream<WebSocket>) {
         let deadline = tokio::time::Instant::now() + INIT_TIMEOUT;
+        let mut recheck = tokio::time::interval_at(deadline + RECHECK, RECHECK);
         let outcome = loop {
             let next = if self.principal.is_none() {
                 match tokio::time::timeout_at(deadline, stream.next()).await {
@@ -161,7 +166,14 @@ impl Connection {
                     Err(_) => break Some(Close(4408, "Connection initialisation timeout")),
                 }
             } else {
-                stream.next().await
+                tokio::select! {
+                    m = stream.next() => m,
+                    _ = recheck.tick() => match self.key_revoked().await {
+                        Ok(false) => continue,
+                        Ok(true) => break Some(Close(4403, "Forbidden")),
+                        Err(_) => break Some(Close(1011, "Internal error")),
+                    },
+                }
             };
             let message = match next {
                 Some(Ok(Message::Text(t))) => t,
@@ -243,6 +255,16 @@ impl Connection {
         Ok(())
     }
 
+    /// Whether the connection's API key (if it presented one) was revoked since.
+    async fn key_revoked(&self) -> crate::error::Result<bool> {
+        match &self.principal {
+            Some(Principal::Partner { key_id, .. }) => {
+                Ok(!keys::is_active(&self.state.db.conn, *key_id).await?)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// The caller named by the `connection_init` payload (`authorization` or `apiKey`).
     async fn authenticate(&self, payload: Option<Value>) -> Result<Principal, Close> {
         let payload = payload.unwrap_or(Value::Null);
@@ -262,7 +284,10 @@ impl Connection {
             None => Ok(Principal::Anonymous),
             Some(key) => keys::authenticate(&self.state.db.conn, &key)
                 .await
-                .map_err(|_| Close(4403, "Forbidden")),
+                .map_err(|e| match e {
+                    Error::Unauthenticated(_) | Error::Forbidden(_) => Close(4403, "Forbidden"),
+                    _ => Close(1011, "Internal error"),
+                }),
         }
     }
 }

@@ -127,3 +127,47 @@ db_test!(
         assert_eq!(error_code(&body), "BAD_USER_INPUT");
     }
 );
+
+db_test!(
+    operations_on_one_record_apply_in_the_order_sent,
+    seeded,
+    |app| {
+        let key = app.key("iom", "write").await;
+        let person = |name: &str| json!({ "person": { "externalId": "P-ORDER", "input": { "name": name } } });
+        let delete =
+            json!({ "delete": { "record": { "externalId": "P-ORDER", "type": "PERSON" } } });
+        let count =
+            r#"{ people(filter: {externalId: {eq: "P-ORDER"}}) { totalCount nodes { name } } }"#;
+        // Created, then deleted: it is gone.
+        let r = app
+            .data_as(
+                &key,
+                SYNC,
+                json!({ "records": [person("First"), delete.clone()] }),
+            )
+            .await;
+        assert_eq!(r["sync"]["applied"], true, "{r:#}");
+        assert_eq!(app.data(count, json!({})).await["people"]["totalCount"], 0);
+        // Created, deleted, created again: the last word stands.
+        let r = app
+            .data_as(
+                &key,
+                SYNC,
+                json!({ "records": [person("Second"), delete, person("Third")] }),
+            )
+            .await;
+        assert_eq!(r["sync"]["applied"], true, "{r:#}");
+        let outcomes: Vec<_> = r["sync"]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["outcome"].clone())
+            .collect();
+        assert_eq!(
+            outcomes,
+            vec![json!("CREATED"), json!("DELETED"), json!("CREATED")]
+        );
+        let seen = app.data(count, json!({})).await;
+        assert_eq!(seen["people"]["nodes"], json!([{ "name": "Third" }]));
+    }
+);

@@ -88,3 +88,65 @@ db_test!(a_retry_while_the_first_runs_is_a_conflict, seeded, |app| {
         .await;
     assert_eq!(d["people"]["totalCount"], 0, "the retry wrote nothing");
 });
+
+db_test!(
+    a_retry_is_the_same_request_whatever_its_json_layout,
+    seeded,
+    |app| {
+        let key = app.key("iom", "write").await;
+        let send = |body: String| {
+            Request::post("/graphql")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, format!("Bearer {key}"))
+                .header("idempotency-key", "layout-1")
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let first = r#"{"query":"mutation($n: String!) { createPerson(input: {name: $n}) { id } }","variables":{"n":"Laid out"}}"#;
+        let second = "{ \"variables\" : { \"n\" : \"Laid out\" },\n  \"query\" : \"mutation($n: String!) { createPerson(input: {name: $n}) { id } }\" }";
+        let (_, a) = app.send(send(first.to_string())).await;
+        let (_, b) = app.send(send(second.to_string())).await;
+        assert_eq!(a, b);
+        let d = app
+            .data(
+                r#"{ people(filter: {name: {eq: "Laid out"}}) { totalCount } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(d["people"]["totalCount"], 1);
+    }
+);
+
+db_test!(a_request_that_committed_is_never_run_again, seeded, |app| {
+    use sea_orm::{
+        ConnectionTrait,
+        sea_query::{Expr, ExprTrait, Query},
+    };
+    let key = app.key("iom", "write").await;
+    let create =
+        json!({ "query": r#"mutation { createPerson(input: {name: "Committed"}) { id } }"# });
+    let (status, _) = app.send(request(&key, "lost-1", &create)).await;
+    assert_eq!(status, StatusCode::OK);
+    // The process that ran it died after its writes committed, before its response was
+    // stored; long enough ago that a running request would be taken over.
+    let long_ago = chrono::DateTime::<chrono::Utc>::from_timestamp(946_684_800, 0).unwrap();
+    let update = Query::update()
+        .table("idempotency_key")
+        .value("state", "committed")
+        .value("response", Option::<String>::None)
+        .value("status", Option::<i32>::None)
+        .value("created_at", long_ago)
+        .and_where(Expr::col("key").eq("lost-1"))
+        .to_owned();
+    app.db().execute(&update).await.unwrap();
+    let (status, body) = app.send(request(&key, "lost-1", &create)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(error_code(&body), "CONFLICT");
+    let d = app
+        .data(
+            r#"{ people(filter: {name: {eq: "Committed"}}) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(d["people"]["totalCount"], 1, "written once");
+});

@@ -217,3 +217,19 @@ db_test!(each_protocol_error_closes_with_its_code, seeded, |app| {
     let mut s = connect(&addr, Some("graphql-transport-ws")).await;
     assert_eq!(next(&mut s).await, close(4408));
 });
+
+db_test!(a_revoked_key_closes_its_connections, seeded, |app| {
+    let key = app.key("iom", "read").await;
+    let addr = app.serve().await.to_string();
+    let mut s = connect(&addr, Some("graphql-transport-ws")).await;
+    init(&mut s, &key).await;
+    send(
+        &mut s,
+        json!({ "type": "subscribe", "id": "1", "payload": { "query": SUBSCRIBE } }),
+    )
+    .await;
+    let id = agora::repo::keys::list(app.db()).await.unwrap()[0].key.id;
+    agora::repo::keys::revoke(app.db(), id).await.unwrap();
+    // Within the re-check period (5 s), the connection is closed as forbidden.
+    assert_eq!(next(&mut s).await, json!({ "close": 4403 }));
+});

@@ -458,3 +458,100 @@ db_test!(edges_are_added_and_removed_with_roles, seeded, |app| {
         json!([{ "position": { "text": "Editor" }, "startDate": "2020-01-01", "node": { "slug": "peer" } }])
     );
 });
+
+db_test!(affiliations_are_known_by_their_start_date, seeded, |app| {
+    let key = app.key("iom", "write").await;
+    let person = app
+        .data_as(
+            &key,
+            r#"mutation { createPerson(input: {name: "Kim"}) { id } }"#,
+            json!({}),
+        )
+        .await["createPerson"]["id"]
+        .clone();
+    let org = app
+        .data(r#"{ organisationBySlug(slug: "iom") { id } }"#, json!({}))
+        .await["organisationBySlug"]["id"]
+        .clone();
+    let add = r#"mutation($p: ID!, $o: ID!, $start: Date, $end: Date, $pos: String) {
+        addEdge(input: {kind: AFFILIATION, from: {id: $p}, to: {id: $o}, startDate: $start, endDate: $end, position: [{lang: "en", text: $pos}]}) { outcome fromVersion } }"#;
+    let edge = |start: Value, end: Value, pos: &str| json!({ "p": person, "o": org, "start": start, "end": end, "pos": pos });
+    let outcome = |v: &Value| v["addEdge"]["outcome"].as_str().unwrap().to_string();
+    let r = app
+        .data_as(&key, add, edge(json!("2019-01-01"), Value::Null, "Officer"))
+        .await;
+    assert_eq!(outcome(&r), "CREATED");
+    // The same affiliation again: nothing to do.
+    let r = app
+        .data_as(&key, add, edge(json!("2019-01-01"), Value::Null, "Officer"))
+        .await;
+    assert_eq!(outcome(&r), "UNCHANGED");
+    // Its end date and position change: it is updated, not duplicated or ignored.
+    let r = app
+        .data_as(
+            &key,
+            add,
+            edge(json!("2019-01-01"), json!("2021-06-30"), "Senior officer"),
+        )
+        .await;
+    assert_eq!(outcome(&r), "UPDATED");
+    // One without a start date is another affiliation.
+    let r = app
+        .data_as(&key, add, edge(Value::Null, Value::Null, "Adviser"))
+        .await;
+    assert_eq!(outcome(&r), "CREATED");
+    let list = r#"query($p: ID!) { node(id: $p) { ... on Person { version affiliations { edges { position { text } startDate endDate } } } } }"#;
+    let seen = app.data(list, json!({ "p": person })).await;
+    let mut edges = seen["node"]["affiliations"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    edges.sort_by_key(|e| e["startDate"].to_string());
+    assert_eq!(
+        edges,
+        vec![
+            json!({ "position": { "text": "Senior officer" }, "startDate": "2019-01-01", "endDate": "2021-06-30" }),
+            json!({ "position": { "text": "Adviser" }, "startDate": null, "endDate": null }),
+        ]
+    );
+    // Removing without a start date removes only the one without.
+    let remove = r#"mutation($p: ID!, $o: ID!) { removeEdge(input: {kind: AFFILIATION, from: {id: $p}, to: {id: $o}}) { outcome } }"#;
+    let r = app
+        .data_as(&key, remove, json!({ "p": person, "o": org }))
+        .await;
+    assert_eq!(r["removeEdge"]["outcome"], "DELETED");
+    let seen = app.data(list, json!({ "p": person })).await;
+    assert_eq!(
+        seen["node"]["affiliations"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+});
+
+db_test!(a_deleted_record_frees_its_unique_values, seeded, |app| {
+    let key = app.key("iom", "write").await;
+    let upsert = r#"mutation { upsertDialogue(externalId: "IDM-Z", input: {slug: "idm-z", title: [{lang: "en", text: "Z"}]}) { outcome id } }"#;
+    let first = app.data_as(&key, upsert, json!({})).await["upsertDialogue"].clone();
+    assert_eq!(first["outcome"], "CREATED");
+    app.data_as(
+        &key,
+        "mutation($id: ID!) { deleteDialogue(id: $id) { outcome } }",
+        json!({ "id": first["id"] }),
+    )
+    .await;
+    // The partner creates it again under the same external id and slug: a new record.
+    let again = app.data_as(&key, upsert, json!({})).await["upsertDialogue"].clone();
+    assert_eq!(again["outcome"], "CREATED");
+    assert_ne!(again["id"], first["id"]);
+    let found = app
+        .data(r#"{ dialogueBySlug(slug: "idm-z") { id } }"#, json!({}))
+        .await;
+    assert_eq!(found["dialogueBySlug"]["id"], again["id"]);
+    // While it lives, its slug is taken.
+    let body = app
+        .post_as(&key, r#"mutation { createDialogue(input: {slug: "idm-z", title: [{lang: "en", text: "Z2"}]}) { id } }"#, json!({}))
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["field"], "slug", "{body}");
+});
