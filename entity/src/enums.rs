@@ -203,6 +203,9 @@ pub enum ThemeScheme {
     /// A target of a Sustainable Development Goal.
     #[sea_orm(string_value = "sdg_target")]
     SdgTarget,
+    /// An indicator of a target of a Sustainable Development Goal.
+    #[sea_orm(string_value = "sdg_indicator")]
+    SdgIndicator,
     /// A free theme outside the controlled vocabularies.
     #[sea_orm(string_value = "free")]
     #[default]

@@ -23,6 +23,8 @@ pub struct Model {
     /// The folded words stemmed in the text's language, for full-text search (written by
     /// the server; see `search::analysis`).
     pub stems: Option<String>,
+    /// The web address the text was taken from, when one is recorded.
+    pub source_url: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

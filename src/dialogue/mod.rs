@@ -1,5 +1,6 @@
 //! Dialogues: policy forums and the editions of meeting series.
 
+mod facets;
 mod filter;
 mod mutation;
 mod object;

@@ -12,7 +12,7 @@ use futures_util::future::BoxFuture;
 
 use crate::{
     error::Result,
-    graphql::{context::CtxExt, cursor::Cursor, loader::Loaders},
+    graphql::{context::CtxExt, cursor::Cursor, facet::Extras, loader::Loaders},
 };
 
 /// The extra fields an edge of some kind carries (a role, a level, ...).
@@ -73,7 +73,7 @@ impl<N: OutputType, X: EdgeData> TypeName for Edge<N, X> {
 pub type Counter = Arc<dyn for<'a> Fn(&'a Loaders) -> BoxFuture<'a, Result<i64>> + Send + Sync>;
 
 /// A page of a list.
-pub struct Connection<N, X> {
+pub struct Connection<N: Extras, X> {
     /// The page's edges, in order.
     pub edges: Vec<Edge<N, X>>,
     /// Whether edges exist before this page (see `PageInfo.hasPreviousPage`).
@@ -82,6 +82,8 @@ pub struct Connection<N, X> {
     pub has_next_page: bool,
     /// Counts the whole list.
     pub counter: Counter,
+    /// The fields beside the edges that the node type offers (its facets).
+    pub extra: N::Extra,
 }
 
 /// Where a page sits in its list (the Relay `PageInfo`).
@@ -103,7 +105,7 @@ pub struct PageInfo {
 /// and how long the whole list is. Page with `first`/`after` forward or `last`/`before`
 /// backward; cursors are opaque.
 #[Object(name_type)]
-impl<N: OutputType, X: EdgeData> Connection<N, X> {
+impl<N: OutputType + Extras, X: EdgeData> Connection<N, X> {
     /// The edges of this page, in order.
     async fn edges(&self) -> &[Edge<N, X>] {
         &self.edges
@@ -128,9 +130,14 @@ impl<N: OutputType, X: EdgeData> Connection<N, X> {
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
         (self.counter)(ctx.loaders()).await
     }
+
+    #[graphql(flatten)]
+    async fn extra(&self) -> &N::Extra {
+        &self.extra
+    }
 }
 
-impl<N: OutputType, X: EdgeData> TypeName for Connection<N, X> {
+impl<N: OutputType + Extras, X: EdgeData> TypeName for Connection<N, X> {
     fn type_name() -> Cow<'static, str> {
         format!("{}{}Connection", N::type_name(), X::NAME).into()
     }

@@ -457,6 +457,11 @@ pub struct RecordFilter {
     pub updated_at: Option<DateTimeFilter>,
     /// Records tagged with at least one theme that matches.
     pub has_theme: Option<Box<crate::theme::ThemeFilter>>,
+    /// Records tagged with a theme that matches or with any theme narrower than one that
+    /// matches, at any depth: `{code: {eq: "GCM"}}` finds what is tagged with any of the
+    /// Global Compact's objectives, `{code: {eq: "SDG-10.7"}}` what is tagged with target
+    /// 10.7 or its indicators.
+    pub has_theme_within: Option<Box<crate::theme::ThemeFilter>>,
 }
 
 impl RecordFilter {
@@ -481,6 +486,9 @@ impl RecordFilter {
         }
         if let Some(f) = &self.updated_at {
             c = c.add(f.condition(col(t, "updated_at"))?);
+        }
+        if let Some(f) = &self.has_theme_within {
+            c = c.add(crate::theme::tagged_within(kind, f)?);
         }
         if let Some(f) = &self.has_theme {
             c = c.add(crate::theme::tagged_with(kind, f)?);

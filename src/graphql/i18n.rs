@@ -94,6 +94,9 @@ pub struct LocalizedText {
     /// True when `text` is not in the requested language (the `lang` argument, else the
     /// first language of `Accept-Language`, else English) and a fallback was served.
     pub is_fallback: bool,
+    /// The web address this text was taken from, when one is recorded (each language's
+    /// version may cite its own source).
+    pub source: Option<String>,
 }
 
 /// One stored text of a record.
@@ -105,6 +108,8 @@ pub struct TextRow {
     pub lang: String,
     /// The text.
     pub value: String,
+    /// Where the text was taken from.
+    pub source: Option<String>,
 }
 
 /// Chooses a field's text along the fallback chain (see the module documentation).
@@ -135,6 +140,7 @@ pub fn pick(
         text: chosen.value.clone(),
         lang: chosen.lang.clone(),
         is_fallback: chosen.lang != first_choice,
+        source: chosen.source.clone(),
     })
 }
 
@@ -165,6 +171,7 @@ mod tests {
             field: field.into(),
             lang: lang.into(),
             value: value.into(),
+            source: None,
         }
     }
 

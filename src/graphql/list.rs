@@ -5,7 +5,10 @@ use std::sync::Arc;
 
 use async_graphql::{Context, InputType, OutputType};
 use entity::HasRecord;
-use sea_orm::{EntityTrait, FromQueryResult, sea_query::Condition};
+use sea_orm::{
+    EntityTrait, FromQueryResult,
+    sea_query::{Condition, SelectStatement},
+};
 
 use crate::{
     error::Result,
@@ -13,12 +16,14 @@ use crate::{
         connection::{Connection, Counter, Edge, EdgeData, Plain},
         context::CtxExt,
         cursor::PageArgs,
+        facet::{Extras, IdSet},
         filter::{OrderBy, SortField},
         id::NodeType,
         loader::Batched,
     },
     repo::page::{
-        ById, Link, LinkedCounts, LinkedPages, ListQuery, OrderSpec, Page, root_count, root_page,
+        ById, Link, LinkedCounts, LinkedPages, ListQuery, OrderSpec, Page, linked_ids, root_count,
+        root_ids, root_page,
     },
 };
 
@@ -46,8 +51,8 @@ node_models!(
     theme: Theme
 );
 
-/// A node type that can be listed: its table, filter and sort fields.
-pub trait Listable: OutputType + Sized + Send + Sync + 'static {
+/// A node type that can be listed: its table, filter and sort fields (and its facets).
+pub trait Listable: OutputType + Extras + Sized + Send + Sync + 'static {
     /// The table.
     type Entity: EntityTrait<Model: NodeModel>;
     /// The filter input.
@@ -103,7 +108,13 @@ fn list_query<N: Listable>(
 fn connection<N: Listable, X: EdgeData + Clone>(
     page: &Page<<N::Entity as EntityTrait>::Model, X>,
     counter: Counter,
+    ids: SelectStatement,
 ) -> Connection<N, X> {
+    let table = <<N::Entity as EntityTrait>::Model as NodeModel>::KIND.table();
+    let set = IdSet {
+        table,
+        ids: Arc::new(ids),
+    };
     Connection {
         edges: page
             .rows
@@ -117,6 +128,7 @@ fn connection<N: Listable, X: EdgeData + Clone>(
         has_previous_page: page.has_previous,
         has_next_page: page.has_next,
         counter,
+        extra: N::extra(set),
     }
 }
 
@@ -128,12 +140,13 @@ pub async fn root<N: Listable>(
 ) -> Result<Connection<N, Plain>> {
     let q = list_query(ctx, page, &args)?;
     let rows = root_page::<N::Entity>(ctx.loaders().db(), &q).await?;
+    let ids = root_ids::<N::Entity>(q.cond.clone());
     let cond = q.cond;
     let counter: Counter = Arc::new(move |loaders| {
         let cond = cond.clone();
         Box::pin(async move { root_count::<N::Entity>(loaders.db(), cond).await })
     });
-    Ok(connection(&rows, counter))
+    Ok(connection(&rows, counter, ids))
 }
 
 /// A list hanging off `parent` (`dialogue.workshops`, ...), loaded in one statement with
@@ -160,6 +173,7 @@ where
         .load(loader, id, sibling_ids(parent))
         .await?
         .unwrap_or_default();
+    let ids = linked_ids::<N::Entity>(link, id, cond.clone(), edge_cond.clone());
     let parent = parent.clone();
     let counter: Counter = Arc::new(move |loaders| {
         let loader = LinkedCounts::<N::Entity>::new(link, cond.clone(), edge_cond.clone());
@@ -169,7 +183,7 @@ where
             Ok(count.unwrap_or(0))
         })
     });
-    Ok(connection(&rows, counter))
+    Ok(connection(&rows, counter, ids))
 }
 
 /// The node a row points to through `fk` (`workshop.dialogue`, `organisation.parent`,

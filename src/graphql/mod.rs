@@ -4,6 +4,7 @@
 pub mod connection;
 pub mod context;
 pub mod cursor;
+pub mod facet;
 pub mod filter;
 pub mod guard;
 pub mod i18n;

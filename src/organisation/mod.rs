@@ -1,6 +1,7 @@
 //! Organisations: partners of every kind, their nesting, partnerships and the people
 //! affiliated with them.
 
+mod facets;
 mod filter;
 mod mutation;
 mod object;

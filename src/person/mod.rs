@@ -1,5 +1,6 @@
 //! People: speakers, authors, office holders and contacts.
 
+mod facets;
 mod filter;
 mod mutation;
 mod object;

@@ -3,7 +3,9 @@
 
 use sea_orm::{
     ActiveEnum,
-    sea_query::{Condition, Expr, ExprTrait, Query},
+    sea_query::{
+        BinOper, CommonTableExpression, Condition, Expr, ExprTrait, Query, UnionType, WithClause,
+    },
 };
 
 use crate::graphql::filter::col;
@@ -46,6 +48,56 @@ pub fn through(
         .from(edge)
         .cond_where(edge_cond)
         .cond_where(related(col(edge, to), table, cond));
+    Condition::all().add(id.in_subquery(q))
+}
+
+/// `fk` points at a live row of `table` that meets `cond`, or at a row below one (through
+/// the hierarchy column `up`, such as `theme.broader_id`, at any depth): a recursive query.
+pub fn related_or_below(
+    fk: Expr,
+    table: &'static str,
+    up: &'static str,
+    cond: Condition,
+) -> Condition {
+    let mut top = Query::select()
+        .expr(col(table, "id"))
+        .from(table)
+        .and_where(col(table, "deleted_at").is_null())
+        .cond_where(cond)
+        .to_owned();
+    let below = Query::select()
+        .expr(col(table, "id"))
+        .from(table)
+        .inner_join("below", col(table, up).equals(("below", "id")))
+        .and_where(col(table, "deleted_at").is_null())
+        .to_owned();
+    let cte = CommonTableExpression::new()
+        .query(top.union(UnionType::Distinct, below).to_owned())
+        .column("id")
+        .table_name("below")
+        .to_owned();
+    let ids = Query::select()
+        .column("id")
+        .from("below")
+        .to_owned()
+        .with(WithClause::new().recursive(true).cte(cte).to_owned());
+    Condition::all().add(fk.binary(BinOper::In, Expr::SubQuery(None, Box::new(ids.into()))))
+}
+
+/// The row is linked through edge table `edge` to a live row of `table` that meets `cond`
+/// or lies below one in its hierarchy (column `up`), by an edge that meets `edge_cond`.
+pub fn through_or_below(
+    id: Expr,
+    (edge, from, to): (&'static str, &'static str, &'static str),
+    edge_cond: Condition,
+    (table, up): (&'static str, &'static str),
+    cond: Condition,
+) -> Condition {
+    let mut q = Query::select();
+    q.expr(col(edge, from))
+        .from(edge)
+        .cond_where(edge_cond)
+        .cond_where(related_or_below(col(edge, to), table, up, cond));
     Condition::all().add(id.in_subquery(q))
 }
 

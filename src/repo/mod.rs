@@ -3,6 +3,7 @@
 
 pub mod changes;
 pub mod edges;
+pub mod facet;
 pub mod filter;
 pub mod generate;
 pub mod idempotency;
@@ -12,4 +13,5 @@ pub mod page;
 pub mod search;
 pub mod seed;
 pub mod text;
+pub mod vocab;
 pub mod write;

@@ -420,6 +420,37 @@ where
     Ok(n as i64)
 }
 
+/// The ids of a root list's records (all pages): the live rows of `E` under `cond`.
+pub fn root_ids<E: EntityTrait>(cond: Condition) -> SelectStatement {
+    let table = table_of::<E>();
+    Query::select()
+        .column((table, "id"))
+        .from(table)
+        .cond_where(Condition::all().add(not_deleted(table)).add(cond))
+        .to_owned()
+}
+
+/// The ids of a linked list's records (all pages): the live children of `parent` through
+/// `link` under `cond`, with `edge_cond` on the edge table.
+pub fn linked_ids<E: EntityTrait>(
+    link: &Link,
+    parent: i64,
+    cond: Condition,
+    edge_cond: Condition,
+) -> SelectStatement {
+    let child = table_of::<E>();
+    let mut q = Query::select();
+    let parent_id = linked_from(&mut q, child, &link.via);
+    q.distinct().column((child, "id")).cond_where(
+        Condition::all()
+            .add(parent_id.eq(parent))
+            .add(not_deleted(child))
+            .add(cond)
+            .add(edge_cond),
+    );
+    q
+}
+
 /// The FROM and JOIN part of a linked query, and the expression of the parent's id.
 fn linked_from(select: &mut SelectStatement, child: &'static str, via: &Via) -> Expr {
     select.from(child);

@@ -85,15 +85,19 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded> {
     let exists = crate::organisation::repo::by_slug(db, "iom")
         .await?
         .is_some();
-    if exists {
-        return Ok(Seeded::default());
-    }
     let txn = db.begin().await?;
     let mut out = Seeded {
         records: Vec::new(),
-        written: true,
+        written: !exists,
     };
-    write_all(&txn, &mut out).await?;
+    if !exists {
+        write_all(&txn, &mut out).await?;
+    }
+    // The vocabularies, also into databases seeded before they were part of the seed.
+    for code in super::vocab::ensure(&txn).await? {
+        out.records.push(format!("Theme {code}"));
+        out.written = true;
+    }
     txn.commit().await?;
     Ok(out)
 }

@@ -25,6 +25,7 @@ struct Text {
     field: String,
     lang: String,
     value: String,
+    source_url: Option<String>,
 }
 
 /// Batched load of all texts of records of one owner type (`dialogue`, `affiliation`, ...).
@@ -51,6 +52,7 @@ impl BatchLoad for Texts {
                 translation::Column::Field,
                 translation::Column::Lang,
                 translation::Column::Value,
+                translation::Column::SourceUrl,
             ])
             .filter(translation::Column::OwnerType.eq(self.0))
             .filter(in_ids(
@@ -67,6 +69,7 @@ impl BatchLoad for Texts {
                 field: t.field,
                 lang: t.lang,
                 value: t.value,
+                source: t.source_url,
             });
         }
         Ok(by_owner
@@ -76,7 +79,8 @@ impl BatchLoad for Texts {
     }
 }
 
-/// Writes the texts of one field of one record, replacing those of the same languages.
+/// Writes the texts of one field of one record, replacing those of the same languages
+/// (and forgetting their sources: a new text has none).
 pub async fn write(
     db: &impl ConnectionTrait,
     owner_type: &str,
@@ -84,19 +88,36 @@ pub async fn write(
     field: &str,
     texts: &[(&str, &str)],
 ) -> Result<()> {
+    let sourced: Vec<(&str, &str, Option<&str>)> =
+        texts.iter().map(|(l, v)| (*l, *v, None)).collect();
+    write_sourced(db, owner_type, owner_id, field, &sourced).await
+}
+
+/// Writes the texts of one field of one record, each with the web address it was taken
+/// from (if known), replacing those of the same languages.
+pub async fn write_sourced(
+    db: &impl ConnectionTrait,
+    owner_type: &str,
+    owner_id: i64,
+    field: &str,
+    texts: &[(&str, &str, Option<&str>)],
+) -> Result<()> {
     if texts.is_empty() {
         return Ok(());
     }
-    let rows = texts.iter().map(|(lang, value)| translation::ActiveModel {
-        owner_type: Set(owner_type.to_string()),
-        owner_id: Set(owner_id),
-        field: Set(field.to_string()),
-        lang: Set(lang.to_string()),
-        value: Set(value.to_string()),
-        folded: Set(fold(value)),
-        stems: Set(Some(stems(lang, value))),
-        ..Default::default()
-    });
+    let rows = texts
+        .iter()
+        .map(|(lang, value, source)| translation::ActiveModel {
+            owner_type: Set(owner_type.to_string()),
+            owner_id: Set(owner_id),
+            field: Set(field.to_string()),
+            lang: Set(lang.to_string()),
+            value: Set(value.to_string()),
+            folded: Set(fold(value)),
+            stems: Set(Some(stems(lang, value))),
+            source_url: Set(source.map(str::to_string)),
+            ..Default::default()
+        });
     translation::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::columns([
@@ -109,6 +130,7 @@ pub async fn write(
                 translation::Column::Value,
                 translation::Column::Folded,
                 translation::Column::Stems,
+                translation::Column::SourceUrl,
             ])
             .to_owned(),
         )

@@ -1,5 +1,6 @@
 //! Reports: UN reports, background papers and outcome documents.
 
+mod facets;
 mod filter;
 mod mutation;
 mod object;

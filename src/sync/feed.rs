@@ -294,6 +294,7 @@ fn page(
         has_previous_page: had_cursor,
         has_next_page: more,
         counter,
+        extra: Plain,
     }
 }
 

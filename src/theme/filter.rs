@@ -13,7 +13,7 @@ use crate::{
         },
         id::NodeType,
     },
-    repo::filter::{related, through},
+    repo::filter::{related, through, through_or_below},
 };
 
 const T: &str = "theme";
@@ -80,6 +80,20 @@ pub fn tagged_with(kind: NodeType, filter: &ThemeFilter) -> Result<Condition> {
         "theme_id",
         edge,
         T,
+        filter.condition()?,
+    ))
+}
+
+/// Nodes of type `kind` tagged with a theme that matches `filter` or with a theme narrower
+/// than one that does (at any depth).
+pub fn tagged_within(kind: NodeType, filter: &ThemeFilter) -> Result<Condition> {
+    let id = col(kind.table(), "id");
+    let edge = Condition::all().add(col("theme_tag", "node_type").eq(kind.table()));
+    Ok(through_or_below(
+        id,
+        ("theme_tag", "node_id", "theme_id"),
+        edge,
+        (T, "broader_id"),
         filter.condition()?,
     ))
 }

@@ -1,5 +1,6 @@
 //! Tools: cooperation frameworks, guidelines, indicator sets, platforms and trainings.
 
+mod facets;
 mod filter;
 mod mutation;
 mod object;

@@ -1,5 +1,6 @@
 //! Workshops: the sessions of a dialogue.
 
+mod facets;
 mod filter;
 mod mutation;
 mod object;

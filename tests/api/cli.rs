@@ -46,13 +46,16 @@ fn migrate_then_seed_twice() {
     let url = "sqlite://seed.db?mode=rwc";
     assert!(run(dir.path(), &["migrate", "--database-url", url]).contains("migrations applied"));
     let first = run(dir.path(), &["seed", "--database-url", url]);
-    assert!(first.starts_with("seeded 21 records:"), "{first}");
+    // The press release's 21 records, and 30 themes of the controlled vocabularies.
+    assert!(first.starts_with("seeded 51 records:"), "{first}");
     for record in [
         "Dialogue idm-2018",
         "Report A/72/643",
         "Organisation iom",
         "Person António Guterres",
         "Theme GCM",
+        "Theme GCM-23",
+        "Theme SDG-10.7.4",
     ] {
         assert!(first.contains(record), "{record} missing from:\n{first}");
     }

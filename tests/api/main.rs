@@ -17,6 +17,7 @@ mod subscriptions;
 mod writes;
 
 mod errors;
+mod facets;
 mod filters;
 mod i18n;
 mod lookups;
@@ -27,3 +28,4 @@ mod schema;
 mod search;
 mod seed;
 mod sql_count;
+mod vocabularies;
