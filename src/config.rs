@@ -39,6 +39,9 @@ pub struct Settings {
     pub log_format: String,
     /// Log filter, in `tracing_subscriber::EnvFilter` syntax (`RUST_LOG` overrides it).
     pub log: String,
+    /// The address clients reach the server at (`https://agora.example.org`): the base of
+    /// the links in exports (JSON-LD `@id`s). Default: `http://` and `listen`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -55,6 +58,7 @@ impl Default for Settings {
             max_complexity: 5000,
             log_format: "human".into(),
             log: "info".into(),
+            public_url: None,
         }
     }
 }
@@ -84,6 +88,14 @@ impl Settings {
         figment
             .extract()
             .map_err(|e| Error::bad_input(format!("invalid configuration: {e}")))
+    }
+
+    /// The base of the links in exports: `public_url`, else `http://` and `listen`.
+    pub fn base_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.listen),
+        }
     }
 
     /// Settings for tests and tools: the defaults with another database.

@@ -48,6 +48,7 @@ pub fn app(state: AppState) -> Router {
         .route(GRAPHQL_PATH, post(graphql_post).get(graphql_get))
         .route(WS_PATH, get(crate::sync::ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/export/{file}", get(crate::export::http::export))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
@@ -62,7 +63,7 @@ enum Method {
 }
 
 /// A failure answered with an HTTP status of its own rather than 200.
-struct Refusal(StatusCode, Error);
+pub(crate) struct Refusal(pub StatusCode, pub Error);
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
@@ -309,7 +310,10 @@ async fn graphql_get(
 
 /// The caller of a request, from its `Authorization` header: anonymous without one, 401
 /// with one that is not a valid key.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, Refusal> {
+pub(crate) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Principal, Refusal> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Principal::Anonymous);
     };

@@ -57,6 +57,40 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Export a list (or `all` of them) as JSON Lines or CSV, in the format `import` reads.
+    Export {
+        /// dialogues, workshops, reports, tools, organisations, people, themes, or all
+        /// (every list, JSON Lines only).
+        list: String,
+        /// A filter of the list, as in GraphQL, in JSON: '{"year": {"gte": 2015}}'.
+        #[arg(long)]
+        filter: Option<String>,
+        /// The format [default: the output file's extension, else jsonl].
+        #[arg(long, value_enum)]
+        format: Option<agora::export::stream::Format>,
+        /// The language of the CSV `label` column.
+        #[arg(long, default_value = "en")]
+        lang: String,
+        /// Write to this file rather than to standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Import records from a JSON Lines or CSV file in the export format. Every record is
+    /// checked first; on any problem nothing is written (unless --skip-invalid).
+    Import {
+        /// The file (`.jsonl` or `.csv`).
+        file: PathBuf,
+        /// The format [default: from the file's extension].
+        #[arg(long, value_enum)]
+        format: Option<agora::export::stream::Format>,
+        /// Write the valid records and report the others, rather than writing nothing.
+        #[arg(long)]
+        skip_invalid: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Manage the API keys of partner organisations.
     Keys {
         #[command(subcommand)]
@@ -162,6 +196,30 @@ async fn run(cli: Cli) -> Result<(), Error> {
             db.migrate().await?;
             keys(&db, command).await
         }
+        Command::Export {
+            list,
+            filter,
+            format,
+            lang,
+            output,
+            db,
+        } => {
+            apply(&mut settings, db);
+            let db = connect(&settings).await?;
+            db.migrate().await?;
+            export(&db, list, filter, format, lang, output).await
+        }
+        Command::Import {
+            file,
+            format,
+            skip_invalid,
+            db,
+        } => {
+            apply(&mut settings, db);
+            let db = connect(&settings).await?;
+            db.migrate().await?;
+            import(&db, &file, format, skip_invalid).await
+        }
         Command::Serve { listen, db } => {
             apply(&mut settings, db);
             if let Some(listen) = listen {
@@ -214,6 +272,116 @@ async fn keys(db: &Database, command: KeysCommand) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+async fn export(
+    db: &Database,
+    list: String,
+    filter: Option<String>,
+    format: Option<agora::export::stream::Format>,
+    lang: String,
+    output: Option<PathBuf>,
+) -> Result<(), Error> {
+    use agora::export::stream::{Export, Format, condition, list_type, stream};
+    use futures_util::StreamExt;
+    use std::io::Write;
+    let format = format
+        .or_else(|| {
+            output
+                .as_ref()
+                .and_then(|p| p.extension()?.to_str().and_then(Format::of_extension))
+        })
+        .unwrap_or(Format::Jsonl);
+    let kinds = match (list.as_str(), list_type(&list)) {
+        ("all", _) => agora::export::import::ORDER.to_vec(),
+        (_, Some(kind)) => vec![kind],
+        _ => {
+            return Err(Error::bad_input(format!(
+                "`{list}` is not a list: use dialogues, workshops, reports, tools, organisations, people, themes or all"
+            )));
+        }
+    };
+    let filter = filter
+        .map(|f| {
+            serde_json::from_str(&f)
+                .map_err(|e| Error::bad_input(format!("--filter is not JSON: {e}")))
+        })
+        .transpose()?;
+    if filter.is_some() && kinds.len() > 1 {
+        return Err(Error::bad_input("--filter needs a single list"));
+    }
+    let cond = condition(kinds[0], filter)?;
+    let mut out: Box<dyn Write> = match &output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| Error::bad_input(format!("cannot write {}: {e}", path.display())))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let ex = Export {
+        kinds,
+        cond,
+        format,
+        private: true,
+        lang,
+    };
+    let mut chunks = std::pin::pin!(stream(db.conn.clone(), ex));
+    while let Some(chunk) = chunks.next().await {
+        out.write_all(&chunk?)
+            .map_err(|e| Error::internal(format!("cannot write the export: {e}")))?;
+    }
+    out.flush()
+        .map_err(|e| Error::internal(format!("cannot write the export: {e}")))
+}
+
+async fn import(
+    db: &Database,
+    file: &std::path::Path,
+    format: Option<agora::export::stream::Format>,
+    skip_invalid: bool,
+) -> Result<(), Error> {
+    use agora::export::{
+        import::{Bar, Lines, Progress, import},
+        stream::Format,
+    };
+    use std::io::IsTerminal;
+    let format = match format.or_else(|| file.extension()?.to_str().and_then(Format::of_extension))
+    {
+        Some(f) => f,
+        None => {
+            return Err(Error::bad_input(
+                "give --format: the file's extension is neither .jsonl nor .csv",
+            ));
+        }
+    };
+    let mut progress: Box<dyn Progress> = if std::io::stderr().is_terminal() {
+        Box::new(Bar::new())
+    } else {
+        Box::new(Lines::new(std::time::Duration::from_secs(2)))
+    };
+    let outcome = import(&db.conn, file, format, skip_invalid, progress.as_mut()).await?;
+    for p in &outcome.problems {
+        eprintln!("{}:{}: {}", file.display(), p.line, p.reason);
+    }
+    if outcome.problems.is_empty() || skip_invalid {
+        println!(
+            "imported {} of {} records{}",
+            outcome.written,
+            outcome.records,
+            if outcome.problems.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} left out)", outcome.problems.len())
+            }
+        );
+        Ok(())
+    } else {
+        Err(Error::bad_input(format!(
+            "{} problems in {} records: nothing imported (fix them, or pass --skip-invalid)",
+            outcome.problems.len(),
+            outcome.records
+        )))
+    }
 }
 
 fn apply(settings: &mut Settings, db: DbArgs) {

@@ -206,7 +206,12 @@ pub fn assign_codes(response: &mut Response) {
 
 fn classify(err: &ServerError) -> &'static str {
     let m = err.message.as_str();
-    if m.starts_with("Invalid value for argument") || m.starts_with("Failed to parse") {
+    // A variable the operation declares but the request does not give is the client's
+    // doing, even when the executor finds out.
+    if m.starts_with("Invalid value for argument")
+        || m.starts_with("Failed to parse")
+        || (m.starts_with("Variable ") && m.ends_with(" is not defined."))
+    {
         return "BAD_USER_INPUT";
     }
     if !err.path.is_empty() {

@@ -172,6 +172,16 @@ impl<M: NodeModel> RecordFields<M> {
         Ok(languages_of(&texts))
     }
 
+    /// The record as schema.org JSON-LD, the same document as
+    /// `GET /export/<id>.jsonld`: its texts in every language, its links to other records
+    /// by `@id`. Personal contact data only with an API key.
+    async fn json_ld(&self, ctx: &Context<'_>) -> Result<async_graphql::Json<serde_json::Value>> {
+        let id = self.0.record().id;
+        crate::export::graphql::json_ld(ctx, M::KIND, id, sibling_ids(&self.0))
+            .await?
+            .ok_or_else(|| Error::internal("a loaded record has no JSON-LD document"))
+    }
+
     /// Where the record comes from.
     async fn provenance(&self) -> Provenance {
         let rec = self.0.record();

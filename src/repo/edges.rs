@@ -181,6 +181,23 @@ pub static THEME_TAG: EdgeTable = table(
     },
 );
 
+/// Every edge table.
+pub static ALL: [&EdgeTable; 13] = [
+    &DIALOGUE_PARTICIPANT,
+    &WORKSHOP_PARTICIPANT,
+    &DIALOGUE_PERSON,
+    &WORKSHOP_PERSON,
+    &DIALOGUE_REPORT,
+    &WORKSHOP_REPORT,
+    &REPORT_PUBLISHER,
+    &REPORT_AUTHOR,
+    &TOOL_DEVELOPER,
+    &WORKSHOP_TOOL,
+    &PARTNERSHIP,
+    &AFFILIATION,
+    &THEME_TAG,
+];
+
 /// One edge, as a write names it.
 pub struct EdgeRow {
     /// The source record's table.

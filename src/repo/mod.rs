@@ -3,6 +3,7 @@
 
 pub mod changes;
 pub mod edges;
+pub mod export;
 pub mod facet;
 pub mod filter;
 pub mod generate;

@@ -331,13 +331,12 @@ pub struct ChangeRecord<'a> {
     pub after: Option<serde_json::Value>,
 }
 
-/// Appends a change to the feed; returns its number.
-pub async fn record(w: &mut Writer, c: ChangeRecord<'_>) -> Result<i64> {
+fn change_row(w: &Writer, c: ChangeRecord<'_>) -> change::ActiveModel {
     let (edge_kind, target_type, target_id, role) = match c.edge {
         Some((k, t, id, role)) => (Some(k.to_string()), Some(t.to_string()), Some(id), role),
         None => (None, None, None, None),
     };
-    let row = change::ActiveModel {
+    change::ActiveModel {
         occurred_at: Set(w.now),
         op: Set(c.op.to_string()),
         node_type: Set(c.kind.to_string()),
@@ -355,10 +354,26 @@ pub async fn record(w: &mut Writer, c: ChangeRecord<'_>) -> Result<i64> {
         after: Set(c.after.map(|v| v.to_string())),
         ..Default::default()
     }
-    .insert(w.txn())
-    .await?;
+}
+
+/// Appends a change to the feed; returns its number.
+pub async fn record(w: &mut Writer, c: ChangeRecord<'_>) -> Result<i64> {
+    let row = change_row(w, c).insert(w.txn()).await?;
     w.wrote = true;
     Ok(row.seq)
+}
+
+/// Appends changes to the feed, in order, in one statement.
+pub async fn record_many(w: &mut Writer, changes: Vec<ChangeRecord<'_>>) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<change::ActiveModel> = changes.into_iter().map(|c| change_row(w, c)).collect();
+    change::Entity::insert_many(rows)
+        .exec_without_returning(w.txn())
+        .await?;
+    w.wrote = true;
+    Ok(())
 }
 
 /// Creates a record of type `kind` from `model` (its id is ignored; version, timestamps

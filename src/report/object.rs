@@ -13,7 +13,7 @@ use crate::{
     error::Result,
     graphql::{
         connection::Plain,
-        i18n::LocalizedText,
+        i18n::{LocalizedText, check_language},
         id::{NodeType, encode},
         links::links,
         list::Listable,
@@ -85,6 +85,25 @@ impl Report {
     /// The UN document symbol, such as `A/72/643`, for UN documents.
     async fn symbol(&self) -> Option<&str> {
         self.0.symbol.as_deref()
+    }
+
+    /// How to cite the report: a CSL-JSON item and a BibTeX entry, the title in `lang`
+    /// (else in English, else in the original language).
+    async fn citation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The language of the title (ISO 639-1); English by default.")]
+        lang: Option<String>,
+    ) -> Result<crate::export::graphql::Citation> {
+        let lang = lang
+            .as_deref()
+            .map(check_language)
+            .transpose()?
+            .unwrap_or_else(|| "en".into());
+        let siblings = self.0.siblings().iter().map(|r| r.id).collect();
+        crate::export::graphql::citation_of(ctx, self.0.id, siblings, &lang)
+            .await?
+            .ok_or_else(|| crate::error::Error::internal("a loaded report has no citation"))
     }
 
     /// What kind of document the report is.

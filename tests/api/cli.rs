@@ -169,3 +169,148 @@ async fn serve_creates_migrates_seeds_and_answers_in_french() {
     );
     drop(server);
 }
+
+/// The peak resident memory of a running process, in KiB (Linux), if it still runs.
+fn peak_kib(pid: u32) -> Option<i64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs `agora` with `args` in `dir`; returns its exit success, standard error, and its
+/// peak resident memory in KiB (the kernel's high-water mark, read while it runs).
+fn run_measured(dir: &std::path::Path, args: &[&str]) -> (bool, String, i64) {
+    let mut child = Command::new(AGORA)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("AGORA_DATABASE_URL")
+        .env("AGORA_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("agora runs");
+    let mut err = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut err, &mut text).map(|_| text)
+    });
+    let mut peak = 0;
+    let status = loop {
+        if let Some(kib) = peak_kib(child.id()) {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("agora can be waited for") {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let stderr = reader
+        .join()
+        .expect("stderr is read")
+        .expect("stderr is text");
+    (status.success(), stderr, peak)
+}
+
+#[test]
+fn import_reports_each_bad_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "sqlite://import.db?mode=rwc";
+    run(dir.path(), &["migrate", "--database-url", url]);
+    let org = r#"{"type":"Organisation","id":"T3JnYW5pc2F0aW9uOjkwMQ","fields":{"slug":"ngo-901","kind":"civil_society"},"texts":{"name":{"en":{"text":"NGO 901"}}}}"#;
+    let lines = [
+        org.to_string(),
+        "{not json".to_string(),
+        org.replace("T3JnYW5pc2F0aW9uOjkwMQ", "T3JnYW5pc2F0aW9uOjkwMg")
+            .replace("ngo-901", "Not A Slug"),
+        org.replace("civil_society", "club"),
+        org.to_string(),
+    ];
+    std::fs::write(dir.path().join("bad.jsonl"), lines.join("\n")).unwrap();
+    let (ok, stderr, _) = run_measured(dir.path(), &["import", "bad.jsonl", "--database-url", url]);
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("bad.jsonl:2: not a record"), "{stderr}");
+    assert!(
+        stderr.contains("bad.jsonl:3: slug: must be lower-case"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad.jsonl:4: kind: must be one of"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bad.jsonl:5: Organisation 901 appears twice (first on line 1)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing imported"), "{stderr}");
+    // Progress, as plain lines (standard error is not a terminal here).
+    assert!(stderr.contains("checking: 5/5 records"), "{stderr}");
+    let out = run(
+        dir.path(),
+        &["export", "organisations", "--database-url", url],
+    );
+    assert_eq!(out, "", "nothing was written");
+    // With --skip-invalid the good record goes in.
+    let (ok, stderr, _) = run_measured(
+        dir.path(),
+        &[
+            "import",
+            "bad.jsonl",
+            "--skip-invalid",
+            "--database-url",
+            url,
+        ],
+    );
+    assert!(ok, "{stderr}");
+    let out = run(
+        dir.path(),
+        &[
+            "export",
+            "organisations",
+            "--format",
+            "csv",
+            "--database-url",
+            url,
+        ],
+    );
+    assert_eq!(
+        out.lines().count(),
+        2,
+        "a header and one organisation:\n{out}"
+    );
+    assert!(out.contains("ngo-901"));
+}
+
+#[test]
+fn an_export_of_100_000_records_runs_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    // Scale 5.5: 100,960 records (with some 250,000 texts and 500,000 edges); scale 0.55 a
+    // tenth of that.
+    let mut peaks = Vec::new();
+    for (scale, db) in [("0.55", "small.db"), ("5.5", "large.db")] {
+        let url = format!("sqlite://{db}?mode=rwc");
+        run(
+            dir.path(),
+            &["generate", "--scale", scale, "--database-url", &url],
+        );
+        let out = format!("{db}.jsonl");
+        let (ok, stderr, peak) = run_measured(
+            dir.path(),
+            &["export", "all", "--output", &out, "--database-url", &url],
+        );
+        assert!(ok, "{stderr}");
+        let lines = std::fs::read_to_string(dir.path().join(&out))
+            .unwrap()
+            .lines()
+            .count();
+        peaks.push((lines, peak));
+    }
+    let ((small, small_peak), (large, large_peak)) = (peaks[0], peaks[1]);
+    assert!(large >= 100_000, "{large} records exported");
+    assert!(large >= 9 * small);
+    eprintln!("peak memory: {small} records {small_peak} KiB, {large} records {large_peak} KiB");
+    // Ten times the records, not ten times the memory: the export streams.
+    assert!(
+        large_peak < small_peak + 32 * 1024,
+        "{small_peak} KiB for {small}, {large_peak} KiB for {large}"
+    );
+}

@@ -29,6 +29,7 @@ pub enum Backend {
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
+    backend: Backend,
     _schema: Option<PgSchema>,
 }
 
@@ -133,8 +134,14 @@ impl TestApp {
         Some(TestApp {
             router: agora::app(state.clone()),
             state,
+            backend,
             _schema: schema,
         })
+    }
+
+    /// The database the app runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The database's connection pool.

@@ -227,3 +227,15 @@ db_test!(http_edges_of_the_endpoint, seeded, |app| {
         .await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, Some("ok")));
 });
+
+db_test!(a_missing_variable_is_the_clients_error, seeded, |app| {
+    let key = app.key("iom", "write").await;
+    let body = app
+        .post_as(
+            &key,
+            "mutation($id: ID!) { deletePerson(id: $id) { outcome } }",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+});

@@ -17,6 +17,7 @@ mod subscriptions;
 mod writes;
 
 mod errors;
+mod exports;
 mod facets;
 mod filters;
 mod i18n;

@@ -1,0 +1,668 @@
+//! `agora import FILE`: loads records in the export format (JSON Lines or CSV).
+//!
+//! The file is read in passes, never held in memory whole. The first pass checks every
+//! record on its own (types, required columns, enum values, slugs, URLs, languages, dates,
+//! edges) and notes what it refers to; then the ids are checked against the database (an
+//! id already there is an error: ids are kept, so that references stay valid) and every
+//! reference must name a record of the file or of the database. Any problem is reported
+//! with its line number, and nothing is written, unless `skip_invalid` is set: then the bad
+//! records (and those that refer to them) are left out and the rest is written. Writing
+//! takes one transaction: records by type (so that workshops follow their dialogues), then
+//! the references between records, texts and edges; each record gets a `CREATE` in the
+//! change feed.
+
+use std::{
+    collections::{HashMap, HashSet},
+    fs::File,
+    io::{BufRead, BufReader},
+    path::Path,
+    time::{Duration, Instant},
+};
+
+use sea_orm::DatabaseConnection;
+use serde_json::Value as Json;
+
+use super::{
+    format::{Record, from_csv, to_row},
+    stream::Format,
+};
+use crate::{
+    auth::Principal,
+    error::{Error, Result},
+    graphql::{
+        i18n::check_language,
+        id::{NodeType, decode},
+        write::{self as w, MAX_NAME, MAX_TEXT},
+    },
+    repo::{
+        export::{
+            Row, Ty, columns, edge_tables, existing, insert_rows, insert_texts_and_edges,
+            reset_sequences, role_values, set_deferred, to_value,
+        },
+        write::{ChangeRecord, Writer, record_many},
+    },
+    sync::hub::SyncState,
+};
+
+/// A record's type and id.
+type Key = (NodeType, i64);
+
+/// The order in which types are written: what others refer to first.
+pub const ORDER: [NodeType; 7] = [
+    NodeType::Organisation,
+    NodeType::Theme,
+    NodeType::Person,
+    NodeType::Dialogue,
+    NodeType::Report,
+    NodeType::Tool,
+    NodeType::Workshop,
+];
+
+/// References written after every record (they may point at records of any type).
+const DEFERRED: [&str; 4] = ["partner_id", "parent_id", "broader_id", "series_id"];
+
+/// How many records are inserted per statement.
+const CHUNK: usize = 200;
+
+/// A problem with one line of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The line (1 is the first; in CSV, the header).
+    pub line: u64,
+    /// What is wrong.
+    pub reason: String,
+}
+
+/// What an import did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Records read.
+    pub records: u64,
+    /// Records written.
+    pub written: u64,
+    /// Problems found, by line.
+    pub problems: Vec<Problem>,
+}
+
+/// How progress is shown.
+pub trait Progress {
+    /// A phase begins, with this many steps (records) to go.
+    fn phase(&mut self, name: &str, total: u64);
+    /// `n` more steps are done.
+    fn advance(&mut self, n: u64);
+    /// The phase is over.
+    fn finish(&mut self);
+}
+
+/// No progress shown.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn phase(&mut self, _: &str, _: u64) {}
+    fn advance(&mut self, _: u64) {}
+    fn finish(&mut self) {}
+}
+
+/// A progress bar with rate and time left, on a terminal.
+pub struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    /// A bar on standard error.
+    pub fn new() -> Bar {
+        Bar(None)
+    }
+}
+
+impl Default for Bar {
+    fn default() -> Self {
+        Bar::new()
+    }
+}
+
+impl Progress for Bar {
+    fn phase(&mut self, name: &str, total: u64) {
+        let bar = indicatif::ProgressBar::new(total);
+        let style = indicatif::ProgressStyle::with_template(
+            "{msg:>8} [{bar:40}] {pos}/{len} records, {per_sec}, {eta} left",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_message(name.to_string());
+        self.0 = Some(bar);
+    }
+
+    fn advance(&mut self, n: u64) {
+        if let Some(b) = &self.0 {
+            b.inc(n);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(b) = self.0.take() {
+            b.finish();
+        }
+    }
+}
+
+/// Progress as plain lines every few seconds (when the output is not a terminal).
+pub struct Lines {
+    name: String,
+    total: u64,
+    done: u64,
+    started: Instant,
+    said: Instant,
+    every: Duration,
+}
+
+impl Lines {
+    /// A line at most every `every`.
+    pub fn new(every: Duration) -> Lines {
+        Lines {
+            name: String::new(),
+            total: 0,
+            done: 0,
+            started: Instant::now(),
+            said: Instant::now(),
+            every,
+        }
+    }
+
+    fn say(&self) {
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        let rate = self.done as f64 / secs;
+        let left = if rate > 0.0 {
+            (self.total.saturating_sub(self.done)) as f64 / rate
+        } else {
+            0.0
+        };
+        eprintln!(
+            "{}: {}/{} records, {:.0}/s, about {:.0} s left",
+            self.name, self.done, self.total, rate, left
+        );
+    }
+}
+
+impl Progress for Lines {
+    fn phase(&mut self, name: &str, total: u64) {
+        (self.name, self.total, self.done) = (name.to_string(), total, 0);
+        self.started = Instant::now();
+        self.said = Instant::now();
+    }
+
+    fn advance(&mut self, n: u64) {
+        self.done += n;
+        if self.said.elapsed() >= self.every {
+            self.said = Instant::now();
+            self.say();
+        }
+    }
+
+    fn finish(&mut self) {
+        self.say();
+    }
+}
+
+/// The records of a file, each with its line number (a record that cannot be read is an
+/// error on its line).
+fn read(path: &Path, format: Format) -> Result<Box<dyn Iterator<Item = (u64, Result<Record>)>>> {
+    let file = File::open(path)
+        .map_err(|e| Error::bad_input(format!("cannot open {}: {e}", path.display())))?;
+    match format {
+        Format::Jsonl => {
+            let lines = BufReader::new(file)
+                .lines()
+                .enumerate()
+                .filter_map(|(i, line)| {
+                    let n = i as u64 + 1;
+                    match line {
+                        Ok(l) if l.trim().is_empty() => None,
+                        Ok(l) => Some((
+                            n,
+                            serde_json::from_str::<Record>(&l)
+                                .map_err(|e| Error::bad_input(format!("not a record: {e}"))),
+                        )),
+                        Err(e) => Some((
+                            n,
+                            Err(Error::bad_input(format!("cannot read the line: {e}"))),
+                        )),
+                    }
+                });
+            Ok(Box::new(lines))
+        }
+        Format::Csv => {
+            let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+            let header: Vec<String> = reader
+                .headers()
+                .map_err(|e| Error::bad_input(format!("line 1: not a CSV header: {e}")))?
+                .iter()
+                .map(str::to_string)
+                .collect();
+            let rows = reader.into_records().map(move |r| match r {
+                Ok(row) => {
+                    let line = row.position().map_or(0, |p| p.line());
+                    let cells: Vec<String> = row.iter().map(str::to_string).collect();
+                    (line, from_csv(&header, &cells))
+                }
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    (line, Err(Error::bad_input(format!("not a CSV row: {e}"))))
+                }
+            });
+            Ok(Box::new(rows))
+        }
+    }
+}
+
+fn reason(e: &Error) -> String {
+    match e {
+        Error::InvalidField { field, message } => format!("{field}: {message}"),
+        other => other.to_string(),
+    }
+}
+
+/// The number of lines of a file (the records of a JSON Lines file; about those of a CSV
+/// file), for the progress of the first pass.
+fn count_lines(path: &Path) -> Result<u64> {
+    let file = File::open(path)
+        .map_err(|e| Error::bad_input(format!("cannot open {}: {e}", path.display())))?;
+    let mut n = 0;
+    for line in BufReader::new(file).split(b'\n') {
+        line.map_err(|e| Error::bad_input(format!("cannot read {}: {e}", path.display())))?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Checks one record on its own; returns its type and id and the records it refers to.
+fn check(record: &Record) -> Result<(Key, Vec<Key>)> {
+    let key = record.key()?;
+    let kind = key.0;
+    let cols = columns(kind);
+    let mut refs = Vec::new();
+    for name in record.fields.keys() {
+        if !cols.iter().any(|c| c.name == name) {
+            return Err(Error::field(
+                name,
+                format!("a {} has no such column", kind.name()),
+            ));
+        }
+    }
+    for c in cols {
+        let v = record.fields.get(c.name).unwrap_or(&Json::Null);
+        if v.is_null() {
+            if !c.nullable
+                && !matches!(
+                    c.name,
+                    "version" | "created_at" | "updated_at" | "original_lang"
+                )
+            {
+                return Err(Error::field(c.name, "is required"));
+            }
+            continue;
+        }
+        if let Some(target) = c.refers {
+            let gid = v
+                .as_str()
+                .ok_or_else(|| Error::field(c.name, "must be a global id"))?;
+            let (t, id) = decode(gid)
+                .map_err(|_| Error::field(c.name, format!("`{gid}` is not a global id")))?;
+            if t != target {
+                return Err(Error::field(
+                    c.name,
+                    format!("must be the id of a {}", target.name()),
+                ));
+            }
+            refs.push((t, id));
+            continue;
+        }
+        to_value(c.ty, v)
+            .map_err(|_| Error::field(c.name, format!("`{v}` is not a value of this column")))?;
+        if let Some(values) = &c.values
+            && !v.as_str().is_some_and(|s| values.iter().any(|x| x == s))
+        {
+            return Err(Error::field(
+                c.name,
+                format!("must be one of {}", values.join(", ")),
+            ));
+        }
+        match (c.name, c.ty, v) {
+            ("slug", _, Json::String(s)) => drop(w::slug(c.name, s)?),
+            ("url" | "website" | "webcast_url" | "source_url", _, Json::String(s)) => {
+                drop(w::url(c.name, s)?)
+            }
+            ("country", _, Json::String(s)) if w::country(c.name, s)? != *s => {
+                return Err(Error::field(c.name, "must be upper case"));
+            }
+            ("email", _, Json::String(s)) => drop(w::email(c.name, s)?),
+            ("phone", _, Json::String(s)) => drop(w::phone(c.name, s)?),
+            ("original_lang", _, Json::String(s)) => {
+                drop(check_language(s).map_err(|e| Error::field(c.name, reason(&e)))?)
+            }
+            ("year" | "founded_year", Ty::Int, Json::Number(n)) => {
+                w::year(c.name, n.as_i64().unwrap_or(0) as i32).map(|_| ())?
+            }
+            ("month", Ty::Int, Json::Number(n)) => {
+                w::month(c.name, n.as_i64().unwrap_or(0) as i32).map(|_| ())?
+            }
+            ("version", _, Json::Number(n)) if n.as_i64().is_none_or(|n| n < 1) => {
+                return Err(Error::field(c.name, "must be at least 1"));
+            }
+            _ => {}
+        }
+    }
+    for (field, langs) in &record.texts {
+        for (lang, t) in langs {
+            let name = format!("texts.{field}.{lang}");
+            if check_language(lang)? != *lang {
+                return Err(Error::field(
+                    &name,
+                    "the language must be a lower-case ISO 639-1 code",
+                ));
+            }
+            let max = if field == "summary" || field == "description" {
+                MAX_TEXT
+            } else {
+                MAX_NAME
+            };
+            w::short(&name, &t.text, max.max(MAX_NAME))?;
+            if let Some(s) = &t.source {
+                w::url(&format!("{name}.source"), s)?;
+            }
+        }
+    }
+    let required = match kind {
+        NodeType::Dialogue | NodeType::Workshop | NodeType::Report | NodeType::Theme => {
+            Some("title")
+        }
+        NodeType::Organisation | NodeType::Tool => Some("name"),
+        NodeType::Person => None,
+    };
+    if let Some(field) = required
+        && record.texts.get(field).is_none_or(|l| l.is_empty())
+    {
+        return Err(Error::field(format!("texts.{field}"), "is required"));
+    }
+    let tables = edge_tables(kind);
+    for e in &record.edges {
+        let Some(t) = tables.iter().find(|t| t.name == e.kind) else {
+            return Err(Error::field(
+                "edges",
+                format!("`{}` is not a kind of edge from a {}", e.kind, kind.name()),
+            ));
+        };
+        let (to_type, to_id) = decode(&e.to)
+            .map_err(|_| Error::field("edges", format!("`{}` is not a global id", e.to)))?;
+        if to_type.table() != t.target {
+            return Err(Error::field(
+                "edges",
+                format!(
+                    "a {} edge goes to a {}, not to a {}",
+                    t.name,
+                    t.target,
+                    to_type.name()
+                ),
+            ));
+        }
+        match (t.role, &e.role, role_values(t.name)) {
+            (Some(_), Some(r), Some(values)) if !values.contains(r) => {
+                return Err(Error::field(
+                    "edges",
+                    format!("role `{r}` must be one of {}", values.join(", ")),
+                ));
+            }
+            (Some(_), None, _) => {
+                return Err(Error::field(
+                    "edges",
+                    format!("a {} edge needs a role", t.name),
+                ));
+            }
+            (None, Some(_), _) => {
+                return Err(Error::field(
+                    "edges",
+                    format!("a {} edge has no role", t.name),
+                ));
+            }
+            _ => {}
+        }
+        if !t.dated && (e.start_date.is_some() || e.end_date.is_some() || !e.position.is_empty()) {
+            return Err(Error::field(
+                "edges",
+                format!("a {} edge has no dates or position", t.name),
+            ));
+        }
+        refs.push((to_type, to_id));
+    }
+    // Dates and edge values parse as the database will read them.
+    let row = to_row(record)?;
+    for e in &row.edges {
+        if let (Some(s), Some(end)) = (e.start_date, e.end_date)
+            && s > end
+        {
+            return Err(Error::field(
+                "edges",
+                "an affiliation cannot end before it starts",
+            ));
+        }
+    }
+    if let (Some(Json::String(s)), Some(Json::String(e))) = (
+        record.fields.get("start_date"),
+        record.fields.get("end_date"),
+    ) && s > e
+    {
+        return Err(Error::field("start_date", "must not be after the end date"));
+    }
+    Ok((key, refs))
+}
+
+/// Imports the file at `path` into `db`.
+pub async fn import(
+    db: &DatabaseConnection,
+    path: &Path,
+    format: Format,
+    skip_invalid: bool,
+    progress: &mut dyn Progress,
+) -> Result<Outcome> {
+    let mut out = Outcome::default();
+    progress.phase("checking", count_lines(path)?);
+    // Pass 1: each record on its own.
+    let mut lines: HashMap<(NodeType, i64), u64> = HashMap::new();
+    let mut refs: Vec<(u64, (NodeType, i64))> = Vec::new();
+    let mut bad: HashSet<u64> = HashSet::new();
+    let problem = |out: &mut Outcome, bad: &mut HashSet<u64>, line: u64, reason: String| {
+        out.problems.push(Problem { line, reason });
+        bad.insert(line);
+    };
+    for (line, parsed) in read(path, format)? {
+        out.records += 1;
+        progress.advance(1);
+        let checked = parsed.and_then(|r| check(&r));
+        match checked {
+            Ok((key, to)) => {
+                if let Some(first) = lines.get(&key) {
+                    problem(
+                        &mut out,
+                        &mut bad,
+                        line,
+                        format!(
+                            "{} {} appears twice (first on line {first})",
+                            key.0.name(),
+                            key.1
+                        ),
+                    );
+                    continue;
+                }
+                lines.insert(key, line);
+                refs.extend(to.into_iter().map(|r| (line, r)));
+            }
+            Err(e) => problem(&mut out, &mut bad, line, reason(&e)),
+        }
+    }
+    progress.finish();
+    // Ids already in the database.
+    for kind in NodeType::ALL {
+        let ids: Vec<i64> = lines.keys().filter(|k| k.0 == kind).map(|k| k.1).collect();
+        for id in existing(db, kind, &ids).await? {
+            let line = lines[&(kind, id)];
+            problem(
+                &mut out,
+                &mut bad,
+                line,
+                format!("{} {id} is already in the database", kind.name()),
+            );
+        }
+    }
+    // References: to a record of the file, or of the database.
+    let outside: HashSet<(NodeType, i64)> = refs
+        .iter()
+        .map(|r| r.1)
+        .filter(|r| !lines.contains_key(r))
+        .collect();
+    let mut in_db: HashSet<(NodeType, i64)> = HashSet::new();
+    for kind in NodeType::ALL {
+        let ids: Vec<i64> = outside
+            .iter()
+            .filter(|r| r.0 == kind)
+            .map(|r| r.1)
+            .collect();
+        in_db.extend(
+            existing(db, kind, &ids)
+                .await?
+                .into_iter()
+                .map(|id| (kind, id)),
+        );
+    }
+    // A record that refers to a bad one is bad too (it could not be written without it).
+    loop {
+        let mut more = false;
+        for (line, target) in &refs {
+            if bad.contains(line) {
+                continue;
+            }
+            let ok = match lines.get(target) {
+                Some(l) => !bad.contains(l),
+                None => in_db.contains(target),
+            };
+            if !ok {
+                let why = match lines.get(target) {
+                    Some(l) => format!(
+                        "refers to {} {}, which is not imported (line {l})",
+                        target.0.name(),
+                        target.1
+                    ),
+                    None => format!(
+                        "refers to {} {}, which is neither in the file nor in the database",
+                        target.0.name(),
+                        target.1
+                    ),
+                };
+                problem(&mut out, &mut bad, *line, why);
+                more = true;
+            }
+        }
+        if !more {
+            break;
+        }
+    }
+    out.problems.sort_by_key(|p| p.line);
+    if !out.problems.is_empty() && !skip_invalid {
+        return Ok(out);
+    }
+    let good = lines.values().filter(|l| !bad.contains(l)).count() as u64;
+    write(db, path, format, &bad, good, progress).await?;
+    out.written = good;
+    Ok(out)
+}
+
+/// The records of the file that passed the checks.
+fn good_rows(
+    path: &Path,
+    format: Format,
+    bad: &HashSet<u64>,
+) -> Result<impl Iterator<Item = Result<Row>>> {
+    let bad = bad.clone();
+    Ok(read(path, format)?
+        .filter(move |(line, _)| !bad.contains(line))
+        .map(|(_, r)| r.and_then(|r| to_row(&r))))
+}
+
+async fn write(
+    db: &DatabaseConnection,
+    path: &Path,
+    format: Format,
+    bad: &HashSet<u64>,
+    good: u64,
+    progress: &mut dyn Progress,
+) -> Result<()> {
+    let sync = SyncState::start(db).await?;
+    let mut w = Writer::begin(db, &sync, Principal::Anonymous).await?;
+    let result = async {
+        progress.phase("writing", good * 2);
+        for kind in ORDER {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            for row in good_rows(path, format, bad)? {
+                let row = row?;
+                if row.kind != kind {
+                    continue;
+                }
+                chunk.push(row);
+                if chunk.len() == CHUNK {
+                    insert_rows(w.txn(), kind, &chunk, &DEFERRED).await?;
+                    progress.advance(chunk.len() as u64);
+                    chunk.clear();
+                }
+            }
+            insert_rows(w.txn(), kind, &chunk, &DEFERRED).await?;
+            progress.advance(chunk.len() as u64);
+        }
+        let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK);
+        let mut rows = good_rows(path, format, bad)?;
+        loop {
+            let next = rows.next().transpose()?;
+            let done = next.is_none();
+            chunk.extend(next);
+            if chunk.len() < CHUNK && !done {
+                continue;
+            }
+            for row in &chunk {
+                set_deferred(w.txn(), row, &DEFERRED).await?;
+            }
+            insert_texts_and_edges(w.txn(), &chunk).await?;
+            let changes = chunk
+                .iter()
+                .map(|row| ChangeRecord {
+                    op: "create",
+                    kind: row.kind.table(),
+                    id: row.id,
+                    external_id: row.values.get("external_id").and_then(Json::as_str),
+                    partner_id: row.values.get("partner_id").and_then(Json::as_i64),
+                    version: row
+                        .values
+                        .get("version")
+                        .and_then(Json::as_i64)
+                        .unwrap_or(1),
+                    edge: None,
+                    before: None,
+                    after: None,
+                })
+                .collect();
+            record_many(&mut w, changes).await?;
+            progress.advance(chunk.len() as u64);
+            chunk.clear();
+            if done {
+                break;
+            }
+        }
+        reset_sequences(w.txn()).await?;
+        progress.finish();
+        Ok::<(), Error>(())
+    }
+    .await;
+    match result {
+        Ok(()) => w.commit().await,
+        Err(e) => {
+            w.rollback().await;
+            Err(e)
+        }
+    }
+}

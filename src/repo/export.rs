@@ -1,0 +1,726 @@
+//! Records in bulk, as exports and imports see them: each record's columns, its texts
+//! (with their sources) and the edges that start at it, read in batches of ids (so that an
+//! export of any size runs in bounded memory) and written in batches with their ids kept.
+
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    sync::OnceLock,
+};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{
+    DeveloperRole, OrganisationKind, ParticipationRole, PartnershipLevel, PersonRole, ReportKind,
+    ReportRole, ThemeScheme, ToolKind,
+};
+use entity::translation;
+use sea_orm::{
+    ActiveEnum,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Iterable,
+    QueryResult, Value,
+    sea_query::{ColumnType, Condition, Expr, ExprTrait, Order, Query},
+};
+use serde_json::Value as Json;
+
+use crate::{
+    error::{Error, Result},
+    graphql::{filter::col, i18n::fold, id::NodeType},
+    repo::{
+        edges::{self, EdgeTable},
+        page::in_ids,
+    },
+    search::analysis::stems,
+};
+
+/// The type of a column's values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ty {
+    /// A 32-bit integer.
+    Int,
+    /// A 64-bit integer.
+    BigInt,
+    /// Text.
+    Text,
+    /// A day (`2018-10-15`).
+    Date,
+    /// A moment (RFC 3339).
+    Time,
+}
+
+/// A column of a node table, as exported.
+#[derive(Debug)]
+pub struct ColumnInfo {
+    /// The column's name.
+    pub name: &'static str,
+    /// The type of its values.
+    pub ty: Ty,
+    /// Whether it may be null.
+    pub nullable: bool,
+    /// The node type its values refer to (foreign keys, exported as global ids).
+    pub refers: Option<NodeType>,
+    /// The values it may take (enum columns).
+    pub values: Option<Vec<String>>,
+    /// Personal contact data: exported only to authenticated callers.
+    pub private: bool,
+}
+
+fn ty_of(t: &ColumnType) -> Ty {
+    match t {
+        ColumnType::Integer | ColumnType::SmallInteger | ColumnType::TinyInteger => Ty::Int,
+        ColumnType::BigInteger => Ty::BigInt,
+        ColumnType::Date => Ty::Date,
+        ColumnType::TimestampWithTimeZone | ColumnType::DateTime | ColumnType::Timestamp => {
+            Ty::Time
+        }
+        _ => Ty::Text,
+    }
+}
+
+fn stored<T: ActiveEnum<Value = String>>() -> Option<Vec<String>> {
+    Some(T::values())
+}
+
+fn columns_of<E: EntityTrait>(table: &'static str) -> Vec<ColumnInfo> {
+    E::Column::iter()
+        .filter_map(|c| {
+            let name: &'static str = sea_orm::IdenStatic::as_str(&c);
+            if matches!(name, "id" | "deleted_at") {
+                return None;
+            }
+            let def = c.def();
+            Some(ColumnInfo {
+                name,
+                ty: ty_of(def.get_column_type()),
+                nullable: def.is_null(),
+                refers: match name {
+                    "series_id" | "dialogue_id" => Some(NodeType::Dialogue),
+                    "parent_id" | "partner_id" => Some(NodeType::Organisation),
+                    "broader_id" => Some(NodeType::Theme),
+                    _ => None,
+                },
+                values: match (table, name) {
+                    ("report", "kind") => stored::<ReportKind>(),
+                    ("tool", "kind") => stored::<ToolKind>(),
+                    ("organisation", "kind") => stored::<OrganisationKind>(),
+                    ("theme", "scheme") => stored::<ThemeScheme>(),
+                    _ => None,
+                },
+                private: matches!(name, "email" | "phone"),
+            })
+        })
+        .collect()
+}
+
+/// The exported columns of a node type (all but `id` and the deletion mark).
+pub fn columns(kind: NodeType) -> &'static [ColumnInfo] {
+    static CATALOG: OnceLock<HashMap<NodeType, Vec<ColumnInfo>>> = OnceLock::new();
+    let catalog = CATALOG.get_or_init(|| {
+        NodeType::ALL
+            .into_iter()
+            .map(|k| {
+                let t = k.table();
+                let cols = match k {
+                    NodeType::Dialogue => columns_of::<entity::dialogue::Entity>(t),
+                    NodeType::Workshop => columns_of::<entity::workshop::Entity>(t),
+                    NodeType::Report => columns_of::<entity::report::Entity>(t),
+                    NodeType::Tool => columns_of::<entity::tool::Entity>(t),
+                    NodeType::Organisation => columns_of::<entity::organisation::Entity>(t),
+                    NodeType::Person => columns_of::<entity::person::Entity>(t),
+                    NodeType::Theme => columns_of::<entity::theme::Entity>(t),
+                };
+                (k, cols)
+            })
+            .collect()
+    });
+    catalog.get(&kind).map(Vec::as_slice).unwrap_or_default()
+}
+
+/// The kinds of edge that start at records of `kind`.
+pub fn edge_tables(kind: NodeType) -> Vec<&'static EdgeTable> {
+    let from_type = |t: &EdgeTable| match t.from {
+        "dialogue_id" => Some(NodeType::Dialogue),
+        "workshop_id" => Some(NodeType::Workshop),
+        "report_id" => Some(NodeType::Report),
+        "tool_id" => Some(NodeType::Tool),
+        "person_id" => Some(NodeType::Person),
+        "organisation_id" => Some(NodeType::Organisation),
+        _ => None,
+    };
+    edges::ALL
+        .iter()
+        .copied()
+        .filter(|t| t.typed_source || from_type(t) == Some(kind))
+        .collect()
+}
+
+/// The values an edge table's role column may take.
+pub fn role_values(table: &str) -> Option<Vec<String>> {
+    match table {
+        "dialogue_participant" | "workshop_participant" => stored::<ParticipationRole>(),
+        "dialogue_person" | "workshop_person" => stored::<PersonRole>(),
+        "dialogue_report" | "workshop_report" => stored::<ReportRole>(),
+        "tool_developer" => stored::<DeveloperRole>(),
+        "partnership" => stored::<PartnershipLevel>(),
+        _ => None,
+    }
+}
+
+/// A text and the web address it was taken from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourcedText {
+    /// The text.
+    pub text: String,
+    /// Its source, if recorded.
+    pub source: Option<String>,
+}
+
+/// The texts of a record: field, then language.
+pub type Texts = BTreeMap<String, BTreeMap<String, SourcedText>>;
+
+/// An edge from a record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EdgeRow {
+    /// The edge table.
+    pub table: &'static str,
+    /// The target's type and id.
+    pub to: (NodeType, i64),
+    /// The role or level (stored form).
+    pub role: Option<String>,
+    /// Affiliations: when it began.
+    pub start_date: Option<NaiveDate>,
+    /// Affiliations: when it ended.
+    pub end_date: Option<NaiveDate>,
+    /// Affiliations: the position, by language.
+    pub position: BTreeMap<String, String>,
+}
+
+/// One record, whole.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// Its type.
+    pub kind: NodeType,
+    /// Its id.
+    pub id: i64,
+    /// Its columns (see [`columns`]), values as JSON (foreign keys as ids).
+    pub values: BTreeMap<&'static str, Json>,
+    /// Its texts.
+    pub texts: Texts,
+    /// The edges that start at it.
+    pub edges: Vec<EdgeRow>,
+}
+
+fn read(row: &QueryResult, c: &ColumnInfo) -> Result<Json> {
+    Ok(match c.ty {
+        Ty::Int => row
+            .try_get::<Option<i32>>("", c.name)?
+            .map_or(Json::Null, Json::from),
+        Ty::BigInt => row
+            .try_get::<Option<i64>>("", c.name)?
+            .map_or(Json::Null, Json::from),
+        Ty::Text => row
+            .try_get::<Option<String>>("", c.name)?
+            .map_or(Json::Null, Json::from),
+        Ty::Date => row
+            .try_get::<Option<NaiveDate>>("", c.name)?
+            .map_or(Json::Null, |d| Json::from(d.to_string())),
+        Ty::Time => row
+            .try_get::<Option<DateTime<Utc>>>("", c.name)?
+            .map_or(Json::Null, |t| Json::from(t.to_rfc3339())),
+    })
+}
+
+/// Up to `limit` live records of `kind` under `cond` with ids above `after`, in id order,
+/// with their texts and edges: a fixed number of statements per batch.
+pub async fn batch(
+    db: &DatabaseConnection,
+    kind: NodeType,
+    cond: Condition,
+    after: i64,
+    limit: u64,
+    private: bool,
+) -> Result<Vec<Row>> {
+    let table = kind.table();
+    let cols: Vec<&ColumnInfo> = columns(kind)
+        .iter()
+        .filter(|c| private || !c.private)
+        .collect();
+    let mut q = Query::select();
+    q.column((table, "id"));
+    for c in &cols {
+        q.column((table, c.name));
+    }
+    q.from(table)
+        .cond_where(
+            Condition::all()
+                .add(col(table, "deleted_at").is_null())
+                .add(col(table, "id").gt(after))
+                .add(cond),
+        )
+        .order_by((table, "id"), Order::Asc)
+        .limit(limit);
+    let mut rows = Vec::new();
+    for r in db.query_all(&q).await? {
+        let mut values = BTreeMap::new();
+        for c in &cols {
+            values.insert(c.name, read(&r, c)?);
+        }
+        rows.push(Row {
+            kind,
+            id: r.try_get("", "id")?,
+            values,
+            texts: Texts::new(),
+            edges: Vec::new(),
+        });
+    }
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let at: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    for (owner, field, lang, value, source) in texts(db, table, &ids).await? {
+        if let Some(&i) = at.get(&owner) {
+            rows[i].texts.entry(field).or_default().insert(
+                lang,
+                SourcedText {
+                    text: value,
+                    source,
+                },
+            );
+        }
+    }
+    for t in edge_tables(kind) {
+        for (from, edge) in edges_from(db, t, kind, &ids).await? {
+            if let Some(&i) = at.get(&from) {
+                rows[i].edges.push(edge);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The live records `ids` of `kind`, whole.
+pub async fn by_ids(
+    db: &DatabaseConnection,
+    kind: NodeType,
+    ids: &[i64],
+    private: bool,
+) -> Result<Vec<Row>> {
+    let cond = Condition::all().add(in_ids(
+        db.get_database_backend(),
+        col(kind.table(), "id"),
+        ids,
+    ));
+    batch(db, kind, cond, 0, ids.len() as u64, private).await
+}
+
+type TextRow = (i64, String, String, String, Option<String>);
+
+async fn texts(db: &DatabaseConnection, owner: &str, ids: &[i64]) -> Result<Vec<TextRow>> {
+    let q = Query::select()
+        .columns(["owner_id", "field", "lang", "value", "source_url"])
+        .from("translation")
+        .and_where(Expr::col("owner_type").eq(owner))
+        .and_where(in_ids(
+            db.get_database_backend(),
+            Expr::col("owner_id"),
+            ids,
+        ))
+        .order_by("owner_id", Order::Asc)
+        .order_by("field", Order::Asc)
+        .order_by("lang", Order::Asc)
+        .to_owned();
+    let mut out = Vec::new();
+    for r in db.query_all(&q).await? {
+        out.push((
+            r.try_get("", "owner_id")?,
+            r.try_get("", "field")?,
+            r.try_get("", "lang")?,
+            r.try_get("", "value")?,
+            r.try_get("", "source_url")?,
+        ));
+    }
+    Ok(out)
+}
+
+fn target_type(t: &EdgeTable) -> Result<NodeType> {
+    NodeType::ALL
+        .into_iter()
+        .find(|k| k.table() == t.target)
+        .ok_or_else(|| Error::internal(format!("edge table {} has no node target", t.name)))
+}
+
+/// The edges of `t` from the records `ids` of `kind` (to live records only).
+async fn edges_from(
+    db: &DatabaseConnection,
+    t: &'static EdgeTable,
+    kind: NodeType,
+    ids: &[i64],
+) -> Result<Vec<(i64, EdgeRow)>> {
+    let backend = db.get_database_backend();
+    let mut q = Query::select();
+    q.expr_as(col(t.name, "id"), "edge_id")
+        .expr_as(col(t.name, t.from), "from_id")
+        .expr_as(col(t.name, t.to), "to_id")
+        .from(t.name)
+        .inner_join(t.target, col(t.target, "id").equals((t.name, t.to)))
+        .and_where(in_ids(backend, col(t.name, t.from), ids))
+        .and_where(col(t.target, "deleted_at").is_null())
+        .order_by((t.name, "id"), Order::Asc);
+    if let Some(role) = t.role {
+        q.expr_as(col(t.name, role), "role");
+    }
+    if t.typed_source {
+        q.and_where(col(t.name, "node_type").eq(kind.table()));
+    }
+    if t.dated {
+        q.expr_as(col(t.name, "start_date"), "start_date")
+            .expr_as(col(t.name, "end_date"), "end_date");
+    }
+    let rows = db.query_all(&q).await?;
+    let to_type = target_type(t)?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut dated = Vec::new();
+    for r in &rows {
+        let edge = EdgeRow {
+            table: t.name,
+            to: (to_type, r.try_get("", "to_id")?),
+            role: match t.role {
+                Some(_) => r.try_get("", "role")?,
+                None => None,
+            },
+            start_date: if t.dated {
+                r.try_get("", "start_date")?
+            } else {
+                None
+            },
+            end_date: if t.dated {
+                r.try_get("", "end_date")?
+            } else {
+                None
+            },
+            position: BTreeMap::new(),
+        };
+        if t.dated {
+            dated.push(r.try_get::<i64>("", "edge_id")?);
+        }
+        out.push((r.try_get("", "from_id")?, edge));
+    }
+    if !dated.is_empty() {
+        let mut positions: HashMap<i64, BTreeMap<String, String>> = HashMap::new();
+        for (owner, _, lang, value, _) in texts(db, t.name, &dated).await? {
+            positions.entry(owner).or_default().insert(lang, value);
+        }
+        for (edge, id) in out.iter_mut().zip(&dated) {
+            edge.1.position = positions.remove(id).unwrap_or_default();
+        }
+    }
+    Ok(out)
+}
+
+/// Of `ids` of `kind`, those a row of the table has (deleted or not).
+pub async fn existing(
+    db: &impl ConnectionTrait,
+    kind: NodeType,
+    ids: &[i64],
+) -> Result<HashSet<i64>> {
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(5000) {
+        let q = Query::select()
+            .column("id")
+            .from(kind.table())
+            .and_where(in_ids(db.get_database_backend(), Expr::col("id"), chunk))
+            .to_owned();
+        for r in db.query_all(&q).await? {
+            found.insert(r.try_get("", "id")?);
+        }
+    }
+    Ok(found)
+}
+
+/// A JSON value as the database value of a column of type `ty` (already checked).
+pub fn to_value(ty: Ty, v: &Json) -> Result<Value> {
+    let bad = || Error::bad_input(format!("`{v}` is not a value of this column"));
+    Ok(match (ty, v) {
+        (Ty::Int, Json::Null) => Value::Int(None),
+        (Ty::BigInt, Json::Null) => Value::BigInt(None),
+        (Ty::Text, Json::Null) => Value::String(None),
+        (Ty::Date, Json::Null) => Value::ChronoDate(None),
+        (Ty::Time, Json::Null) => Value::ChronoDateTimeUtc(None),
+        (Ty::Int, Json::Number(n)) => Value::from(
+            n.as_i64()
+                .and_then(|n| i32::try_from(n).ok())
+                .ok_or_else(bad)?,
+        ),
+        (Ty::BigInt, Json::Number(n)) => Value::from(n.as_i64().ok_or_else(bad)?),
+        (Ty::Text, Json::String(s)) => Value::from(s.clone()),
+        (Ty::Date, Json::String(s)) => Value::from(s.parse::<NaiveDate>().map_err(|_| bad())?),
+        (Ty::Time, Json::String(s)) => Value::from(
+            DateTime::parse_from_rfc3339(s)
+                .map_err(|_| bad())?
+                .with_timezone(&Utc),
+        ),
+        _ => return Err(bad()),
+    })
+}
+
+/// Inserts records (their ids kept) without their texts and edges; `deferred` columns
+/// (references that may point at records of the same import not yet written) are left
+/// null, to be set by [`set_deferred`].
+pub async fn insert_rows(
+    db: &impl ConnectionTrait,
+    kind: NodeType,
+    rows: &[Row],
+    deferred: &[&str],
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let cols: Vec<&ColumnInfo> = columns(kind)
+        .iter()
+        .filter(|c| !deferred.contains(&c.name))
+        .collect();
+    let mut q = Query::insert();
+    q.into_table(kind.table())
+        .columns(std::iter::once("id").chain(cols.iter().map(|c| c.name)));
+    for row in rows {
+        let mut values: Vec<Expr> = vec![Expr::val(row.id)];
+        for c in &cols {
+            let v = row.values.get(c.name).unwrap_or(&Json::Null);
+            values.push(Expr::val(to_value(c.ty, v)?));
+        }
+        q.values(values)
+            .map_err(|e| Error::internal(e.to_string()))?;
+    }
+    db.execute(&q).await?;
+    Ok(())
+}
+
+/// Sets the `deferred` columns of records inserted by [`insert_rows`].
+pub async fn set_deferred(db: &impl ConnectionTrait, row: &Row, deferred: &[&str]) -> Result<()> {
+    let mut q = Query::update();
+    q.table(row.kind.table())
+        .and_where(Expr::col("id").eq(row.id));
+    let mut any = false;
+    for c in columns(row.kind)
+        .iter()
+        .filter(|c| deferred.contains(&c.name))
+    {
+        if let Some(v) = row.values.get(c.name).filter(|v| !v.is_null()) {
+            q.value(c.name, to_value(c.ty, v)?);
+            any = true;
+        }
+    }
+    if any {
+        db.execute(&q).await?;
+    }
+    Ok(())
+}
+
+/// Inserts the texts and edges of records: a few statements per batch (one per edge
+/// with a position).
+pub async fn insert_texts_and_edges(db: &impl ConnectionTrait, rows: &[Row]) -> Result<()> {
+    let now = Utc::now();
+    let mut texts = Vec::new();
+    for row in rows {
+        for (field, langs) in &row.texts {
+            for (lang, t) in langs {
+                texts.push(translation::ActiveModel {
+                    owner_type: Set(row.kind.table().to_string()),
+                    owner_id: Set(row.id),
+                    field: Set(field.clone()),
+                    lang: Set(lang.clone()),
+                    value: Set(t.text.clone()),
+                    folded: Set(fold(&t.text)),
+                    stems: Set(Some(stems(lang, &t.text))),
+                    source_url: Set(t.source.clone()),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    for chunk in texts.chunks(500) {
+        translation::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    for t in edges::ALL {
+        let mut columns = vec![t.from, t.to, "partner_id", "created_at"];
+        columns.extend(t.role);
+        if t.typed_source {
+            columns.push("node_type");
+        }
+        if t.dated {
+            columns.extend(["start_date", "end_date"]);
+        }
+        let mut insert = Query::insert();
+        insert.into_table(t.name).columns(columns.clone());
+        let mut any = false;
+        for row in rows {
+            let partner = row.values.get("partner_id").and_then(Json::as_i64);
+            for e in row.edges.iter().filter(|e| e.table == t.name) {
+                let mut values: Vec<Expr> =
+                    vec![row.id.into(), e.to.1.into(), partner.into(), now.into()];
+                if t.role.is_some() {
+                    values.push(e.role.clone().into());
+                }
+                if t.typed_source {
+                    values.push(row.kind.table().into());
+                }
+                if t.dated {
+                    values.extend([
+                        Value::from(e.start_date).into(),
+                        Value::from(e.end_date).into(),
+                    ]);
+                }
+                if e.position.is_empty() {
+                    insert
+                        .values(values)
+                        .map_err(|e| Error::internal(e.to_string()))?;
+                    any = true;
+                } else {
+                    // An edge with texts: its id is needed.
+                    let mut one = Query::insert();
+                    one.into_table(t.name)
+                        .columns(columns.clone())
+                        .values(values)
+                        .map_err(|e| Error::internal(e.to_string()))?
+                        .returning_col("id");
+                    let id: i64 = match db.query_one(&one).await? {
+                        Some(r) => r.try_get("", "id")?,
+                        None => return Err(Error::internal("an inserted edge has no id")),
+                    };
+                    let texts: Vec<(&str, &str)> = e
+                        .position
+                        .iter()
+                        .map(|(l, v)| (l.as_str(), v.as_str()))
+                        .collect();
+                    super::text::write(db, t.name, id, "position", &texts).await?;
+                }
+            }
+        }
+        if any {
+            db.execute(&insert).await?;
+        }
+    }
+    Ok(())
+}
+
+/// After records were inserted with their ids: moves PostgreSQL's id sequences past them
+/// (SQLite needs nothing).
+pub async fn reset_sequences(db: &impl ConnectionTrait) -> Result<()> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    for kind in NodeType::ALL {
+        let t = kind.table();
+        db.execute_unprepared(&format!(
+            "SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM \"{t}\"), 1))"
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// The nodes below each of `ids` (of `kind`): a dialogue's workshops and editions, an
+/// organisation's units, a theme's narrower themes.
+pub async fn children(
+    db: &DatabaseConnection,
+    kind: NodeType,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<(NodeType, i64)>>> {
+    let below: &[(NodeType, &str)] = match kind {
+        NodeType::Dialogue => &[
+            (NodeType::Workshop, "dialogue_id"),
+            (NodeType::Dialogue, "series_id"),
+        ],
+        NodeType::Organisation => &[(NodeType::Organisation, "parent_id")],
+        NodeType::Theme => &[(NodeType::Theme, "broader_id")],
+        _ => &[],
+    };
+    let mut out: HashMap<i64, Vec<(NodeType, i64)>> = HashMap::new();
+    for (child, fk) in below {
+        let t = child.table();
+        let q = Query::select()
+            .expr_as(col(t, "id"), "id")
+            .expr_as(col(t, fk), "parent")
+            .from(t)
+            .and_where(in_ids(db.get_database_backend(), col(t, fk), ids))
+            .and_where(col(t, "deleted_at").is_null())
+            .order_by((t, "id"), Order::Asc)
+            .to_owned();
+        for r in db.query_all(&q).await? {
+            out.entry(r.try_get("", "parent")?)
+                .or_default()
+                .push((*child, r.try_get("", "id")?));
+        }
+    }
+    Ok(out)
+}
+
+/// What a citation names beside the report itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CitationParts {
+    /// The authors' names, in the order they were added.
+    pub authors: Vec<String>,
+    /// The publishers' names, by language.
+    pub publishers: Vec<BTreeMap<String, String>>,
+}
+
+/// The authors and publishers of reports `ids`.
+pub async fn citation_parts(
+    db: &DatabaseConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, CitationParts>> {
+    let backend = db.get_database_backend();
+    let mut out: HashMap<i64, CitationParts> = HashMap::new();
+    let authors = Query::select()
+        .expr_as(col("report_author", "report_id"), "report")
+        .expr_as(col("person", "name"), "name")
+        .from("report_author")
+        .inner_join(
+            "person",
+            col("person", "id").equals(("report_author", "person_id")),
+        )
+        .and_where(in_ids(backend, col("report_author", "report_id"), ids))
+        .and_where(col("person", "deleted_at").is_null())
+        .order_by(("report_author", "id"), Order::Asc)
+        .to_owned();
+    for r in db.query_all(&authors).await? {
+        out.entry(r.try_get("", "report")?)
+            .or_default()
+            .authors
+            .push(r.try_get("", "name")?);
+    }
+    let publishers = Query::select()
+        .expr_as(col("report_publisher", "report_id"), "report")
+        .expr_as(col("report_publisher", "organisation_id"), "organisation")
+        .expr_as(col("translation", "lang"), "lang")
+        .expr_as(col("translation", "value"), "name")
+        .from("report_publisher")
+        .inner_join(
+            "organisation",
+            col("organisation", "id").equals(("report_publisher", "organisation_id")),
+        )
+        .inner_join(
+            "translation",
+            Condition::all()
+                .add(col("translation", "owner_id").equals(("report_publisher", "organisation_id")))
+                .add(col("translation", "owner_type").eq("organisation"))
+                .add(col("translation", "field").eq("name")),
+        )
+        .and_where(in_ids(backend, col("report_publisher", "report_id"), ids))
+        .and_where(col("organisation", "deleted_at").is_null())
+        .order_by(("report_publisher", "id"), Order::Asc)
+        .to_owned();
+    let mut seen: HashMap<(i64, i64), usize> = HashMap::new();
+    for r in db.query_all(&publishers).await? {
+        let (report, org): (i64, i64) = (r.try_get("", "report")?, r.try_get("", "organisation")?);
+        let parts = out.entry(report).or_default();
+        let at = *seen.entry((report, org)).or_insert_with(|| {
+            parts.publishers.push(BTreeMap::new());
+            parts.publishers.len() - 1
+        });
+        parts.publishers[at].insert(r.try_get("", "lang")?, r.try_get("", "name")?);
+    }
+    Ok(out)
+}
