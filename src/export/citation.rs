@@ -32,7 +32,11 @@ fn pick(names: &std::collections::BTreeMap<String, String>, lang: &str) -> Optio
 
 /// The publishers' names in `lang` (else English, else any language).
 fn publishers(parts: &CitationParts, lang: &str) -> Vec<String> {
-    parts.publishers.iter().filter_map(|p| pick(p, lang)).collect()
+    parts
+        .publishers
+        .iter()
+        .filter_map(|p| pick(p, lang))
+        .collect()
 }
 
 /// When the report was published: (year, month, day) as far as known.

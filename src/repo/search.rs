@@ -86,7 +86,7 @@ struct Syntax {
 impl Syntax {
     /// A query in this syntax; words hold letters and digits only (see
     /// `analysis::words`), so quoting them leaves nothing for the engine to read as syntax.
-    fn query(&self, s: &Search<'_>, not: fn(String, String) -> String) -> String {
+    fn query(&self, s: &Search<'_>) -> String {
         let term = |t: &Term| (self.render)(&forms(t, s.lang));
         let groups: Vec<String> = s
             .query
@@ -94,12 +94,7 @@ impl Syntax {
             .iter()
             .map(|g| format!("({})", g.iter().map(term).collect::<Vec<_>>().join(self.or)))
             .collect();
-        let q = groups.join(self.and);
-        if s.query.none.is_empty() {
-            return q;
-        }
-        let none: Vec<String> = s.query.none.iter().map(term).collect();
-        not(q, none.join(self.or))
+        groups.join(self.and)
     }
 }
 
@@ -158,7 +153,7 @@ const TSQUERY: Syntax = Syntax {
 
 /// The FTS5 query of a search.
 fn fts_query(s: &Search<'_>) -> String {
-    let q = FTS5.query(s, |q, none| format!("({q}) NOT ({none})"));
+    let q = FTS5.query(s);
     match s.lang {
         Some(lang) => format!("lang : \"{lang}\" AND ({q})"),
         None => q,
@@ -167,7 +162,7 @@ fn fts_query(s: &Search<'_>) -> String {
 
 /// The `tsquery` text of a search.
 fn ts_query(s: &Search<'_>) -> String {
-    TSQUERY.query(s, |q, none| format!("({q}) & !({none})"))
+    TSQUERY.query(s)
 }
 
 /// Matching texts, one row each with its own score (BM25 on SQLite, through FTS5's `rank`
@@ -214,14 +209,33 @@ fn matches(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
 }
 
 /// Matching texts grouped by record, each record scored by its best text.
+/// Records that an excluded term (`-word`) matches in any of their texts are left out.
 fn hits(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
-    Query::select()
-        .columns(["owner_type", "owner_id"])
+    let mut q = Query::select();
+    q.columns(["owner_type", "owner_id"])
         .expr_as(Expr::col("score").max(), "score")
         .from_subquery(matches(backend, s), Alias::new("matches"))
         .group_by_col("owner_type")
-        .group_by_col("owner_id")
-        .to_owned()
+        .group_by_col("owner_id");
+    if !s.query.none.is_empty() {
+        let excluded = SearchQuery {
+            all: vec![s.query.none.clone()],
+            none: Vec::new(),
+        };
+        let unwanted = Search {
+            query: &excluded,
+            lang: s.lang,
+            owners: s.owners.clone(),
+        };
+        let unwanted = Query::select()
+            .columns(["owner_type", "owner_id"])
+            .from_subquery(matches(backend, &unwanted), Alias::new("unwanted"))
+            .to_owned();
+        q.and_where(
+            Expr::tuple([Expr::col("owner_type"), Expr::col("owner_id")]).not_in_subquery(unwanted),
+        );
+    }
+    q
 }
 
 /// Up to `limit` hits after the position `after` (score, type, id), best first.

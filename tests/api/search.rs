@@ -149,6 +149,13 @@ db_test!(
         let all = dialogues("dialogue").await;
         assert!(all.contains(&"idm-2017".to_string()) && all.contains(&"idm-2018".to_string()));
         let without = dialogues("dialogue -2017").await;
+        // An exclusion leaves out the record, whichever of its texts mentions the word.
+        let stocktaking = dialogues("stocktaking").await;
+        assert!(!stocktaking.is_empty());
+        assert!(
+            dialogues("stocktaking -Puerto -bilan").await.is_empty(),
+            "its French summary says `bilan`"
+        );
         assert!(
             !without.contains(&"idm-2017".to_string()) && without.contains(&"idm-2018".to_string())
         );
