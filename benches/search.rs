@@ -75,6 +75,7 @@ async fn run(name: &str, url: &str, schema: Option<String>) {
         url: url.into(),
         max_connections: 4,
         schema,
+        ..DbOptions::default()
     })
     .await
     .unwrap();

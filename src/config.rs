@@ -35,6 +35,53 @@ pub struct Settings {
     pub max_recursive_depth: usize,
     /// Largest number of fields in an operation once its fragments are expanded.
     pub max_complexity: usize,
+    /// Highest cost of an operation: one per field, with the fields under a connection
+    /// counted once per item of its page (`first`/`last`, else `default_page_size`).
+    pub max_cost: u64,
+    /// Most aliased fields in an operation, fragments expanded.
+    pub max_aliases: usize,
+    /// Most fields at the root of an operation.
+    pub max_root_fields: usize,
+    /// Most directives on one field.
+    pub max_directives: usize,
+    /// Most lexical tokens in a query text.
+    pub max_tokens: usize,
+    /// Largest request body, in bytes (a larger one is answered 413).
+    pub max_body_bytes: usize,
+    /// `development` or `production`: production turns suggestions off and changes the
+    /// defaults of `introspection` and `graphiql`.
+    pub env: String,
+    /// Who may introspect the schema: `on` (anyone), `authenticated` (clients with an API
+    /// key) or `off`. Default: `on` in development, `authenticated` in production.
+    pub introspection: Option<String>,
+    /// Serve the query console on a browser's GET of the GraphQL path. Default: on in
+    /// development, off in production.
+    pub graphiql: Option<bool>,
+    /// Web origins (`https://app.example.org`) whose pages may call the API from a
+    /// browser; none by default (only pages of the server's own origin).
+    pub cors_origins: Vec<String>,
+    /// A trusted-documents manifest: a JSON object of hash to GraphQL document. When set,
+    /// anonymous clients may only run these documents; clients with an API key keep ad hoc
+    /// queries.
+    pub trusted_documents: Option<String>,
+    /// How many automatic persisted queries each process remembers (0 turns them off).
+    pub persisted_queries: usize,
+    /// Take a client's address from the last entry of `X-Forwarded-For` (set this only
+    /// behind a proxy that writes that header), for rate limits.
+    pub forwarded_for: bool,
+    /// Operations a client (an API key, else an address) may run per minute (0: no limit).
+    pub rate_limit_operations: u32,
+    /// Cost a client may spend per minute (0: no limit); see `max_cost`.
+    pub rate_limit_cost: u32,
+    /// Longest time a request may take, in milliseconds, before it fails with 503.
+    pub request_timeout_ms: u64,
+    /// Longest time one SQL statement may take on PostgreSQL, in milliseconds.
+    pub statement_timeout_ms: u64,
+    /// Longest wait for a database connection from the pool, in milliseconds.
+    pub db_acquire_timeout_ms: u64,
+    /// On shutdown, how long in-flight requests and subscriptions may take to finish, in
+    /// milliseconds.
+    pub drain_ms: u64,
     /// Log output: `human` or `json`.
     pub log_format: String,
     /// Log filter, in `tracing_subscriber::EnvFilter` syntax (`RUST_LOG` overrides it).
@@ -56,6 +103,25 @@ impl Default for Settings {
             max_depth: 16,
             max_recursive_depth: 24,
             max_complexity: 5000,
+            max_cost: 1_000_000,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_directives: 5,
+            max_tokens: 10_000,
+            max_body_bytes: 1 << 20,
+            env: "development".into(),
+            introspection: None,
+            graphiql: None,
+            cors_origins: Vec::new(),
+            trusted_documents: None,
+            persisted_queries: 1000,
+            forwarded_for: false,
+            rate_limit_operations: 600,
+            rate_limit_cost: 10_000_000,
+            request_timeout_ms: 30_000,
+            statement_timeout_ms: 15_000,
+            db_acquire_timeout_ms: 3_000,
+            drain_ms: 20_000,
             log_format: "human".into(),
             log: "info".into(),
             public_url: None,
@@ -85,9 +151,61 @@ impl Settings {
         figment = figment.merge(
             Env::prefixed("AGORA_").filter(move |key| keys.iter().any(|k| key == k.as_str())),
         );
-        figment
+        let settings: Settings = figment
             .extract()
-            .map_err(|e| Error::bad_input(format!("invalid configuration: {e}")))
+            .map_err(|e| Error::bad_input(format!("invalid configuration: {e}")))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Refuses settings whose values are not among those allowed.
+    pub fn check(&self) -> Result<()> {
+        if !matches!(self.env.as_str(), "development" | "production") {
+            return Err(Error::bad_input(
+                "invalid configuration: env must be `development` or `production`",
+            ));
+        }
+        if let Some(mode) = &self.introspection
+            && !matches!(mode.as_str(), "on" | "off" | "authenticated")
+        {
+            return Err(Error::bad_input(
+                "invalid configuration: introspection must be `on`, `off` or `authenticated`",
+            ));
+        }
+        if let Some(origin) = self
+            .cors_origins
+            .iter()
+            .find(|o| !(o.starts_with("http://") || o.starts_with("https://")))
+        {
+            return Err(Error::bad_input(format!(
+                "invalid configuration: the CORS origin `{origin}` must start with http:// or https://"
+            )));
+        }
+        if !matches!(self.log_format.as_str(), "human" | "json") {
+            return Err(Error::bad_input(
+                "invalid configuration: log_format must be `human` or `json`",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the server runs in production mode.
+    pub fn production(&self) -> bool {
+        self.env == "production"
+    }
+
+    /// Who may introspect: `on`, `authenticated` or `off`.
+    pub fn introspection_mode(&self) -> &str {
+        match &self.introspection {
+            Some(mode) => mode,
+            None if self.production() => "authenticated",
+            None => "on",
+        }
+    }
+
+    /// Whether a browser's GET of the GraphQL path gets the query console.
+    pub fn console(&self) -> bool {
+        self.graphiql.unwrap_or(!self.production())
     }
 
     /// The base of the links in exports: `public_url`, else `http://` and `listen`.

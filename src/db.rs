@@ -1,15 +1,10 @@
 //! Connecting to the database (SQLite or PostgreSQL), migrating it, and counting the SQL
 //! statements it runs.
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::Duration,
-};
+use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use prometheus_client::metrics::counter::Counter;
 use sea_orm::{ConnectOptions, Database as SeaDatabase, DatabaseConnection, DbBackend};
 
 use crate::error::Result;
@@ -19,7 +14,7 @@ use crate::error::Result;
 pub struct Database {
     /// The pool; cheap to clone.
     pub conn: DatabaseConnection,
-    statements: Arc<AtomicU64>,
+    statements: Counter,
 }
 
 /// How to open a database.
@@ -32,6 +27,36 @@ pub struct DbOptions {
     pub max_connections: u32,
     /// PostgreSQL schema to use (tests give each run a fresh one).
     pub schema: Option<String>,
+    /// Longest wait for a connection from the pool.
+    pub acquire_timeout: Duration,
+    /// Longest time a statement may run on PostgreSQL (`statement_timeout`).
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions {
+            url: String::new(),
+            max_connections: 10,
+            schema: None,
+            acquire_timeout: Duration::from_secs(10),
+            statement_timeout: None,
+        }
+    }
+}
+
+impl DbOptions {
+    /// The options that `settings` give.
+    pub fn from_settings(settings: &crate::config::Settings) -> DbOptions {
+        DbOptions {
+            url: settings.database_url.clone(),
+            max_connections: settings.db_max_connections,
+            schema: None,
+            acquire_timeout: Duration::from_millis(settings.db_acquire_timeout_ms),
+            statement_timeout: Some(Duration::from_millis(settings.statement_timeout_ms))
+                .filter(|d| !d.is_zero()),
+        }
+    }
 }
 
 impl Database {
@@ -45,7 +70,7 @@ impl Database {
             options.max_connections
         })
         .min_connections(if in_memory { 1 } else { 0 })
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(options.acquire_timeout)
         .sqlx_logging(false);
         if in_memory {
             // The one connection is the database: it must never be closed for idling.
@@ -55,16 +80,22 @@ impl Database {
         if let Some(schema) = &options.schema {
             opts.set_schema_search_path(schema.clone());
         }
+        if let Some(timeout) = options.statement_timeout {
+            let millis = timeout.as_millis().to_string();
+            opts.map_sqlx_postgres_opts(move |o| {
+                o.options([("statement_timeout", millis.as_str())])
+            });
+        }
         opts.map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
         });
         let mut conn = SeaDatabase::connect(opts).await?;
-        let statements = Arc::new(AtomicU64::new(0));
+        let statements = Counter::default();
         let counter = statements.clone();
         conn.set_metric_callback(move |info| {
-            counter.fetch_add(1, Ordering::Relaxed);
+            counter.inc();
             tracing::trace!(target: "agora::sql", elapsed = ?info.elapsed, failed = info.failed, "{}", info.statement);
         });
         Ok(Database { conn, statements })
@@ -78,7 +109,34 @@ impl Database {
 
     /// How many SQL statements this pool has run since it opened.
     pub fn statement_count(&self) -> u64 {
-        self.statements.load(Ordering::Relaxed)
+        self.statements.get()
+    }
+
+    /// The counter of SQL statements (for the metrics).
+    pub fn statement_counter(&self) -> Counter {
+        self.statements.clone()
+    }
+
+    /// The pool's connections: how many are open, and how many of them are idle.
+    pub fn pool_state(&self) -> (u32, usize) {
+        match self.backend() {
+            DbBackend::Postgres => {
+                let pool = self.conn.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => {
+                let pool = self.conn.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+        }
+    }
+
+    /// Whether the database answers a trivial statement within `within`.
+    pub async fn ping(&self, within: Duration) -> bool {
+        matches!(
+            tokio::time::timeout(within, self.conn.ping()).await,
+            Ok(Ok(()))
+        )
     }
 
     /// Which SQL dialect the pool speaks.

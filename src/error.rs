@@ -48,6 +48,14 @@ pub enum Error {
     /// The query is not valid GraphQL syntax.
     #[error("{0}")]
     ParseFailed(String),
+    /// The database is unreachable, or too slow: the request may succeed if retried
+    /// later (HTTP 503 with `Retry-After`).
+    #[error("{0}")]
+    Unavailable(String),
+    /// The request names a persisted query by its hash, and the server does not know it:
+    /// the client should send the query with its hash.
+    #[error("PersistedQueryNotFound")]
+    PersistedQueryNotFound,
     /// A database failure. Its detail is logged, never sent to the client.
     #[error("internal error")]
     Database(Arc<sea_orm::DbErr>),
@@ -69,6 +77,8 @@ impl Error {
             Error::RateLimited(_) => "RATE_LIMITED",
             Error::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             Error::ParseFailed(_) => "GRAPHQL_PARSE_FAILED",
+            Error::Unavailable(_) => "SERVICE_UNAVAILABLE",
+            Error::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Error::Database(_) | Error::Internal(_) => "INTERNAL",
         }
     }
@@ -94,7 +104,43 @@ impl Error {
 
 impl From<sea_orm::DbErr> for Error {
     fn from(err: sea_orm::DbErr) -> Self {
+        if unavailable(&err) {
+            tracing::warn!(error = %err, "the database is unavailable");
+            return Error::Unavailable(
+                "the database is unavailable or too slow at the moment; retry later".into(),
+            );
+        }
         Error::Database(Arc::new(err))
+    }
+}
+
+/// Whether a database error says that the database is gone or too slow (rather than
+/// that the statement is wrong): no connection to be had, a connection lost, or a
+/// statement cancelled by `statement_timeout`.
+fn unavailable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx::Error as Sqlx};
+    let runtime = match err {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(e) | DbErr::Exec(e) | DbErr::Query(e) => e,
+        _ => return false,
+    };
+    let RuntimeErr::SqlxError(e) = runtime else {
+        return false;
+    };
+    match e.as_ref() {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed
+        | Sqlx::Protocol(_) => true,
+        // query_canceled (statement_timeout), admin_shutdown, crash_shutdown,
+        // cannot_connect_now.
+        Sqlx::Database(db) => matches!(
+            db.code().as_deref(),
+            Some("57014" | "57P01" | "57P02" | "57P03")
+        ),
+        _ => false,
     }
 }
 

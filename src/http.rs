@@ -1,5 +1,13 @@
 //! The HTTP face of Agora: GraphQL over HTTP at `/graphql` (POST, and GET for queries),
-//! GraphiQL on a GET of the same path from a browser, and `/healthz`.
+//! the query console on a browser's GET of the same path, `/healthz`, `/readyz` and
+//! `/metrics`.
+//!
+//! Every request passes the same gate before any SQL runs: body size (413), content type
+//! (415, so that a web page cannot post a request without a CORS preflight), method (a
+//! mutation over GET is 405), the API key, persisted and trusted documents, the document
+//! limits (`graphql::guard`), introspection rights and the client's rate limits (429).
+
+use std::{net::SocketAddr, time::Instant};
 
 use async_graphql::{
     Request, Response as GqlResponse, Variables,
@@ -7,26 +15,32 @@ use async_graphql::{
     parser::types::{DocumentOperations, OperationType},
 };
 use axum::{
-    Router,
-    body::Bytes,
-    extract::{DefaultBodyLimit, Query, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    Extension, Router,
+    body::{Body, Bytes},
+    extract::{ConnectInfo, DefaultBodyLimit, Query, State, rejection::BytesRejection},
+    http::{HeaderMap, HeaderName, HeaderValue, Method as HttpMethod, StatusCode, header},
     response::{Html, IntoResponse, Response},
     routing::{get, post},
 };
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use tower_http::{
+    compression::CompressionLayer,
+    cors::{AllowOrigin, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
 
 use crate::{
     AppState,
     auth::{Principal, bearer},
     error::Error,
     graphql::{
-        guard::{assign_codes, check_document, check_nesting},
+        guard::{Analysis, assign_codes},
         i18n::{RequestLanguages, parse_accept_language},
         loader::Loaders,
     },
+    ops::metrics::Outcome,
     repo::{
         idempotency::{self, Begin, Claim},
         keys,
@@ -39,20 +53,108 @@ pub const GRAPHQL_PATH: &str = "/graphql";
 /// The path of GraphQL over WebSocket (subscriptions).
 pub const WS_PATH: &str = "/graphql/ws";
 
-/// The largest request body accepted, in bytes.
+/// The largest WebSocket message accepted, in bytes.
 pub const MAX_BODY: usize = 1 << 20;
+
+/// How long a client is asked to wait when the database is unavailable, in seconds.
+const RETRY_UNAVAILABLE: u64 = 5;
+
+/// Headers that a web page cannot send without a CORS preflight, and that therefore
+/// let a request with another content type through (as Apollo's CSRF prevention does).
+const PREFLIGHT_HEADERS: [&str; 2] = ["apollo-require-preflight", "x-apollo-operation-name"];
 
 /// The router of a server.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route(GRAPHQL_PATH, post(graphql_post).get(graphql_get))
         .route(WS_PATH, get(crate::sync::ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route("/export/{file}", get(crate::export::http::export))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(CompressionLayer::new());
+    if let Some(cors) = cors(&state.settings.cors_origins) {
+        router = router.layer(cors);
+    }
+    router
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<Body>| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id = %id,
+                )
+            }),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// The CORS policy: pages of `origins` may call the API; without origins, no CORS
+/// headers at all, so browsers keep other sites' pages out.
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([HttpMethod::GET, HttpMethod::POST])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::AUTHORIZATION,
+                header::ACCEPT_LANGUAGE,
+                HeaderName::from_static("idempotency-key"),
+                HeaderName::from_static("apollo-require-preflight"),
+                HeaderName::from_static("x-apollo-operation-name"),
+            ])
+            .expose_headers([header::RETRY_AFTER, HeaderName::from_static("x-request-id")])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
+}
+
+/// Ready to serve: not shutting down, and the database answers.
+async fn readyz(State(state): State<AppState>) -> Response {
+    if *state.draining.borrow() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
+    }
+    if state.db.ping(std::time::Duration::from_secs(2)).await {
+        "ready".into_response()
+    } else {
+        let mut response = (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database is unreachable",
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_UNAVAILABLE));
+        response
+    }
+}
+
+/// The metrics in the Prometheus text format.
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
 /// How a request reached the endpoint: mutations are only run from a POST.
@@ -70,23 +172,40 @@ impl IntoResponse for Refusal {
         let status = self.0;
         let mut response = json(GqlResponse::from_errors(vec![self.1.into_server_error()]));
         *response.status_mut() = status;
-        if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        if status == StatusCode::METHOD_NOT_ALLOWED {
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        let headers = response.headers_mut();
+        match status {
+            StatusCode::UNAUTHORIZED => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            StatusCode::METHOD_NOT_ALLOWED => {
+                headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
+            }
+            StatusCode::SERVICE_UNAVAILABLE => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_UNAVAILABLE));
+            }
+            _ => {}
         }
         response
     }
 }
 
+/// A response in JSON: 503 with `Retry-After` when the database was unavailable.
 fn json(response: GqlResponse) -> Response {
+    let unavailable = response
+        .errors
+        .iter()
+        .any(|e| code_of(e) == "SERVICE_UNAVAILABLE");
     match serde_json::to_vec(&response) {
-        Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Ok(body) => {
+            let mut response = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+            if unavailable {
+                *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_UNAVAILABLE));
+            }
+            response
+        }
         Err(e) => {
             tracing::error!(error = %e, "could not serialise a response");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -94,8 +213,81 @@ fn json(response: GqlResponse) -> Response {
     }
 }
 
-async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let mut request: Request = match serde_json::from_slice(&body) {
+/// The `extensions.code` of an error (every error has one once `assign_codes` ran).
+fn code_of(e: &async_graphql::ServerError) -> &str {
+    match e.extensions.as_ref().and_then(|x| x.get("code")) {
+        Some(async_graphql::Value::String(code)) => code.as_str(),
+        _ => "INTERNAL",
+    }
+}
+
+/// Whether a POST's content type is JSON.
+fn json_content(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let essence = essence.to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The address a request comes from: the connection's peer, or the last address of
+/// `X-Forwarded-For` when `forwarded_for` says a trusted proxy sets it.
+fn client_address(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+) -> String {
+    if state.settings.forwarded_for {
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        if let Some(address) = forwarded {
+            return address.to_string();
+        }
+    }
+    match peer {
+        Some(Extension(ConnectInfo(addr))) => addr.ip().to_string(),
+        None => "local".into(),
+    }
+}
+
+async fn graphql_post(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let e = Error::bad_input(format!(
+                "the request body is larger than {} bytes",
+                state.settings.max_body_bytes
+            ));
+            return Refusal(StatusCode::PAYLOAD_TOO_LARGE, e).into_response();
+        }
+        Err(_) => {
+            let e = Error::bad_input("the request body could not be read");
+            return Refusal(StatusCode::BAD_REQUEST, e).into_response();
+        }
+    };
+    if !json_content(&headers) && !PREFLIGHT_HEADERS.iter().any(|h| headers.contains_key(*h)) {
+        let e = Error::bad_input(
+            "send GraphQL requests with `Content-Type: application/json` (other types are \
+             refused unless the request carries `Apollo-Require-Preflight`, so that no web \
+             page can send one without a CORS preflight)",
+        );
+        return Refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, e).into_response();
+    }
+    let request: Request = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
             let msg = if body.first() == Some(&b'[') {
@@ -106,34 +298,153 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             return Refusal(StatusCode::BAD_REQUEST, Error::bad_input(msg)).into_response();
         }
     };
+    let client = client_address(&state, &headers, peer);
+    graphql(state, headers, client, request, Method::Post, &body).await
+}
+
+/// The parameters of a GraphQL GET request.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+async fn graphql_get(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = params else {
+        let e = Error::bad_input("the query string is not a GraphQL request");
+        return Refusal(StatusCode::BAD_REQUEST, e).into_response();
+    };
+    if params.query.is_none() && params.extensions.is_none() {
+        if state.settings.console() {
+            return Html(GraphiQLSource::build().endpoint(GRAPHQL_PATH).finish()).into_response();
+        }
+        let e = Error::bad_input("a GET request needs a `query` parameter");
+        return Refusal(StatusCode::BAD_REQUEST, e).into_response();
+    }
+    let mut request = Request::new(params.query.unwrap_or_default());
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(vars) = params.variables {
+        match serde_json::from_str::<Variables>(&vars) {
+            Ok(v) => request = request.variables(v),
+            Err(_) => {
+                let e = Error::bad_input("`variables` is not a JSON object");
+                return Refusal(StatusCode::BAD_REQUEST, e).into_response();
+            }
+        }
+    }
+    if let Some(ext) = params.extensions {
+        match serde_json::from_str(&ext) {
+            Ok(e) => request.extensions = e,
+            Err(_) => {
+                let e = Error::bad_input("`extensions` is not a JSON object");
+                return Refusal(StatusCode::BAD_REQUEST, e).into_response();
+            }
+        }
+    }
+    let client = client_address(&state, &headers, peer);
+    graphql(state, headers, client, request, Method::Get, &[]).await
+}
+
+/// Everything a request is checked against before it runs, then the run.
+async fn graphql(
+    state: AppState,
+    headers: HeaderMap,
+    client: String,
+    mut request: Request,
+    method: Method,
+    body: &[u8],
+) -> Response {
+    let started = Instant::now();
+    // Named by the request until its document is parsed (after the checks of its text).
+    let mut operation = request.operation_name.clone();
+    let refused = |operation: Option<String>, refusal: Refusal| {
+        state.metrics.request(
+            operation.as_deref(),
+            Outcome::Error,
+            started.elapsed(),
+            std::iter::once(refusal.1.code()),
+        );
+        refusal.into_response()
+    };
     let principal = match authenticate(&state, &headers).await {
         Ok(p) => p,
-        Err(refusal) => return refusal.into_response(),
+        Err(refusal) => return refused(operation, refusal),
     };
-    if let Some(e) = refusal(&state, &mut request) {
-        return json(GqlResponse::from_errors(vec![e.into_server_error()]));
+    if let Err(e) = state.documents.resolve(&mut request, &principal) {
+        return refused(operation, Refusal(StatusCode::OK, e));
     }
-    let idempotency_key = headers.get("idempotency-key");
-    let key_id = principal.key();
-    match (idempotency_key, key_id) {
-        (Some(value), Some(key_id)) if is_mutation_request(&mut request) => {
-            let value = value.clone();
-            idempotent(state, request, principal, headers, &value, key_id, &body).await
+    let analysis = match analyse(&state, &mut request) {
+        Ok(a) => a,
+        Err(e) => return refused(operation, Refusal(StatusCode::OK, e)),
+    };
+    operation = operation_name(&mut request);
+    let mutation = is_mutation_request(&mut request);
+    if method == Method::Get && mutation {
+        let e = Error::bad_input("mutations are only accepted in POST requests");
+        return refused(operation, Refusal(StatusCode::METHOD_NOT_ALLOWED, e));
+    }
+    if analysis.introspects && !may_introspect(&state, &principal) {
+        let e = Error::Forbidden("introspection is turned off for this client".into());
+        return refused(operation, Refusal(StatusCode::OK, e));
+    }
+    let who = match principal.key() {
+        Some(id) => format!("key:{id}"),
+        None => format!("address:{client}"),
+    };
+    if let Err(wait) = state.rate_limits.check(&who, analysis.cost) {
+        let secs = wait.as_secs().max(1);
+        let e = Error::RateLimited(format!(
+            "too many operations or too much cost for this client; retry in {secs} s"
+        ));
+        let mut response = refused(operation, Refusal(StatusCode::TOO_MANY_REQUESTS, e));
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return response;
+    }
+    let idempotency_key = headers.get("idempotency-key").cloned();
+    match (idempotency_key, principal.key()) {
+        (Some(value), Some(key_id)) if mutation => {
+            idempotent(
+                state, request, principal, headers, analysis, &value, key_id, body,
+            )
+            .await
         }
-        _ => match run(&state, request, principal, &headers, Method::Post).await {
+        _ => match run(&state, request, principal, &headers, analysis).await {
             Ok(r) => json(r),
             Err(refusal) => refusal.into_response(),
         },
     }
 }
 
+/// Whether `principal` may introspect the schema.
+fn may_introspect(state: &AppState, principal: &Principal) -> bool {
+    match state.settings.introspection_mode() {
+        "on" => true,
+        "authenticated" => principal.key().is_some(),
+        _ => false,
+    }
+}
+
 /// Runs a mutation sent with an `Idempotency-Key` at most once (see
 /// `repo::idempotency`): a retry with the same key and body gets the stored response.
+#[allow(clippy::too_many_arguments)]
 async fn idempotent(
     state: AppState,
     request: Request,
     principal: Principal,
     headers: HeaderMap,
+    analysis: Analysis,
     value: &HeaderValue,
     key_id: i64,
     body: &[u8],
@@ -188,7 +499,8 @@ async fn idempotent(
         // Run to the end in a task of its own, even if the client goes away: its outcome
         // must be stored (or the key released) for the retry that will come.
         Begin::Run(id) => {
-            match tokio::spawn(run_claimed(state, request, principal, headers, id)).await {
+            let run = run_claimed(state, request, principal, headers, analysis, id);
+            match tokio::spawn(run).await {
                 Ok(response) => response,
                 Err(e) => {
                     tracing::error!(error = %e, "an idempotent request failed");
@@ -215,18 +527,19 @@ async fn run_claimed(
     request: Request,
     principal: Principal,
     headers: HeaderMap,
+    analysis: Analysis,
     id: i64,
 ) -> Response {
     let claim = Claim::new(id);
     let request = request.data(claim.clone());
-    let result = run(&state, request, principal, &headers, Method::Post).await;
+    let result = run(&state, request, principal, &headers, analysis).await;
     let (response, passing_failure) = match result {
         Ok(r) => {
-            let internal = r.errors.iter().any(|e| {
-                e.extensions.as_ref().and_then(|x| x.get("code"))
-                    == Some(&async_graphql::Value::from("INTERNAL"))
-            });
-            (json(r), internal)
+            let passing = r
+                .errors
+                .iter()
+                .any(|e| matches!(code_of(e), "INTERNAL" | "SERVICE_UNAVAILABLE"));
+            (json(r), passing)
         }
         Err(refusal) => (refusal.into_response(), true),
     };
@@ -234,7 +547,7 @@ async fn run_claimed(
     // the request again would write twice.
     let release = passing_failure && !claim.committed();
     let (parts, body) = response.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_BODY * 64).await {
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "could not read a response to store it");
@@ -261,53 +574,6 @@ async fn run_claimed(
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
-/// The parameters of a GraphQL GET request.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GetParams {
-    query: Option<String>,
-    operation_name: Option<String>,
-    variables: Option<String>,
-}
-
-async fn graphql_get(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let Ok(Query(params)) = params else {
-        let e = Error::bad_input("the query string is not a GraphQL request");
-        return Refusal(StatusCode::BAD_REQUEST, e).into_response();
-    };
-    let Some(query) = params.query else {
-        return Html(GraphiQLSource::build().endpoint(GRAPHQL_PATH).finish()).into_response();
-    };
-    let mut request = Request::new(query);
-    if let Some(name) = params.operation_name {
-        request = request.operation_name(name);
-    }
-    if let Some(vars) = params.variables {
-        match serde_json::from_str::<Variables>(&vars) {
-            Ok(v) => request = request.variables(v),
-            Err(_) => {
-                let e = Error::bad_input("`variables` is not a JSON object");
-                return Refusal(StatusCode::BAD_REQUEST, e).into_response();
-            }
-        }
-    }
-    let principal = match authenticate(&state, &headers).await {
-        Ok(p) => p,
-        Err(refusal) => return refusal.into_response(),
-    };
-    if let Some(e) = refusal(&state, &mut request) {
-        return json(GqlResponse::from_errors(vec![e.into_server_error()]));
-    }
-    match run(&state, request, principal, &headers, Method::Get).await {
-        Ok(r) => json(r),
-        Err(refusal) => refusal.into_response(),
-    }
-}
-
 /// The caller of a request, from its `Authorization` header: anonymous without one, 401
 /// with one that is not a valid key.
 pub(crate) async fn authenticate(
@@ -330,15 +596,33 @@ pub(crate) async fn authenticate(
     }
 }
 
-/// Why a request may not run, if it may not: the nesting of its text, its syntax, the
-/// size and depth of its document.
-pub fn refusal(state: &AppState, request: &mut Request) -> Option<Error> {
-    if let Err(e) = check_nesting(&request.query) {
-        return Some(e);
-    }
+/// Checks a request's text and document against the limits before it runs (see
+/// `graphql::guard`); returns what the checks learned (its cost).
+pub fn analyse(state: &AppState, request: &mut Request) -> Result<Analysis, Error> {
+    crate::graphql::guard::check_text(&request.query, state.settings.max_tokens)?;
+    crate::graphql::guard::check_nul(&request.query, &request.variables)?;
+    let variables = request.variables.clone();
+    let name = request.operation_name.clone();
     match request.parsed_query() {
-        Err(e) => Some(Error::ParseFailed(e.message)),
-        Ok(doc) => check_document(doc, &state.settings).err(),
+        Err(e) => Err(Error::ParseFailed(e.message)),
+        Ok(doc) => {
+            crate::graphql::guard::check_document(doc, &variables, name.as_deref(), &state.settings)
+        }
+    }
+}
+
+/// The name of the operation a request runs: the one it names, else the name of its
+/// only operation.
+fn operation_name(request: &mut Request) -> Option<String> {
+    if let Some(name) = &request.operation_name {
+        return Some(name.clone());
+    }
+    match &request.parsed_query().ok()?.operations {
+        DocumentOperations::Single(_) => None,
+        DocumentOperations::Multiple(ops) if ops.len() == 1 => {
+            ops.keys().next().map(|name| name.to_string())
+        }
+        DocumentOperations::Multiple(_) => None,
     }
 }
 
@@ -349,31 +633,83 @@ fn is_mutation_request(request: &mut Request) -> bool {
         .is_ok_and(|doc| is_mutation(doc, name.as_deref()))
 }
 
-/// Runs a prepared request for `principal`: the request's loaders and languages, the
-/// execution, and a code on every error.
+/// Runs a checked request for `principal`: the request's loaders and languages, the
+/// execution (within `request_timeout_ms`), a code on every error, and the cost in
+/// `extensions.cost`.
 async fn run(
     state: &AppState,
     mut request: Request,
     principal: Principal,
     headers: &HeaderMap,
-    method: Method,
+    analysis: Analysis,
 ) -> Result<GqlResponse, Refusal> {
-    if method == Method::Get && is_mutation_request(&mut request) {
-        let e = Error::bad_input("mutations are only accepted in POST requests");
-        return Err(Refusal(StatusCode::METHOD_NOT_ALLOWED, e));
-    }
+    let started = Instant::now();
+    let operation = operation_name(&mut request);
     let languages = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .map(parse_accept_language)
         .unwrap_or_default();
-    let request = request
+    let mut request = request
         .data(Loaders::new(state.db.conn.clone()))
         .data::<RequestLanguages>(languages)
         .data(principal);
-    let mut response = state.schema.execute(request).await;
+    if !may_introspect_any(state) {
+        request = request.disable_introspection();
+    }
+    let timeout = std::time::Duration::from_millis(state.settings.request_timeout_ms);
+    let mut response = match tokio::time::timeout(timeout, state.schema.execute(request)).await {
+        Ok(r) => r,
+        Err(_) => {
+            let e = Error::Unavailable(format!(
+                "the request took longer than {} ms and was stopped",
+                state.settings.request_timeout_ms
+            ));
+            state.metrics.request(
+                operation.as_deref(),
+                Outcome::Error,
+                started.elapsed(),
+                std::iter::once(e.code()),
+            );
+            return Err(Refusal(StatusCode::SERVICE_UNAVAILABLE, e));
+        }
+    };
     assign_codes(&mut response);
+    // The request id lets an operator find the details of an internal error in the log.
+    if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
+        for e in &mut response.errors {
+            if code_of(e) == "INTERNAL" {
+                e.extensions
+                    .get_or_insert_with(Default::default)
+                    .set("requestId", id);
+            }
+        }
+    }
+    let outcome = if response.errors.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Error
+    };
+    state.metrics.request(
+        operation.as_deref(),
+        outcome,
+        started.elapsed(),
+        response.errors.iter().map(code_of),
+    );
+    response.extensions.insert(
+        "cost".into(),
+        async_graphql::value!({
+            "requested": analysis.cost,
+            "limit": state.settings.max_cost,
+        }),
+    );
     Ok(response)
+}
+
+/// Whether introspection may run at all (the gate in `graphql` refuses it per client;
+/// this keeps the executor from answering it when it is off for everyone).
+fn may_introspect_any(state: &AppState) -> bool {
+    state.settings.introspection_mode() != "off"
 }
 
 fn is_mutation(doc: &async_graphql::parser::types::ExecutableDocument, name: Option<&str>) -> bool {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod export;
 pub mod graphql;
 pub mod http;
+pub mod ops;
 pub mod repo;
 pub mod search;
 pub mod sync;
@@ -86,7 +87,7 @@ pub type AgoraSchema = Schema<Query, Mutation, SubscriptionRoot>;
 
 /// The schema with the limits of `settings` (a server adds its shared state).
 fn schema_builder(settings: &Settings) -> SchemaBuilder<Query, Mutation, SubscriptionRoot> {
-    Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), SubscriptionRoot)
         .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
             "A point in time in RFC 3339 form, such as `2018-03-26T09:00:00Z`.",
         )
@@ -94,6 +95,11 @@ fn schema_builder(settings: &Settings) -> SchemaBuilder<Query, Mutation, Subscri
         .limit_depth(settings.max_depth)
         .limit_complexity(settings.max_complexity)
         .limit_recursive_depth(settings.max_recursive_depth)
+        .limit_directives(settings.max_directives);
+    if settings.production() {
+        builder = builder.disable_suggestions();
+    }
+    builder
 }
 
 /// Builds the schema with the limits of `settings`, without a server's shared state: for
@@ -118,18 +124,22 @@ pub struct AppState {
     pub sync: SyncState,
     /// The settings.
     pub settings: Arc<Settings>,
+    /// The metrics of this process.
+    pub metrics: Arc<ops::metrics::Metrics>,
+    /// The rate limits of this process.
+    pub rate_limits: Arc<ops::rate::RateLimits>,
+    /// Trusted documents and automatic persisted queries.
+    pub documents: Arc<ops::persisted::Documents>,
+    /// Set to `true` when the server is shutting down: `/readyz` answers 503 and
+    /// WebSocket connections close with 1001 (going away).
+    pub draining: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
     /// Opens the database of `settings`, migrates it, and seeds it when it is empty and
     /// `seed_when_empty` is set.
     pub async fn open(settings: Settings) -> Result<AppState> {
-        let db = Database::connect(&DbOptions {
-            url: settings.database_url.clone(),
-            max_connections: settings.db_max_connections,
-            schema: None,
-        })
-        .await?;
+        let db = Database::connect(&DbOptions::from_settings(&settings)).await?;
         AppState::with_database(settings, db).await
     }
 
@@ -141,11 +151,28 @@ impl AppState {
             repo::seed::seed(&db.conn).await?;
         }
         let sync = SyncState::start(&db.conn).await?;
+        let documents = Arc::new(ops::persisted::Documents::load(&settings)?);
+        let rate_limits = Arc::new(ops::rate::RateLimits::new(&settings));
+        let forget = Arc::downgrade(&rate_limits);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                match forget.upgrade() {
+                    Some(limits) => limits.forget_idle(),
+                    None => return,
+                }
+            }
+        });
         Ok(AppState {
             schema: schema_builder(&settings).data(sync.clone()).finish(),
+            metrics: ops::metrics::Metrics::new(&db),
             db,
             sync,
             settings: Arc::new(settings),
+            rate_limits,
+            documents,
+            draining: tokio::sync::watch::Sender::new(false),
         })
     }
 }

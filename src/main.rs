@@ -1,6 +1,6 @@
 //! The `agora` command line: serve, migrate, seed, schema.
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+use std::{future::IntoFuture, net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use agora::{
     AppState,
@@ -391,16 +391,12 @@ fn apply(settings: &mut Settings, db: DbArgs) {
 }
 
 async fn connect(settings: &Settings) -> Result<Database, Error> {
-    Database::connect(&DbOptions {
-        url: settings.database_url.clone(),
-        max_connections: settings.db_max_connections,
-        schema: None,
-    })
-    .await
+    Database::connect(&DbOptions::from_settings(settings)).await
 }
 
 async fn serve(settings: Settings) -> Result<(), Error> {
     let listen = settings.listen;
+    let drain = Duration::from_millis(settings.drain_ms);
     let database = redact(&settings.database_url);
     let state = AppState::open(settings).await?;
     let listener = tokio::net::TcpListener::bind(listen)
@@ -408,10 +404,29 @@ async fn serve(settings: Settings) -> Result<(), Error> {
         .map_err(|e| Error::internal(format!("cannot listen on {listen}: {e}")))?;
     let local = listener.local_addr().map_err(Error::internal)?;
     println!("Agora listening on http://{local}{GRAPHQL_PATH} (database: {database})");
-    axum::serve(listener, agora::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(Error::internal)
+    let draining = state.draining.clone();
+    let mut drained = state.draining.subscribe();
+    let db = state.db.clone();
+    let app = agora::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    // On a signal: readiness goes false, WebSockets are told to close, the listener stops
+    // accepting, and in-flight requests get `drain_ms` to finish.
+    let server = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            draining.send_replace(true);
+        })
+        .into_future();
+    let deadline = async move {
+        let _ = drained.wait_for(|d| *d).await;
+        tokio::time::sleep(drain).await;
+    };
+    tokio::select! {
+        served = server => served.map_err(Error::internal)?,
+        () = deadline => tracing::warn!("the drain time is over: closing the remaining connections"),
+    }
+    db.conn.close().await?;
+    tracing::info!("stopped");
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult,
-    sea_query::{Alias, Asterisk, Condition, Expr, ExprTrait, Order, Query, SelectStatement},
+    sea_query::{
+        Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Order, Query, SelectStatement,
+    },
 };
 
 use crate::{
@@ -194,10 +196,12 @@ fn matches(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
                 "score",
             )
             .from("translation_fts")
-            .inner_join(
-                "translation",
-                col("translation", "id").equals(("translation_fts", "rowid")),
-            )
+            // CROSS JOIN keeps the full-text match as the outer loop: with a plain join
+            // SQLite may walk `translation` and run the match once per row (minutes on
+            // 200,000 texts instead of milliseconds). sea-query writes no ON clause for a
+            // cross join, so the join condition is in WHERE.
+            .join(JoinType::CrossJoin, "translation", Condition::all())
+            .and_where(col("translation", "id").equals(("translation_fts", "rowid")))
             .and_where(Expr::cust_with_values(
                 "translation_fts MATCH ?",
                 [fts_query(s)],

@@ -228,7 +228,9 @@ pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncReco
                     }
                 }
                 // Not the record's fault: the whole request fails (and may be retried).
-                Err(e @ (Error::Database(_) | Error::Internal(_))) => return Err(e),
+                Err(e @ (Error::Database(_) | Error::Internal(_) | Error::Unavailable(_))) => {
+                    return Err(e);
+                }
                 Err(e) => {
                     w.rollback_to(wrote).await?;
                     SyncRecordResult {

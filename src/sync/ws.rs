@@ -36,7 +36,7 @@ use crate::{
         i18n::{RequestLanguages, parse_accept_language},
         loader::Loaders,
     },
-    http::{MAX_BODY, refusal},
+    http::{MAX_BODY, analyse},
     repo::keys,
 };
 
@@ -135,6 +135,22 @@ pub async fn upgrade(
     })
 }
 
+/// A running subscription, counted in the metrics while it lives (also when aborted).
+struct Running(Arc<crate::ops::metrics::Metrics>);
+
+impl Running {
+    fn new(state: &AppState) -> Running {
+        state.metrics.subscriptions().inc();
+        Running(state.metrics.clone())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.subscriptions().dec();
+    }
+}
+
 fn close(Close(code, reason): Close) -> Message {
     Message::Close(Some(CloseFrame {
         code,
@@ -158,6 +174,7 @@ struct Connection {
 impl Connection {
     async fn serve(mut self, mut stream: futures_util::stream::SplitStream<WebSocket>) {
         let deadline = tokio::time::Instant::now() + INIT_TIMEOUT;
+        let mut draining = self.state.draining.subscribe();
         let mut recheck = tokio::time::interval_at(deadline + RECHECK, RECHECK);
         let outcome = loop {
             let next = if self.principal.is_none() {
@@ -168,6 +185,9 @@ impl Connection {
             } else {
                 tokio::select! {
                     m = stream.next() => m,
+                    () = async {
+                        let _ = draining.wait_for(|d| *d).await;
+                    } => break Some(Close(1001, "Server shutting down")),
                     _ = recheck.tick() => match self.key_revoked().await {
                         Ok(false) => continue,
                         Ok(true) => break Some(Close(4403, "Forbidden")),
@@ -309,7 +329,7 @@ async fn run(
     if let Some(name) = payload.operation_name {
         request = request.operation_name(name);
     }
-    if let Some(e) = refusal(&state, &mut request) {
+    if let Err(e) = analyse(&state, &mut request) {
         let payload = json!([e.into_server_error()]);
         let _ = out
             .send(text(
@@ -323,6 +343,7 @@ async fn run(
         .data(Loaders::new(state.db.conn.clone()))
         .data(languages)
         .data(principal);
+    let _counted = Running::new(&state);
     let mut responses = state.schema.execute_stream(request);
     let mut first = true;
     while let Some(mut response) = responses.next().await {

@@ -12,7 +12,7 @@ use agora::{
 use axum::{
     Router,
     body::Body,
-    http::{Request, StatusCode, header},
+    http::{HeaderMap, Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -76,6 +76,18 @@ impl TestApp {
     /// A server on `backend` with the seed loaded (`seed`) or an empty database; `None`
     /// for PostgreSQL when no test server is configured.
     pub async fn start(backend: Backend, seed: bool) -> Option<TestApp> {
+        // Tests send requests as fast as they can: no rate limits, unless a test sets them.
+        let settings = Settings {
+            seed_when_empty: seed,
+            rate_limit_operations: 0,
+            rate_limit_cost: 0,
+            ..Settings::default()
+        };
+        TestApp::start_with(backend, settings).await
+    }
+
+    /// Like [`TestApp::start`], with `settings` (their database URL is ignored).
+    pub async fn start_with(backend: Backend, settings: Settings) -> Option<TestApp> {
         // `AGORA_TEST_LOG=agora=debug` shows the server's log (errors, SQL) under the test.
         if let Ok(filter) = std::env::var("AGORA_TEST_LOG") {
             let _ = tracing_subscriber::fmt()
@@ -83,16 +95,13 @@ impl TestApp {
                 .with_test_writer()
                 .try_init();
         }
-        let settings = Settings {
-            seed_when_empty: seed,
-            ..Settings::default()
-        };
         let (db, schema) = match backend {
             Backend::Sqlite => {
                 let db = Database::connect(&DbOptions {
                     url: "sqlite::memory:".into(),
                     max_connections: 1,
                     schema: None,
+                    ..DbOptions::default()
                 })
                 .await
                 .expect("in-memory SQLite opens");
@@ -122,6 +131,7 @@ impl TestApp {
                     url,
                     max_connections: 4,
                     schema: Some(name),
+                    ..DbOptions::default()
                 })
                 .await
                 .expect("PostgreSQL opens");
@@ -157,6 +167,12 @@ impl TestApp {
     /// Sends an HTTP request to the router; returns the status and the body as JSON (or as
     /// a JSON string when it is not JSON).
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let (status, _, body) = self.exchange(request).await;
+        (status, body)
+    }
+
+    /// Like [`TestApp::send`], with the response's headers.
+    pub async fn exchange(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Value) {
         let response = self
             .router
             .clone()
@@ -164,6 +180,7 @@ impl TestApp {
             .await
             .expect("the router answers");
         let status = response.status();
+        let headers = response.headers().clone();
         let bytes = response
             .into_body()
             .collect()
@@ -172,7 +189,7 @@ impl TestApp {
             .to_bytes();
         let body = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        (status, body)
+        (status, headers, body)
     }
 
     /// A new API key of the organisation `slug` with `scopes` (such as `write`).
@@ -320,6 +337,41 @@ pub fn small_shape() -> agora::repo::generate::Shape {
 /// The body sees the app as `$app` (seeded when the flag is `seeded`, empty otherwise).
 #[macro_export]
 macro_rules! db_test {
+    ($name:ident, with $settings:expr, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($app: $crate::common::TestApp) $body
+
+            fn settings() -> agora::config::Settings {
+                $settings
+            }
+
+            #[tokio::test]
+            async fn sqlite() {
+                let app =
+                    $crate::common::TestApp::start_with($crate::common::Backend::Sqlite, settings())
+                        .await
+                        .expect("SQLite is always there");
+                run(app).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some(app) = $crate::common::TestApp::start_with(
+                    $crate::common::Backend::Postgres,
+                    settings(),
+                )
+                .await
+                else {
+                    eprintln!("AGORA_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+                    return;
+                };
+                run(app).await;
+            }
+        }
+    };
     ($name:ident, $seed:ident, |$app:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]

@@ -1,0 +1,5 @@
+//! Running Agora in public: metrics, rate limits, persisted and trusted documents.
+
+pub mod metrics;
+pub mod persisted;
+pub mod rate;

@@ -1,0 +1,151 @@
+//! Persisted documents: automatic persisted queries (Apollo's `persistedQuery` request
+//! extension: a client sends the SHA-256 hash of its query, and the query itself only
+//! when the server does not know it yet), and trusted documents (a manifest of hash to
+//! document, as Relay and GraphQL Code Generator write it, outside which anonymous
+//! clients may not run anything).
+
+use std::{
+    collections::{HashMap, HashSet, VecDeque},
+    sync::Mutex,
+};
+
+use async_graphql::{Request, Value};
+use sha2::{Digest, Sha256};
+
+use crate::{auth::Principal, config::Settings, error::Error};
+
+/// The documents a process knows by hash.
+pub struct Documents {
+    /// The trusted documents, by the manifest's key.
+    trusted: Option<HashMap<String, String>>,
+    /// The SHA-256 of each trusted document's text.
+    trusted_hashes: HashSet<String>,
+    /// Automatic persisted queries, oldest first.
+    apq: Mutex<Apq>,
+}
+
+struct Apq {
+    capacity: usize,
+    queries: HashMap<String, String>,
+    order: VecDeque<String>,
+}
+
+/// The hex SHA-256 of a text.
+pub fn sha256(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+impl Documents {
+    /// The documents that `settings` name: reads the trusted-documents manifest.
+    pub fn load(settings: &Settings) -> Result<Documents, Error> {
+        let trusted = match &settings.trusted_documents {
+            None => None,
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Error::bad_input(format!("cannot read the trusted documents {path}: {e}"))
+                })?;
+                let map: HashMap<String, String> = serde_json::from_str(&text).map_err(|e| {
+                    Error::bad_input(format!(
+                        "the trusted documents {path} are not a JSON object of strings: {e}"
+                    ))
+                })?;
+                Some(map)
+            }
+        };
+        let trusted_hashes = trusted
+            .iter()
+            .flat_map(|m| m.values())
+            .map(|d| sha256(d))
+            .collect();
+        Ok(Documents {
+            trusted,
+            trusted_hashes,
+            apq: Mutex::new(Apq {
+                capacity: settings.persisted_queries,
+                queries: HashMap::new(),
+                order: VecDeque::new(),
+            }),
+        })
+    }
+
+    /// Fills in the query of a request that names a persisted document, remembers the
+    /// query of a request that registers one, and refuses what `principal` may not run.
+    pub fn resolve(&self, request: &mut Request, principal: &Principal) -> Result<(), Error> {
+        if let Some(hash) = persisted_hash(request)? {
+            if request.query.trim().is_empty() {
+                request.query = self.find(&hash).ok_or(Error::PersistedQueryNotFound)?;
+            } else {
+                if sha256(&request.query) != hash.to_ascii_lowercase() {
+                    return Err(Error::bad_input(
+                        "the persistedQuery hash is not the SHA-256 of the query",
+                    ));
+                }
+                self.remember(&hash, &request.query)?;
+            }
+        }
+        if self.trusted.is_some()
+            && matches!(principal, Principal::Anonymous)
+            && !self.trusted_hashes.contains(&sha256(&request.query))
+        {
+            return Err(Error::Forbidden(
+                "anonymous clients may only run this server's trusted documents; \
+                 send an API key to run other operations"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn find(&self, hash: &str) -> Option<String> {
+        if let Some(doc) = self.trusted.as_ref().and_then(|t| t.get(hash)) {
+            return Some(doc.clone());
+        }
+        let apq = self.apq.lock().unwrap_or_else(|e| e.into_inner());
+        apq.queries.get(&hash.to_ascii_lowercase()).cloned()
+    }
+
+    fn remember(&self, hash: &str, query: &str) -> Result<(), Error> {
+        let mut apq = self.apq.lock().unwrap_or_else(|e| e.into_inner());
+        if apq.capacity == 0 {
+            return Err(Error::bad_input(
+                "automatic persisted queries are turned off on this server",
+            ));
+        }
+        let hash = hash.to_ascii_lowercase();
+        if apq.queries.contains_key(&hash) {
+            return Ok(());
+        }
+        while apq.queries.len() >= apq.capacity {
+            match apq.order.pop_front() {
+                Some(old) => {
+                    apq.queries.remove(&old);
+                }
+                None => break,
+            }
+        }
+        apq.order.push_back(hash.clone());
+        apq.queries.insert(hash, query.to_string());
+        Ok(())
+    }
+}
+
+/// The hash of the request's `persistedQuery` extension, when it has one.
+fn persisted_hash(request: &Request) -> Result<Option<String>, Error> {
+    let Some(ext) = request.extensions.get("persistedQuery") else {
+        return Ok(None);
+    };
+    let bad =
+        || Error::bad_input("persistedQuery must be {\"version\": 1, \"sha256Hash\": \"...\"}");
+    let Value::Object(ext) = ext else {
+        return Err(bad());
+    };
+    if ext.get("version") != Some(&Value::from(1)) {
+        return Err(bad());
+    }
+    match ext.get("sha256Hash") {
+        Some(Value::String(h)) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(Some(h.clone()))
+        }
+        _ => Err(bad()),
+    }
+}

@@ -1,0 +1,169 @@
+//! Graceful shutdown of a real `agora serve` process: on SIGTERM a request still in
+//! flight (its body half sent) is answered, a subscription is closed with 1001 (going
+//! away), new connections are refused, and the process exits with 0.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+
+const AGORA: &str = env!("CARGO_BIN_EXE_agora");
+
+#[tokio::test]
+async fn sigterm_drains_in_flight_work_then_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = Command::new(AGORA)
+        .arg("seed")
+        .current_dir(dir.path())
+        .env_remove("AGORA_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(seeded.status.success());
+    let key = {
+        let out = Command::new(AGORA)
+            .args([
+                "keys",
+                "create",
+                "--organisation",
+                "iom",
+                "--scopes",
+                "read",
+            ])
+            .current_dir(dir.path())
+            .env_remove("AGORA_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let mut child = Command::new(AGORA)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("AGORA_DATABASE_URL")
+        .env("AGORA_DRAIN_MS", "10000")
+        .env("AGORA_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|a| a.split('/').next())
+        .unwrap_or_else(|| panic!("agora serve did not start: {line}"))
+        .to_string();
+
+    // A subscription.
+    let mut request = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {key}") } });
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap();
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { recordChanged { op } }" } });
+    socket
+        .send(Message::Text(subscribe.to_string().into()))
+        .await
+        .unwrap();
+
+    // A request in flight: headers and half of the body sent.
+    let body = json!({ "query": "{ dialogueBySlug(slug: \"idm-2018\") { slug } }" }).to_string();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut slow = TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    slow.write_all(first.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let stopped = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+
+    // The subscription is told the server is going away.
+    let close = loop {
+        match tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("the subscription hears of the shutdown")
+        {
+            Some(Ok(Message::Close(frame))) => break frame.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => continue,
+            other => panic!("the socket ended without a close frame: {other:?}"),
+        }
+    };
+    assert_eq!(close, Some(1001));
+
+    // New connections are refused.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused = match TcpStream::connect(&addr).await {
+        Err(_) => true,
+        Ok(mut s) => {
+            let _ = s
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                .await;
+            let mut buf = Vec::new();
+            matches!(
+                tokio::time::timeout(Duration::from_secs(2), s.read_to_end(&mut buf)).await,
+                Ok(Ok(0))
+            ) || buf.is_empty()
+        }
+    };
+    assert!(refused, "a new connection is refused while draining");
+
+    // The request in flight is answered in full.
+    slow.write_all(rest.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    slow.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let json: Value = serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap();
+    assert_eq!(json["data"]["dialogueBySlug"]["slug"], "idm-2018");
+
+    // And the process ends by itself, well within the drain time, with 0.
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            stopped.elapsed() < Duration::from_secs(15),
+            "the process did not stop"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit status {status}");
+    println!("drained and stopped in {:.2?}", stopped.elapsed());
+}
