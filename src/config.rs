@@ -49,14 +49,14 @@ pub struct Settings {
     /// Largest request body, in bytes (a larger one is answered 413).
     pub max_body_bytes: usize,
     /// `development` or `production`: production turns suggestions off and changes the
-    /// defaults of `introspection` and `graphiql`.
+    /// defaults of `introspection` and `console`.
     pub env: String,
     /// Who may introspect the schema: `on` (anyone), `authenticated` (clients with an API
     /// key) or `off`. Default: `on` in development, `authenticated` in production.
     pub introspection: Option<String>,
     /// Serve the query console on a browser's GET of the GraphQL path. Default: on in
     /// development, off in production.
-    pub graphiql: Option<bool>,
+    pub console: Option<bool>,
     /// Web origins (`https://app.example.org`) whose pages may call the API from a
     /// browser; none by default (only pages of the server's own origin).
     pub cors_origins: Vec<String>,
@@ -111,7 +111,7 @@ impl Default for Settings {
             max_body_bytes: 1 << 20,
             env: "development".into(),
             introspection: None,
-            graphiql: None,
+            console: None,
             cors_origins: Vec::new(),
             trusted_documents: None,
             persisted_queries: 1000,
@@ -204,8 +204,8 @@ impl Settings {
     }
 
     /// Whether a browser's GET of the GraphQL path gets the query console.
-    pub fn console(&self) -> bool {
-        self.graphiql.unwrap_or(!self.production())
+    pub fn console_enabled(&self) -> bool {
+        self.console.unwrap_or(!self.production())
     }
 
     /// The base of the links in exports: `public_url`, else `http://` and `listen`.

@@ -163,10 +163,14 @@ impl ErrorExtensions for Error {
 }
 
 impl Error {
-    /// The error as a GraphQL error without a path (for failures before execution).
+    /// The error as a GraphQL error without a path or a location (for failures before
+    /// execution).
     pub fn into_server_error(self) -> async_graphql::ServerError {
-        self.extend()
-            .into_server_error(async_graphql::Pos::default())
+        let mut error = self
+            .extend()
+            .into_server_error(async_graphql::Pos::default());
+        error.locations.clear();
+        error
     }
 }
 

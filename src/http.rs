@@ -11,7 +11,6 @@ use std::{net::SocketAddr, time::Instant};
 
 use async_graphql::{
     Request, Response as GqlResponse, Variables,
-    http::GraphiQLSource,
     parser::types::{DocumentOperations, OperationType},
 };
 use axum::{
@@ -19,7 +18,7 @@ use axum::{
     body::{Body, Bytes},
     extract::{ConnectInfo, DefaultBodyLimit, Query, State, rejection::BytesRejection},
     http::{HeaderMap, HeaderName, HeaderValue, Method as HttpMethod, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use serde::Deserialize;
@@ -170,7 +169,8 @@ pub(crate) struct Refusal(pub StatusCode, pub Error);
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let status = self.0;
-        let mut response = json(GqlResponse::from_errors(vec![self.1.into_server_error()]));
+        let error = GqlResponse::from_errors(vec![self.1.into_server_error()]);
+        let mut response = json(error, Media::Json);
         *response.status_mut() = status;
         let headers = response.headers_mut();
         match status {
@@ -189,20 +189,69 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// A response in JSON: 503 with `Retry-After` when the database was unavailable.
-fn json(response: GqlResponse) -> Response {
+/// The media type of a GraphQL response, as the GraphQL-over-HTTP specification names
+/// them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Media {
+    /// `application/json`: status 200 for every well-formed request.
+    Json,
+    /// `application/graphql-response+json`, when the client accepts it: status 400 for a
+    /// request that could not be executed at all (parse, validation, limits).
+    GraphqlResponse,
+}
+
+impl Media {
+    fn of(headers: &HeaderMap) -> Media {
+        let accepts = headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.contains("application/graphql-response+json"));
+        if accepts {
+            Media::GraphqlResponse
+        } else {
+            Media::Json
+        }
+    }
+}
+
+/// A response in JSON. Without `data` when the request could not be executed (its errors
+/// have no path); with 503 and `Retry-After` when the database was unavailable; with 400
+/// for a request error in `application/graphql-response+json`.
+fn json(response: GqlResponse, media: Media) -> Response {
     let unavailable = response
         .errors
         .iter()
         .any(|e| code_of(e) == "SERVICE_UNAVAILABLE");
-    match serde_json::to_vec(&response) {
+    let request_error = matches!(response.data, async_graphql::Value::Null)
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    // A persisted query the server does not know is a step of the protocol (the client
+    // sends the text next), not a failed request.
+    let retry = response
+        .errors
+        .iter()
+        .all(|e| code_of(e) == "PERSISTED_QUERY_NOT_FOUND");
+    let body = serde_json::to_value(&response).map(|mut body| {
+        if request_error && let Some(fields) = body.as_object_mut() {
+            fields.remove("data");
+        }
+        body.to_string()
+    });
+    match body {
         Ok(body) => {
-            let mut response = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+            let content_type = match media {
+                Media::Json => "application/json",
+                Media::GraphqlResponse => "application/graphql-response+json",
+            };
+            let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
             if unavailable {
                 *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_UNAVAILABLE));
+            } else if request_error && !retry && media == Media::GraphqlResponse {
+                *response.status_mut() = StatusCode::BAD_REQUEST;
             }
             response
         }
@@ -323,8 +372,8 @@ async fn graphql_get(
         return Refusal(StatusCode::BAD_REQUEST, e).into_response();
     };
     if params.query.is_none() && params.extensions.is_none() {
-        if state.settings.console() {
-            return Html(GraphiQLSource::build().endpoint(GRAPHQL_PATH).finish()).into_response();
+        if state.settings.console_enabled() {
+            return crate::console::page();
         }
         let e = Error::bad_input("a GET request needs a `query` parameter");
         return Refusal(StatusCode::BAD_REQUEST, e).into_response();
@@ -367,6 +416,7 @@ async fn graphql(
     let started = Instant::now();
     // Named by the request until its document is parsed (after the checks of its text).
     let mut operation = request.operation_name.clone();
+    let media = Media::of(&headers);
     let refused = |operation: Option<String>, refusal: Refusal| {
         state.metrics.request(
             operation.as_deref(),
@@ -374,7 +424,12 @@ async fn graphql(
             started.elapsed(),
             std::iter::once(refusal.1.code()),
         );
-        refusal.into_response()
+        match refusal {
+            Refusal(StatusCode::OK, e) => {
+                json(GqlResponse::from_errors(vec![e.into_server_error()]), media)
+            }
+            refusal => refusal.into_response(),
+        }
     };
     let principal = match authenticate(&state, &headers).await {
         Ok(p) => p,
@@ -421,7 +476,7 @@ async fn graphql(
             .await
         }
         _ => match run(&state, request, principal, &headers, analysis).await {
-            Ok(r) => json(r),
+            Ok(r) => json(r, media),
             Err(refusal) => refusal.into_response(),
         },
     }
@@ -459,7 +514,12 @@ async fn idempotent(
     let hash = request_hash(body);
     let begun = match idempotency::begin(&state.db.conn, key_id, &key, &hash).await {
         Ok(b) => b,
-        Err(e) => return json(GqlResponse::from_errors(vec![e.into_server_error()])),
+        Err(e) => {
+            return json(
+                GqlResponse::from_errors(vec![e.into_server_error()]),
+                Media::of(&headers),
+            );
+        }
     };
     match begun {
         Begin::Replay { status, body } => {
@@ -539,7 +599,7 @@ async fn run_claimed(
                 .errors
                 .iter()
                 .any(|e| matches!(code_of(e), "INTERNAL" | "SERVICE_UNAVAILABLE"));
-            (json(r), passing)
+            (json(r, Media::of(&headers)), passing)
         }
         Err(refusal) => (refusal.into_response(), true),
     };

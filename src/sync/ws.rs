@@ -200,7 +200,13 @@ impl Connection {
                 Some(Ok(Message::Binary(_))) => {
                     break Some(Close(4400, "Invalid message received"));
                 }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
+                // The client closes. The WebSocket layer has queued the answering close
+                // frame (RFC 6455, 5.5.1); reading once more sends it.
+                Some(Ok(Message::Close(_))) => {
+                    let _ = tokio::time::timeout(Duration::from_secs(1), stream.next()).await;
+                    break None;
+                }
+                None | Some(Err(_)) => break None,
                 Some(Ok(_)) => continue,
             };
             let Ok(message) = serde_json::from_str::<ClientMessage>(&message) else {
