@@ -408,3 +408,108 @@ macro_rules! db_test {
     (@seed seeded) => { true };
     (@seed empty) => { false };
 }
+
+/// The `agora` binary of this build.
+pub const AGORA: &str = env!("CARGO_BIN_EXE_agora");
+
+/// A real `agora serve` process, killed when dropped.
+pub struct ServerProcess {
+    /// The process.
+    pub child: std::process::Child,
+    /// The address it listens on (`127.0.0.1:PORT`).
+    pub addr: String,
+}
+
+impl ServerProcess {
+    /// Starts `command` (an `agora serve --listen 127.0.0.1:0 ...` with its settings) and
+    /// reads where it listens from the first line it prints.
+    pub fn start(command: &mut std::process::Command) -> ServerProcess {
+        use std::io::BufRead;
+        let mut child = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("agora serve starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("agora serve prints a line");
+        let Some(addr) = line
+            .split("http://")
+            .nth(1)
+            .and_then(|a| a.split('/').next())
+        else {
+            let _ = child.kill();
+            panic!("agora serve did not start: {line}");
+        };
+        ServerProcess {
+            addr: addr.to_string(),
+            child,
+        }
+    }
+
+    /// `agora serve` in `dir` on its embedded SQLite file, listening on a free port.
+    pub fn sqlite(dir: &std::path::Path, env: &[(&str, &str)]) -> ServerProcess {
+        let mut command = std::process::Command::new(AGORA);
+        command
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .current_dir(dir)
+            .env_remove("AGORA_DATABASE_URL")
+            .env("AGORA_LOG", "warn")
+            .envs(env.iter().copied());
+        ServerProcess::start(&mut command)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Opens a graphql-transport-ws WebSocket to a server at `addr`.
+pub async fn ws_connect(
+    addr: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue};
+    let mut request = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .expect("a WebSocket request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the WebSocket opens")
+        .0
+}
+
+/// Creates an API key of `iom` with `scopes` through the command line, in `command`'s
+/// directory and database; returns the key.
+pub fn cli_key(command: &mut std::process::Command, scopes: &str) -> String {
+    let out = command
+        .args([
+            "keys",
+            "create",
+            "--organisation",
+            "iom",
+            "--scopes",
+            scopes,
+        ])
+        .output()
+        .expect("agora keys create runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .nth(1)
+        .expect("the key on the second line")
+        .trim()
+        .to_string()
+}

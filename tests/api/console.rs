@@ -5,21 +5,9 @@
 //! Without Chromium the test is skipped, unless `AGORA_REQUIRE_CHROMIUM` is set (as
 //! `.ci/run` does, after installing it).
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-};
+use std::process::Command;
 
-const AGORA: &str = env!("CARGO_BIN_EXE_agora");
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::common::ServerProcess;
 
 fn chromium() -> Option<String> {
     ["chromium", "chromium-browser", "google-chrome"]
@@ -65,26 +53,8 @@ fn the_console_runs_a_query_in_headless_chromium() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(AGORA)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env_remove("AGORA_DATABASE_URL")
-        .env("AGORA_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _server = Server(child);
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|a| a.split('/').next())
-        .unwrap_or_else(|| panic!("agora serve did not start: {line}"))
-        .to_string();
+    let server = ServerProcess::sqlite(dir.path(), &[]);
+    let addr = &server.addr;
 
     let operation = "{ dialogueBySlug(slug: \"idm-2018\") { slug title(lang: \"fr\") { text } } }";
     let encoded: String = url::form_urlencoded::byte_serialize(operation.as_bytes()).collect();

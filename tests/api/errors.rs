@@ -119,7 +119,7 @@ db_test!(depth_and_size_limits_answer_before_any_sql, seeded, |app| {
 /// A 900-byte query of fragments that each spread the next one twice, 24 levels deep:
 /// expanded, it selects 2^24 fields. With only depth and complexity limits it kept
 /// async-graphql 7.2.1 busy for seconds.
-fn fragment_bomb() -> String {
+pub(crate) fn fragment_bomb() -> String {
     let mut q = String::from("query { ...F0 }\n");
     for i in 0..24 {
         q.push_str(&format!(

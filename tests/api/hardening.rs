@@ -57,14 +57,7 @@ db_test!(the_attack_list_is_refused_before_any_sql, seeded, |app| {
     )
     .await;
 
-    let mut bomb = String::from("query { ...F0 }\n");
-    for i in 0..24 {
-        bomb.push_str(&format!(
-            "fragment F{i} on Query {{ ...F{n} ...F{n} }}\n",
-            n = i + 1
-        ));
-    }
-    bomb.push_str("fragment F24 on Query { dialogues { totalCount } }\n");
+    let bomb = crate::errors::fragment_bomb();
     refused(&app, "fragment bomb", query(&bomb), ok, "QUERY_TOO_COMPLEX").await;
 
     let cycle = "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }";

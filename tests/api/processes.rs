@@ -1,49 +1,19 @@
 //! Several `agora serve` processes on one PostgreSQL database: a change written through
 //! one reaches the subscribers of another.
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::{process::Command, time::Duration};
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::postgres_url;
+use crate::common::{AGORA, ServerProcess, cli_key, postgres_url, ws_connect};
 
-const AGORA: &str = env!("CARGO_BIN_EXE_agora");
-
-struct Server(Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(url: &str) -> Server {
-    let mut child = Command::new(AGORA)
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", url])
-        .env("AGORA_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("agora serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let Some(addr) = line.split("http://").nth(1) else {
-        let out = child.wait_with_output().unwrap();
-        panic!(
-            "agora serve did not start: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let addr = addr.split('/').next().unwrap().to_string();
-    Server(child, addr)
+fn start(url: &str) -> ServerProcess {
+    ServerProcess::start(
+        Command::new(AGORA)
+            .args(["serve", "--listen", "127.0.0.1:0", "--database-url", url])
+            .env("AGORA_LOG", "warn"),
+    )
 }
 
 async fn post(addr: &str, key: &str, query: &str) -> Value {
@@ -85,39 +55,11 @@ async fn a_change_through_one_process_reaches_subscribers_of_another() {
 
     let first = start(&url);
     let second = start(&url);
-    let key = {
-        let out = Command::new(AGORA)
-            .args([
-                "keys",
-                "create",
-                "--organisation",
-                "iom",
-                "--scopes",
-                "write",
-                "--database-url",
-                &url,
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .nth(1)
-            .unwrap()
-            .trim()
-            .to_string()
-    };
+    let key = cli_key(Command::new(AGORA).args(["--database-url", &url]), "write");
 
     use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
-    let mut request = format!("ws://{}/graphql/ws", first.1)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    use tokio_tungstenite::tungstenite::Message;
+    let mut socket = ws_connect(&first.addr).await;
     let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {key}") } });
     socket
         .send(Message::Text(init.to_string().into()))
@@ -138,7 +80,7 @@ async fn a_change_through_one_process_reaches_subscribers_of_another() {
         .await
         .unwrap();
 
-    let written = post(&second.1, &key, r#"mutation { upsertDialogue(externalId: "X-1", input: {slug: "across", title: [{lang: "en", text: "Across"}]}) { outcome } }"#).await;
+    let written = post(&second.addr, &key, r#"mutation { upsertDialogue(externalId: "X-1", input: {slug: "across", title: [{lang: "en", text: "Across"}]}) { outcome } }"#).await;
     assert_eq!(
         written["data"]["upsertDialogue"]["outcome"], "CREATED",
         "{written}"

@@ -3,8 +3,7 @@
 //! away), new connections are refused, and the process exits with 0.
 
 use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
 
@@ -14,9 +13,9 @@ use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
 };
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+use tokio_tungstenite::tungstenite::Message;
 
-const AGORA: &str = env!("CARGO_BIN_EXE_agora");
+use crate::common::{AGORA, ServerProcess, cli_key, ws_connect};
 
 #[tokio::test]
 async fn sigterm_drains_in_flight_work_then_exits_cleanly() {
@@ -28,63 +27,17 @@ async fn sigterm_drains_in_flight_work_then_exits_cleanly() {
         .output()
         .unwrap();
     assert!(seeded.status.success());
-    let key = {
-        let out = Command::new(AGORA)
-            .args([
-                "keys",
-                "create",
-                "--organisation",
-                "iom",
-                "--scopes",
-                "read",
-            ])
+    let key = cli_key(
+        Command::new(AGORA)
             .current_dir(dir.path())
-            .env_remove("AGORA_DATABASE_URL")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .nth(1)
-            .unwrap()
-            .trim()
-            .to_string()
-    };
-    let mut child = Command::new(AGORA)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env_remove("AGORA_DATABASE_URL")
-        .env("AGORA_DRAIN_MS", "10000")
-        .env("AGORA_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|a| a.split('/').next())
-        .unwrap_or_else(|| panic!("agora serve did not start: {line}"))
-        .to_string();
+            .env_remove("AGORA_DATABASE_URL"),
+        "read",
+    );
+    let mut server = ServerProcess::sqlite(dir.path(), &[("AGORA_DRAIN_MS", "10000")]);
+    let addr = server.addr.clone();
 
     // A subscription.
-    let mut request = format!("ws://{addr}/graphql/ws")
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut socket = ws_connect(&addr).await;
     let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {key}") } });
     socket
         .send(Message::Text(init.to_string().into()))
@@ -110,7 +63,7 @@ async fn sigterm_drains_in_flight_work_then_exits_cleanly() {
 
     let stopped = Instant::now();
     let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
@@ -155,7 +108,7 @@ async fn sigterm_drains_in_flight_work_then_exits_cleanly() {
 
     // And the process ends by itself, well within the drain time, with 0.
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = server.child.try_wait().unwrap() {
             break status;
         }
         assert!(
