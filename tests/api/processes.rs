@@ -55,7 +55,7 @@ async fn a_change_through_one_process_reaches_subscribers_of_another() {
 
     let first = start(&url);
     let second = start(&url);
-    let key = cli_key(Command::new(AGORA).args(["--database-url", &url]), "write");
+    let key = cli_key(Command::new(AGORA).env("AGORA_DATABASE_URL", &url), "write");
 
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
