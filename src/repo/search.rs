@@ -231,13 +231,15 @@ fn hits(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
             lang: s.lang,
             owners: s.owners.clone(),
         };
+        // One key per record rather than a (type, id) row value: SQLite looks a single
+        // value up in an indexed list, but walks a list of row values for each row
+        // (seconds instead of milliseconds with 10,000 matches on each side).
+        const KEY: &str = "owner_type || ':' || owner_id";
         let unwanted = Query::select()
-            .columns(["owner_type", "owner_id"])
+            .expr(Expr::cust(KEY))
             .from_subquery(matches(backend, &unwanted), Alias::new("unwanted"))
             .to_owned();
-        q.and_where(
-            Expr::tuple([Expr::col("owner_type"), Expr::col("owner_id")]).not_in_subquery(unwanted),
-        );
+        q.and_where(Expr::cust(KEY).not_in_subquery(unwanted));
     }
     q
 }

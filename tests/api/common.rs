@@ -421,13 +421,12 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `command` (an `agora serve --listen 127.0.0.1:0 ...` with its settings) and
-    /// reads where it listens from the first line it prints.
+    /// Starts `command` (an `agora serve --listen 127.0.0.1:0 ...` with its settings and
+    /// its standard error) and reads where it listens from the first line it prints.
     pub fn start(command: &mut std::process::Command) -> ServerProcess {
         use std::io::BufRead;
         let mut child = command
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
             .spawn()
             .expect("agora serve starts");
         let mut line = String::new();
@@ -456,7 +455,8 @@ impl ServerProcess {
             .current_dir(dir)
             .env_remove("AGORA_DATABASE_URL")
             .env("AGORA_LOG", "warn")
-            .envs(env.iter().copied());
+            .envs(env.iter().copied())
+            .stderr(std::process::Stdio::null());
         ServerProcess::start(&mut command)
     }
 }

@@ -12,7 +12,8 @@ fn start(url: &str) -> ServerProcess {
     ServerProcess::start(
         Command::new(AGORA)
             .args(["serve", "--listen", "127.0.0.1:0", "--database-url", url])
-            .env("AGORA_LOG", "warn"),
+            .env("AGORA_LOG", "warn")
+            .stderr(std::process::Stdio::null()),
     )
 }
 

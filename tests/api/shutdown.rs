@@ -120,3 +120,61 @@ async fn sigterm_drains_in_flight_work_then_exits_cleanly() {
     assert!(status.success(), "exit status {status}");
     println!("drained and stopped in {:.2?}", stopped.elapsed());
 }
+
+/// With `AGORA_LOG_FORMAT=json`, every log line of a request is a JSON object that
+/// carries the request's id, the one the client gets in `X-Request-Id`.
+#[tokio::test]
+async fn json_logs_carry_the_request_id_on_every_line() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::start(
+        Command::new(AGORA)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .current_dir(dir.path())
+            .env_remove("AGORA_DATABASE_URL")
+            .env("AGORA_LOG_FORMAT", "json")
+            .env("AGORA_LOG", "info,tower_http=debug")
+            .stderr(std::process::Stdio::piped()),
+    );
+    let stderr = server.child.stderr.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let body = json!({ "query": "{ nope }" }).to_string();
+    let mut stream = TcpStream::connect(&server.addr).await.unwrap();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let id = response
+        .lines()
+        .find_map(|l| l.strip_prefix("x-request-id: "))
+        .expect("an X-Request-Id header")
+        .trim()
+        .to_string();
+    // The request's lines: its start and its end (tower-http), at least.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut of_request = 0;
+    while of_request < 2 && Instant::now() < deadline {
+        let Ok(line) = received.recv_timeout(Duration::from_millis(200)) else {
+            continue;
+        };
+        let log: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+        if log["span"]["name"] == "request" {
+            assert_eq!(log["span"]["request_id"], id.as_str(), "{line}");
+            of_request += 1;
+        }
+    }
+    assert!(of_request >= 2, "the request's log lines carry its id");
+}
