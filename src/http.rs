@@ -286,7 +286,7 @@ fn json_content(headers: &HeaderMap) -> bool {
 
 /// The address a request comes from: the connection's peer, or the last address of
 /// `X-Forwarded-For` when `forwarded_for` says a trusted proxy sets it.
-fn client_address(
+pub(crate) fn client_address(
     state: &AppState,
     headers: &HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -414,58 +414,53 @@ async fn graphql(
     body: &[u8],
 ) -> Response {
     let started = Instant::now();
-    // Named by the request until its document is parsed (after the checks of its text).
-    let mut operation = request.operation_name.clone();
     let media = Media::of(&headers);
-    let refused = |operation: Option<String>, refusal: Refusal| {
+    let refused = |operation: Option<String>, denied: Denied| {
         state.metrics.request(
             operation.as_deref(),
             Outcome::Error,
             started.elapsed(),
-            std::iter::once(refusal.1.code()),
+            std::iter::once(denied.error.code()),
         );
-        match refusal {
-            Refusal(StatusCode::OK, e) => {
-                json(GqlResponse::from_errors(vec![e.into_server_error()]), media)
-            }
-            refusal => refusal.into_response(),
+        let mut response = match denied.status {
+            StatusCode::OK => json(
+                GqlResponse::from_errors(vec![denied.error.into_server_error()]),
+                media,
+            ),
+            status => Refusal(status, denied.error).into_response(),
+        };
+        if let Some(secs) = denied.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
+        response
     };
     let principal = match authenticate(&state, &headers).await {
         Ok(p) => p,
-        Err(refusal) => return refused(operation, refusal),
+        Err(Refusal(status, error)) => {
+            let denied = Denied {
+                status,
+                error,
+                retry_after: None,
+            };
+            return refused(request.operation_name.clone(), denied);
+        }
     };
-    if let Err(e) = state.documents.resolve(&mut request, &principal) {
-        return refused(operation, Refusal(StatusCode::OK, e));
-    }
-    let analysis = match analyse(&state, &mut request) {
+    let analysis = match admit(&state, &mut request, &principal, &client) {
         Ok(a) => a,
-        Err(e) => return refused(operation, Refusal(StatusCode::OK, e)),
+        // Named by the request only: a refused text is never parsed.
+        Err(denied) => return refused(request.operation_name.clone(), denied),
     };
-    operation = operation_name(&mut request);
+    let operation = operation_name(&mut request);
     let mutation = is_mutation_request(&mut request);
     if method == Method::Get && mutation {
-        let e = Error::bad_input("mutations are only accepted in POST requests");
-        return refused(operation, Refusal(StatusCode::METHOD_NOT_ALLOWED, e));
-    }
-    if analysis.introspects && !may_introspect(&state, &principal) {
-        let e = Error::Forbidden("introspection is turned off for this client".into());
-        return refused(operation, Refusal(StatusCode::OK, e));
-    }
-    let who = match principal.key() {
-        Some(id) => format!("key:{id}"),
-        None => format!("address:{client}"),
-    };
-    if let Err(wait) = state.rate_limits.check(&who, analysis.cost) {
-        let secs = wait.as_secs().max(1);
-        let e = Error::RateLimited(format!(
-            "too many operations or too much cost for this client; retry in {secs} s"
-        ));
-        let mut response = refused(operation, Refusal(StatusCode::TOO_MANY_REQUESTS, e));
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        return response;
+        let denied = Denied {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            error: Error::bad_input("mutations are only accepted in POST requests"),
+            retry_after: None,
+        };
+        return refused(operation, denied);
     }
     let idempotency_key = headers.get("idempotency-key").cloned();
     match (idempotency_key, principal.key()) {
@@ -480,6 +475,53 @@ async fn graphql(
             Err(refusal) => refusal.into_response(),
         },
     }
+}
+
+/// Why an operation may not run.
+pub(crate) struct Denied {
+    /// The HTTP status to answer with (200 for a GraphQL error in a normal response).
+    pub status: StatusCode,
+    /// The error.
+    pub error: Error,
+    /// Seconds to wait before trying again, for rate limits.
+    pub retry_after: Option<u64>,
+}
+
+/// The checks every operation passes before it runs, over HTTP and over WebSocket alike:
+/// persisted and trusted documents, the limits of its text and document, the right to
+/// introspect, and the rate limits of `client` (the key, else this address).
+pub(crate) fn admit(
+    state: &AppState,
+    request: &mut Request,
+    principal: &Principal,
+    client: &str,
+) -> Result<Analysis, Denied> {
+    let deny = |error| Denied {
+        status: StatusCode::OK,
+        error,
+        retry_after: None,
+    };
+    state.documents.resolve(request, principal).map_err(deny)?;
+    let analysis = analyse(state, request).map_err(deny)?;
+    if analysis.introspects && !may_introspect(state, principal) {
+        let e = Error::Forbidden("introspection is turned off for this client".into());
+        return Err(deny(e));
+    }
+    let who = match principal.key() {
+        Some(id) => format!("key:{id}"),
+        None => format!("address:{client}"),
+    };
+    if let Err(wait) = state.rate_limits.check(&who, analysis.cost) {
+        let secs = wait.as_secs().max(1);
+        return Err(Denied {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            error: Error::RateLimited(format!(
+                "too many operations or too much cost for this client; retry in {secs} s"
+            )),
+            retry_after: Some(secs),
+        });
+    }
+    Ok(analysis)
 }
 
 /// Whether `principal` may introspect the schema.

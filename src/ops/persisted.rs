@@ -71,16 +71,16 @@ impl Documents {
     /// Fills in the query of a request that names a persisted document, remembers the
     /// query of a request that registers one, and refuses what `principal` may not run.
     pub fn resolve(&self, request: &mut Request, principal: &Principal) -> Result<(), Error> {
+        let mut registers = None;
         if let Some(hash) = persisted_hash(request)? {
             if request.query.trim().is_empty() {
                 request.query = self.find(&hash).ok_or(Error::PersistedQueryNotFound)?;
+            } else if sha256(&request.query) == hash.to_ascii_lowercase() {
+                registers = Some(hash);
             } else {
-                if sha256(&request.query) != hash.to_ascii_lowercase() {
-                    return Err(Error::bad_input(
-                        "the persistedQuery hash is not the SHA-256 of the query",
-                    ));
-                }
-                self.remember(&hash, &request.query)?;
+                return Err(Error::bad_input(
+                    "the persistedQuery hash is not the SHA-256 of the query",
+                ));
             }
         }
         if self.trusted.is_some()
@@ -93,7 +93,11 @@ impl Documents {
                     .into(),
             ));
         }
-        Ok(())
+        // Only what may run is remembered.
+        match registers {
+            Some(hash) => self.remember(&hash, &request.query),
+            None => Ok(()),
+        }
     }
 
     fn find(&self, hash: &str) -> Option<String> {

@@ -8,12 +8,13 @@
 //! `connection_init` arrives in time, 4409 for a subscription id already in use, 4429 for
 //! a second `connection_init`.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
 use async_graphql::{Request, Response as GqlResponse, Variables};
 use axum::{
+    Extension,
     extract::{
-        State, WebSocketUpgrade,
+        ConnectInfo, State, WebSocketUpgrade,
         ws::{CloseFrame, Message, Utf8Bytes, WebSocket},
     },
     http::{HeaderMap, header},
@@ -36,7 +37,7 @@ use crate::{
         i18n::{RequestLanguages, parse_accept_language},
         loader::Loaders,
     },
-    http::{MAX_BODY, analyse},
+    http::{MAX_BODY, admit, client_address},
     repo::keys,
 };
 
@@ -95,9 +96,11 @@ struct Close(u16, &'static str);
 /// Upgrades `GET /graphql/ws`.
 pub async fn upgrade(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    let client = client_address(&state, &headers, peer);
     let languages = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -127,6 +130,7 @@ pub async fn upgrade(
             languages,
             out: tx.clone(),
             principal: None,
+            client,
             running: Arc::new(Mutex::new(HashMap::new())),
         };
         connection.serve(stream).await;
@@ -168,6 +172,8 @@ struct Connection {
     out: mpsc::Sender<Message>,
     /// Set once `connection_init` is accepted.
     principal: Option<Principal>,
+    /// The client's address, for rate limits.
+    client: String,
     running: Arc<Mutex<HashMap<String, AbortHandle>>>,
 }
 
@@ -265,6 +271,7 @@ impl Connection {
                     self.state.clone(),
                     self.languages.clone(),
                     principal,
+                    self.client.clone(),
                     id.clone(),
                     payload,
                     self.out.clone(),
@@ -323,6 +330,7 @@ async fn run(
     state: AppState,
     languages: RequestLanguages,
     principal: Principal,
+    client: String,
     id: String,
     payload: SubscribePayload,
     out: mpsc::Sender<Message>,
@@ -335,8 +343,9 @@ async fn run(
     if let Some(name) = payload.operation_name {
         request = request.operation_name(name);
     }
-    if let Err(e) = analyse(&state, &mut request) {
-        let payload = json!([e.into_server_error()]);
+    // The same checks as over HTTP: documents, limits, introspection, rate limits.
+    if let Err(denied) = admit(&state, &mut request, &principal, &client) {
+        let payload = json!([denied.error.into_server_error()]);
         let _ = out
             .send(text(
                 json!({ "type": "error", "id": id, "payload": payload }),

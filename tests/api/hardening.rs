@@ -368,6 +368,31 @@ db_test!(
         let key = app.key("iom", "read").await;
         let data = app.data_as(&key, q, json!({})).await;
         assert!(data["dialogues"]["totalCount"].as_i64().unwrap() > 0);
+        // Over a WebSocket, the same rule.
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        let addr = app.serve().await;
+        let mut socket = ws_connect(&addr.to_string()).await;
+        for message in [
+            json!({ "type": "connection_init" }),
+            json!({ "type": "subscribe", "id": "1", "payload": { "query": q } }),
+        ] {
+            socket
+                .send(Message::Text(message.to_string().into()))
+                .await
+                .unwrap();
+        }
+        let refusal = loop {
+            let Some(Ok(Message::Text(t))) = socket.next().await else {
+                panic!("the socket closed");
+            };
+            let m: Value = serde_json::from_str(&t).unwrap();
+            if m["type"] != "connection_ack" {
+                break m;
+            }
+        };
+        assert_eq!(refusal["type"], "error", "{refusal}");
+        assert_eq!(refusal["payload"][0]["extensions"]["code"], "FORBIDDEN");
     }
 );
 
