@@ -15,7 +15,7 @@ use tokio::{
 };
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::common::{AGORA, ServerProcess, cli_key, ws_connect};
+use crate::common::{AGORA, ServerProcess, cli_key, postgres_url, ws_connect};
 
 #[tokio::test]
 async fn sigterm_drains_in_flight_work_then_exits_cleanly() {
@@ -33,7 +33,56 @@ async fn sigterm_drains_in_flight_work_then_exits_cleanly() {
             .env_remove("AGORA_DATABASE_URL"),
         "read",
     );
-    let mut server = ServerProcess::sqlite(dir.path(), &[("AGORA_DRAIN_MS", "10000")]);
+    let server = ServerProcess::sqlite(dir.path(), &[("AGORA_DRAIN_MS", "10000")]);
+    drains_then_exits(server, &key).await;
+}
+
+/// The same on PostgreSQL, where the process also holds a connection that listens for
+/// other processes' changes: it must give it back for the pool to close.
+#[tokio::test]
+async fn sigterm_drains_and_exits_on_postgresql_too() {
+    let Some(admin_url) = postgres_url() else {
+        eprintln!("AGORA_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    let name = format!("agora_shutdown_{}", std::process::id());
+    let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+    use sea_orm::ConnectionTrait;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let mut url = url::Url::parse(&admin_url).unwrap();
+    url.set_path(&name);
+    let url = url.to_string();
+    let seeded = Command::new(AGORA)
+        .arg("seed")
+        .env("AGORA_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(seeded.status.success());
+    let key = cli_key(Command::new(AGORA).env("AGORA_DATABASE_URL", &url), "read");
+    let server = ServerProcess::start(
+        Command::new(AGORA)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("AGORA_DATABASE_URL", &url)
+            .env("AGORA_DRAIN_MS", "10000")
+            .env("AGORA_LOG", "warn")
+            .stderr(std::process::Stdio::null()),
+    );
+    drains_then_exits(server, &key).await;
+    let _ = admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await;
+}
+
+/// Sends SIGTERM to `server` with a subscription open and a request in flight; checks
+/// that both end well, that new connections are refused and that the process exits 0.
+async fn drains_then_exits(mut server: ServerProcess, key: &str) {
     let addr = server.addr.clone();
 
     // A subscription.
