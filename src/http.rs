@@ -7,7 +7,7 @@
 //! mutation over GET is 405), the API key, persisted and trusted documents, the document
 //! limits (`graphql::guard`), introspection rights and the client's rate limits (429).
 
-use std::{net::SocketAddr, time::Instant};
+use std::{collections::BTreeMap, net::SocketAddr, time::Instant};
 
 use async_graphql::{
     Request, Response as GqlResponse, Variables,
@@ -21,7 +21,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tower_http::{
     compression::CompressionLayer,
@@ -215,6 +215,18 @@ impl Media {
     }
 }
 
+/// The answer to a request that could not be executed: errors, and no `data` at all.
+#[derive(Serialize)]
+struct RequestError<'a> {
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "no_extensions")]
+    extensions: &'a BTreeMap<String, async_graphql::Value>,
+}
+
+fn no_extensions(extensions: &&BTreeMap<String, async_graphql::Value>) -> bool {
+    extensions.is_empty()
+}
+
 /// A response in JSON. Without `data` when the request could not be executed (its errors
 /// have no path); with 503 and `Retry-After` when the database was unavailable; with 400
 /// for a request error in `application/graphql-response+json`.
@@ -232,12 +244,15 @@ fn json(response: GqlResponse, media: Media) -> Response {
         .errors
         .iter()
         .all(|e| code_of(e) == "PERSISTED_QUERY_NOT_FOUND");
-    let body = serde_json::to_value(&response).map(|mut body| {
-        if request_error && let Some(fields) = body.as_object_mut() {
-            fields.remove("data");
-        }
-        body.to_string()
-    });
+    // Serialised as it is, so that fields keep the order of the selection.
+    let body = if request_error {
+        serde_json::to_vec(&RequestError {
+            errors: &response.errors,
+            extensions: &response.extensions,
+        })
+    } else {
+        serde_json::to_vec(&response)
+    };
     match body {
         Ok(body) => {
             let content_type = match media {

@@ -592,3 +592,21 @@ db_test!(
         );
     }
 );
+
+db_test!(responses_keep_the_order_of_the_selection, seeded, |app| {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let body = query(r#"{ dialogueBySlug(slug: "idm-2018") { year slug id } }"#);
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let at = |key: &str| text.find(&format!("\"{key}\"")).unwrap_or(usize::MAX);
+    assert!(at("year") < at("slug") && at("slug") < at("id"), "{text}");
+    // And a request error has no `data` entry at all.
+    let body = app.post("{ nope }", json!({})).await;
+    assert!(body.get("data").is_none(), "{body}");
+});
