@@ -1,6 +1,6 @@
 // Checks that the raw baseline (bin `raw`) answers each scenario with the same records
-// as Agora: the same `data`, compared with keys sorted (Agora writes keys in the order
-// its resolvers finish). Both servers on one database (any scale; org-1 must exist):
+// as Agora: the same `data`, compared with keys sorted (the raw SQL builds its objects
+// in its own key order). Both servers on one database (any scale; org-1 must exist):
 //   RAW=http://127.0.0.1:5680 AGORA=http://127.0.0.1:5679/graphql node bench/compare-raw.mjs
 // Run from the repository root or from bench/.
 import { readFileSync } from "node:fs";
