@@ -30,18 +30,72 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     backend: Backend,
-    _schema: Option<PgSchema>,
+    _schema: Option<PgScratch>,
 }
 
-/// A PostgreSQL schema dropped when the test ends, passed or failed.
-struct PgSchema {
-    url: String,
-    name: String,
+/// A schema or a database of one test on the test PostgreSQL server, dropped when the
+/// test ends, passed or failed.
+pub struct PgScratch {
+    /// Its name.
+    pub name: String,
+    /// The URL to reach it: the server's (for a schema) or the database's own.
+    pub url: String,
+    admin_url: String,
+    drop: String,
 }
 
-impl Drop for PgSchema {
+static SCRATCHES: AtomicU64 = AtomicU64::new(0);
+
+impl PgScratch {
+    /// A fresh schema named after `prefix`; `None` when no test server is configured.
+    pub async fn schema(prefix: &str) -> Option<PgScratch> {
+        let admin_url = postgres_url()?;
+        let name = PgScratch::name(prefix);
+        PgScratch::run(&admin_url, &format!("CREATE SCHEMA \"{name}\"")).await;
+        Some(PgScratch {
+            url: admin_url.clone(),
+            drop: format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"),
+            name,
+            admin_url,
+        })
+    }
+
+    /// A fresh database named after `prefix`, for server processes of their own.
+    pub async fn database(prefix: &str) -> Option<PgScratch> {
+        let admin_url = postgres_url()?;
+        let name = PgScratch::name(prefix);
+        PgScratch::run(&admin_url, &format!("CREATE DATABASE {name}")).await;
+        let mut url = url::Url::parse(&admin_url).expect("a PostgreSQL URL");
+        url.set_path(&name);
+        Some(PgScratch {
+            url: url.to_string(),
+            drop: format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            name,
+            admin_url,
+        })
+    }
+
+    fn name(prefix: &str) -> String {
+        format!(
+            "{prefix}_{}_{}",
+            std::process::id(),
+            SCRATCHES.fetch_add(1, Ordering::SeqCst)
+        )
+    }
+
+    async fn run(url: &str, sql: &str) {
+        use sea_orm::ConnectionTrait;
+        let admin = sea_orm::Database::connect(url)
+            .await
+            .expect("AGORA_TEST_POSTGRES_URL is set but PostgreSQL cannot be reached");
+        admin.execute_unprepared(sql).await.expect(sql);
+        admin.close().await.ok();
+    }
+}
+
+impl Drop for PgScratch {
     fn drop(&mut self) {
-        let (url, name) = (self.url.clone(), self.name.clone());
+        let (url, sql) = (self.admin_url.clone(), self.drop.clone());
         // Drop runs outside any runtime the test may still be using: use a thread of its own.
         let _ = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
@@ -53,17 +107,13 @@ impl Drop for PgSchema {
             rt.block_on(async move {
                 if let Ok(db) = sea_orm::Database::connect(&url).await {
                     use sea_orm::ConnectionTrait;
-                    let _ = db
-                        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
-                        .await;
+                    let _ = db.execute_unprepared(&sql).await;
                 }
             });
         })
         .join();
     }
 }
-
-static SCHEMAS: AtomicU64 = AtomicU64::new(0);
 
 /// The URL of the test PostgreSQL server, if the run has one.
 pub fn postgres_url() -> Option<String> {
@@ -108,29 +158,11 @@ impl TestApp {
                 (db, None)
             }
             Backend::Postgres => {
-                let url = postgres_url()?;
-                let name = format!(
-                    "test_{}_{}",
-                    std::process::id(),
-                    SCHEMAS.fetch_add(1, Ordering::SeqCst)
-                );
-                let admin = sea_orm::Database::connect(&url)
-                    .await
-                    .expect("AGORA_TEST_POSTGRES_URL is set but PostgreSQL cannot be reached");
-                use sea_orm::ConnectionTrait;
-                admin
-                    .execute_unprepared(&format!("CREATE SCHEMA \"{name}\""))
-                    .await
-                    .expect("a test schema can be created");
-                admin.close().await.ok();
-                let guard = PgSchema {
-                    url: url.clone(),
-                    name: name.clone(),
-                };
+                let guard = PgScratch::schema("test").await?;
                 let db = Database::connect(&DbOptions {
-                    url,
+                    url: guard.url.clone(),
                     max_connections: 4,
-                    schema: Some(name),
+                    schema: Some(guard.name.clone()),
                     ..DbOptions::default()
                 })
                 .await

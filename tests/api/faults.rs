@@ -27,7 +27,7 @@ use tokio::{
 };
 use tower::ServiceExt;
 
-use crate::common::{error_code, postgres_url};
+use crate::common::{PgScratch, error_code};
 
 /// What the proxy does with the traffic.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -137,11 +137,11 @@ const COUNT: &str = "{ dialogues { totalCount } }";
 
 #[tokio::test]
 async fn database_faults_fail_fast_and_the_server_recovers() {
-    let Some(url) = postgres_url() else {
+    let Some(scratch) = PgScratch::schema("faults").await else {
         eprintln!("AGORA_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
         return;
     };
-    let mut parsed = url::Url::parse(&url).unwrap();
+    let mut parsed = url::Url::parse(&scratch.url).unwrap();
     let upstream = format!(
         "{}:{}",
         parsed.host_str().unwrap(),
@@ -151,13 +151,6 @@ async fn database_faults_fail_fast_and_the_server_recovers() {
     parsed.set_host(Some("127.0.0.1")).unwrap();
     parsed.set_port(Some(proxy.addr.port())).unwrap();
 
-    let schema = format!("faults_{}", std::process::id());
-    let admin = sea_orm::Database::connect(&url).await.unwrap();
-    use sea_orm::ConnectionTrait;
-    admin
-        .execute_unprepared(&format!("CREATE SCHEMA \"{schema}\""))
-        .await
-        .unwrap();
     let settings = Settings {
         request_timeout_ms: 3_000,
         statement_timeout_ms: 1_000,
@@ -169,7 +162,7 @@ async fn database_faults_fail_fast_and_the_server_recovers() {
     let db = Database::connect(&DbOptions {
         url: parsed.to_string(),
         max_connections: 4,
-        schema: Some(schema.clone()),
+        schema: Some(scratch.name.clone()),
         acquire_timeout: Duration::from_millis(settings.db_acquire_timeout_ms),
         statement_timeout: Some(Duration::from_millis(settings.statement_timeout_ms)),
     })
@@ -185,6 +178,7 @@ async fn database_faults_fail_fast_and_the_server_recovers() {
     let dialogues = body["data"]["dialogues"]["totalCount"].clone();
     assert_eq!(server.ready().await, StatusCode::OK);
 
+    use sea_orm::ConnectionTrait;
     // statement_timeout applies, and is the database being slow, not an internal error.
     let slow = server
         .state
@@ -267,10 +261,4 @@ async fn database_faults_fail_fast_and_the_server_recovers() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(people, 0, "no record of the cut batch was written");
-
-    drop(server);
-    admin
-        .execute_unprepared(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
-        .await
-        .unwrap();
 }

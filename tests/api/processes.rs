@@ -6,7 +6,7 @@ use std::{process::Command, time::Duration};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::{AGORA, ServerProcess, cli_key, postgres_url, ws_connect};
+use crate::common::{AGORA, PgScratch, ServerProcess, cli_key, ws_connect};
 
 fn start(url: &str) -> ServerProcess {
     ServerProcess::start(
@@ -32,27 +32,12 @@ async fn post(addr: &str, key: &str, query: &str) -> Value {
 
 #[tokio::test]
 async fn a_change_through_one_process_reaches_subscribers_of_another() {
-    let Some(admin_url) = postgres_url() else {
+    // A database of its own, dropped at the end.
+    let Some(scratch) = PgScratch::database("agora_processes").await else {
         eprintln!("AGORA_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
         return;
     };
-    // A database of its own, dropped at the end.
-    let name = format!("agora_processes_{}", std::process::id());
-    let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
-    use sea_orm::ConnectionTrait;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let (base, query) = admin_url
-        .split_once('?')
-        .map(|(b, q)| (b, format!("?{q}")))
-        .unwrap_or((&admin_url, String::new()));
-    let url = format!("{}/{name}{query}", &base[..base.rfind('/').unwrap()]);
+    let url = scratch.url.clone();
 
     let first = start(&url);
     let second = start(&url);
@@ -106,7 +91,4 @@ async fn a_change_through_one_process_reaches_subscribers_of_another() {
     drop(socket);
     drop(first);
     drop(second);
-    let _ = admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await;
 }

@@ -15,7 +15,7 @@ use tokio::{
 };
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::common::{AGORA, ServerProcess, cli_key, postgres_url, ws_connect};
+use crate::common::{AGORA, PgScratch, ServerProcess, cli_key, ws_connect};
 
 #[tokio::test]
 async fn sigterm_drains_in_flight_work_then_exits_cleanly() {
@@ -41,24 +41,11 @@ async fn sigterm_drains_in_flight_work_then_exits_cleanly() {
 /// other processes' changes: it must give it back for the pool to close.
 #[tokio::test]
 async fn sigterm_drains_and_exits_on_postgresql_too() {
-    let Some(admin_url) = postgres_url() else {
+    let Some(scratch) = PgScratch::database("agora_shutdown").await else {
         eprintln!("AGORA_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
         return;
     };
-    let name = format!("agora_shutdown_{}", std::process::id());
-    let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
-    use sea_orm::ConnectionTrait;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let mut url = url::Url::parse(&admin_url).unwrap();
-    url.set_path(&name);
-    let url = url.to_string();
+    let url = scratch.url.clone();
     let seeded = Command::new(AGORA)
         .arg("seed")
         .env("AGORA_DATABASE_URL", &url)
@@ -75,9 +62,6 @@ async fn sigterm_drains_and_exits_on_postgresql_too() {
             .stderr(std::process::Stdio::null()),
     );
     drains_then_exits(server, &key).await;
-    let _ = admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await;
 }
 
 /// Sends SIGTERM to `server` with a subscription open and a request in flight; checks

@@ -73,14 +73,20 @@ fn dialogue_row() -> String {
     )
 }
 
-/// (b) The first 20 dialogues.
-fn list() -> String {
+/// A page of 20 dialogues by id, of those that `condition` admits.
+fn dialogues(condition: &str) -> String {
     format!(
         "SELECT json_build_object('data', json_build_object('dialogues', json_build_object('nodes',
             COALESCE((SELECT json_agg({row} ORDER BY d.id) FROM (
-                SELECT * FROM dialogue WHERE deleted_at IS NULL ORDER BY id LIMIT 20) d), '[]'))))::text",
+                SELECT * FROM dialogue WHERE deleted_at IS NULL AND {condition}
+                ORDER BY id LIMIT 20) d), '[]'))))::text",
         row = dialogue_row(),
     )
+}
+
+/// (b) The first 20 dialogues.
+fn list() -> String {
+    dialogues("TRUE")
 }
 
 /// (c) 100 dialogues, 10 workshops each, 5 participating organisations each (with the
@@ -144,13 +150,7 @@ fn org_path() -> String {
 
 /// (e) The 20 dialogues written in English after the dialogue id `$1`, by id.
 fn keyset() -> String {
-    format!(
-        "SELECT json_build_object('data', json_build_object('dialogues', json_build_object('nodes',
-            COALESCE((SELECT json_agg({row} ORDER BY d.id) FROM (
-                SELECT * FROM dialogue WHERE deleted_at IS NULL AND original_lang = 'en'
-                AND id > $1 ORDER BY id LIMIT 20) d), '[]'))))::text",
-        row = dialogue_row(),
-    )
+    dialogues("original_lang = 'en' AND id > $1")
 }
 
 #[derive(Clone)]
