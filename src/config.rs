@@ -79,6 +79,10 @@ pub struct Settings {
     pub statement_timeout_ms: u64,
     /// Longest wait for a database connection from the pool, in milliseconds.
     pub db_acquire_timeout_ms: u64,
+    /// Operations that may execute at once in this process (0: twice the number of CPU
+    /// cores); the others wait their turn, within `request_timeout_ms`. This bounds the
+    /// memory that large answers take under load, and keeps the pool from running dry.
+    pub max_concurrent_operations: usize,
     /// On shutdown, how long in-flight requests and subscriptions may take to finish, in
     /// milliseconds.
     pub drain_ms: u64,
@@ -121,6 +125,7 @@ impl Default for Settings {
             request_timeout_ms: 30_000,
             statement_timeout_ms: 15_000,
             db_acquire_timeout_ms: 3_000,
+            max_concurrent_operations: 0,
             drain_ms: 20_000,
             log_format: "human".into(),
             log: "info".into(),
@@ -192,6 +197,15 @@ impl Settings {
     /// Whether the server runs in production mode.
     pub fn production(&self) -> bool {
         self.env == "production"
+    }
+
+    /// How many operations may execute at once: `max_concurrent_operations`, or twice
+    /// the number of CPU cores when it is 0.
+    pub fn operation_permits(&self) -> usize {
+        match self.max_concurrent_operations {
+            0 => 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
     }
 
     /// Who may introspect: `on`, `authenticated` or `off`.

@@ -8,6 +8,7 @@
 //! limits (`graphql::guard`), introspection rights and the client's rate limits (429).
 
 use std::{collections::BTreeMap, net::SocketAddr, time::Instant};
+use tokio::sync::OwnedSemaphorePermit;
 
 use async_graphql::{
     Request, Response as GqlResponse, Variables,
@@ -485,8 +486,10 @@ async fn graphql(
             )
             .await
         }
+        // The permit is held until the answer is serialised: the tree of a large answer
+        // weighs many times its JSON.
         _ => match run(&state, request, principal, &headers, analysis).await {
-            Ok(r) => json(r, media),
+            Ok((r, _permit)) => json(r, media),
             Err(refusal) => refusal.into_response(),
         },
     }
@@ -651,7 +654,7 @@ async fn run_claimed(
     let request = request.data(claim.clone());
     let result = run(&state, request, principal, &headers, analysis).await;
     let (response, passing_failure) = match result {
-        Ok(r) => {
+        Ok((r, _permit)) => {
             let passing = r
                 .errors
                 .iter()
@@ -751,15 +754,16 @@ fn is_mutation_request(request: &mut Request) -> bool {
 }
 
 /// Runs a checked request for `principal`: the request's loaders and languages, the
-/// execution (within `request_timeout_ms`), a code on every error, and the cost in
-/// `extensions.cost`.
+/// execution (within `request_timeout_ms`, once one of `max_concurrent_operations`
+/// permits is free), a code on every error, and the cost in `extensions.cost`. Returns
+/// the permit with the response: hold it until the response is serialised.
 async fn run(
     state: &AppState,
     mut request: Request,
     principal: Principal,
     headers: &HeaderMap,
     analysis: Analysis,
-) -> Result<GqlResponse, Refusal> {
+) -> Result<(GqlResponse, Option<OwnedSemaphorePermit>), Refusal> {
     let started = Instant::now();
     let operation = operation_name(&mut request);
     let languages = headers
@@ -775,7 +779,12 @@ async fn run(
         request = request.disable_introspection();
     }
     let timeout = std::time::Duration::from_millis(state.settings.request_timeout_ms);
-    let mut response = match tokio::time::timeout(timeout, state.schema.execute(request)).await {
+    // Waiting for a permit counts against the request's time.
+    let execute = async {
+        let permit = state.executing.clone().acquire_owned().await.ok();
+        (state.schema.execute(request).await, permit)
+    };
+    let (mut response, permit) = match tokio::time::timeout(timeout, execute).await {
         Ok(r) => r,
         Err(_) => {
             let e = Error::Unavailable(format!(
@@ -820,7 +829,7 @@ async fn run(
             "limit": state.settings.max_cost,
         }),
     );
-    Ok(response)
+    Ok((response, permit))
 }
 
 /// Whether introspection may run at all (the gate in `graphql` refuses it per client;

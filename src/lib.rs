@@ -134,6 +134,8 @@ pub struct AppState {
     /// Set to `true` when the server is shutting down: `/readyz` answers 503 and
     /// WebSocket connections close with 1001 (going away).
     pub draining: tokio::sync::watch::Sender<bool>,
+    /// Permits to execute an operation (`max_concurrent_operations`).
+    pub executing: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -170,6 +172,7 @@ impl AppState {
             metrics: ops::metrics::Metrics::new(&db),
             db,
             sync,
+            executing: Arc::new(tokio::sync::Semaphore::new(settings.operation_permits())),
             settings: Arc::new(settings),
             rate_limits,
             documents,

@@ -12,6 +12,13 @@ use agora::{
 use clap::{Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than the system allocator: answers are built from many small
+/// allocations, and a profile of the nested benchmark query spent a quarter of its time in
+/// glibc's malloc and free (with mimalloc: +25-85% requests/s, `docs/benchmarks.md`).
+/// Without transparent huge pages (`no_thp`), which took idle memory from 21 to 30 MiB.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Agora: a GraphQL knowledge graph of international migration governance.
 #[derive(Parser)]
 #[command(name = "agora", version)]

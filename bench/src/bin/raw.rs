@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! cargo run -p bench --release --bin raw -- --database-url postgres://... --listen 127.0.0.1:5680
-//! GET /a?id=ID  /b  /c  /d?slug=SLUG  /e?after=ID
+//! GET /a?id=ID  /b  /c  /d?slug=SLUG  /e?after=ID  /f?q=TSQUERY  /h
+//! POST /g (a JSON array of dialogues to upsert)
 //! ```
 
 use std::net::SocketAddr;
@@ -16,7 +17,7 @@ use axum::{
     extract::{Query, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use clap::Parser;
 use sea_orm::sqlx::{AssertSqlSafe, PgPool, SqlSafeStr, SqlStr, postgres::PgPoolOptions};
@@ -148,31 +149,134 @@ fn org_path() -> String {
     )
 }
 
-/// (e) The 20 dialogues written in English after the dialogue id `$1`, by id.
+/// (e) The 10 workshops written in English after the workshop id `$1`, by id.
 fn keyset() -> String {
-    dialogues("original_lang = 'en' AND id > $1")
+    format!(
+        "SELECT json_build_object('data', json_build_object('workshops', (
+          SELECT json_build_object(
+            'edges', COALESCE(json_agg(json_build_object('cursor', w.id::text, 'node',
+              json_build_object('id', {wid}, 'title', {wtitle})) ORDER BY w.id), '[]'),
+            'pageInfo', json_build_object(
+              'hasNextPage', EXISTS (SELECT 1 FROM workshop n WHERE n.deleted_at IS NULL
+                AND n.original_lang = 'en' AND n.id > max(w.id)),
+              'endCursor', max(w.id)::text))
+          FROM (SELECT * FROM workshop WHERE deleted_at IS NULL AND original_lang = 'en'
+                AND id > $1 ORDER BY id LIMIT 10) w)))::text",
+        wid = gid("Workshop", "w.id"),
+        wtitle = text("workshop", "w", "title"),
+    )
+}
+
+/// A facet of the dialogues: `value` and `count` of each value of `expr` over `from`,
+/// most frequent first.
+fn facet(expr: &str, from: &str) -> String {
+    format!(
+        "(SELECT COALESCE(json_agg(json_build_object('value', v, 'count', n) ORDER BY n DESC, v), '[]')
+          FROM (SELECT {expr} AS v, count(*) AS n {from} GROUP BY 1) f)"
+    )
+}
+
+/// (f) Search with facets: the 20 records whose texts best match the tsquery `$1`
+/// (Agora's `tsv` column and ranking), how many records match, and the dialogue facets by
+/// year, country and theme.
+fn search() -> String {
+    format!(
+        "WITH hits AS (
+           SELECT owner_type, owner_id, max(ts_rank_cd(tsv, to_tsquery('simple', $1))) AS score
+           FROM translation WHERE tsv @@ to_tsquery('simple', $1)
+           GROUP BY owner_type, owner_id)
+         SELECT json_build_object('data', json_build_object(
+           'search', json_build_object(
+             'totalCount', (SELECT count(*) FROM hits),
+             'edges', COALESCE((SELECT json_agg(json_build_object('score', score, 'node',
+               json_build_object('id', {hid}, '__typename', initcap(owner_type)))
+               ORDER BY score DESC, owner_type, owner_id)
+               FROM (SELECT * FROM hits ORDER BY score DESC, owner_type, owner_id LIMIT 20) h), '[]')),
+           'dialogues', json_build_object('facets', json_build_object(
+             'year', {year}, 'country', {country}, 'theme', {theme}))))::text",
+        hid = gid("' || initcap(h.owner_type) || '", "h.owner_id"),
+        year = facet(
+            "year::text",
+            "FROM dialogue WHERE deleted_at IS NULL AND year IS NOT NULL"
+        ),
+        country = facet(
+            "country",
+            "FROM dialogue WHERE deleted_at IS NULL AND country IS NOT NULL"
+        ),
+        theme = facet(
+            "th.code",
+            "FROM theme_tag tt JOIN dialogue d ON d.id = tt.node_id AND d.deleted_at IS NULL
+             JOIN theme th ON th.id = tt.theme_id WHERE tt.node_type = 'dialogue'"
+        ),
+    )
+}
+
+/// (g) A bulk upsert of dialogues by (partner, external id), with their English titles,
+/// in one statement: `$1` is a JSON array of {partner_id, external_id, slug, title, year}.
+fn upsert() -> String {
+    "WITH r AS (
+       SELECT * FROM json_to_recordset($1::json)
+         AS x(partner_id bigint, external_id text, slug text, title text, year int)
+     ), d AS (
+       INSERT INTO dialogue (slug, original_lang, partner_id, external_id, year, version,
+                             created_at, updated_at)
+       SELECT slug, 'en', partner_id, external_id, year, 1, now(), now() FROM r
+       ON CONFLICT (partner_id, external_id) WHERE deleted_at IS NULL
+       DO UPDATE SET year = EXCLUDED.year, version = dialogue.version + 1, updated_at = now()
+       RETURNING id, external_id, version
+     ), t AS (
+       INSERT INTO translation (owner_type, owner_id, field, lang, value, folded)
+       SELECT 'dialogue', d.id, 'title', 'en', r.title, lower(r.title)
+       FROM d JOIN r USING (external_id)
+       ON CONFLICT (owner_type, owner_id, field, lang)
+       DO UPDATE SET value = EXCLUDED.value, folded = EXCLUDED.folded
+       RETURNING owner_id
+     )
+     SELECT json_build_object('data', json_build_object('sync', json_build_object(
+       'applied', true,
+       'results', (SELECT json_agg(json_build_object('version', d.version)) FROM d),
+       'written', (SELECT count(*) FROM t))))::text"
+        .to_owned()
+}
+
+/// (h) The first 100 changes of the feed, in sequence order.
+fn feed() -> String {
+    format!(
+        "SELECT json_build_object('data', json_build_object('changes', json_build_object(
+          'edges', COALESCE((SELECT json_agg(json_build_object('cursor', c.seq::text, 'node',
+            json_build_object('sequence', c.seq::text, 'op', c.op, 'type', upper(c.node_type),
+              'id', {cid}, 'externalId', c.external_id, 'version', c.version,
+              'occurredAt', c.occurred_at)) ORDER BY c.seq)
+            FROM (SELECT * FROM change ORDER BY seq LIMIT 100) c), '[]'),
+          'pageInfo', json_build_object('hasNextPage',
+            (SELECT count(*) > 100 FROM (SELECT 1 FROM change LIMIT 101) n)))))::text",
+        cid = gid("' || initcap(c.node_type) || '", "c.node_id"),
+    )
 }
 
 #[derive(Clone)]
 struct Baseline {
     pool: PgPool,
-    sql: [SqlStr; 5],
+    sql: [SqlStr; 8],
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct Params {
     id: Option<i64>,
     slug: Option<String>,
     after: Option<i64>,
+    q: Option<String>,
 }
 
-async fn answer(baseline: &Baseline, scenario: usize, params: Params) -> Response {
+async fn answer(baseline: &Baseline, scenario: usize, params: Params, body: String) -> Response {
     let sql = baseline.sql[scenario].clone();
     let query = sea_orm::sqlx::query_scalar::<_, String>(sql);
     let query = match scenario {
         0 => query.bind(params.id.unwrap_or(1)),
         3 => query.bind(params.slug.unwrap_or_default()),
         4 => query.bind(params.after.unwrap_or(0)),
+        5 => query.bind(params.q.unwrap_or_else(|| "migrat:A".into())),
+        6 => query.bind(body),
         _ => query,
     };
     match query.fetch_one(&baseline.pool).await {
@@ -183,9 +287,11 @@ async fn answer(baseline: &Baseline, scenario: usize, params: Params) -> Respons
 
 macro_rules! scenario {
     ($n:expr) => {
-        get(|State(b): State<Baseline>, Query(p): Query<Params>| async move {
-            answer(&b, $n, p).await
-        })
+        get(
+            |State(b): State<Baseline>, Query(p): Query<Params>| async move {
+                answer(&b, $n, p, String::new()).await
+            },
+        )
     };
 }
 
@@ -198,8 +304,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     let baseline = Baseline {
         pool,
-        sql: [node(), list(), nested(), org_path(), keyset()]
-            .map(|sql| AssertSqlSafe(sql).into_sql_str()),
+        sql: [
+            node(),
+            list(),
+            nested(),
+            org_path(),
+            keyset(),
+            search(),
+            upsert(),
+            feed(),
+        ]
+        .map(|sql| AssertSqlSafe(sql).into_sql_str()),
     };
     let app = Router::new()
         .route("/a", scenario!(0))
@@ -207,6 +322,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/c", scenario!(2))
         .route("/d", scenario!(3))
         .route("/e", scenario!(4))
+        .route("/f", scenario!(5))
+        .route(
+            "/g",
+            post(|State(b): State<Baseline>, body: String| async move {
+                answer(&b, 6, Params::default(), body).await
+            }),
+        )
+        .route("/h", scenario!(7))
         .with_state(baseline);
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     println!(
