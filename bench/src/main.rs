@@ -331,6 +331,9 @@ impl Bench {
             root.join("bench/postgraphile/extra.sql"),
         )?))
         .await?;
+        // Settle the fresh tables now, so that autovacuum does not run during the first
+        // measurements.
+        db.execute("VACUUM (ANALYZE)").await?;
         let sqlite_url = format!("sqlite://{}?mode=rwc", work.join("agora.sqlite").display());
         for suffix in ["", "-wal", "-shm"] {
             let _ = fs::remove_file(work.join(format!("agora.sqlite{suffix}")));
