@@ -154,16 +154,24 @@ const apqQuery = () => {
   `);
 };
 
+/** A client that sends persisted queries (by GET or POST), recording its requests in `log`. */
+const persisted = (useGETForHashedQueries, log) =>
+  apollo(
+    ApolloLink.from([
+      new PersistedQueryLink({ sha256, useGETForHashedQueries }),
+      new HttpLink({ uri: url, fetch: recordingFetch(log), headers }),
+    ]),
+  );
+
 for (const useGETForHashedQueries of [false, true]) {
   const how = useGETForHashedQueries ? 'GET' : 'POST';
   const query = apqQuery();
   await check(`automatic persisted query (${how}): unknown hash, then the retry with the query`, async () => {
     const log = [];
-    const link = ApolloLink.from([
-      new PersistedQueryLink({ sha256, useGETForHashedQueries }),
-      new HttpLink({ uri: url, fetch: recordingFetch(log), headers }),
-    ]);
-    const { data, error } = await apollo(link).query({ query, variables: { slug: 'idm-2018' } });
+    const { data, error } = await persisted(useGETForHashedQueries, log).query({
+      query,
+      variables: { slug: 'idm-2018' },
+    });
     assert(!error, `error: ${error}`);
     assert(data.dialogueBySlug?.slug === 'idm-2018', JSON.stringify(data));
     assert(log.length === 2, `${log.length} requests: ${JSON.stringify(log)}`);
@@ -181,11 +189,10 @@ for (const useGETForHashedQueries of [false, true]) {
 
   await check(`automatic persisted query (${how}): a new client sends the hash alone and gets data`, async () => {
     const log = [];
-    const link = ApolloLink.from([
-      new PersistedQueryLink({ sha256, useGETForHashedQueries }),
-      new HttpLink({ uri: url, fetch: recordingFetch(log), headers }),
-    ]);
-    const { data, error } = await apollo(link).query({ query, variables: { slug: 'idm-2018' } });
+    const { data, error } = await persisted(useGETForHashedQueries, log).query({
+      query,
+      variables: { slug: 'idm-2018' },
+    });
     assert(!error, `error: ${error}`);
     assert(data.dialogueBySlug?.slug === 'idm-2018', JSON.stringify(data));
     assert(log.length === 1, `${log.length} requests: ${JSON.stringify(log)}`);

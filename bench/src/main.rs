@@ -187,9 +187,7 @@ async fn run() -> Fallible<()> {
         println!("== {}", scenario.title);
         bench.check_same_records(scenario, &mut results);
         for (target, req) in &scenario.requests {
-            let Some(server) = bench.server(*target) else {
-                continue;
-            };
+            let server = bench.server(*target);
             for &c in &concurrency {
                 match bench.measure(scenario, *target, server, req, c, secs) {
                     Ok(run) => {
@@ -217,7 +215,7 @@ async fn run() -> Fallible<()> {
             }
         }
     }
-    for s in bench.servers.iter().flatten() {
+    for s in &bench.servers {
         results
             .idle_rss_mib
             .entry(format!("{} after the run", s.name))
@@ -225,57 +223,49 @@ async fn run() -> Fallible<()> {
     }
     drop(bench);
 
-    // Latency against the dataset's scale: one client, the read scenarios.
-    let mut scales: Vec<f64> = args.scales.clone();
-    if !scales.is_empty() {
-        scales.insert(0, scale);
+    // Latency against the dataset's scale: one client, the read scenarios. The main
+    // run's one-client figures are the first point.
+    let read = |key: &str| !matches!(key, "upsert" | "feed");
+    if !args.scales.is_empty() {
+        let first: Vec<ScalePoint> = results
+            .runs
+            .iter()
+            .filter(|r| r.connections == 1 && read(&r.scenario))
+            .map(|r| ScalePoint {
+                scale,
+                scenario: r.scenario.clone(),
+                title: r.title.clone(),
+                target: r.target,
+                p50_ms: r.measure.p50_ms,
+                p99_ms: r.measure.p99_ms,
+            })
+            .collect();
+        results.scale_points.extend(first);
     }
-    for (i, &s) in scales.iter().enumerate() {
-        let bench = if i == 0 {
-            None
-        } else {
-            Some(Bench::prepare(&args, &root, &work, &admin, s, &mut results).await?)
-        };
-        if let Some(bench) = &bench {
-            for scenario in bench.scenarios(&args.only)? {
-                if matches!(scenario.key, "upsert" | "feed") {
-                    continue;
-                }
-                println!("== scale {s}: {}", scenario.title);
-                for (target, req) in &scenario.requests {
-                    let Some(server) = bench.server(*target) else {
-                        continue;
-                    };
-                    match bench.measure(&scenario, *target, server, req, 1, secs) {
-                        Ok(run) => results.scale_points.push(ScalePoint {
-                            scale: s,
-                            scenario: scenario.key.into(),
-                            title: scenario.title.clone(),
-                            target: *target,
-                            p50_ms: run.measure.p50_ms,
-                            p99_ms: run.measure.p99_ms,
-                        }),
-                        Err(e) => results.failures.push(format!(
-                            "scale {s}: {} / {}: {e}",
-                            scenario.title,
-                            target.label()
-                        )),
-                    }
-                }
+    for &s in &args.scales {
+        let bench = Bench::prepare(&args, &root, &work, &admin, s, &mut results).await?;
+        for scenario in bench.scenarios(&args.only)? {
+            if !read(scenario.key) {
+                continue;
             }
-        } else {
-            for run in results.runs.clone().iter().filter(|r| r.connections == 1) {
-                if matches!(run.scenario.as_str(), "upsert" | "feed") {
-                    continue;
+            println!("== scale {s}: {}", scenario.title);
+            for (target, req) in &scenario.requests {
+                let server = bench.server(*target);
+                match bench.measure(&scenario, *target, server, req, 1, secs) {
+                    Ok(run) => results.scale_points.push(ScalePoint {
+                        scale: s,
+                        scenario: scenario.key.into(),
+                        title: scenario.title.clone(),
+                        target: *target,
+                        p50_ms: run.measure.p50_ms,
+                        p99_ms: run.measure.p99_ms,
+                    }),
+                    Err(e) => results.failures.push(format!(
+                        "scale {s}: {} / {}: {e}",
+                        scenario.title,
+                        target.label()
+                    )),
                 }
-                results.scale_points.push(ScalePoint {
-                    scale: s,
-                    scenario: run.scenario.clone(),
-                    title: run.title.clone(),
-                    target: run.target,
-                    p50_ms: run.measure.p50_ms,
-                    p99_ms: run.measure.p99_ms,
-                });
             }
         }
     }
@@ -299,7 +289,8 @@ struct Bench {
     root: PathBuf,
     work: PathBuf,
     facts: Facts,
-    servers: [Option<Server>; 4],
+    /// In the order of [`Target::ALL`].
+    servers: [Server; 4],
 }
 
 impl Bench {
@@ -400,32 +391,29 @@ impl Bench {
 
         let logs = work.join("logs");
         fs::create_dir_all(&logs)?;
-        let agora = |url: &str, port: u16| {
+        let agora = |name: &str, url: &str, port: u16, log: &str| -> Fallible<Server> {
             let mut c = Command::new(bin("agora"));
             c.args(["serve", "--listen", &addr(port), "--database-url", url])
                 .env("AGORA_ENV", "production")
                 .env("AGORA_LOG", "warn")
                 .env("AGORA_RATE_LIMIT_OPERATIONS", "0")
                 .env("AGORA_RATE_LIMIT_COST", "0");
-            c
+            let mut server = Server::start(name, &addr(port), c, &logs.join(log))?;
+            server.wait_ready("/readyz", Duration::from_secs(60))?;
+            Ok(server)
         };
-        let mut servers: [Option<Server>; 4] = [None, None, None, None];
-        let mut agora_pg = Server::start(
+        let agora_pg = agora(
             "Agora (PostgreSQL)",
-            &addr(PORT_AGORA_PG),
-            agora(&pg_url, PORT_AGORA_PG),
-            &logs.join("agora-postgres.log"),
+            &pg_url,
+            PORT_AGORA_PG,
+            "agora-postgres.log",
         )?;
-        agora_pg.wait_ready("/readyz", Duration::from_secs(60))?;
-        servers[0] = Some(agora_pg);
-        let mut s = Server::start(
+        let agora_sqlite = agora(
             "Agora (SQLite)",
-            &addr(PORT_AGORA_SQLITE),
-            agora(&sqlite_url, PORT_AGORA_SQLITE),
-            &logs.join("agora-sqlite.log"),
+            &sqlite_url,
+            PORT_AGORA_SQLITE,
+            "agora-sqlite.log",
         )?;
-        s.wait_ready("/readyz", Duration::from_secs(60))?;
-        servers[1] = Some(s);
         let mut pgl = Command::new(root.join("bench/postgraphile/serve"));
         pgl.env("DATABASE_URL", &pg_url)
             .env("PORT", PORT_POSTGRAPHILE.to_string());
@@ -458,11 +446,10 @@ impl Bench {
             .and_then(Value::as_str)
             .ok_or_else(|| format!("no cursor from PostGraphile: {}", answer.text()))?
             .to_owned();
-        servers[2] = Some(pgl);
-        servers[3] = Some(raw);
+        let servers = [agora_pg, agora_sqlite, pgl, raw];
 
-        thread_sleep(Duration::from_secs(1));
-        for s in servers.iter().flatten() {
+        std::thread::sleep(Duration::from_secs(1));
+        for s in &servers {
             results
                 .idle_rss_mib
                 .insert(format!("{} idle at scale {scale}", s.name), s.rss_mib());
@@ -491,9 +478,8 @@ impl Bench {
             .collect())
     }
 
-    fn server(&self, target: Target) -> Option<&Server> {
-        let i = Target::ALL.iter().position(|t| *t == target)?;
-        self.servers[i].as_ref()
+    fn server(&self, target: Target) -> &Server {
+        &self.servers[target as usize]
     }
 
     /// Sends one request (`@N@` in its body replaced by `n`); the answer's body, if it
@@ -581,10 +567,7 @@ impl Bench {
         }
         let mut seen: Vec<(Target, Vec<i64>)> = Vec::new();
         for (target, req) in &scenario.requests {
-            let Some(server) = self.server(*target) else {
-                continue;
-            };
-            match self.once(server, req, "0") {
+            match self.once(self.server(*target), req, "0") {
                 Ok(body) => {
                     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                     let mut ids = Vec::new();
@@ -616,10 +599,6 @@ impl Bench {
         };
         results.same_records.insert(scenario.key.into(), verdict);
     }
-}
-
-fn thread_sleep(d: Duration) {
-    std::thread::sleep(d);
 }
 
 fn target_file(t: Target) -> &'static str {
@@ -661,7 +640,7 @@ fn record_ids(v: &Value, out: &mut Vec<i64>) {
 fn quiet_count(server: &Server) -> Option<f64> {
     let mut last = sql_statements(server)?;
     for _ in 0..200 {
-        thread_sleep(Duration::from_millis(150));
+        std::thread::sleep(Duration::from_millis(150));
         let now = sql_statements(server)?;
         if now == last {
             return Some(now);

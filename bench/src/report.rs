@@ -92,19 +92,11 @@ fn bars(
     value: impl Fn(&Run) -> f64,
 ) -> Fallible<()> {
     let conns = connections(results);
-    let cols = 3;
-    let rows = scenarios.len().div_ceil(cols).max(1);
-    let root = SVGBackend::new(path, (1260, 330 * rows as u32 + 40)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let (title, body) = root.split_vertically(40);
-    title.titled(
-        &format!(
-            "{what} by scenario and connections (scale {})",
-            results.scale
-        ),
-        ("sans-serif", 22),
-    )?;
-    let panels = body.split_evenly((rows, cols));
+    let title = format!(
+        "{what} by scenario and connections (scale {})",
+        results.scale
+    );
+    let (root, panels) = figure(path, scenarios.len(), &title)?;
     for (i, ((key, name), panel)) in scenarios.iter().zip(panels.iter()).enumerate() {
         let top = results
             .runs
@@ -174,16 +166,8 @@ fn scale_chart(results: &Results, path: &Path) -> Fallible<()> {
             keys.push((p.scenario.clone(), p.title.clone()));
         }
     }
-    let cols = 3;
-    let rows = keys.len().div_ceil(cols).max(1);
-    let root = SVGBackend::new(path, (1260, 330 * rows as u32 + 40)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let (title, body) = root.split_vertically(40);
-    title.titled(
-        "median latency (one client) against the dataset's scale",
-        ("sans-serif", 22),
-    )?;
-    let panels = body.split_evenly((rows, cols));
+    let title = "median latency (one client) against the dataset's scale";
+    let (root, panels) = figure(path, keys.len(), title)?;
     let (smin, smax) = results
         .scale_points
         .iter()
@@ -239,6 +223,18 @@ fn scale_chart(results: &Results, path: &Path) -> Fallible<()> {
     }
     root.present()?;
     Ok(())
+}
+
+/// A figure of `n` panels, three to a row, under a title: the whole and its panels.
+type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+fn figure<'a>(path: &'a Path, n: usize, title: &str) -> Fallible<(Area<'a>, Vec<Area<'a>>)> {
+    let cols = 3;
+    let rows = n.div_ceil(cols).max(1);
+    let root = SVGBackend::new(path, (1260, 330 * rows as u32 + 40)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (head, body) = root.split_vertically(40);
+    head.titled(title, ("sans-serif", 22))?;
+    Ok((root, body.split_evenly((rows, cols))))
 }
 
 /// The legend of a chart, in its upper left corner.

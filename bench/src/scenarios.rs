@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::Fallible;
 
-/// A server under test.
+/// A server under test (in the order of [`Target::ALL`], which its value indexes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Target {
     AgoraPostgres,
