@@ -36,6 +36,7 @@ use crate::{
     auth::{Principal, bearer},
     error::Error,
     graphql::{
+        complete::Completion,
         guard::{Analysis, assign_codes},
         i18n::{RequestLanguages, parse_accept_language},
         loader::Loaders,
@@ -488,7 +489,15 @@ async fn graphql(
         }
         // The permit is held until the answer is serialised: the tree of a large answer
         // weighs many times its JSON.
-        _ => match run(&state, request, principal, &headers, analysis).await {
+        _ => match run(
+            &state,
+            request,
+            principal,
+            &Operation::of(&headers),
+            analysis,
+        )
+        .await
+        {
             Ok((r, _permit)) => json(r, media),
             Err(refusal) => refusal.into_response(),
         },
@@ -652,7 +661,14 @@ async fn run_claimed(
 ) -> Response {
     let claim = Claim::new(id);
     let request = request.data(claim.clone());
-    let result = run(&state, request, principal, &headers, analysis).await;
+    let result = run(
+        &state,
+        request,
+        principal,
+        &Operation::of(&headers),
+        analysis,
+    )
+    .await;
     let (response, passing_failure) = match result {
         Ok((r, _permit)) => {
             let passing = r
@@ -747,33 +763,64 @@ fn operation_name(request: &mut Request) -> Option<String> {
 }
 
 fn is_mutation_request(request: &mut Request) -> bool {
-    let name = request.operation_name.clone();
-    request
-        .parsed_query()
-        .is_ok_and(|doc| is_mutation(doc, name.as_deref()))
+    operation_type(request) == Some(OperationType::Mutation)
 }
 
-/// Runs a checked request for `principal`: the request's loaders and languages, the
-/// execution (within `request_timeout_ms`, once one of `max_concurrent_operations`
-/// permits is free), a code on every error, and the cost in `extensions.cost`. Returns
-/// the permit with the response: hold it until the response is serialised.
-async fn run(
+/// The type of the operation a request runs, if its text parses and names one.
+pub(crate) fn operation_type(request: &mut Request) -> Option<OperationType> {
+    let name = request.operation_name.clone();
+    let doc = request.parsed_query().ok()?;
+    match (&doc.operations, name.as_deref()) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        _ => None,
+    }
+}
+
+/// What a transport knows of an operation besides the request itself.
+pub(crate) struct Operation<'a> {
+    /// The languages the client reads, best first.
+    pub languages: RequestLanguages,
+    /// The id of the HTTP request (or of the WebSocket's upgrade request).
+    pub request_id: Option<&'a str>,
+}
+
+impl<'a> Operation<'a> {
+    /// Read from the headers of an HTTP request.
+    pub fn of(headers: &'a HeaderMap) -> Operation<'a> {
+        Operation {
+            languages: headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(parse_accept_language)
+                .unwrap_or_default(),
+            request_id: headers.get("x-request-id").and_then(|v| v.to_str().ok()),
+        }
+    }
+}
+
+/// Runs a checked query or mutation for `principal`, whatever its transport (HTTP GET,
+/// POST, or a WebSocket): the request's loaders and languages, the execution (within
+/// `request_timeout_ms`, once one of `max_concurrent_operations` permits is free), the
+/// answer completed as the specification asks (`graphql::complete`), a code on every
+/// error, the metrics, and the cost in `extensions.cost`. Returns the permit with the
+/// response: hold it until the response is serialised.
+pub(crate) async fn run(
     state: &AppState,
     mut request: Request,
     principal: Principal,
-    headers: &HeaderMap,
+    context: &Operation<'_>,
     analysis: Analysis,
 ) -> Result<(GqlResponse, Option<OwnedSemaphorePermit>), Refusal> {
     let started = Instant::now();
     let operation = operation_name(&mut request);
-    let languages = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(parse_accept_language)
-        .unwrap_or_default();
+    let completion = Completion::prepare(&mut request);
     let mut request = request
         .data(Loaders::new(state.db.conn.clone()))
-        .data::<RequestLanguages>(languages)
+        .data::<RequestLanguages>(context.languages.clone())
         .data(principal);
     if !may_introspect_any(state) {
         request = request.disable_introspection();
@@ -800,9 +847,12 @@ async fn run(
             return Err(Refusal(StatusCode::SERVICE_UNAVAILABLE, e));
         }
     };
+    if let Some(completion) = &completion {
+        completion.apply(&state.shapes, &mut response);
+    }
     assign_codes(&mut response);
     // The request id lets an operator find the details of an internal error in the log.
-    if let Some(id) = headers.get("x-request-id").and_then(|v| v.to_str().ok()) {
+    if let Some(id) = context.request_id {
         for e in &mut response.errors {
             if code_of(e) == "INTERNAL" {
                 e.extensions
@@ -836,16 +886,4 @@ async fn run(
 /// this keeps the executor from answering it when it is off for everyone).
 fn may_introspect_any(state: &AppState) -> bool {
     state.settings.introspection_mode() != "off"
-}
-
-fn is_mutation(doc: &async_graphql::parser::types::ExecutableDocument, name: Option<&str>) -> bool {
-    let ty = match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
-        }
-        _ => None,
-    };
-    ty == Some(OperationType::Mutation)
 }

@@ -119,6 +119,8 @@ pub fn sdl() -> String {
 pub struct AppState {
     /// The GraphQL schema.
     pub schema: AgoraSchema,
+    /// The schema's output types, to complete its responses (`graphql::complete`).
+    pub shapes: Arc<graphql::complete::Shapes>,
     /// The database.
     pub db: Database,
     /// The writers' lock and the live change feed of this process.
@@ -167,8 +169,10 @@ impl AppState {
                 }
             }
         });
+        let schema = schema_builder(&settings).data(sync.clone()).finish();
         Ok(AppState {
-            schema: schema_builder(&settings).data(sync.clone()).finish(),
+            shapes: Arc::new(graphql::complete::Shapes::from_sdl(&schema.sdl())),
+            schema,
             metrics: ops::metrics::Metrics::new(&db),
             db,
             sync,

@@ -1,6 +1,7 @@
 //! What all domains share in the GraphQL layer: ids, cursors and connections, filters,
 //! languages, the request context and the batching loaders.
 
+pub mod complete;
 pub mod connection;
 pub mod context;
 pub mod cursor;

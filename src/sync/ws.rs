@@ -10,6 +10,7 @@
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
+use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, Response as GqlResponse, Variables};
 use axum::{
     Extension,
@@ -21,7 +22,7 @@ use axum::{
     response::Response,
 };
 use futures_util::{SinkExt, StreamExt};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::{
     sync::{Mutex, mpsc},
@@ -33,11 +34,12 @@ use crate::{
     auth::{Principal, bearer},
     error::Error,
     graphql::{
+        complete::Completion,
         guard::assign_codes,
         i18n::{RequestLanguages, parse_accept_language},
         loader::Loaders,
     },
-    http::{MAX_BODY, admit, client_address},
+    http::{MAX_BODY, Operation, Refusal, admit, client_address, operation_type},
     repo::keys,
 };
 
@@ -106,6 +108,10 @@ pub async fn upgrade(
         .and_then(|v| v.to_str().ok())
         .map(parse_accept_language)
         .unwrap_or_default();
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let ws = ws.protocols([PROTOCOL]).max_message_size(MAX_BODY);
     let agreed = ws.selected_protocol().is_some();
     ws.on_upgrade(move |socket| async move {
@@ -128,6 +134,7 @@ pub async fn upgrade(
         let connection = Connection {
             state,
             languages,
+            request_id,
             out: tx.clone(),
             principal: None,
             client,
@@ -169,6 +176,8 @@ fn text(value: Value) -> Message {
 struct Connection {
     state: AppState,
     languages: RequestLanguages,
+    /// The id of the upgrade request, given to every operation's errors and logs.
+    request_id: Option<String>,
     out: mpsc::Sender<Message>,
     /// Set once `connection_init` is accepted.
     principal: Option<Principal>,
@@ -270,6 +279,7 @@ impl Connection {
                 let task = tokio::spawn(run(
                     self.state.clone(),
                     self.languages.clone(),
+                    self.request_id.clone(),
                     principal,
                     self.client.clone(),
                     id.clone(),
@@ -325,10 +335,14 @@ impl Connection {
     }
 }
 
-/// Runs one operation of a connection and streams its results.
+/// Runs one operation of a connection: a query or a mutation on the same path as over
+/// HTTP (`http::run`: permits, timeout, completion, codes, metrics, request id), a
+/// subscription as a stream of completed results.
+#[allow(clippy::too_many_arguments)]
 async fn run(
     state: AppState,
     languages: RequestLanguages,
+    request_id: Option<String>,
     principal: Principal,
     client: String,
     id: String,
@@ -336,6 +350,29 @@ async fn run(
     out: mpsc::Sender<Message>,
     running: Arc<Mutex<HashMap<String, AbortHandle>>>,
 ) {
+    let last = stream(
+        &state, languages, request_id, principal, client, &id, payload, &out,
+    )
+    .await;
+    running.lock().await.remove(&id);
+    if let Some(last) = last {
+        let _ = out.send(last).await;
+    }
+}
+
+/// Sends the results of one operation; returns its last message (`error` or `complete`),
+/// to be sent once the operation no longer counts as running.
+#[allow(clippy::too_many_arguments)]
+async fn stream(
+    state: &AppState,
+    languages: RequestLanguages,
+    request_id: Option<String>,
+    principal: Principal,
+    client: String,
+    id: &str,
+    payload: SubscribePayload,
+    out: &mpsc::Sender<Message>,
+) -> Option<Message> {
     let mut request = Request::new(payload.query);
     if let Some(v) = payload.variables {
         request = request.variables(v);
@@ -344,45 +381,77 @@ async fn run(
         request = request.operation_name(name);
     }
     // The same checks as over HTTP: documents, limits, introspection, rate limits.
-    if let Err(denied) = admit(&state, &mut request, &principal, &client) {
-        let payload = json!([denied.error.into_server_error()]);
-        let _ = out
-            .send(text(
-                json!({ "type": "error", "id": id, "payload": payload }),
-            ))
-            .await;
-        running.lock().await.remove(&id);
-        return;
+    let analysis = match admit(state, &mut request, &principal, &client) {
+        Ok(analysis) => analysis,
+        Err(denied) => return Some(message("error", id, &[denied.error.into_server_error()])),
+    };
+    if operation_type(&mut request) != Some(OperationType::Subscription) {
+        let context = Operation {
+            languages,
+            request_id: request_id.as_deref(),
+        };
+        return match crate::http::run(state, request, principal, &context, analysis).await {
+            Ok((response, _permit)) if failed_before_running(&response) => {
+                Some(message("error", id, &response.errors))
+            }
+            Ok((response, _permit)) => {
+                out.send(message("next", id, &response)).await.ok()?;
+                Some(complete(id))
+            }
+            Err(Refusal(_, error)) => Some(message("error", id, &[error.into_server_error()])),
+        };
     }
+    let completion = Completion::prepare(&mut request);
     let request = request
         .data(Loaders::new(state.db.conn.clone()))
         .data(languages)
         .data(principal);
-    let _counted = Running::new(&state);
+    let _counted = Running::new(state);
     let mut responses = state.schema.execute_stream(request);
     let mut first = true;
     while let Some(mut response) = responses.next().await {
         assign_codes(&mut response);
         if first && failed_before_running(&response) {
-            let payload = json!(response.errors);
-            let _ = out
-                .send(text(
-                    json!({ "type": "error", "id": id, "payload": payload }),
-                ))
-                .await;
-            running.lock().await.remove(&id);
-            return;
+            return Some(message("error", id, &response.errors));
         }
         first = false;
-        let message = json!({ "type": "next", "id": id, "payload": response });
-        if out.send(text(message)).await.is_err() {
-            break;
+        if let Some(completion) = &completion {
+            completion.apply(&state.shapes, &mut response);
+        }
+        out.send(message("next", id, &response)).await.ok()?;
+    }
+    Some(complete(id))
+}
+
+/// A `next` or `error` message about operation `id`.
+fn message<P: Serialize + ?Sized>(kind: &str, id: &str, payload: &P) -> Message {
+    envelope(kind, id, Some(payload))
+}
+
+/// The `complete` message of operation `id`.
+fn complete(id: &str) -> Message {
+    envelope::<()>("complete", id, None)
+}
+
+/// A message about operation `id`, serialised as it is so that the payload's fields keep
+/// the order of the selection (`serde_json::Value` sorts them).
+fn envelope<P: Serialize + ?Sized>(kind: &str, id: &str, payload: Option<&P>) -> Message {
+    #[derive(Serialize)]
+    struct Out<'a, P: ?Sized> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        id: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        payload: Option<&'a P>,
+    }
+    match serde_json::to_string(&Out { kind, id, payload }) {
+        Ok(text) => Message::Text(text.into()),
+        Err(e) => {
+            tracing::error!(error = %e, "could not serialise a WebSocket message");
+            let error = Error::internal("the result could not be serialised");
+            text(json!({ "type": "error", "id": id, "payload": [error.into_server_error()] }))
         }
     }
-    running.lock().await.remove(&id);
-    let _ = out
-        .send(text(json!({ "type": "complete", "id": id })))
-        .await;
 }
 
 /// A response whose errors arose before any field ran (validation, or the subscription

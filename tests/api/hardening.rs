@@ -4,7 +4,7 @@
 //! Every refused request is checked for its code and for running no SQL at all; the time
 //! each refusal took is printed (`cargo test hardening -- --nocapture`).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use agora::config::Settings;
 use axum::{
@@ -502,31 +502,57 @@ db_test!(
     }
 );
 
-db_test!(a_slow_request_times_out_with_503, with Settings {
-        request_timeout_ms: 1,
+db_test!(a_request_past_its_time_gets_503_over_http_and_websocket, with Settings {
+        request_timeout_ms: 200,
+        max_concurrent_operations: 1,
         rate_limit_operations: 0,
         rate_limit_cost: 0,
         ..Settings::default()
     }, |app| {
-    // Any real query takes more than a millisecond on a seeded database in a debug build;
-    // retry a few times in case one is quicker.
-    let mut seen = None;
-    for _ in 0..20 {
-        let (status, headers, body) = post_raw(
-            &app,
-            query("{ dialogues(first: 100) { nodes { title { text } workshops { nodes { title { text } } } } } }"),
-            &[],
-        )
-        .await;
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            seen = Some((headers, body));
-            break;
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let q = r#"{ dialogueBySlug(slug: "idm") { slug } }"#;
+    let addr = app.serve().await;
+    let mut socket = ws_connect(&addr.to_string()).await;
+    let init = json!({ "type": "connection_init" }).to_string();
+    socket.send(Message::Text(init.into())).await.unwrap();
+    let mut ws_answer = async |id: &str| {
+        let subscribe = json!({ "type": "subscribe", "id": id, "payload": { "query": q } });
+        socket.send(Message::Text(subscribe.to_string().into())).await.unwrap();
+        loop {
+            let Some(Ok(Message::Text(t))) = socket.next().await else {
+                panic!("the socket closed");
+            };
+            let m: Value = serde_json::from_str(&t).unwrap();
+            if m["type"] != "connection_ack" {
+                return m;
+            }
         }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    let (headers, body) = seen.expect("a request over its time is stopped");
+    };
+    // The one permit is held here, so no operation can start: each waits out its time,
+    // over HTTP and over the WebSocket alike.
+    let held = app.state.executing.clone().acquire_owned().await.unwrap();
+    let (status, headers, body) = post_raw(&app, query(q), &[]).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(error_code(&body), "SERVICE_UNAVAILABLE");
     assert!(headers.get(header::RETRY_AFTER).is_some());
+    let refusal = ws_answer("1").await;
+    assert_eq!(refusal["type"], "error", "{refusal}");
+    assert_eq!(refusal["payload"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE");
+    // Both count in the metrics.
+    let metrics = app.state.metrics.render();
+    let timed_out = metrics
+        .lines()
+        .find(|l| l.starts_with(r#"agora_graphql_errors_total{code="SERVICE_UNAVAILABLE"}"#));
+    assert_eq!(timed_out.and_then(|l| l.split(' ').nth(1)), Some("2"), "{metrics}");
+    // Once the permit is free, the same operation runs on both.
+    drop(held);
+    let (status, _, body) = post_raw(&app, query(q), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["dialogueBySlug"]["slug"], "idm");
+    let answer = ws_answer("2").await;
+    assert_eq!(answer["type"], "next", "{answer}");
+    assert_eq!(answer["payload"]["data"]["dialogueBySlug"]["slug"], "idm");
 });
 
 db_test!(

@@ -32,5 +32,6 @@ mod schema;
 mod search;
 mod seed;
 mod shutdown;
+mod spec;
 mod sql_count;
 mod vocabularies;

@@ -1,0 +1,558 @@
+//! Spec-exact responses from async-graphql's executor: fields in the order of the
+//! selection, and field errors completed as the specification's "Handling Field Errors"
+//! asks.
+//!
+//! async-graphql resolves the fields of an object concurrently and collects them in the
+//! order they finish, and it leaves a failed field out of its object instead of making it
+//! null (and a failed non-null field's parent null). [`Completion::apply`] mends both in
+//! one walk over the answer, with the operation's document, its variables and the types of
+//! the schema ([`Shapes`], read from the schema's own SDL once per process):
+//! - every object's keys are put in the order of CollectFields (the selection's order,
+//!   fragments expanded in place, `@skip` and `@include` honoured);
+//! - a field named by an error's path is `null`, and when its type is non-null the null
+//!   moves to the nearest nullable position above it (or `data` itself).
+
+use std::collections::{HashMap, HashSet};
+use std::hash::Hasher;
+use std::rc::Rc;
+
+use async_graphql::{
+    Name, PathSegment, Request, Response, Value, Variables,
+    indexmap::IndexMap,
+    parser::types::{
+        BaseType, DocumentOperations, ExecutableDocument, Field, OperationDefinition,
+        OperationType, Selection, SelectionSet, ServiceDocument, Type, TypeKind,
+        TypeSystemDefinition,
+    },
+};
+
+/// The output types of a schema, as much of them as completing a response needs.
+#[derive(Debug, Default)]
+pub struct Shapes {
+    /// Object and interface types: the declared type of each field.
+    fields: HashMap<String, HashMap<String, Type>>,
+    /// Interfaces and unions: the object types that can stand for them.
+    possible: HashMap<String, Vec<String>>,
+    query: String,
+    mutation: String,
+    subscription: String,
+}
+
+impl Shapes {
+    /// The shapes of the schema printed as `sdl`.
+    pub fn from_sdl(sdl: &str) -> Shapes {
+        let mut shapes = Shapes {
+            query: "Query".into(),
+            mutation: "Mutation".into(),
+            subscription: "Subscription".into(),
+            ..Shapes::default()
+        };
+        let Ok(document) = async_graphql::parser::parse_schema(sdl) else {
+            tracing::error!("the schema's own SDL does not parse: responses are left as run");
+            return shapes;
+        };
+        let ServiceDocument { definitions } = document;
+        let mut implementers: Vec<(String, String)> = Vec::new();
+        for definition in definitions {
+            match definition {
+                TypeSystemDefinition::Schema(schema) => {
+                    let schema = schema.node;
+                    if let Some(q) = schema.query {
+                        shapes.query = q.node.to_string();
+                    }
+                    if let Some(m) = schema.mutation {
+                        shapes.mutation = m.node.to_string();
+                    }
+                    if let Some(s) = schema.subscription {
+                        shapes.subscription = s.node.to_string();
+                    }
+                }
+                TypeSystemDefinition::Type(ty) => {
+                    let ty = ty.node;
+                    let name = ty.name.node.to_string();
+                    let fields = match ty.kind {
+                        TypeKind::Object(object) => {
+                            for interface in object.implements {
+                                implementers.push((interface.node.to_string(), name.clone()));
+                            }
+                            object.fields
+                        }
+                        TypeKind::Interface(interface) => {
+                            shapes.possible.entry(name.clone()).or_default();
+                            interface.fields
+                        }
+                        TypeKind::Union(union) => {
+                            let members = union.members.iter().map(|m| m.node.to_string());
+                            shapes.possible.insert(name, members.collect());
+                            continue;
+                        }
+                        _ => continue,
+                    };
+                    let fields = fields
+                        .into_iter()
+                        .map(|f| (f.node.name.node.to_string(), f.node.ty.node))
+                        .collect();
+                    shapes.fields.insert(name, fields);
+                }
+                TypeSystemDefinition::Directive(_) => {}
+            }
+        }
+        for (interface, object) in implementers {
+            shapes.possible.entry(interface).or_default().push(object);
+        }
+        shapes
+    }
+
+    /// The declared type of `field` on `parent`.
+    fn field_type(&self, parent: &str, field: &str) -> Option<&Type> {
+        if field == "__typename" {
+            return Some(&TYPENAME);
+        }
+        self.fields.get(parent)?.get(field)
+    }
+
+    /// Whether a fragment on `condition` applies to an object of type `object`.
+    fn applies(&self, object: &str, condition: &str) -> bool {
+        object == condition
+            || self
+                .possible
+                .get(condition)
+                .is_some_and(|types| types.iter().any(|t| t == object))
+    }
+}
+
+/// The type of `__typename`.
+static TYPENAME: std::sync::LazyLock<Type> = std::sync::LazyLock::new(|| Type {
+    base: BaseType::Named(Name::new("String")),
+    nullable: false,
+});
+
+/// What completing the response of one request needs: its document, variables and
+/// operation, taken before it runs.
+pub struct Completion {
+    document: ExecutableDocument,
+    variables: Variables,
+    operation: Option<String>,
+}
+
+impl Completion {
+    /// Takes what [`Completion::apply`] needs from a request that parsed, and gives the
+    /// request the default values of the variables it leaves out (so that `@skip` and
+    /// `@include` see them, as the specification's CoerceVariableValues does).
+    pub fn prepare(request: &mut Request) -> Option<Completion> {
+        let operation = request.operation_name.clone();
+        let document = request.parsed_query().ok()?.clone();
+        if let Some(op) = find_operation(&document, operation.as_deref()) {
+            for definition in &op.variable_definitions {
+                let definition = &definition.node;
+                let name = &definition.name.node;
+                if let Some(default) = &definition.default_value
+                    && !request.variables.contains_key(name)
+                {
+                    request.variables.insert(name.clone(), default.node.clone());
+                }
+            }
+        }
+        Some(Completion {
+            document,
+            variables: request.variables.clone(),
+            operation,
+        })
+    }
+
+    /// Puts `response` in the selection's order and completes its field errors.
+    pub fn apply(&self, shapes: &Shapes, response: &mut Response) {
+        let Some(op) = find_operation(&self.document, self.operation.as_deref()) else {
+            return;
+        };
+        let root = match op.ty {
+            OperationType::Query => &shapes.query,
+            OperationType::Mutation => &shapes.mutation,
+            OperationType::Subscription => &shapes.subscription,
+        };
+        let walk = Walk {
+            shapes,
+            document: &self.document,
+            variables: &self.variables,
+            collected: Default::default(),
+        };
+        let root_sets = [&op.selection_set.node];
+        let paths: Vec<&[PathSegment]> = response
+            .errors
+            .iter()
+            .map(|e| e.path.as_slice())
+            .filter(|p| !p.is_empty())
+            .collect();
+        for path in &paths {
+            materialise(&mut response.data, path);
+        }
+        for path in &paths {
+            walk.propagate(&mut response.data, root, &root_sets, path);
+        }
+        let root_type = Type {
+            base: BaseType::Named(Name::new(root)),
+            nullable: true,
+        };
+        walk.order(&mut response.data, &root_type, &root_sets);
+    }
+}
+
+/// The operation a request runs: the one it names, else its only one.
+fn find_operation<'d>(
+    document: &'d ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'d OperationDefinition> {
+    match (&document.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(&op.node),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| &op.node)
+        }
+        _ => None,
+    }
+}
+
+/// Makes the field at `path` present (as `null` when async-graphql left it out), and an
+/// object that async-graphql made `null` because every one of its fields failed an
+/// object again, so that its failed fields can be completed one by one.
+fn materialise(data: &mut Value, path: &[PathSegment]) {
+    let mut at = data;
+    for (i, segment) in path.iter().enumerate() {
+        let last = i + 1 == path.len();
+        match segment {
+            PathSegment::Field(key) => {
+                if *at == Value::Null {
+                    *at = Value::Object(IndexMap::new());
+                }
+                let Value::Object(map) = at else { return };
+                if last {
+                    map.entry(Name::new(key)).or_insert(Value::Null);
+                    return;
+                }
+                match map.get_mut(key.as_str()) {
+                    Some(next) => at = next,
+                    None => return,
+                }
+            }
+            PathSegment::Index(index) => {
+                let Value::List(items) = at else { return };
+                match items.get_mut(*index) {
+                    Some(next) => at = next,
+                    None => return,
+                }
+            }
+        }
+    }
+}
+
+/// The fields of one object, grouped by response key in the order CollectFields gives.
+type Collected<'d> = Vec<(&'d str, Vec<&'d Field>)>;
+
+/// One completion's view of the document and the schema.
+struct Walk<'a> {
+    shapes: &'a Shapes,
+    document: &'a ExecutableDocument,
+    variables: &'a Variables,
+    /// CollectFields' answers by object type and selection sets: every item of a list
+    /// shares one.
+    collected: std::cell::RefCell<HashMap<(u64, &'a str), Rc<Collected<'a>>>>,
+}
+
+impl<'a> Walk<'a> {
+    /// Moves the null of a failed field at `path` up to the nearest nullable position.
+    fn propagate(
+        &self,
+        data: &mut Value,
+        root: &str,
+        root_sets: &[&'a SelectionSet],
+        path: &[PathSegment],
+    ) {
+        // The type at each position of the path (the response key's field's type, or a
+        // list's item type), found through the document: same-key fields share their
+        // shape, so any of them tells whether a position is nullable.
+        let mut types: Vec<Type> = Vec::with_capacity(path.len());
+        let mut parent = root.to_string();
+        let mut sets: Vec<&'a SelectionSet> = root_sets.to_vec();
+        for segment in path {
+            let ty = match segment {
+                PathSegment::Field(key) => {
+                    let fields = self.fields_with_key(&parent, &sets, key);
+                    let Some((owner, field)) = fields.first() else {
+                        return;
+                    };
+                    let Some(ty) = self.shapes.field_type(owner, &field.name.node) else {
+                        return;
+                    };
+                    sets = fields.iter().map(|(_, f)| &f.selection_set.node).collect();
+                    ty.clone()
+                }
+                PathSegment::Index(_) => match types.last().map(|t| &t.base) {
+                    Some(BaseType::List(item)) => (**item).clone(),
+                    _ => return,
+                },
+            };
+            parent = named(&ty).to_string();
+            types.push(ty);
+        }
+        // The nearest nullable position at or above the failed field; `value_at` finds
+        // nothing when an earlier error's null already covers it.
+        let mut depth = path.len();
+        while depth > 0 && !types[depth - 1].nullable {
+            depth -= 1;
+        }
+        match value_at(data, &path[..depth]) {
+            Some(v) => *v = Value::Null,
+            None if depth == 0 => *data = Value::Null,
+            None => {}
+        }
+    }
+
+    /// Every field of `sets` (fragments expanded whatever their type condition) with the
+    /// response key `key`, each with the type that declares it.
+    fn fields_with_key(
+        &self,
+        parent: &str,
+        sets: &[&'a SelectionSet],
+        key: &str,
+    ) -> Vec<(String, &'a Field)> {
+        let mut found = Vec::new();
+        let mut visited = HashSet::new();
+        for set in sets {
+            self.find_key(parent, set, key, &mut visited, &mut found);
+        }
+        found
+    }
+
+    fn find_key(
+        &self,
+        owner: &str,
+        set: &'a SelectionSet,
+        key: &str,
+        visited: &mut HashSet<&'a str>,
+        found: &mut Vec<(String, &'a Field)>,
+    ) {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    if field.node.response_key().node == key {
+                        found.push((owner.to_string(), &field.node));
+                    }
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    if !visited.insert(name) {
+                        continue;
+                    }
+                    if let Some(fragment) = self.document.fragments.get(name) {
+                        let on = fragment.node.type_condition.node.on.node.as_str();
+                        self.find_key(on, &fragment.node.selection_set.node, key, visited, found);
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    let on = inline
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map_or(owner, |c| c.node.on.node.as_str());
+                    self.find_key(on, &inline.node.selection_set.node, key, visited, found);
+                }
+            }
+        }
+    }
+
+    /// Puts every object under `value` (of type `ty`, selected by `sets`) in the order of
+    /// its selection.
+    fn order(&self, value: &mut Value, ty: &Type, sets: &[&'a SelectionSet]) {
+        match (&ty.base, value) {
+            (BaseType::List(item), Value::List(items)) => {
+                for v in items {
+                    self.order(v, item, sets);
+                }
+            }
+            (BaseType::Named(name), Value::Object(map)) => {
+                let Some(object) = self.runtime_type(name, map, sets) else {
+                    return;
+                };
+                let collected = self.collect(object, sets);
+                if !in_order(map, &collected) {
+                    let mut old = std::mem::take(map);
+                    map.reserve(old.len());
+                    for (key, _) in collected.iter() {
+                        if let Some((k, v)) = old.swap_remove_entry(*key) {
+                            map.insert(k, v);
+                        }
+                    }
+                    map.extend(old);
+                }
+                for (key, fields) in collected.iter() {
+                    let Some(child) = map.get_mut(*key) else {
+                        continue;
+                    };
+                    let Some(child_ty) = self.shapes.field_type(object, &fields[0].name.node)
+                    else {
+                        continue;
+                    };
+                    if matches!(child, Value::Object(_) | Value::List(_)) {
+                        let child_sets: Vec<&'a SelectionSet> =
+                            fields.iter().map(|f| &f.selection_set.node).collect();
+                        self.order(child, child_ty, &child_sets);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The object type of an object in a position of type `name`: `name` itself, or for
+    /// an interface or a union, the `__typename` the object answered, else the one
+    /// possible type whose selected fields are the object's keys.
+    fn runtime_type(
+        &self,
+        name: &str,
+        map: &IndexMap<Name, Value>,
+        sets: &[&'a SelectionSet],
+    ) -> Option<&'a str> {
+        let shapes = self.shapes;
+        let Some(possible) = shapes.possible.get(name) else {
+            return shapes.fields.get_key_value(name).map(|(k, _)| k.as_str());
+        };
+        for candidate in possible {
+            let collected = self.collect(candidate, sets);
+            let typename = collected
+                .iter()
+                .find_map(|(key, fields)| (fields[0].name.node == "__typename").then_some(*key));
+            if let Some(key) = typename {
+                if let Some(Value::String(t)) = map.get(key) {
+                    return shapes
+                        .fields
+                        .get_key_value(t.as_str())
+                        .map(|(k, _)| k.as_str());
+                }
+                continue;
+            }
+            if collected.len() == map.len()
+                && collected.iter().all(|(key, _)| map.contains_key(*key))
+            {
+                return Some(candidate.as_str());
+            }
+        }
+        None
+    }
+
+    /// CollectFields for an object of type `object` selected by `sets`.
+    fn collect(&self, object: &'a str, sets: &[&'a SelectionSet]) -> Rc<Collected<'a>> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for set in sets {
+            std::ptr::hash(*set, &mut hasher);
+        }
+        let id = (hasher.finish(), object);
+        if let Some(c) = self.collected.borrow().get(&id) {
+            return c.clone();
+        }
+        let mut collected: Collected<'a> = Vec::new();
+        let mut visited = HashSet::new();
+        for set in sets {
+            self.collect_into(object, set, &mut visited, &mut collected);
+        }
+        let collected = Rc::new(collected);
+        self.collected.borrow_mut().insert(id, collected.clone());
+        collected
+    }
+
+    fn collect_into(
+        &self,
+        object: &'a str,
+        set: &'a SelectionSet,
+        visited: &mut HashSet<&'a str>,
+        collected: &mut Collected<'a>,
+    ) {
+        for selection in &set.items {
+            if skipped(selection.node.directives(), self.variables) {
+                continue;
+            }
+            match &selection.node {
+                Selection::Field(field) => {
+                    let key = field.node.response_key().node.as_str();
+                    match collected.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, fields)) => fields.push(&field.node),
+                        None => collected.push((key, vec![&field.node])),
+                    }
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    let Some(fragment) = self.document.fragments.get(name) else {
+                        continue;
+                    };
+                    let on = fragment.node.type_condition.node.on.node.as_str();
+                    if !self.shapes.applies(object, on) || !visited.insert(name) {
+                        continue;
+                    }
+                    self.collect_into(
+                        object,
+                        &fragment.node.selection_set.node,
+                        visited,
+                        collected,
+                    );
+                }
+                Selection::InlineFragment(inline) => {
+                    if let Some(condition) = &inline.node.type_condition
+                        && !self.shapes.applies(object, &condition.node.on.node)
+                    {
+                        continue;
+                    }
+                    self.collect_into(object, &inline.node.selection_set.node, visited, collected);
+                }
+            }
+        }
+    }
+}
+
+/// Whether the keys of `map` already come in the order of `collected`.
+fn in_order(map: &IndexMap<Name, Value>, collected: &Collected<'_>) -> bool {
+    let mut expected = collected.iter().map(|(k, _)| *k);
+    map.keys().all(|key| expected.any(|k| k == key.as_str()))
+}
+
+/// The named type under a type's lists and non-null marks.
+fn named(ty: &Type) -> &str {
+    match &ty.base {
+        BaseType::Named(name) => name.as_str(),
+        BaseType::List(item) => named(item),
+    }
+}
+
+/// The value at `path` under `data`, if there is one.
+fn value_at<'v>(data: &'v mut Value, path: &[PathSegment]) -> Option<&'v mut Value> {
+    let mut at = data;
+    for segment in path {
+        at = match (segment, at) {
+            (PathSegment::Field(key), Value::Object(map)) => map.get_mut(key.as_str())?,
+            (PathSegment::Index(i), Value::List(items)) => items.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    if path.is_empty() { None } else { Some(at) }
+}
+
+/// Whether `@skip` or `@include` leave a selection out.
+fn skipped(
+    directives: &[async_graphql::Positioned<async_graphql::parser::types::Directive>],
+    variables: &Variables,
+) -> bool {
+    directives.iter().any(|directive| {
+        let include = match directive.node.name.node.as_str() {
+            "skip" => false,
+            "include" => true,
+            _ => return false,
+        };
+        let condition = directive.node.get_argument("if").and_then(|value| {
+            value
+                .node
+                .clone()
+                .into_const_with(|name| variables.get(&name).cloned().ok_or(()))
+                .ok()
+        });
+        let condition = matches!(condition, Some(Value::Boolean(true)));
+        condition != include
+    })
+}

@@ -1,0 +1,372 @@
+//! Responses as the GraphQL specification writes them: fields in the order of the
+//! selection (CollectFields), and a failed field `null` with the null moving up past
+//! non-null types ("Handling Field Errors"); over HTTP and over the WebSocket.
+//!
+//! Answers are read into `async_graphql::Value`, whose objects keep their keys' order
+//! (`serde_json::Value` here sorts them), and compared as compact JSON text.
+
+use axum::{
+    body::Body,
+    http::{Request, header},
+};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::{common::*, db_test};
+
+/// The whole answer to `query` over HTTP, with its keys in the order they were sent.
+async fn ordered(app: &TestApp, query: &str, variables: serde_json::Value) -> async_graphql::Value {
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let request = Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    let (_, _, text) = exchange_text(app, request).await;
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Sends `request` to the router; returns the status, headers and body text.
+async fn exchange_text(
+    app: &TestApp,
+    request: Request<Body>,
+) -> (axum::http::StatusCode, axum::http::HeaderMap, String) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8(bytes.to_vec()).unwrap(),
+    )
+}
+
+/// Compact JSON of a value, keys in their order.
+fn text(value: &async_graphql::Value) -> String {
+    serde_json::to_string(value).unwrap()
+}
+
+/// The `data` of an answer as compact JSON.
+fn data(answer: &async_graphql::Value) -> String {
+    match answer {
+        async_graphql::Value::Object(map) => text(map.get("data").unwrap()),
+        other => panic!("not a response: {other}"),
+    }
+}
+
+/// The errors of an answer as (path, code) pairs.
+fn errors(answer: &async_graphql::Value) -> Vec<(String, String)> {
+    let answer = answer.clone().into_json().unwrap();
+    answer["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    let code = e["extensions"]["code"].as_str().unwrap_or("none");
+                    (e["path"].to_string(), code.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+db_test!(root_fields_keep_the_order_of_the_selection, seeded, |app| {
+    let answer = ordered(
+        &app,
+        r#"{ a: dialogueBySlug(slug: "idm") { slug }
+             b: organisationBySlug(slug: "iom") { slug }
+             c: themeByCode(code: "GCM-5") { code } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        data(&answer),
+        r#"{"a":{"slug":"idm"},"b":{"slug":"iom"},"c":{"code":"GCM-5"}}"#
+    );
+    // Reversed, the answer reverses: the order is the selection's, not the schema's.
+    let answer = ordered(
+        &app,
+        r#"{ c: themeByCode(code: "GCM-5") { code }
+             b: organisationBySlug(slug: "iom") { slug }
+             a: dialogueBySlug(slug: "idm") { slug } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        data(&answer),
+        r#"{"c":{"code":"GCM-5"},"b":{"slug":"iom"},"a":{"slug":"idm"}}"#
+    );
+});
+
+db_test!(
+    object_fields_keep_the_order_of_the_selection,
+    seeded,
+    |app| {
+        // A text loaded by a loader, then plain columns.
+        let answer = ordered(
+            &app,
+            r#"{ organisationBySlug(slug: "iom") { name { text } slug createdAt } }"#,
+            json!({}),
+        )
+        .await;
+        let keys = key_order(&answer, &["organisationBySlug"]);
+        assert_eq!(keys, ["name", "slug", "createdAt"]);
+        // Inside a connection, and at every level of a nested one.
+        let answer = ordered(
+            &app,
+            r#"{ organisations(first: 1) { totalCount pageInfo { hasNextPage endCursor } } }"#,
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            key_order(&answer, &["organisations"]),
+            ["totalCount", "pageInfo"]
+        );
+        assert_eq!(
+            key_order(&answer, &["organisations", "pageInfo"]),
+            ["hasNextPage", "endCursor"]
+        );
+        let answer = ordered(
+        &app,
+        r#"{ dialogues(first: 3) {
+               nodes { workshops(first: 2) { nodes { title { text } position } totalCount } title { text } id } } }"#,
+        json!({}),
+    )
+    .await;
+        let json = answer.clone().into_json().unwrap();
+        let dialogues = json["data"]["dialogues"]["nodes"].as_array().unwrap();
+        assert!(!dialogues.is_empty());
+        for (i, _) in dialogues.iter().enumerate() {
+            let at = ["dialogues", "nodes", &i.to_string()];
+            assert_eq!(key_order(&answer, &at), ["workshops", "title", "id"]);
+            let workshops = [&at[..], &["workshops"]].concat();
+            assert_eq!(key_order(&answer, &workshops), ["nodes", "totalCount"]);
+        }
+    }
+);
+
+db_test!(
+    fragments_aliases_and_directives_keep_the_order,
+    seeded,
+    |app| {
+        // Fragments expand in place; a key selected twice stays where it first appeared;
+        // `@skip`/`@include` take their variables' defaults.
+        let answer = ordered(
+            &app,
+            r#"query($no: Boolean = true, $yes: Boolean = true) {
+             organisationBySlug(slug: "iom") {
+               ... F
+               handle: slug
+               createdAt @skip(if: $no)
+               ... on Organisation { updatedAt @include(if: $yes) id }
+               name { text }
+             }
+           }
+           fragment F on Organisation { id ... on Node { version: __typename } slug }"#,
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            key_order(&answer, &["organisationBySlug"]),
+            ["id", "version", "slug", "handle", "updatedAt", "name"]
+        );
+        // The same document with the defaults overridden.
+        let answer = ordered(
+            &app,
+            r#"query($no: Boolean = true, $yes: Boolean = true) {
+             organisationBySlug(slug: "iom") {
+               createdAt @skip(if: $no) slug updatedAt @include(if: $yes) } }"#,
+            json!({ "no": false, "yes": false }),
+        )
+        .await;
+        assert_eq!(
+            key_order(&answer, &["organisationBySlug"]),
+            ["createdAt", "slug"]
+        );
+    }
+);
+
+db_test!(
+    an_interface_keeps_the_order_of_its_fragments,
+    seeded,
+    |app| {
+        let id = app
+            .data(r#"{ dialogueBySlug(slug: "idm") { id } }"#, json!({}))
+            .await["dialogueBySlug"]["id"]
+            .clone();
+        let answer = ordered(
+            &app,
+            r#"query($id: ID!) { node(id: $id) {
+             ... on Organisation { slug id }
+             ... on Dialogue { slug year id }
+             ... on Node { id } } }"#,
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(key_order(&answer, &["node"]), ["slug", "year", "id"]);
+        let answer = ordered(
+            &app,
+            r#"query($id: ID!) { node(id: $id) { id __typename ... on Dialogue { year slug } } }"#,
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(
+            key_order(&answer, &["node"]),
+            ["id", "__typename", "year", "slug"]
+        );
+    }
+);
+
+db_test!(a_failed_field_is_null_not_missing, seeded, |app| {
+    // `email` needs a key: it is null, next to the fields that did resolve.
+    let answer = ordered(
+        &app,
+        "{ people(first: 1) { nodes { email name } } }",
+        json!({}),
+    )
+    .await;
+    let json = answer.clone().into_json().unwrap();
+    let person = &json["data"]["people"]["nodes"][0];
+    assert!(person["name"].is_string(), "{json}");
+    assert_eq!(
+        key_order(&answer, &["people", "nodes", "0"]),
+        ["email", "name"]
+    );
+    assert!(person["email"].is_null(), "{json}");
+    assert_eq!(
+        errors(&answer),
+        [(
+            r#"["people","nodes",0,"email"]"#.to_string(),
+            "UNAUTHENTICATED".to_string()
+        )]
+    );
+    // When every field of an object fails, the object is still there, with nulls.
+    let answer = ordered(&app, "{ people(first: 2) { nodes { email } } }", json!({})).await;
+    assert_eq!(
+        data(&answer),
+        r#"{"people":{"nodes":[{"email":null},{"email":null}]}}"#
+    );
+    assert_eq!(errors(&answer).len(), 2);
+    // With a key the same field has its value (the positive control).
+    let key = app.key("iom", "read").await;
+    let body = app
+        .post_as(
+            &key,
+            "{ people(first: 1) { nodes { email name } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+});
+
+db_test!(a_failed_non_null_field_nulls_its_parent, seeded, |app| {
+    // `workshops` is a non-null connection: its error makes the nullable dialogue null.
+    let answer = ordered(
+        &app,
+        r#"{ dialogueBySlug(slug: "idm-2018") { slug workshops(first: -1) { totalCount } }
+             organisationBySlug(slug: "iom") { slug } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        data(&answer),
+        r#"{"dialogueBySlug":null,"organisationBySlug":{"slug":"iom"}}"#
+    );
+    assert_eq!(
+        errors(&answer),
+        [(
+            r#"["dialogueBySlug","workshops"]"#.to_string(),
+            "BAD_USER_INPUT".to_string()
+        )]
+    );
+    // Inside a list of non-null items in a non-null connection: up to the nullable root
+    // field... which `dialogues` is not, so `data` itself is null.
+    let answer = ordered(
+        &app,
+        r#"{ dialogues(first: 2) { nodes { slug workshops(first: -1) { totalCount } } } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(data(&answer), "null");
+    assert_eq!(errors(&answer).len(), 2, "{answer}");
+    // A non-null root field's error nulls `data` but keeps the errors and their paths.
+    let answer = ordered(&app, "{ dialogues(first: -1) { totalCount } }", json!({})).await;
+    assert_eq!(data(&answer), "null");
+    assert_eq!(
+        errors(&answer),
+        [(r#"["dialogues"]"#.to_string(), "BAD_USER_INPUT".to_string())]
+    );
+});
+
+db_test!(websocket_answers_are_spec_exact_too, seeded, |app| {
+    let addr = app.serve().await;
+    let mut socket = ws_connect(&addr.to_string()).await;
+    let query = r#"{ c: themeByCode(code: "GCM-5") { code }
+                     a: dialogueBySlug(slug: "idm") { slug year }
+                     p: people(first: 1) { nodes { email name } } }"#;
+    for message in [
+        json!({ "type": "connection_init" }),
+        json!({ "type": "subscribe", "id": "1", "payload": { "query": query } }),
+    ] {
+        socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .unwrap();
+    }
+    let next = loop {
+        let Some(Ok(Message::Text(t))) = socket.next().await else {
+            panic!("the socket closed");
+        };
+        let m: async_graphql::Value = serde_json::from_str(&t).unwrap();
+        let kind = m.clone().into_json().unwrap()["type"].clone();
+        if kind == "next" {
+            break m;
+        }
+        assert_eq!(kind, "connection_ack", "{t}");
+    };
+    let async_graphql::Value::Object(message) = &next else {
+        panic!("{next}")
+    };
+    let payload = message.get("payload").unwrap();
+    assert_eq!(key_order(payload, &[]), ["c", "a", "p"]);
+    assert_eq!(key_order(payload, &["a"]), ["slug", "year"]);
+    assert_eq!(key_order(payload, &["p", "nodes", "0"]), ["email", "name"]);
+    assert_eq!(
+        errors(payload),
+        [(
+            r#"["p","nodes",0,"email"]"#.to_string(),
+            "UNAUTHENTICATED".to_string()
+        )]
+    );
+    let Some(Ok(Message::Text(t))) = socket.next().await else {
+        panic!("the socket closed");
+    };
+    assert_eq!(t.as_str(), r#"{"type":"complete","id":"1"}"#);
+});
+
+/// The keys, in order, of the object at `path` under the answer's `data` (or under
+/// `data` of a WebSocket payload).
+fn key_order(answer: &async_graphql::Value, path: &[&str]) -> Vec<String> {
+    let async_graphql::Value::Object(top) = answer else {
+        panic!("{answer}")
+    };
+    let mut at = top
+        .get("data")
+        .unwrap_or_else(|| panic!("no data: {answer}"));
+    for step in path {
+        at = match at {
+            async_graphql::Value::Object(map) => {
+                map.get(*step).unwrap_or_else(|| panic!("{step}: {answer}"))
+            }
+            async_graphql::Value::List(items) => &items[step.parse::<usize>().unwrap()],
+            other => panic!("{step} in {other}"),
+        };
+    }
+    match at {
+        async_graphql::Value::Object(map) => map.keys().map(|k| k.to_string()).collect(),
+        other => panic!("not an object: {other}"),
+    }
+}
