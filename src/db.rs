@@ -9,12 +9,16 @@ use sea_orm::{ConnectOptions, Database as SeaDatabase, DatabaseConnection, DbBac
 
 use crate::error::Result;
 
-/// A connection pool and the count of SQL statements it has run.
+/// A connection pool and the counts of SQL statements it has run: for requests (`conn`),
+/// and in the background (`background()`: the change feed's poller), counted apart so
+/// that a request's statements can be counted exactly.
 #[derive(Clone, Debug)]
 pub struct Database {
     /// The pool; cheap to clone.
     pub conn: DatabaseConnection,
     statements: Counter,
+    background: DatabaseConnection,
+    background_statements: Counter,
 }
 
 /// How to open a database.
@@ -96,13 +100,22 @@ impl Database {
                 .foreign_keys(true)
         });
         let mut conn = SeaDatabase::connect(opts).await?;
-        let statements = Counter::default();
-        let counter = statements.clone();
-        conn.set_metric_callback(move |info| {
-            counter.inc();
-            tracing::trace!(target: "agora::sql", elapsed = ?info.elapsed, failed = info.failed, "{}", info.statement);
-        });
-        Ok(Database { conn, statements })
+        // A clone of the pool's handle carries a metric callback of its own.
+        let mut background = conn.clone();
+        let statements = counted(&mut conn);
+        let background_statements = counted(&mut background);
+        Ok(Database {
+            conn,
+            statements,
+            background,
+            background_statements,
+        })
+    }
+
+    /// The same pool, for work no request asked for (the change feed's poller): its
+    /// statements count in `background_statement_counter`, not in `statement_count`.
+    pub fn background(&self) -> DatabaseConnection {
+        self.background.clone()
     }
 
     /// Applies every pending migration.
@@ -111,14 +124,19 @@ impl Database {
         Ok(())
     }
 
-    /// How many SQL statements this pool has run since it opened.
+    /// How many SQL statements requests have run on this pool since it opened.
     pub fn statement_count(&self) -> u64 {
         self.statements.get()
     }
 
-    /// The counter of SQL statements (for the metrics).
+    /// The counter of requests' SQL statements (for the metrics).
     pub fn statement_counter(&self) -> Counter {
         self.statements.clone()
+    }
+
+    /// The counter of background SQL statements (for the metrics).
+    pub fn background_statement_counter(&self) -> Counter {
+        self.background_statements.clone()
     }
 
     /// The pool's connections: how many are open, and how many of them are idle.
@@ -147,4 +165,15 @@ impl Database {
     pub fn backend(&self) -> DbBackend {
         self.conn.get_database_backend()
     }
+}
+
+/// Counts the statements run through `conn` (and logs them at trace level).
+fn counted(conn: &mut DatabaseConnection) -> Counter {
+    let statements = Counter::default();
+    let counter = statements.clone();
+    conn.set_metric_callback(move |info| {
+        counter.inc();
+        tracing::trace!(target: "agora::sql", elapsed = ?info.elapsed, failed = info.failed, "{}", info.statement);
+    });
+    statements
 }

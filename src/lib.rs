@@ -155,7 +155,7 @@ impl AppState {
         if settings.seed_when_empty && repo::node::is_empty(&db.conn).await? {
             repo::seed::seed(&db.conn).await?;
         }
-        let sync = SyncState::start(&db.conn).await?;
+        let sync = SyncState::start(&db.background()).await?;
         let documents = Arc::new(ops::persisted::Documents::load(&settings)?);
         let rate_limits = Arc::new(ops::rate::RateLimits::new(&settings));
         let forget = Arc::downgrade(&rate_limits);

@@ -92,8 +92,13 @@ impl Metrics {
         );
         registry.register(
             "sql_statements",
-            "SQL statements run",
+            "SQL statements run for requests",
             db.statement_counter(),
+        );
+        registry.register(
+            "sql_background_statements",
+            "SQL statements run in the background (the change feed's poller)",
+            db.background_statement_counter(),
         );
         let pool_in_use = Gauge::default();
         registry.register(

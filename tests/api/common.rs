@@ -115,11 +115,29 @@ impl Drop for PgScratch {
     }
 }
 
-/// The URL of the test PostgreSQL server, if the run has one.
+/// The URL of the test PostgreSQL server, if the run has one. Without one the run covers
+/// SQLite alone, and says so once; with `AGORA_REQUIRE_POSTGRES=1` (as in CI) a missing
+/// server fails every PostgreSQL test instead.
 pub fn postgres_url() -> Option<String> {
-    std::env::var("AGORA_TEST_POSTGRES_URL")
+    let url = std::env::var("AGORA_TEST_POSTGRES_URL")
         .ok()
-        .filter(|u| !u.is_empty())
+        .filter(|u| !u.is_empty());
+    if url.is_none() {
+        assert!(
+            std::env::var("AGORA_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "AGORA_REQUIRE_POSTGRES=1 but AGORA_TEST_POSTGRES_URL is not set"
+        );
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            use std::io::Write;
+            // Straight to standard error: the test harness captures `eprintln!`.
+            let _ = writeln!(
+                std::io::stderr(),
+                "\nAGORA_TEST_POSTGRES_URL is not set: this run tests SQLite only\n"
+            );
+        });
+    }
+    url
 }
 
 impl TestApp {

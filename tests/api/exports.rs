@@ -214,7 +214,19 @@ db_test!(
                 .iter()
                 .any(|e| e["kind"] == "dialogue_participant")
         );
-        // Contact data only with a key.
+        // Contact data only with a key: there with one (the positive control), not without.
+        let key = app.key("iom", "read").await;
+        let keyed = tower::ServiceExt::oneshot(
+            app.router.clone(),
+            Request::get("/export/people.jsonl")
+                .header(header::AUTHORIZATION, format!("Bearer {key}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        let keyed = keyed.into_body().collect().await.unwrap().to_bytes();
+        assert!(String::from_utf8_lossy(&keyed).contains("\"email\""));
         let (_, _, body) = get(&app, "/export/people.jsonl").await;
         assert!(!body.contains("\"email\""));
         // Bad requests are clear.

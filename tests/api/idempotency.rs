@@ -66,27 +66,36 @@ db_test!(
 db_test!(a_retry_while_the_first_runs_is_a_conflict, seeded, |app| {
     let key = app.key("iom", "write").await;
     let create = json!({ "query": r#"mutation { createPerson(input: {name: "Slow"}) { id } }"# });
-    // A first request that claimed the key and is still running.
-    let keys = agora::repo::keys::list(app.db()).await.unwrap();
-    let key_id = keys[0].key.id;
-    let hash = {
-        use sha2::{Digest, Sha256};
-        hex::encode(Sha256::digest(create.to_string().as_bytes()))
-    };
-    let begun = agora::repo::idempotency::begin(app.db(), key_id, "running-1", &hash)
-        .await
-        .unwrap();
-    assert!(matches!(begun, agora::repo::idempotency::Begin::Run(_)));
+    // Writes wait for the process's write lock. Held here, the first request claims its
+    // key, takes an operation permit and waits: it is running.
+    let held = app.state.sync.write_lock.clone().lock_owned().await;
+    let free = app.state.executing.available_permits();
+    let first = tokio::spawn(tower::ServiceExt::oneshot(
+        app.router.clone(),
+        request(&key, "running-1", &create),
+    ));
+    let bound = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.state.executing.available_permits() == free {
+        assert!(
+            std::time::Instant::now() < bound,
+            "the first request never ran"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     let (status, body) = app.send(request(&key, "running-1", &create)).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(error_code(&body), "CONFLICT");
+    // Once the first ends, one person was written: the first's.
+    drop(held);
+    let first = first.await.unwrap().unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
     let d = app
         .data(
             r#"{ people(filter: {name: {eq: "Slow"}}) { totalCount } }"#,
             json!({}),
         )
         .await;
-    assert_eq!(d["people"]["totalCount"], 0, "the retry wrote nothing");
+    assert_eq!(d["people"]["totalCount"], 1, "the retry wrote nothing");
 });
 
 db_test!(

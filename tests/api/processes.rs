@@ -51,14 +51,22 @@ async fn a_change_through_one_process_reaches_subscribers_of_another() {
         .send(Message::Text(init.to_string().into()))
         .await
         .unwrap();
-    // From the start of the (empty) feed, so that the subscription cannot miss the write
-    // whenever it gets going.
-    let start = agora::graphql::cursor::Cursor {
-        order: "seq.asc".into(),
-        value: agora::graphql::cursor::SortValue::Int(0),
-        id: 0,
-    }
-    .encode();
+    // From a position the first process reads from the feed after a first write through
+    // the second, so that the subscription cannot miss the next write whenever it gets
+    // going (and must not replay the first).
+    let written = post(&second.addr, &key, r#"mutation { upsertDialogue(externalId: "X-0", input: {slug: "before", title: [{lang: "en", text: "Before"}]}) { outcome } }"#).await;
+    assert_eq!(
+        written["data"]["upsertDialogue"]["outcome"], "CREATED",
+        "{written}"
+    );
+    let read = post(
+        &first.addr,
+        &key,
+        "{ changes(first: 100) { pageInfo { endCursor } } }",
+    )
+    .await;
+    let start = read["data"]["changes"]["pageInfo"]["endCursor"].clone();
+    assert!(start.is_string(), "{read}");
     let query = "subscription($after: String) { recordChanged(after: $after) { op externalId node { ... on Dialogue { slug } } } }";
     let subscribe = json!({ "type": "subscribe", "id": "x", "payload": { "query": query, "variables": { "after": start } } });
     socket

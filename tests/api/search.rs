@@ -199,7 +199,13 @@ db_test!(types_and_filters_narrow_the_search, seeded, |app| {
             .all(|t| ["Dialogue", "Workshop", "Report", "Tool"].contains(&t.as_str()))
     );
 
-    // Deleted records are never found.
+    // Deleted records are never found: the term finds the record before its deletion
+    // (the positive control), and not after.
+    let before = search(&app, json!({ "q": "Swing", "types": ["DIALOGUE"] })).await;
+    assert!(
+        slugs(&before).contains(&"idm-2017".to_string()),
+        "{before:#}"
+    );
     let key = app.key("iom", "admin").await;
     let id = app
         .data(r#"{ dialogueBySlug(slug: "idm-2017") { id } }"#, json!({}))

@@ -80,3 +80,31 @@ db_test!(counts_and_nested_pages_stay_per_level, empty, |app| {
     // and count of the dialogues' themes.
     assert_eq!(app.statements() - before, 8);
 });
+
+db_test!(
+    the_change_feed_poller_is_not_counted_with_requests,
+    seeded,
+    |app| {
+        let requests = app.statements();
+        let background = app.state.db.background_statement_counter();
+        let seen = background.get();
+        // The poller reads the feed every second: wait for its next statement (the event),
+        // giving up after a bound far above that.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while background.get() == seen {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the poller ran no statement"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            app.statements(),
+            requests,
+            "the poller's statements count apart"
+        );
+        // A request's statements do count (the positive control).
+        app.data("{ dialogues { totalCount } }", json!({})).await;
+        assert!(app.statements() > requests);
+    }
+);
