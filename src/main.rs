@@ -1,4 +1,5 @@
-//! The `agora` command line: serve, migrate, seed, schema.
+//! The `agora` command line: serve, migrate, seed, generate, schema, export, import and
+//! keys.
 
 use std::{future::IntoFuture, net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 

@@ -16,7 +16,8 @@ pub trait CtxExt {
 
 impl CtxExt for Context<'_> {
     fn loaders(&self) -> &Loaders {
-        // `crate::http::execute`, the one way requests reach the schema, inserts them.
+        // `crate::http::run`, the one way queries and mutations reach the schema (over HTTP
+        // and WebSocket), inserts them; so does the WebSocket's subscription path.
         self.data_unchecked::<Loaders>()
     }
 

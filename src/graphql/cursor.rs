@@ -49,19 +49,28 @@ pub struct Cursor {
     pub id: i64,
 }
 
+/// The opaque form of a position given as JSON: every cursor of the API, the lists' and
+/// the search's.
+pub fn encode_opaque(position: &impl Serialize) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_string(position).unwrap_or_default())
+}
+
+/// The position inside an opaque cursor, if `text` is one of that shape.
+pub fn decode_opaque<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    let bytes = URL_SAFE_NO_PAD.decode(text.as_bytes()).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
 impl Cursor {
     /// The opaque string handed to clients.
     pub fn encode(&self) -> String {
-        let json = serde_json::json!([self.order, self.value, self.id]);
-        URL_SAFE_NO_PAD.encode(json.to_string())
+        encode_opaque(&(&self.order, &self.value, self.id))
     }
 
     /// Reads a cursor that must belong to `order`.
     pub fn decode(text: &str, order: &str) -> Result<Cursor> {
         let bad = || Error::bad_input(format!("`{}` is not a valid cursor", truncate(text)));
-        let bytes = URL_SAFE_NO_PAD.decode(text.as_bytes()).map_err(|_| bad())?;
-        let (found, value, id): (String, SortValue, i64) =
-            serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        let (found, value, id): (String, SortValue, i64) = decode_opaque(text).ok_or_else(bad)?;
         if found != order {
             return Err(Error::bad_input(format!(
                 "the cursor `{}` belongs to another order ({found}); this list is ordered by {order}",

@@ -1,5 +1,16 @@
-//! What all domains share in their talk with the database: pagination, texts, and the
-//! batched loads by id.
+//! Agora's talk with the database (SQL through SeaORM), shared by every domain:
+//!
+//! - `page`: keyset pagination, for root lists and for lists under many parents at once;
+//! - `filter` and `facet`: the SQL of relation filters, and counts grouped by a field;
+//! - `text`: translatable texts, loaded for many records at once and written;
+//! - `node` and `edges`: lookups on any node table, and the edge tables;
+//! - `write`: one transaction per write, versions, timestamps, the feed and history;
+//! - `changes`: reading the change feed;
+//! - `search`: the full-text index (FTS5 on SQLite, `tsvector` on PostgreSQL);
+//! - `keys` and `idempotency`: API keys, and the stored outcomes of retried writes;
+//! - `export`: records in bulk, as exports and imports see them;
+//! - `seed`, `vocab` and `generate`: the knowledge base of the source document, the
+//!   controlled vocabularies, and the synthetic graph of the benchmarks.
 
 pub mod changes;
 pub mod edges;

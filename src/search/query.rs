@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::sea_query::{Condition, ExprTrait};
 
 use super::analysis::{SearchQuery, Term, lower, parse, stem, variants, words};
@@ -12,6 +11,7 @@ use crate::{
     graphql::{
         connection::PageInfo,
         context::CtxExt,
+        cursor::{decode_opaque, encode_opaque},
         filter::{IntFilter, RecordFilter, col},
         i18n::{check_language, fold},
         id::{NodeType, truncate},
@@ -64,15 +64,12 @@ fn owners(types: &[NodeType], filter: Option<&SearchFilter>) -> Result<Condition
 }
 
 fn encode_cursor(hit: &Hit) -> String {
-    URL_SAFE_NO_PAD
-        .encode(serde_json::json!(["search", hit.score, hit.owner_type, hit.owner_id]).to_string())
+    encode_opaque(&("search", hit.score, &hit.owner_type, hit.owner_id))
 }
 
 fn decode_cursor(text: &str) -> Result<(i64, String, i64)> {
     let bad = || Error::bad_input(format!("`{}` is not a cursor of a search", truncate(text)));
-    let bytes = URL_SAFE_NO_PAD.decode(text.as_bytes()).map_err(|_| bad())?;
-    let (tag, score, kind, id): (String, i64, String, i64) =
-        serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    let (tag, score, kind, id): (String, i64, String, i64) = decode_opaque(text).ok_or_else(bad)?;
     if tag != "search" || !NodeType::ALL.iter().any(|t| t.table() == kind) {
         return Err(bad());
     }
