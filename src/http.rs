@@ -742,7 +742,14 @@ pub fn analyse(state: &AppState, request: &mut Request) -> Result<Analysis, Erro
     match request.parsed_query() {
         Err(e) => Err(Error::ParseFailed(e.message)),
         Ok(doc) => {
-            crate::graphql::guard::check_document(doc, &variables, name.as_deref(), &state.settings)
+            let analysis = crate::graphql::guard::check_document(
+                doc,
+                &variables,
+                name.as_deref(),
+                &state.settings,
+            )?;
+            crate::graphql::variables::check(&state.shapes, doc, name.as_deref(), &variables)?;
+            Ok(analysis)
         }
     }
 }

@@ -26,13 +26,16 @@ use async_graphql::{
     },
 };
 
-/// The output types of a schema, as much of them as completing a response needs.
+/// The types of a schema, as much of them as completing a response and checking a
+/// request's variables need.
 #[derive(Debug, Default)]
 pub struct Shapes {
     /// Object and interface types: the declared type of each field.
     fields: HashMap<String, HashMap<String, Type>>,
     /// Interfaces and unions: the object types that can stand for them.
     possible: HashMap<String, Vec<String>>,
+    /// Input types: input objects, enums and scalars (`graphql::variables`).
+    pub(crate) inputs: HashMap<String, Input>,
     query: String,
     mutation: String,
     subscription: String,
@@ -70,7 +73,27 @@ impl Shapes {
                 TypeSystemDefinition::Type(ty) => {
                     let ty = ty.node;
                     let name = ty.name.node.to_string();
+                    let one_of = ty.directives.iter().any(|d| d.node.name.node == "oneOf");
                     let fields = match ty.kind {
+                        TypeKind::Scalar => {
+                            shapes.inputs.insert(name, Input::Scalar);
+                            continue;
+                        }
+                        TypeKind::Enum(e) => {
+                            let values = e.values.iter().map(|v| v.node.value.node.to_string());
+                            shapes.inputs.insert(name, Input::Enum(values.collect()));
+                            continue;
+                        }
+                        TypeKind::InputObject(object) => {
+                            let fields = object.fields.into_iter().map(|f| {
+                                let f = f.node;
+                                let required = !f.ty.node.nullable && f.default_value.is_none();
+                                (f.name.node.to_string(), (f.ty.node, required))
+                            });
+                            let fields = fields.collect();
+                            shapes.inputs.insert(name, Input::Object { fields, one_of });
+                            continue;
+                        }
                         TypeKind::Object(object) => {
                             for interface in object.implements {
                                 implementers.push((interface.node.to_string(), name.clone()));
@@ -86,7 +109,6 @@ impl Shapes {
                             shapes.possible.insert(name, members.collect());
                             continue;
                         }
-                        _ => continue,
                     };
                     let fields = fields
                         .into_iter()
@@ -119,6 +141,21 @@ impl Shapes {
                 .get(condition)
                 .is_some_and(|types| types.iter().any(|t| t == object))
     }
+}
+
+/// An input type of the schema.
+#[derive(Debug)]
+pub(crate) enum Input {
+    /// A scalar: built in (`Int`, `String`, ...) or custom (`Date`, ...).
+    Scalar,
+    /// An enum, with its values.
+    Enum(Vec<String>),
+    /// An input object: each field's type and whether it must be given; `one_of` when
+    /// exactly one field must be given (`@oneOf`).
+    Object {
+        fields: HashMap<String, (Type, bool)>,
+        one_of: bool,
+    },
 }
 
 /// The type of `__typename`.
@@ -198,7 +235,7 @@ impl Completion {
 }
 
 /// The operation a request runs: the one it names, else its only one.
-fn find_operation<'d>(
+pub(crate) fn find_operation<'d>(
     document: &'d ExecutableDocument,
     name: Option<&str>,
 ) -> Option<&'d OperationDefinition> {

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use async_graphql::{
-    Response, ServerError, Variables,
+    Response, Variables,
     parser::types::{ExecutableDocument, Field, Selection, SelectionSet},
 };
 use async_graphql_value::{ConstValue, Value};
@@ -128,6 +128,8 @@ struct Measure {
     aliases: usize,
     /// Fields of the set itself (the root fields, for an operation).
     top: usize,
+    /// Fields nested in fields, counting this set's (what async-graphql calls depth).
+    height: usize,
 }
 
 struct Walker<'a> {
@@ -141,6 +143,10 @@ struct Walker<'a> {
     repeated: Option<String>,
     /// Whether the operation asks for `__schema` or `__type`.
     introspects: bool,
+    /// The most directives on one selection.
+    directives: usize,
+    /// Whether a fragment spreads itself, directly or through others.
+    cycle: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -148,6 +154,7 @@ impl<'a> Walker<'a> {
         let mut m = Measure::default();
         let mut names: HashMap<&str, usize> = HashMap::new();
         for item in &set.items {
+            self.directives = self.directives.max(item.node.directives().len());
             let inner = match &item.node {
                 Selection::Field(f) => {
                     let key = f.node.response_key().node.as_str();
@@ -171,6 +178,7 @@ impl<'a> Walker<'a> {
                             .aliases
                             .saturating_add(usize::from(f.node.alias.is_some())),
                         top: 1,
+                        height: child.height.saturating_add(1),
                     }
                 }
                 Selection::InlineFragment(f) => self.set(&f.node.selection_set.node),
@@ -181,6 +189,7 @@ impl<'a> Walker<'a> {
             m.cost = m.cost.saturating_add(inner.cost);
             m.aliases = m.aliases.saturating_add(inner.aliases);
             m.top = m.top.saturating_add(inner.top);
+            m.height = m.height.max(inner.height);
         }
         m
     }
@@ -227,8 +236,11 @@ impl<'a> Walker<'a> {
     fn fragment(&mut self, name: &'a str) -> Measure {
         match self.fragments.get(name) {
             Some(Some(m)) => return *m,
-            // A cycle: validation reports it; count nothing here.
-            Some(None) => return Measure::default(),
+            // A cycle: refused by `check_document`; count nothing here.
+            Some(None) => {
+                self.cycle = true;
+                return Measure::default();
+            }
             None => {}
         }
         let Some((key, fragment)) = self.doc.fragments.get_key_value(name) else {
@@ -311,8 +323,27 @@ pub fn check_document(
             max_page: u64::from(settings.max_page_size),
             repeated: None,
             introspects: false,
+            directives: op.node.directives.len(),
+            cycle: false,
         };
         let m = walker.set(&op.node.selection_set.node);
+        if walker.cycle {
+            return too("fragments of the operation spread each other in a cycle".into());
+        }
+        if m.height > settings.max_depth {
+            return too(format!(
+                "the operation nests fields {} deep; the limit is {}",
+                m.height, settings.max_depth
+            ));
+        }
+        let directives = doc.fragments.values().map(|f| f.node.directives.len());
+        let directives = directives.fold(walker.directives, usize::max);
+        if directives > settings.max_directives {
+            return too(format!(
+                "a selection carries {directives} directives; the limit is {}",
+                settings.max_directives
+            ));
+        }
         if m.depth > settings.max_recursive_depth {
             return too(format!(
                 "the operation nests selections and fragments {} levels deep; the limit is {}",
@@ -362,7 +393,15 @@ pub fn check_document(
 }
 
 /// Gives every error of a response an `extensions.code`: errors that Agora raised carry
-/// theirs already; those async-graphql raised get one from where they arose.
+/// theirs already; those async-graphql raised get one from the stage they arose in, never
+/// from their text:
+/// - before execution (no path): the rules of validation, and the choice of the
+///   operation. Every limit of size and depth is Agora's own check ([`check_document`]),
+///   which runs first and answers `QUERY_TOO_COMPLEX`; async-graphql's limits are set to
+///   the same values only as a backstop.
+/// - during execution (a path): the executor coercing the request's arguments and
+///   variables to their types. Agora's resolvers raise only coded errors (an unexpected
+///   failure is an `INTERNAL` one), so these are the client's: `BAD_USER_INPUT`.
 pub fn assign_codes(response: &mut Response) {
     for err in &mut response.errors {
         if err
@@ -372,39 +411,14 @@ pub fn assign_codes(response: &mut Response) {
         {
             continue;
         }
-        let code = classify(err);
-        if code == "INTERNAL" {
-            tracing::error!(error = %err.message, "unclassified error");
-            err.message = "internal error".into();
-        }
+        let code = if err.path.is_empty() {
+            "GRAPHQL_VALIDATION_FAILED"
+        } else {
+            "BAD_USER_INPUT"
+        };
         err.extensions
             .get_or_insert_with(Default::default)
             .set("code", code);
-    }
-}
-
-fn classify(err: &ServerError) -> &'static str {
-    let m = err.message.as_str();
-    // A variable the operation declares but the request does not give is the client's
-    // doing, even when the executor finds out.
-    if m.starts_with("Invalid value for argument")
-        || m.starts_with("Failed to parse")
-        || (m.starts_with("Variable ") && m.ends_with(" is not defined."))
-    {
-        return "BAD_USER_INPUT";
-    }
-    if !err.path.is_empty() {
-        // Raised while resolving, but not by Agora's code.
-        return "INTERNAL";
-    }
-    if m == "Query is too complex."
-        || m == "Query is nested too deep."
-        || m.starts_with("The recursion depth")
-        || m.starts_with("The number of directives")
-    {
-        "QUERY_TOO_COMPLEX"
-    } else {
-        "GRAPHQL_VALIDATION_FAILED"
     }
 }
 

@@ -16,4 +16,5 @@ pub mod loader;
 pub mod node;
 pub mod record;
 pub mod scalars;
+pub mod variables;
 pub mod write;

@@ -239,3 +239,47 @@ db_test!(a_missing_variable_is_the_clients_error, seeded, |app| {
         .await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
 });
+
+db_test!(
+    variables_are_checked_against_their_declared_types,
+    seeded,
+    |app| {
+        let list = "query($o: DialogueOrder, $n: Int) { dialogues(orderBy: $o, first: $n) { totalCount } }";
+        // Well-typed values run (the positive control), defaults filled in.
+        let d = app
+            .data(list, json!({ "o": { "field": "YEAR" }, "n": 2 }))
+            .await;
+        assert!(d["dialogues"]["totalCount"].as_i64().unwrap() > 0);
+        let cases = [
+            (list, json!({ "o": { "field": "COLOUR" } }), "$o"),
+            (list, json!({ "o": { "direction": "ASC" } }), "$o"),
+            (list, json!({ "o": { "field": "YEAR", "size": 1 } }), "$o"),
+            (list, json!({ "o": "YEAR" }), "$o"),
+            (list, json!({ "n": 2_147_483_648_i64 }), "$n"),
+            (list, json!({ "n": 1.5 }), "$n"),
+            (
+                "query($s: String!) { dialogueBySlug(slug: $s) { slug } }",
+                json!({}),
+                "$s",
+            ),
+            (
+                "query($s: String!) { dialogueBySlug(slug: $s) { slug } }",
+                json!({ "s": null }),
+                "$s",
+            ),
+            (
+                "mutation($r: [SyncRecord!]!) { sync(records: $r) { applied } }",
+                json!({ "r": [{}] }),
+                "$r",
+            ),
+        ];
+        let key = app.key("iom", "write").await;
+        for (query, variables, name) in cases {
+            let body = app.post_as(&key, query, variables.clone()).await;
+            assert_eq!(error_code(&body), "BAD_USER_INPUT", "{variables}: {body}");
+            let message = body["errors"][0]["message"].as_str().unwrap();
+            assert!(message.contains(name), "{message}");
+            assert!(body.get("data").is_none(), "refused before it runs: {body}");
+        }
+    }
+);
