@@ -80,7 +80,7 @@ impl Writable for Dialogue {
         refs: &HashMap<&'static str, i64>,
     ) -> Result<()> {
         if let Some(s) = &input.slug {
-            row.slug = w::slug("slug", s)?;
+            row.slug = w::text_column("slug", "slug", s)?;
         }
         w::texts(texts, "title", &input.title, w::MAX_NAME)?;
         w::texts(texts, "summary", &input.summary, w::MAX_TEXT)?;
@@ -90,17 +90,23 @@ impl Writable for Dialogue {
         })?;
         w::maybe(&mut row.start_date, &input.start_date, w::day)?;
         w::maybe(&mut row.end_date, &input.end_date, w::day)?;
-        w::maybe(&mut row.year, &input.year, |y| w::year("year", *y))?;
-        w::maybe(&mut row.month, &input.month, |m| w::month("month", *m))?;
+        w::maybe(&mut row.year, &input.year, |y| {
+            w::int_column("year", "year", *y)
+        })?;
+        w::maybe(&mut row.month, &input.month, |m| {
+            w::int_column("month", "month", *m)
+        })?;
         w::maybe(&mut row.city, &input.city, |c| {
-            w::short("city", c, w::MAX_SHORT)
+            w::text_column("city", "city", c)
         })?;
         w::maybe(&mut row.country, &input.country, |c| {
-            w::country("country", c)
+            w::text_column("country", "country", c)
         })?;
-        w::maybe(&mut row.website, &input.website, |u| w::url("website", u))?;
+        w::maybe(&mut row.website, &input.website, |u| {
+            w::text_column("website", "website", u)
+        })?;
         w::maybe(&mut row.webcast_url, &input.webcast_url, |u| {
-            w::url("webcastUrl", u)
+            w::text_column("webcast_url", "webcastUrl", u)
         })?;
         if input.year.is_undefined() && row.year.is_none() {
             row.year = row.start_date.map(|d| d.year());

@@ -326,24 +326,24 @@ fn check(record: &Record) -> Result<(Key, Vec<Key>)> {
                 format!("must be one of {}", values.join(", ")),
             ));
         }
+        // The API's rule of each column (`text_column`, `int_column`); the value must be
+        // as the API would store it.
         match (c.name, c.ty, v) {
-            ("slug", _, Json::String(s)) => drop(w::slug(c.name, s)?),
-            ("url" | "website" | "webcast_url" | "source_url", _, Json::String(s)) => {
-                drop(w::url(c.name, s)?)
-            }
-            ("country", _, Json::String(s)) if w::country(c.name, s)? != *s => {
-                return Err(Error::field(c.name, "must be upper case"));
-            }
-            ("email", _, Json::String(s)) => drop(w::email(c.name, s)?),
-            ("phone", _, Json::String(s)) => drop(w::phone(c.name, s)?),
             ("original_lang", _, Json::String(s)) => {
                 drop(check_language(s).map_err(|e| Error::field(c.name, reason(&e)))?)
             }
-            ("year" | "founded_year", Ty::Int, Json::Number(n)) => {
-                w::year(c.name, n.as_i64().unwrap_or(0) as i32).map(|_| ())?
+            (_, Ty::Text, Json::String(s)) if c.values.is_none() => {
+                let stored = w::text_column(c.name, c.name, s)?;
+                if stored != *s {
+                    return Err(Error::field(
+                        c.name,
+                        format!("must be written as the API stores it: `{stored}`"),
+                    ));
+                }
             }
-            ("month", Ty::Int, Json::Number(n)) => {
-                w::month(c.name, n.as_i64().unwrap_or(0) as i32).map(|_| ())?
+            (_, Ty::Int, Json::Number(n)) => {
+                let n = n.as_i64().and_then(|n| i32::try_from(n).ok()).unwrap_or(-1);
+                w::int_column(c.name, c.name, n)?;
             }
             ("version", _, Json::Number(n)) if n.as_i64().is_none_or(|n| n < 1) => {
                 return Err(Error::field(c.name, "must be at least 1"));
@@ -433,8 +433,18 @@ fn check(record: &Record) -> Result<(Key, Vec<Key>)> {
         }
         refs.push((to_type, to_id));
     }
-    // Dates and edge values parse as the database will read them.
+    // Dates and edge values parse as the database will read them; the record as a whole
+    // passes its type's rules, the API's.
     let row = to_row(record)?;
+    let texts = record
+        .texts
+        .iter()
+        .map(|(field, langs)| {
+            let langs = langs.iter().map(|(l, t)| (l.clone(), t.text.clone()));
+            (field.clone(), langs.collect())
+        })
+        .collect();
+    w::check_record(kind, row.id, &row.values, &texts)?;
     for e in &row.edges {
         if let (Some(s), Some(end)) = (e.start_date, e.end_date)
             && s > end
@@ -444,13 +454,6 @@ fn check(record: &Record) -> Result<(Key, Vec<Key>)> {
                 "an affiliation cannot end before it starts",
             ));
         }
-    }
-    if let (Some(Json::String(s)), Some(Json::String(e))) = (
-        record.fields.get("start_date"),
-        record.fields.get("end_date"),
-    ) && s > e
-    {
-        return Err(Error::field("start_date", "must not be after the end date"));
     }
     Ok((key, refs))
 }

@@ -132,6 +132,32 @@ pub fn maybe<T: Clone, U>(
     Ok(())
 }
 
+/// The rule of a text column, by the column's name: what the API checks in an input's
+/// field (named `field` in errors) and `agora import` in a file's column. Returns the
+/// value as stored (trimmed, a country code in upper case).
+pub fn text_column(column: &str, field: &str, text: &str) -> Result<String> {
+    match column {
+        "slug" => slug(field, text),
+        "url" | "website" | "webcast_url" | "source_url" => url(field, text),
+        "country" => country(field, text),
+        "email" => email(field, text),
+        "phone" => phone(field, text),
+        "symbol" | "code" => short(field, text, 64),
+        "source_document" => short(field, text, MAX_NAME),
+        // `name`, `city`, `external_id`: and any text column added later is bounded too.
+        _ => short(field, text, MAX_SHORT),
+    }
+}
+
+/// The rule of a whole-number column, by the column's name (as [`text_column`]).
+pub fn int_column(column: &str, field: &str, value: i32) -> Result<i32> {
+    match column {
+        "year" | "founded_year" => year(field, value),
+        "month" => month(field, value),
+        _ => count(field, value),
+    }
+}
+
 /// A text of at most `max` characters, trimmed, not empty.
 pub fn short(field: &str, text: &str, max: usize) -> Result<String> {
     let t = text.trim();
@@ -456,6 +482,48 @@ fn set<N: Writable>(row: &mut Model<N>, column: &'static str, value: Value) -> R
     row.try_set(c, value).map_err(Error::from)
 }
 
+/// Checks a record of an import file as a whole with the rules of its type
+/// ([`Writable::check`], what the API checks before every write): its values by column,
+/// as the import read them, are set on a row of the type first.
+pub fn check_record(
+    kind: NodeType,
+    id: i64,
+    values: &std::collections::BTreeMap<&'static str, serde_json::Value>,
+    texts: &TextMap,
+) -> Result<()> {
+    use crate::{
+        dialogue::Dialogue, organisation::Organisation, person::Person, report::Report,
+        theme::Theme, tool::Tool, workshop::Workshop,
+    };
+    match kind {
+        NodeType::Dialogue => check_record_as::<Dialogue>(id, values, texts),
+        NodeType::Workshop => check_record_as::<Workshop>(id, values, texts),
+        NodeType::Report => check_record_as::<Report>(id, values, texts),
+        NodeType::Tool => check_record_as::<Tool>(id, values, texts),
+        NodeType::Organisation => check_record_as::<Organisation>(id, values, texts),
+        NodeType::Person => check_record_as::<Person>(id, values, texts),
+        NodeType::Theme => check_record_as::<Theme>(id, values, texts),
+    }
+}
+
+fn check_record_as<N: Writable>(
+    id: i64,
+    values: &std::collections::BTreeMap<&'static str, serde_json::Value>,
+    texts: &TextMap,
+) -> Result<()>
+where
+    Model<N>: Default,
+{
+    let mut row = Model::<N>::default();
+    set::<N>(&mut row, "id", Value::from(id))?;
+    for c in crate::repo::export::columns(N::KIND) {
+        if let Some(v) = values.get(c.name) {
+            set::<N>(&mut row, c.name, crate::repo::export::to_value(c.ty, v)?)?;
+        }
+    }
+    N::check(&row, texts)
+}
+
 /// Looks up columns by name on any entity.
 trait ColumnByName: Sized {
     fn iter_by_name(name: &str) -> Result<Self>;
@@ -495,16 +563,18 @@ fn apply_record<N: Writable>(
     creating: bool,
 ) -> Result<()> {
     let mut source_url = row.record().source_url.map(str::to_string);
-    maybe(&mut source_url, &record.source_url, |u| url("sourceUrl", u))?;
+    maybe(&mut source_url, &record.source_url, |u| {
+        text_column("source_url", "sourceUrl", u)
+    })?;
     set::<N>(row, "source_url", source_url.into())?;
     let mut source_document = row.record().source_document.map(str::to_string);
     maybe(&mut source_document, &record.source_document, |d| {
-        short("sourceDocument", d, MAX_NAME)
+        text_column("source_document", "sourceDocument", d)
     })?;
     set::<N>(row, "source_document", source_document.into())?;
     let mut external = row.record().external_id.map(str::to_string);
     maybe(&mut external, &record.external_id, |e| {
-        short("externalId", e, MAX_SHORT)
+        text_column("external_id", "externalId", e)
     })?;
     set::<N>(row, "external_id", external.into())?;
     let lang = match &record.original_language {
@@ -647,7 +717,7 @@ pub async fn upsert_in<N: Writable>(
     expected_version: Option<i64>,
 ) -> Result<WriteResult<N>> {
     w.principal.require_write()?;
-    let external_id = short("externalId", external_id, MAX_SHORT)?;
+    let external_id = text_column("external_id", "externalId", external_id)?;
     // The partner named by the argument, else by the input, else the caller's: the same
     // for the lookup and for a create.
     let named = partner.or(N::record_input(input).partner.as_deref());

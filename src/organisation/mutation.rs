@@ -79,7 +79,7 @@ impl Writable for Organisation {
         refs: &HashMap<&'static str, i64>,
     ) -> Result<()> {
         if let Some(s) = &input.slug {
-            row.slug = w::slug("slug", s)?;
+            row.slug = w::text_column("slug", "slug", s)?;
         }
         if let Some(kind) = input.kind {
             row.kind = kind;
@@ -91,24 +91,30 @@ impl Writable for Organisation {
             w::resolved(refs, "parent")
         })?;
         w::maybe(&mut row.country, &input.country, |c| {
-            w::country("country", c)
+            w::text_column("country", "country", c)
         })?;
         w::maybe(&mut row.founded_year, &input.founded_year, |y| {
-            w::year("foundedYear", *y)
+            w::int_column("founded_year", "foundedYear", *y)
         })?;
         w::maybe(
             &mut row.member_state_count,
             &input.member_state_count,
-            |n| w::count("memberStateCount", *n),
+            |n| w::int_column("member_state_count", "memberStateCount", *n),
         )?;
         w::maybe(
             &mut row.country_presence_count,
             &input.country_presence_count,
-            |n| w::count("countryPresenceCount", *n),
+            |n| w::int_column("country_presence_count", "countryPresenceCount", *n),
         )?;
-        w::maybe(&mut row.website, &input.website, |u| w::url("website", u))?;
-        w::maybe(&mut row.email, &input.email, |e| w::email("email", e))?;
-        w::maybe(&mut row.phone, &input.phone, |p| w::phone("phone", p))
+        w::maybe(&mut row.website, &input.website, |u| {
+            w::text_column("website", "website", u)
+        })?;
+        w::maybe(&mut row.email, &input.email, |e| {
+            w::text_column("email", "email", e)
+        })?;
+        w::maybe(&mut row.phone, &input.phone, |p| {
+            w::text_column("phone", "phone", p)
+        })
     }
 
     fn check(row: &organisation::Model, texts: &TextMap) -> Result<()> {

@@ -68,14 +68,20 @@ impl Writable for Report {
             row.kind = kind;
         }
         w::maybe(&mut row.symbol, &input.symbol, |s| {
-            w::short("symbol", s, 64)
+            w::text_column("symbol", "symbol", s)
         })?;
         w::texts(texts, "title", &input.title, w::MAX_NAME)?;
         w::texts(texts, "summary", &input.summary, w::MAX_TEXT)?;
         w::maybe(&mut row.published_on, &input.published_on, w::day)?;
-        w::maybe(&mut row.year, &input.year, |y| w::year("year", *y))?;
-        w::maybe(&mut row.month, &input.month, |m| w::month("month", *m))?;
-        w::maybe(&mut row.url, &input.url, |u| w::url("url", u))?;
+        w::maybe(&mut row.year, &input.year, |y| {
+            w::int_column("year", "year", *y)
+        })?;
+        w::maybe(&mut row.month, &input.month, |m| {
+            w::int_column("month", "month", *m)
+        })?;
+        w::maybe(&mut row.url, &input.url, |u| {
+            w::text_column("url", "url", u)
+        })?;
         if input.year.is_undefined() && row.year.is_none() {
             row.year = row.published_on.map(|d| d.year());
         }

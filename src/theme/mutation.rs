@@ -63,7 +63,7 @@ impl Writable for Theme {
         refs: &HashMap<&'static str, i64>,
     ) -> Result<()> {
         if let Some(c) = &input.code {
-            row.code = w::short("code", c, 64)?;
+            row.code = w::text_column("code", "code", c)?;
         }
         if let Some(s) = input.scheme {
             row.scheme = s;

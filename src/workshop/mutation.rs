@@ -76,19 +76,21 @@ impl Writable for Workshop {
             row.dialogue_id = w::resolved(refs, "dialogue")?;
         }
         w::maybe(&mut row.position, &input.position, |p| {
-            w::count("position", *p)
+            w::int_column("position", "position", *p)
         })?;
         w::texts(texts, "title", &input.title, w::MAX_NAME)?;
         w::texts(texts, "summary", &input.summary, w::MAX_TEXT)?;
         w::texts(texts, "venue", &input.venue, w::MAX_NAME)?;
         w::maybe(&mut row.start_date, &input.start_date, w::day)?;
         w::maybe(&mut row.end_date, &input.end_date, w::day)?;
-        w::maybe(&mut row.year, &input.year, |y| w::year("year", *y))?;
+        w::maybe(&mut row.year, &input.year, |y| {
+            w::int_column("year", "year", *y)
+        })?;
         w::maybe(&mut row.city, &input.city, |c| {
-            w::short("city", c, w::MAX_SHORT)
+            w::text_column("city", "city", c)
         })?;
         w::maybe(&mut row.country, &input.country, |c| {
-            w::country("country", c)
+            w::text_column("country", "country", c)
         })?;
         if input.year.is_undefined() && row.year.is_none() {
             row.year = row.start_date.map(|d| d.year());

@@ -314,3 +314,84 @@ fn an_export_of_100_000_records_runs_in_bounded_memory() {
         "{small_peak} KiB for {small}, {large_peak} KiB for {large}"
     );
 }
+
+#[test]
+fn import_checks_records_with_the_rules_of_the_api() {
+    use agora::graphql::id::{NodeType, encode};
+    let dir = tempfile::tempdir().unwrap();
+    let url = "sqlite://rules.db?mode=rwc";
+    run(dir.path(), &["migrate", "--database-url", url]);
+    let dialogue = |n: i64, fields: &str| {
+        let id = encode(NodeType::Dialogue, n).0;
+        format!(
+            r#"{{"type":"Dialogue","id":"{id}","fields":{{"slug":"d-{n}",{fields}}},"texts":{{"title":{{"en":{{"text":"D"}}}}}}}}"#
+        )
+    };
+    let person = |id: i64, fields: &str| {
+        let id = encode(NodeType::Person, id).0;
+        format!(r#"{{"type":"Person","id":"{id}","fields":{{{fields}}}}}"#)
+    };
+    let huge = "x".repeat(10 << 20);
+    let lines = [
+        // Good records (the positive control): they pass alone.
+        dialogue(
+            901,
+            r#""start_date":"2018-03-26","end_date":"2018-03-27","year":2018"#,
+        ),
+        person(902, r#""name":"Ana Good""#),
+        // What the API refuses, the import refuses.
+        dialogue(903, r#""start_date":"2018-03-27","end_date":"2018-03-26""#),
+        dialogue(904, r#""start_date":"2018-03-26","year":2017"#),
+        person(905, &format!(r#""name":"{huge}""#)),
+        person(906, &format!(r#""name":"Ana","external_id":"{huge}""#)),
+        person(907, r#""name":"  ""#),
+    ];
+    std::fs::write(dir.path().join("rules.jsonl"), lines.join("\n")).unwrap();
+    let (ok, stderr, _) = run_measured(
+        dir.path(),
+        &["import", "rules.jsonl", "--database-url", url],
+    );
+    assert!(!ok, "{stderr}");
+    for expected in [
+        "rules.jsonl:3: startDate: must not be after the end date",
+        "rules.jsonl:4: year: must be the year of the start date",
+        "rules.jsonl:5: name: must be at most 255 characters",
+        "rules.jsonl:6: external_id: must be at most 255 characters",
+        "rules.jsonl:7: name: must not be empty",
+    ] {
+        assert!(stderr.contains(expected), "{expected}\n{stderr}");
+    }
+    assert!(
+        !stderr.contains("rules.jsonl:1:") && !stderr.contains("rules.jsonl:2:"),
+        "{stderr}"
+    );
+    // With --skip-invalid, exactly the good records go in.
+    let (ok, stderr, _) = run_measured(
+        dir.path(),
+        &[
+            "import",
+            "rules.jsonl",
+            "--skip-invalid",
+            "--database-url",
+            url,
+        ],
+    );
+    assert!(ok, "{stderr}");
+    let out = run(dir.path(), &["export", "all", "--database-url", url]);
+    let mut ids: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    ids.sort();
+    let mut good = [
+        encode(NodeType::Dialogue, 901).0.to_string(),
+        encode(NodeType::Person, 902).0.to_string(),
+    ];
+    good.sort();
+    assert_eq!(ids, good, "{out}");
+}
