@@ -14,7 +14,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::Hasher;
-use std::rc::Rc;
+use std::{cell::OnceCell, rc::Rc};
 
 use async_graphql::{
     Name, PathSegment, Request, Response, Value, Variables,
@@ -211,7 +211,7 @@ impl Completion {
             shapes,
             document: &self.document,
             variables: &self.variables,
-            collected: Default::default(),
+            plans: Default::default(),
         };
         let root_sets = [&op.selection_set.node];
         let paths: Vec<&[PathSegment]> = response
@@ -230,7 +230,7 @@ impl Completion {
             base: BaseType::Named(Name::new(root)),
             nullable: true,
         };
-        walk.order(&mut response.data, &root_type, &root_sets);
+        walk.order(&mut response.data, &root_type, &root_sets, &OnceCell::new());
     }
 }
 
@@ -285,14 +285,36 @@ fn materialise(data: &mut Value, path: &[PathSegment]) {
 /// The fields of one object, grouped by response key in the order CollectFields gives.
 type Collected<'d> = Vec<(&'d str, Vec<&'d Field>)>;
 
+/// How to complete the objects of one type selected by one group of selection sets:
+/// their keys in CollectFields' order, each with what its value needs. Made once per
+/// request for each place in the document, whatever the number of objects there.
+struct Plan<'a> {
+    entries: Vec<Entry<'a>>,
+}
+
+/// One response key of a [`Plan`].
+struct Entry<'a> {
+    key: &'a str,
+    /// The field's name (`__typename` tells an abstract position's type).
+    field: &'a str,
+    /// The field's declared type; `None` where the SDL does not describe it
+    /// (introspection), whose value is left as it is.
+    ty: Option<&'a Type>,
+    /// The merged selection sets of the key's fields.
+    sets: Vec<&'a SelectionSet>,
+    /// The plan of the key's objects, when its type is an object type: made when first
+    /// needed, then shared by every object there.
+    objects: OnceCell<Option<Rc<Plan<'a>>>>,
+}
+
 /// One completion's view of the document and the schema.
 struct Walk<'a> {
     shapes: &'a Shapes,
     document: &'a ExecutableDocument,
     variables: &'a Variables,
-    /// CollectFields' answers by object type and selection sets: every item of a list
-    /// shares one.
-    collected: std::cell::RefCell<HashMap<(u64, &'a str), Rc<Collected<'a>>>>,
+    /// Plans by object type and selection sets, for the positions where the object type
+    /// is known only per object (interfaces and unions).
+    plans: std::cell::RefCell<HashMap<(u64, &'a str), Rc<Plan<'a>>>>,
 }
 
 impl<'a> Walk<'a> {
@@ -398,51 +420,68 @@ impl<'a> Walk<'a> {
     }
 
     /// Puts every object under `value` (of type `ty`, selected by `sets`) in the order of
-    /// its selection.
-    fn order(&self, value: &mut Value, ty: &Type, sets: &[&'a SelectionSet]) {
+    /// its selection; `objects` keeps the plan of this place's objects.
+    fn order(
+        &self,
+        value: &mut Value,
+        ty: &Type,
+        sets: &[&'a SelectionSet],
+        objects: &OnceCell<Option<Rc<Plan<'a>>>>,
+    ) {
         match (&ty.base, value) {
             (BaseType::List(item), Value::List(items)) => {
                 for v in items {
-                    self.order(v, item, sets);
+                    self.order(v, item, sets, objects);
                 }
             }
             (BaseType::Named(name), Value::Object(map)) => {
-                let Some(object) = self.runtime_type(name, map, sets) else {
-                    return;
+                let plan = if self.shapes.possible.contains_key(name.as_str()) {
+                    match self.runtime_type(name, map, sets) {
+                        Some(object) => self.plan(object, sets),
+                        None => return,
+                    }
+                } else {
+                    let plan = objects.get_or_init(|| {
+                        let (object, _) = self.shapes.fields.get_key_value(name.as_str())?;
+                        Some(Rc::new(self.make_plan(object, sets)))
+                    });
+                    match plan {
+                        Some(plan) => plan.clone(),
+                        None => return,
+                    }
                 };
-                let collected = self.collect(object, sets);
-                if !in_order(map, &collected) {
-                    let mut old = std::mem::take(map);
-                    map.reserve(old.len());
-                    for (key, _) in collected.iter() {
-                        if let Some((k, v)) = old.swap_remove_entry(*key) {
-                            map.insert(k, v);
-                        }
-                    }
-                    map.extend(old);
-                }
-                for (key, fields) in collected.iter() {
-                    let Some(child) = map.get_mut(*key) else {
-                        continue;
-                    };
-                    let Some(child_ty) = self.shapes.field_type(object, &fields[0].name.node)
-                    else {
-                        continue;
-                    };
-                    if matches!(child, Value::Object(_) | Value::List(_)) {
-                        let child_sets: Vec<&'a SelectionSet> =
-                            fields.iter().map(|f| &f.selection_set.node).collect();
-                        self.order(child, child_ty, &child_sets);
-                    }
-                }
+                self.apply_plan(map, &plan);
             }
             _ => {}
         }
     }
 
-    /// The object type of an object in a position of type `name`: `name` itself, or for
-    /// an interface or a union, the `__typename` the object answered, else the one
-    /// possible type whose selected fields are the object's keys.
+    /// Orders one object's keys by `plan`, then the objects under them.
+    fn apply_plan(&self, map: &mut IndexMap<Name, Value>, plan: &Plan<'a>) {
+        if !in_order(map, plan) {
+            let mut old = std::mem::take(map);
+            map.reserve(old.len());
+            for entry in &plan.entries {
+                if let Some((k, v)) = old.swap_remove_entry(entry.key) {
+                    map.insert(k, v);
+                }
+            }
+            map.extend(old);
+        }
+        for entry in &plan.entries {
+            let Some(ty) = entry.ty else { continue };
+            match map.get_mut(entry.key) {
+                Some(child @ (Value::Object(_) | Value::List(_))) => {
+                    self.order(child, ty, &entry.sets, &entry.objects);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The object type of an object in a position of type `name`, an interface or a
+    /// union: the `__typename` the object answered, else the one possible type whose
+    /// selected fields are the object's keys.
     fn runtime_type(
         &self,
         name: &str,
@@ -450,16 +489,11 @@ impl<'a> Walk<'a> {
         sets: &[&'a SelectionSet],
     ) -> Option<&'a str> {
         let shapes = self.shapes;
-        let Some(possible) = shapes.possible.get(name) else {
-            return shapes.fields.get_key_value(name).map(|(k, _)| k.as_str());
-        };
-        for candidate in possible {
-            let collected = self.collect(candidate, sets);
-            let typename = collected
-                .iter()
-                .find_map(|(key, fields)| (fields[0].name.node == "__typename").then_some(*key));
-            if let Some(key) = typename {
-                if let Some(Value::String(t)) = map.get(key) {
+        for candidate in shapes.possible.get(name)? {
+            let plan = self.plan(candidate, sets);
+            let typename = plan.entries.iter().find(|e| e.field == "__typename");
+            if let Some(entry) = typename {
+                if let Some(Value::String(t)) = map.get(entry.key) {
                     return shapes
                         .fields
                         .get_key_value(t.as_str())
@@ -467,8 +501,8 @@ impl<'a> Walk<'a> {
                 }
                 continue;
             }
-            if collected.len() == map.len()
-                && collected.iter().all(|(key, _)| map.contains_key(*key))
+            if plan.entries.len() == map.len()
+                && plan.entries.iter().all(|e| map.contains_key(e.key))
             {
                 return Some(candidate.as_str());
             }
@@ -476,24 +510,42 @@ impl<'a> Walk<'a> {
         None
     }
 
-    /// CollectFields for an object of type `object` selected by `sets`.
-    fn collect(&self, object: &'a str, sets: &[&'a SelectionSet]) -> Rc<Collected<'a>> {
+    /// The plan for objects of type `object` selected by `sets`, from the cache.
+    fn plan(&self, object: &'a str, sets: &[&'a SelectionSet]) -> Rc<Plan<'a>> {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         for set in sets {
             std::ptr::hash(*set, &mut hasher);
         }
         let id = (hasher.finish(), object);
-        if let Some(c) = self.collected.borrow().get(&id) {
-            return c.clone();
+        if let Some(plan) = self.plans.borrow().get(&id) {
+            return plan.clone();
         }
+        let plan = Rc::new(self.make_plan(object, sets));
+        self.plans.borrow_mut().insert(id, plan.clone());
+        plan
+    }
+
+    /// CollectFields for an object of type `object` selected by `sets`, as a plan.
+    fn make_plan(&self, object: &'a str, sets: &[&'a SelectionSet]) -> Plan<'a> {
         let mut collected: Collected<'a> = Vec::new();
         let mut visited = HashSet::new();
         for set in sets {
             self.collect_into(object, set, &mut visited, &mut collected);
         }
-        let collected = Rc::new(collected);
-        self.collected.borrow_mut().insert(id, collected.clone());
-        collected
+        let entries = collected
+            .into_iter()
+            .map(|(key, fields)| {
+                let field = fields[0].name.node.as_str();
+                Entry {
+                    key,
+                    field,
+                    ty: self.shapes.field_type(object, field),
+                    sets: fields.iter().map(|f| &f.selection_set.node).collect(),
+                    objects: OnceCell::new(),
+                }
+            })
+            .collect();
+        Plan { entries }
     }
 
     fn collect_into(
@@ -544,9 +596,9 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// Whether the keys of `map` already come in the order of `collected`.
-fn in_order(map: &IndexMap<Name, Value>, collected: &Collected<'_>) -> bool {
-    let mut expected = collected.iter().map(|(k, _)| *k);
+/// Whether the keys of `map` already come in the order of `plan`.
+fn in_order(map: &IndexMap<Name, Value>, plan: &Plan<'_>) -> bool {
+    let mut expected = plan.entries.iter().map(|e| e.key);
     map.keys().all(|key| expected.any(|k| k == key.as_str()))
 }
 
