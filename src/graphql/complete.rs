@@ -470,11 +470,8 @@ impl<'a> Walk<'a> {
         }
         for entry in &plan.entries {
             let Some(ty) = entry.ty else { continue };
-            match map.get_mut(entry.key) {
-                Some(child @ (Value::Object(_) | Value::List(_))) => {
-                    self.order(child, ty, &entry.sets, &entry.objects);
-                }
-                _ => {}
+            if let Some(child @ (Value::Object(_) | Value::List(_))) = map.get_mut(entry.key) {
+                self.order(child, ty, &entry.sets, &entry.objects);
             }
         }
     }
