@@ -1,0 +1,105 @@
+//! What every operation passes before it runs, over HTTP and WebSocket alike: the API key,
+//! persisted and trusted documents, the document's limits and variables, introspection
+//! rights and rate limits.
+
+use super::*;
+
+/// Why an operation may not run.
+pub(crate) struct Denied {
+    /// The HTTP status to answer with (200 for a GraphQL error in a normal response).
+    pub status: StatusCode,
+    /// The error.
+    pub error: Error,
+    /// Seconds to wait before trying again, for rate limits.
+    pub retry_after: Option<u64>,
+}
+
+/// The checks every operation passes before it runs, over HTTP and over WebSocket alike:
+/// persisted and trusted documents, the limits of its text and document, the right to
+/// introspect, and the rate limits of `client` (the key, else this address).
+pub(crate) fn admit(
+    state: &AppState,
+    request: &mut Request,
+    principal: &Principal,
+    client: &str,
+) -> Result<Analysis, Denied> {
+    let deny = |error| Denied {
+        status: StatusCode::OK,
+        error,
+        retry_after: None,
+    };
+    state.documents.resolve(request, principal).map_err(deny)?;
+    let analysis = analyse(state, request).map_err(deny)?;
+    if analysis.introspects && !may_introspect(state, principal) {
+        let e = Error::Forbidden("introspection is turned off for this client".into());
+        return Err(deny(e));
+    }
+    let who = match principal.key() {
+        Some(id) => format!("key:{id}"),
+        None => format!("address:{client}"),
+    };
+    if let Err(wait) = state.rate_limits.check(&who, analysis.cost) {
+        let secs = wait.as_secs().max(1);
+        return Err(Denied {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            error: Error::RateLimited(format!(
+                "too many operations or too much cost for this client; retry in {secs} s"
+            )),
+            retry_after: Some(secs),
+        });
+    }
+    Ok(analysis)
+}
+
+/// Whether `principal` may introspect the schema.
+pub(super) fn may_introspect(state: &AppState, principal: &Principal) -> bool {
+    match state.settings.introspection_mode() {
+        "on" => true,
+        "authenticated" => principal.key().is_some(),
+        _ => false,
+    }
+}
+
+/// The caller of a request, from its `Authorization` header: anonymous without one, 401
+/// with one that is not a valid key.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Principal, Refusal> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Principal::Anonymous);
+    };
+    let key = value.to_str().ok().and_then(bearer).ok_or_else(|| {
+        Refusal(
+            StatusCode::UNAUTHORIZED,
+            Error::Unauthenticated("use `Authorization: Bearer <API key>`".into()),
+        )
+    })?;
+    match keys::authenticate(&state.db.conn, key).await {
+        Ok(p) => Ok(p),
+        Err(e @ Error::Unauthenticated(_)) => Err(Refusal(StatusCode::UNAUTHORIZED, e)),
+        Err(e) => Err(Refusal(StatusCode::INTERNAL_SERVER_ERROR, e)),
+    }
+}
+
+/// Checks a request's text and document against the limits before it runs (see
+/// `graphql::guard`); returns what the checks learned (its cost).
+pub fn analyse(state: &AppState, request: &mut Request) -> Result<Analysis, Error> {
+    crate::graphql::guard::check_text(&request.query, state.settings.max_tokens)?;
+    crate::graphql::guard::check_nul(&request.query, &request.variables)?;
+    let variables = request.variables.clone();
+    let name = request.operation_name.clone();
+    match request.parsed_query() {
+        Err(e) => Err(Error::ParseFailed(e.message)),
+        Ok(doc) => {
+            let analysis = crate::graphql::guard::check_document(
+                doc,
+                &variables,
+                name.as_deref(),
+                &state.settings,
+            )?;
+            crate::graphql::variables::check(&state.shapes, doc, name.as_deref(), &variables)?;
+            Ok(analysis)
+        }
+    }
+}

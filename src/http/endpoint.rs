@@ -1,0 +1,228 @@
+//! The GraphQL endpoint over HTTP: POST and GET requests read and checked (body, content
+//! type, method), then run by `execute`.
+
+use super::*;
+
+/// How a request reached the endpoint: mutations are only run from a POST.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Method {
+    Get,
+    Post,
+}
+
+/// Whether a POST's content type is JSON.
+pub(super) fn json_content(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let essence = essence.to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The address a request comes from: the connection's peer, or the last address of
+/// `X-Forwarded-For` when `forwarded_for` says a trusted proxy sets it.
+pub(crate) fn client_address(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+) -> String {
+    if state.settings.forwarded_for {
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        if let Some(address) = forwarded {
+            return address.to_string();
+        }
+    }
+    match peer {
+        Some(Extension(ConnectInfo(addr))) => addr.ip().to_string(),
+        None => "local".into(),
+    }
+}
+
+pub(super) async fn graphql_post(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let e = Error::bad_input(format!(
+                "the request body is larger than {} bytes",
+                state.settings.max_body_bytes
+            ));
+            return Refusal(StatusCode::PAYLOAD_TOO_LARGE, e).into_response();
+        }
+        Err(_) => {
+            let e = Error::bad_input("the request body could not be read");
+            return Refusal(StatusCode::BAD_REQUEST, e).into_response();
+        }
+    };
+    if !json_content(&headers) && !PREFLIGHT_HEADERS.iter().any(|h| headers.contains_key(*h)) {
+        let e = Error::bad_input(
+            "send GraphQL requests with `Content-Type: application/json` (other types are \
+             refused unless the request carries `Apollo-Require-Preflight`, so that no web \
+             page can send one without a CORS preflight)",
+        );
+        return Refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, e).into_response();
+    }
+    let request: Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            let msg = if body.first() == Some(&b'[') {
+                "batched requests are not supported: send one operation per request".to_string()
+            } else {
+                format!("the body is not a GraphQL request in JSON: {e}")
+            };
+            return Refusal(StatusCode::BAD_REQUEST, Error::bad_input(msg)).into_response();
+        }
+    };
+    let client = client_address(&state, &headers, peer);
+    graphql(state, headers, client, request, Method::Post, &body).await
+}
+
+/// The parameters of a GraphQL GET request.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+pub(super) async fn graphql_get(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = params else {
+        let e = Error::bad_input("the query string is not a GraphQL request");
+        return Refusal(StatusCode::BAD_REQUEST, e).into_response();
+    };
+    if params.query.is_none() && params.extensions.is_none() {
+        if state.settings.console_enabled() {
+            return crate::console::page();
+        }
+        let e = Error::bad_input("a GET request needs a `query` parameter");
+        return Refusal(StatusCode::BAD_REQUEST, e).into_response();
+    }
+    let mut request = Request::new(params.query.unwrap_or_default());
+    if let Some(name) = params.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(vars) = params.variables {
+        match serde_json::from_str::<Variables>(&vars) {
+            Ok(v) => request = request.variables(v),
+            Err(_) => {
+                let e = Error::bad_input("`variables` is not a JSON object");
+                return Refusal(StatusCode::BAD_REQUEST, e).into_response();
+            }
+        }
+    }
+    if let Some(ext) = params.extensions {
+        match serde_json::from_str(&ext) {
+            Ok(e) => request.extensions = e,
+            Err(_) => {
+                let e = Error::bad_input("`extensions` is not a JSON object");
+                return Refusal(StatusCode::BAD_REQUEST, e).into_response();
+            }
+        }
+    }
+    let client = client_address(&state, &headers, peer);
+    graphql(state, headers, client, request, Method::Get, &[]).await
+}
+
+/// Everything a request is checked against before it runs, then the run.
+pub(super) async fn graphql(
+    state: AppState,
+    headers: HeaderMap,
+    client: String,
+    mut request: Request,
+    method: Method,
+    body: &[u8],
+) -> Response {
+    let started = Instant::now();
+    let media = Media::of(&headers);
+    let refused = |operation: Option<String>, denied: Denied| {
+        state.metrics.request(
+            operation.as_deref(),
+            Outcome::Error,
+            started.elapsed(),
+            std::iter::once(denied.error.code()),
+        );
+        let mut response = match denied.status {
+            StatusCode::OK => json(
+                GqlResponse::from_errors(vec![denied.error.into_server_error()]),
+                media,
+            ),
+            status => Refusal(status, denied.error).into_response(),
+        };
+        if let Some(secs) = denied.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    };
+    let principal = match authenticate(&state, &headers).await {
+        Ok(p) => p,
+        Err(Refusal(status, error)) => {
+            let denied = Denied {
+                status,
+                error,
+                retry_after: None,
+            };
+            return refused(request.operation_name.clone(), denied);
+        }
+    };
+    let analysis = match admit(&state, &mut request, &principal, &client) {
+        Ok(a) => a,
+        // Named by the request only: a refused text is never parsed.
+        Err(denied) => return refused(request.operation_name.clone(), denied),
+    };
+    let operation = operation_name(&mut request);
+    let mutation = is_mutation_request(&mut request);
+    if method == Method::Get && mutation {
+        let denied = Denied {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            error: Error::bad_input("mutations are only accepted in POST requests"),
+            retry_after: None,
+        };
+        return refused(operation, denied);
+    }
+    let idempotency_key = headers.get("idempotency-key").cloned();
+    match (idempotency_key, principal.key()) {
+        (Some(value), Some(key_id)) if mutation => {
+            idempotent(
+                state, request, principal, headers, analysis, &value, key_id, body,
+            )
+            .await
+        }
+        // The permit is held until the answer is serialised: the tree of a large answer
+        // weighs many times its JSON.
+        _ => match run(
+            &state,
+            request,
+            principal,
+            &Operation::of(&headers),
+            analysis,
+        )
+        .await
+        {
+            Ok((r, _permit)) => json(r, media),
+            Err(refusal) => refusal.into_response(),
+        },
+    }
+}
