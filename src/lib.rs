@@ -120,7 +120,7 @@ pub struct AppState {
     /// The GraphQL schema.
     pub schema: AgoraSchema,
     /// The schema's output types, to complete its responses (`graphql::complete`).
-    pub shapes: Arc<graphql::complete::Shapes>,
+    pub shapes: Arc<graphql::shapes::Shapes>,
     /// The database.
     pub db: Database,
     /// The writers' lock and the live change feed of this process.
@@ -171,7 +171,7 @@ impl AppState {
         });
         let schema = schema_builder(&settings).data(sync.clone()).finish();
         Ok(AppState {
-            shapes: Arc::new(graphql::complete::Shapes::from_sdl(&schema.sdl())),
+            shapes: Arc::new(graphql::shapes::Shapes::from_sdl(&schema.sdl())),
             schema,
             metrics: ops::metrics::Metrics::new(&db),
             db,

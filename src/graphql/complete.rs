@@ -6,7 +6,7 @@
 //! order they finish, and it leaves a failed field out of its object instead of making it
 //! null (and a failed non-null field's parent null). [`Completion::apply`] mends both in
 //! one walk over the answer, with the operation's document, its variables and the types of
-//! the schema ([`Shapes`], read from the schema's own SDL once per process):
+//! the schema ([`Shapes`]):
 //! - every object's keys are put in the order of CollectFields (the selection's order,
 //!   fragments expanded in place, `@skip` and `@include` honoured);
 //! - a field named by an error's path is `null`, and when its type is non-null the null
@@ -20,149 +20,11 @@ use async_graphql::{
     Name, PathSegment, Request, Response, Value, Variables,
     indexmap::IndexMap,
     parser::types::{
-        BaseType, DocumentOperations, ExecutableDocument, Field, OperationDefinition,
-        OperationType, Selection, SelectionSet, ServiceDocument, Type, TypeKind,
-        TypeSystemDefinition,
+        BaseType, ExecutableDocument, Field, OperationType, Selection, SelectionSet, Type,
     },
 };
 
-/// The types of a schema, as much of them as completing a response and checking a
-/// request's variables need.
-#[derive(Debug, Default)]
-pub struct Shapes {
-    /// Object and interface types: the declared type of each field.
-    fields: HashMap<String, HashMap<String, Type>>,
-    /// Interfaces and unions: the object types that can stand for them.
-    possible: HashMap<String, Vec<String>>,
-    /// Input types: input objects, enums and scalars (`graphql::variables`).
-    pub(crate) inputs: HashMap<String, Input>,
-    query: String,
-    mutation: String,
-    subscription: String,
-}
-
-impl Shapes {
-    /// The shapes of the schema printed as `sdl`.
-    pub fn from_sdl(sdl: &str) -> Shapes {
-        let mut shapes = Shapes {
-            query: "Query".into(),
-            mutation: "Mutation".into(),
-            subscription: "Subscription".into(),
-            ..Shapes::default()
-        };
-        let Ok(document) = async_graphql::parser::parse_schema(sdl) else {
-            tracing::error!("the schema's own SDL does not parse: responses are left as run");
-            return shapes;
-        };
-        let ServiceDocument { definitions } = document;
-        let mut implementers: Vec<(String, String)> = Vec::new();
-        for definition in definitions {
-            match definition {
-                TypeSystemDefinition::Schema(schema) => {
-                    let schema = schema.node;
-                    if let Some(q) = schema.query {
-                        shapes.query = q.node.to_string();
-                    }
-                    if let Some(m) = schema.mutation {
-                        shapes.mutation = m.node.to_string();
-                    }
-                    if let Some(s) = schema.subscription {
-                        shapes.subscription = s.node.to_string();
-                    }
-                }
-                TypeSystemDefinition::Type(ty) => {
-                    let ty = ty.node;
-                    let name = ty.name.node.to_string();
-                    let one_of = ty.directives.iter().any(|d| d.node.name.node == "oneOf");
-                    let fields = match ty.kind {
-                        TypeKind::Scalar => {
-                            shapes.inputs.insert(name, Input::Scalar);
-                            continue;
-                        }
-                        TypeKind::Enum(e) => {
-                            let values = e.values.iter().map(|v| v.node.value.node.to_string());
-                            shapes.inputs.insert(name, Input::Enum(values.collect()));
-                            continue;
-                        }
-                        TypeKind::InputObject(object) => {
-                            let fields = object.fields.into_iter().map(|f| {
-                                let f = f.node;
-                                let required = !f.ty.node.nullable && f.default_value.is_none();
-                                (f.name.node.to_string(), (f.ty.node, required))
-                            });
-                            let fields = fields.collect();
-                            shapes.inputs.insert(name, Input::Object { fields, one_of });
-                            continue;
-                        }
-                        TypeKind::Object(object) => {
-                            for interface in object.implements {
-                                implementers.push((interface.node.to_string(), name.clone()));
-                            }
-                            object.fields
-                        }
-                        TypeKind::Interface(interface) => {
-                            shapes.possible.entry(name.clone()).or_default();
-                            interface.fields
-                        }
-                        TypeKind::Union(union) => {
-                            let members = union.members.iter().map(|m| m.node.to_string());
-                            shapes.possible.insert(name, members.collect());
-                            continue;
-                        }
-                    };
-                    let fields = fields
-                        .into_iter()
-                        .map(|f| (f.node.name.node.to_string(), f.node.ty.node))
-                        .collect();
-                    shapes.fields.insert(name, fields);
-                }
-                TypeSystemDefinition::Directive(_) => {}
-            }
-        }
-        for (interface, object) in implementers {
-            shapes.possible.entry(interface).or_default().push(object);
-        }
-        shapes
-    }
-
-    /// The declared type of `field` on `parent`.
-    fn field_type(&self, parent: &str, field: &str) -> Option<&Type> {
-        if field == "__typename" {
-            return Some(&TYPENAME);
-        }
-        self.fields.get(parent)?.get(field)
-    }
-
-    /// Whether a fragment on `condition` applies to an object of type `object`.
-    fn applies(&self, object: &str, condition: &str) -> bool {
-        object == condition
-            || self
-                .possible
-                .get(condition)
-                .is_some_and(|types| types.iter().any(|t| t == object))
-    }
-}
-
-/// An input type of the schema.
-#[derive(Debug)]
-pub(crate) enum Input {
-    /// A scalar: built in (`Int`, `String`, ...) or custom (`Date`, ...).
-    Scalar,
-    /// An enum, with its values.
-    Enum(Vec<String>),
-    /// An input object: each field's type and whether it must be given; `one_of` when
-    /// exactly one field must be given (`@oneOf`).
-    Object {
-        fields: HashMap<String, (Type, bool)>,
-        one_of: bool,
-    },
-}
-
-/// The type of `__typename`.
-static TYPENAME: std::sync::LazyLock<Type> = std::sync::LazyLock::new(|| Type {
-    base: BaseType::Named(Name::new("String")),
-    nullable: false,
-});
+use super::shapes::{Shapes, find_operation};
 
 /// What completing the response of one request needs: its document, variables and
 /// operation, taken before it runs.
@@ -231,21 +93,6 @@ impl Completion {
             nullable: true,
         };
         walk.order(&mut response.data, &root_type, &root_sets, &OnceCell::new());
-    }
-}
-
-/// The operation a request runs: the one it names, else its only one.
-pub(crate) fn find_operation<'d>(
-    document: &'d ExecutableDocument,
-    name: Option<&str>,
-) -> Option<&'d OperationDefinition> {
-    match (&document.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(&op.node),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| &op.node)
-        }
-        _ => None,
     }
 }
 

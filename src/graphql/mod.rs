@@ -16,5 +16,6 @@ pub mod loader;
 pub mod node;
 pub mod record;
 pub mod scalars;
+pub mod shapes;
 pub mod variables;
 pub mod write;

@@ -10,8 +10,8 @@ use async_graphql::{
 use crate::{
     error::{Error, Result},
     graphql::{
-        complete::{Input, Shapes, find_operation},
         scalars::Date,
+        shapes::{Input, Shapes, find_operation},
     },
 };
 
