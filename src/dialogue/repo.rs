@@ -5,7 +5,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::{
     error::Result,
-    repo::page::{EdgeTable, Link, Via},
+    repo::{
+        edges,
+        page::{EdgeWalk, Link, Via},
+    },
 };
 
 /// The editions of a dialogue series.
@@ -17,53 +20,25 @@ pub static EDITIONS: Link = Link {
 /// The dialogues an organisation takes part in.
 pub static OF_ORGANISATION: Link = Link {
     name: "organisation.dialogues",
-    via: Via::Edge(EdgeTable {
-        table: "dialogue_participant",
-        parent: "organisation_id",
-        child: "dialogue_id",
-        extras: &["role"],
-        only: None,
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::back(&edges::DIALOGUE_PARTICIPANT)),
 };
 
 /// The dialogues a person speaks at (or is the contact for).
 pub static OF_PERSON: Link = Link {
     name: "person.dialogues",
-    via: Via::Edge(EdgeTable {
-        table: "dialogue_person",
-        parent: "person_id",
-        child: "dialogue_id",
-        extras: &["role"],
-        only: None,
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::back(&edges::DIALOGUE_PERSON)),
 };
 
 /// The dialogues that reference a report.
 pub static OF_REPORT: Link = Link {
     name: "report.dialogues",
-    via: Via::Edge(EdgeTable {
-        table: "dialogue_report",
-        parent: "report_id",
-        child: "dialogue_id",
-        extras: &["role"],
-        only: None,
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::back(&edges::DIALOGUE_REPORT)),
 };
 
 /// The dialogues tagged with a theme.
 pub static OF_THEME: Link = Link {
     name: "theme.dialogues",
-    via: Via::Edge(EdgeTable {
-        table: "theme_tag",
-        parent: "theme_id",
-        child: "node_id",
-        extras: &[],
-        only: Some(("node_type", "dialogue")),
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type("dialogue")),
 };
 
 /// The live dialogue with this slug.

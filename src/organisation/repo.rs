@@ -18,7 +18,10 @@ use crate::{
         record::text_of,
         scalars::Date,
     },
-    repo::page::{EdgeTable, Link, Via},
+    repo::{
+        edges,
+        page::{EdgeWalk, Link, Via},
+    },
 };
 
 /// Organisations nested in a parent organisation.
@@ -30,92 +33,43 @@ pub static CHILDREN: Link = Link {
 /// Partners of an organisation, in either direction of the partnership.
 pub static PARTNERS: Link = Link {
     name: "organisation.partners",
-    via: Via::Edge(EdgeTable {
-        table: "partnership",
-        parent: "organisation_id",
-        child: "peer_id",
-        extras: &["level"],
-        only: None,
-        symmetric: true,
-    }),
+    via: Via::Edge(EdgeWalk::forward(&edges::PARTNERSHIP)),
 };
 
 /// Organisations taking part in a dialogue.
 pub static OF_DIALOGUE: Link = Link {
     name: "dialogue.participants",
-    via: Via::Edge(EdgeTable {
-        table: "dialogue_participant",
-        parent: "dialogue_id",
-        child: "organisation_id",
-        extras: &["role"],
-        only: None,
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::forward(&edges::DIALOGUE_PARTICIPANT)),
 };
 
 /// Organisations taking part in a workshop.
 pub static OF_WORKSHOP: Link = Link {
     name: "workshop.participants",
-    via: Via::Edge(EdgeTable {
-        table: "workshop_participant",
-        parent: "workshop_id",
-        child: "organisation_id",
-        extras: &["role"],
-        only: None,
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::forward(&edges::WORKSHOP_PARTICIPANT)),
 };
 
 /// Organisations publishing a report.
 pub static OF_REPORT: Link = Link {
     name: "report.publishers",
-    via: Via::Edge(EdgeTable {
-        table: "report_publisher",
-        parent: "report_id",
-        child: "organisation_id",
-        extras: &[],
-        only: None,
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::forward(&edges::REPORT_PUBLISHER)),
 };
 
 /// Organisations developing a tool.
 pub static OF_TOOL: Link = Link {
     name: "tool.developers",
-    via: Via::Edge(EdgeTable {
-        table: "tool_developer",
-        parent: "tool_id",
-        child: "organisation_id",
-        extras: &["role"],
-        only: None,
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::forward(&edges::TOOL_DEVELOPER)),
 };
 
 /// Organisations a person is affiliated with.
 pub static OF_PERSON: Link = Link {
     name: "person.affiliations",
-    via: Via::Edge(EdgeTable {
-        table: "affiliation",
-        parent: "person_id",
-        child: "organisation_id",
-        extras: &["id", "start_date", "end_date"],
-        only: None,
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::forward(&edges::AFFILIATION)),
 };
 
 /// Organisations tagged with a theme.
 pub static OF_THEME: Link = Link {
     name: "theme.organisations",
-    via: Via::Edge(EdgeTable {
-        table: "theme_tag",
-        parent: "theme_id",
-        child: "node_id",
-        extras: &[],
-        only: Some(("node_type", "organisation")),
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type("organisation")),
 };
 
 /// The live organisation with this slug.

@@ -13,7 +13,9 @@ use crate::{
     repo::write::{ChangeRecord, Outcome, TextMap, Writer, load_texts, record},
 };
 
-/// The shape of an edge table.
+/// The shape of an edge table: the one description of it that paging (`page::EdgeWalk`),
+/// writes, the change feed and exports read.
+#[derive(Debug)]
 pub struct EdgeTable {
     /// The table, which is also the edge kind's name in the change feed.
     pub name: &'static str,

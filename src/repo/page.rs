@@ -37,6 +37,7 @@ use crate::{
         filter::{OrderDirection, SortField, col},
         loader::{BatchLoad, Batched},
     },
+    repo::edges::EdgeTable,
 };
 
 /// The sort order of a list: one column and a direction, ties broken by id.
@@ -132,24 +133,77 @@ pub enum Via {
     /// The child row holds its parent's id in this column (`workshop.dialogue_id`).
     Column(&'static str),
     /// A table of edges joins parents to children.
-    Edge(EdgeTable),
+    Edge(EdgeWalk),
 }
 
-/// An edge table between parents and children.
+/// An edge table (declared once, in `repo::edges`) walked from one of its ends.
 #[derive(Debug)]
-pub struct EdgeTable {
-    /// The table.
-    pub table: &'static str,
-    /// Its column holding the parent's id.
-    pub parent: &'static str,
-    /// Its column holding the child's id.
-    pub child: &'static str,
-    /// Its own columns, returned with each child as `__e_<column>`.
-    pub extras: &'static [&'static str],
-    /// A constant condition on the edge table, such as `node_type = 'dialogue'`.
-    pub only: Option<(&'static str, &'static str)>,
-    /// Read the edges in both directions (partnerships are mutual).
-    pub symmetric: bool,
+pub struct EdgeWalk {
+    edge: &'static EdgeTable,
+    /// From the edge's sources to its targets; else back from targets to sources.
+    forward: bool,
+    /// For an edge whose sources can be of any type (theme tags): the type walked.
+    node_type: Option<&'static str>,
+}
+
+impl EdgeWalk {
+    /// From the sources of `edge` to their targets.
+    pub const fn forward(edge: &'static EdgeTable) -> EdgeWalk {
+        EdgeWalk {
+            edge,
+            forward: true,
+            node_type: None,
+        }
+    }
+
+    /// From the targets of `edge` back to their sources.
+    pub const fn back(edge: &'static EdgeTable) -> EdgeWalk {
+        EdgeWalk {
+            forward: false,
+            ..EdgeWalk::forward(edge)
+        }
+    }
+
+    /// Only the edges whose source is of `node_type` (for an edge with typed sources).
+    pub const fn of_type(self, node_type: &'static str) -> EdgeWalk {
+        EdgeWalk {
+            node_type: Some(node_type),
+            ..self
+        }
+    }
+
+    fn table(&self) -> &'static str {
+        self.edge.name
+    }
+
+    /// The edge table's column holding the parent's id.
+    fn parent(&self) -> &'static str {
+        if self.forward {
+            self.edge.from
+        } else {
+            self.edge.to
+        }
+    }
+
+    /// The edge table's column holding the child's id.
+    fn child(&self) -> &'static str {
+        if self.forward {
+            self.edge.to
+        } else {
+            self.edge.from
+        }
+    }
+
+    /// The edge's own columns, returned with each child as `__e_<column>`: its role or
+    /// level, or for a dated edge its id (for its texts) and period.
+    fn extras(&self) -> &'static [&'static str] {
+        let edge: &'static EdgeTable = self.edge;
+        if edge.dated {
+            &["id", "start_date", "end_date"]
+        } else {
+            edge.role.as_slice()
+        }
+    }
 }
 
 /// A relation from parents to the rows of a child table.
@@ -457,29 +511,30 @@ fn linked_from(select: &mut SelectStatement, child: &'static str, via: &Via) -> 
     match via {
         Via::Column(column) => col(child, column),
         Via::Edge(e) => {
-            let on = col(e.table, e.child).equals((child, "id"));
-            if e.symmetric {
+            let (table, parent, edge_child) = (e.table(), e.parent(), e.child());
+            let on = col(table, edge_child).equals((child, "id"));
+            if e.edge.symmetric {
                 // Each edge once in each direction, under the edge table's own name.
                 let side = |parent: &'static str, child: &'static str| {
                     let mut q = Query::select();
-                    q.expr_as(Expr::col(parent), e.parent)
-                        .expr_as(Expr::col(child), e.child);
-                    for x in e.extras {
+                    q.expr_as(Expr::col(parent), e.parent())
+                        .expr_as(Expr::col(child), e.child());
+                    for x in e.extras() {
                         q.column(*x);
                     }
-                    q.from(e.table);
+                    q.from(table);
                     q
                 };
-                let mut both = side(e.parent, e.child);
-                both.union(UnionType::All, side(e.child, e.parent));
-                select.join_subquery(JoinType::InnerJoin, both, e.table, on);
+                let mut both = side(parent, edge_child);
+                both.union(UnionType::All, side(edge_child, parent));
+                select.join_subquery(JoinType::InnerJoin, both, table, on);
             } else {
-                select.inner_join(e.table, on);
+                select.inner_join(table, on);
             }
-            if let Some((column, value)) = e.only {
-                select.and_where(col(e.table, column).eq(value));
+            if let Some(node_type) = e.node_type {
+                select.and_where(col(table, "node_type").eq(node_type));
             }
-            col(e.table, e.parent)
+            col(table, parent)
         }
     }
 }
@@ -504,14 +559,14 @@ where
         .expr(Expr::col((child, Asterisk)))
         .expr_as(parent.clone(), "__parent");
     if let Via::Edge(e) = &link.via {
-        for x in e.extras {
-            inner.expr_as(col(e.table, x), Alias::new(format!("__e_{x}")));
+        for x in e.extras() {
+            inner.expr_as(col(e.table(), x), Alias::new(format!("__e_{x}")));
         }
     }
     let (dir, nulls, id_dir) = read_order(&q.order, &q.window);
     let mut window = match &link.via {
         Via::Column(column) => WindowStatement::partition_by((child, *column)),
-        Via::Edge(e) => WindowStatement::partition_by((e.table, e.parent)),
+        Via::Edge(e) => WindowStatement::partition_by((e.table(), e.parent())),
     };
     if q.order.column != "id" {
         window.order_by_expr_with_nulls(col(child, q.order.column), dir, nulls);

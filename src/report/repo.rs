@@ -7,72 +7,40 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryF
 use crate::{
     error::Result,
     graphql::connection::EdgeData,
-    repo::page::{EdgeTable, Link, Via},
+    repo::{
+        edges,
+        page::{EdgeWalk, Link, Via},
+    },
 };
 
 /// The reports an organisation published.
 pub static OF_PUBLISHER: Link = Link {
     name: "organisation.reports",
-    via: Via::Edge(EdgeTable {
-        table: "report_publisher",
-        parent: "organisation_id",
-        child: "report_id",
-        extras: &[],
-        only: None,
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::back(&edges::REPORT_PUBLISHER)),
 };
 
 /// The reports a person wrote.
 pub static OF_AUTHOR: Link = Link {
     name: "person.reports",
-    via: Via::Edge(EdgeTable {
-        table: "report_author",
-        parent: "person_id",
-        child: "report_id",
-        extras: &[],
-        only: None,
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::back(&edges::REPORT_AUTHOR)),
 };
 
 /// The reports a dialogue references.
 pub static OF_DIALOGUE: Link = Link {
     name: "dialogue.reports",
-    via: Via::Edge(EdgeTable {
-        table: "dialogue_report",
-        parent: "dialogue_id",
-        child: "report_id",
-        extras: &["role"],
-        only: None,
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::forward(&edges::DIALOGUE_REPORT)),
 };
 
 /// The reports a workshop references.
 pub static OF_WORKSHOP: Link = Link {
     name: "workshop.reports",
-    via: Via::Edge(EdgeTable {
-        table: "workshop_report",
-        parent: "workshop_id",
-        child: "report_id",
-        extras: &["role"],
-        only: None,
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::forward(&edges::WORKSHOP_REPORT)),
 };
 
 /// The reports tagged with a theme.
 pub static OF_THEME: Link = Link {
     name: "theme.reports",
-    via: Via::Edge(EdgeTable {
-        table: "theme_tag",
-        parent: "theme_id",
-        child: "node_id",
-        extras: &[],
-        only: Some(("node_type", "report")),
-        symmetric: false,
-    }),
+    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type("report")),
 };
 
 /// The live report with this UN document symbol.

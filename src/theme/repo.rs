@@ -6,7 +6,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use crate::{
     error::Result,
     graphql::id::NodeType,
-    repo::page::{EdgeTable, Link, Via},
+    repo::{
+        edges,
+        page::{EdgeWalk, Link, Via},
+    },
 };
 
 /// The narrower themes of a theme.
@@ -20,14 +23,7 @@ macro_rules! tags {
         #[doc = concat!("The themes a ", $table, " is tagged with.")]
         pub static $name: Link = Link {
             name: concat!($table, ".themes"),
-            via: Via::Edge(EdgeTable {
-                table: "theme_tag",
-                parent: "node_id",
-                child: "theme_id",
-                extras: &[],
-                only: Some(("node_type", $table)),
-                symmetric: false,
-            }),
+            via: Via::Edge(EdgeWalk::forward(&edges::THEME_TAG).of_type($table)),
         };
     )*};
 }
