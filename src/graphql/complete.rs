@@ -13,7 +13,6 @@
 //!   moves to the nearest nullable position above it (or `data` itself).
 
 use std::collections::{HashMap, HashSet};
-use std::hash::Hasher;
 use std::{cell::OnceCell, rc::Rc};
 
 use async_graphql::{
@@ -154,14 +153,17 @@ struct Entry<'a> {
     objects: OnceCell<Option<Rc<Plan<'a>>>>,
 }
 
+/// The selection sets (by address) and the object type a plan is made for.
+type PlanKey<'a> = (Vec<usize>, &'a str);
+
 /// One completion's view of the document and the schema.
 struct Walk<'a> {
     shapes: &'a Shapes,
     document: &'a ExecutableDocument,
     variables: &'a Variables,
-    /// Plans by object type and selection sets, for the positions where the object type
-    /// is known only per object (interfaces and unions).
-    plans: std::cell::RefCell<HashMap<(u64, &'a str), Rc<Plan<'a>>>>,
+    /// Plans by selection sets (their addresses) and object type, for the positions
+    /// where the object type is known only per object (interfaces and unions).
+    plans: std::cell::RefCell<HashMap<PlanKey<'a>, Rc<Plan<'a>>>>,
 }
 
 impl<'a> Walk<'a> {
@@ -356,11 +358,11 @@ impl<'a> Walk<'a> {
 
     /// The plan for objects of type `object` selected by `sets`, from the cache.
     fn plan(&self, object: &'a str, sets: &[&'a SelectionSet]) -> Rc<Plan<'a>> {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        for set in sets {
-            std::ptr::hash(*set, &mut hasher);
-        }
-        let id = (hasher.finish(), object);
+        let sets_at = sets
+            .iter()
+            .map(|s| std::ptr::from_ref(*s) as usize)
+            .collect();
+        let id = (sets_at, object);
         if let Some(plan) = self.plans.borrow().get(&id) {
             return plan.clone();
         }

@@ -18,7 +18,7 @@ use axum::{
         ConnectInfo, State, WebSocketUpgrade,
         ws::{CloseFrame, Message, Utf8Bytes, WebSocket},
     },
-    http::{HeaderMap, header},
+    http::HeaderMap,
     response::Response,
 };
 use futures_util::{SinkExt, StreamExt};
@@ -33,12 +33,7 @@ use crate::{
     AppState,
     auth::{Principal, bearer},
     error::Error,
-    graphql::{
-        complete::Completion,
-        guard::assign_codes,
-        i18n::{RequestLanguages, parse_accept_language},
-        loader::Loaders,
-    },
+    graphql::{complete::Completion, guard::assign_codes, i18n::RequestLanguages, loader::Loaders},
     http::{MAX_BODY, Operation, Refusal, admit, client_address, operation_type},
     repo::keys,
 };
@@ -103,15 +98,8 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     let client = client_address(&state, &headers, peer);
-    let languages = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(parse_accept_language)
-        .unwrap_or_default();
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let upgrade = Operation::of(&headers);
+    let (languages, request_id) = (upgrade.languages, upgrade.request_id.map(str::to_string));
     let ws = ws.protocols([PROTOCOL]).max_message_size(MAX_BODY);
     let agreed = ws.selected_protocol().is_some();
     ws.on_upgrade(move |socket| async move {

@@ -519,9 +519,7 @@ impl Drop for ServerProcess {
 }
 
 /// Opens a graphql-transport-ws WebSocket to a server at `addr`.
-pub async fn ws_connect(
-    addr: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+pub async fn ws_connect(addr: &str) -> WsStream {
     use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue};
     let mut request = format!("ws://{addr}/graphql/ws")
         .into_client_request()
@@ -534,6 +532,40 @@ pub async fn ws_connect(
         .await
         .expect("the WebSocket opens")
         .0
+}
+
+/// A WebSocket opened by [`ws_connect`].
+pub type WsStream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Sends `query` as operation `id` on a socket whose `connection_init` went first; returns
+/// the text of the first message after the `connection_ack` (its `next` or `error`).
+pub async fn ws_operation(socket: &mut WsStream, id: &str, query: &str) -> String {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let subscribe = json!({ "type": "subscribe", "id": id, "payload": { "query": query } });
+    socket
+        .send(Message::Text(subscribe.to_string().into()))
+        .await
+        .expect("the socket takes the message");
+    loop {
+        let Some(Ok(Message::Text(t))) = socket.next().await else {
+            panic!("the socket closed");
+        };
+        if !t.contains(r#""type":"connection_ack""#) {
+            return t.to_string();
+        }
+    }
+}
+
+/// Sends `connection_init` (with no payload) on a new socket.
+pub async fn ws_init(socket: &mut WsStream) {
+    use futures_util::SinkExt;
+    let init = json!({ "type": "connection_init" }).to_string();
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::Text(init.into()))
+        .await
+        .expect("the socket takes the message");
 }
 
 /// Creates an API key of `iom` with `scopes` through the command line, in `command`'s

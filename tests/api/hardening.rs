@@ -369,28 +369,10 @@ db_test!(
         let data = app.data_as(&key, q, json!({})).await;
         assert!(data["dialogues"]["totalCount"].as_i64().unwrap() > 0);
         // Over a WebSocket, the same rule.
-        use futures_util::{SinkExt, StreamExt};
-        use tokio_tungstenite::tungstenite::Message;
         let addr = app.serve().await;
         let mut socket = ws_connect(&addr.to_string()).await;
-        for message in [
-            json!({ "type": "connection_init" }),
-            json!({ "type": "subscribe", "id": "1", "payload": { "query": q } }),
-        ] {
-            socket
-                .send(Message::Text(message.to_string().into()))
-                .await
-                .unwrap();
-        }
-        let refusal = loop {
-            let Some(Ok(Message::Text(t))) = socket.next().await else {
-                panic!("the socket closed");
-            };
-            let m: Value = serde_json::from_str(&t).unwrap();
-            if m["type"] != "connection_ack" {
-                break m;
-            }
-        };
+        ws_init(&mut socket).await;
+        let refusal: Value = serde_json::from_str(&ws_operation(&mut socket, "1", q).await).unwrap();
         assert_eq!(refusal["type"], "error", "{refusal}");
         assert_eq!(refusal["payload"][0]["extensions"]["code"], "FORBIDDEN");
     }
@@ -509,25 +491,12 @@ db_test!(a_request_past_its_time_gets_503_over_http_and_websocket, with Settings
         rate_limit_cost: 0,
         ..Settings::default()
     }, |app| {
-    use futures_util::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
     let q = r#"{ dialogueBySlug(slug: "idm") { slug } }"#;
     let addr = app.serve().await;
     let mut socket = ws_connect(&addr.to_string()).await;
-    let init = json!({ "type": "connection_init" }).to_string();
-    socket.send(Message::Text(init.into())).await.unwrap();
-    let mut ws_answer = async |id: &str| {
-        let subscribe = json!({ "type": "subscribe", "id": id, "payload": { "query": q } });
-        socket.send(Message::Text(subscribe.to_string().into())).await.unwrap();
-        loop {
-            let Some(Ok(Message::Text(t))) = socket.next().await else {
-                panic!("the socket closed");
-            };
-            let m: Value = serde_json::from_str(&t).unwrap();
-            if m["type"] != "connection_ack" {
-                return m;
-            }
-        }
+    ws_init(&mut socket).await;
+    let mut ws_answer = async |id: &str| -> Value {
+        serde_json::from_str(&ws_operation(&mut socket, id, q).await).unwrap()
     };
     // The one permit is held here, so no operation can start: each waits out its time,
     // over HTTP and over the WebSocket alike.

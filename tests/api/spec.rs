@@ -9,7 +9,7 @@ use axum::{
     body::Body,
     http::{Request, header},
 };
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -307,26 +307,10 @@ db_test!(websocket_answers_are_spec_exact_too, seeded, |app| {
     let query = r#"{ c: themeByCode(code: "GCM-5") { code }
                      a: dialogueBySlug(slug: "idm") { slug year }
                      p: people(first: 1) { nodes { email name } } }"#;
-    for message in [
-        json!({ "type": "connection_init" }),
-        json!({ "type": "subscribe", "id": "1", "payload": { "query": query } }),
-    ] {
-        socket
-            .send(Message::Text(message.to_string().into()))
-            .await
-            .unwrap();
-    }
-    let next = loop {
-        let Some(Ok(Message::Text(t))) = socket.next().await else {
-            panic!("the socket closed");
-        };
-        let m: async_graphql::Value = serde_json::from_str(&t).unwrap();
-        let kind = m.clone().into_json().unwrap()["type"].clone();
-        if kind == "next" {
-            break m;
-        }
-        assert_eq!(kind, "connection_ack", "{t}");
-    };
+    ws_init(&mut socket).await;
+    let text = ws_operation(&mut socket, "1", query).await;
+    assert!(text.starts_with(r#"{"type":"next""#), "{text}");
+    let next: async_graphql::Value = serde_json::from_str(&text).unwrap();
     let async_graphql::Value::Object(message) = &next else {
         panic!("{next}")
     };
