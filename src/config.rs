@@ -93,6 +93,10 @@ pub struct Settings {
     /// The address clients reach the server at (`https://agora.example.org`): the base of
     /// the links in exports (JSON-LD `@id`s). Default: `http://` and `listen`.
     pub public_url: Option<String>,
+    /// Run every query the read planner serves on async-graphql's executor as well, and
+    /// fail the request when the two answers differ (the tests turn this on; it doubles
+    /// the work of each read).
+    pub read_oracle: bool,
 }
 
 impl Default for Settings {
@@ -130,6 +134,7 @@ impl Default for Settings {
             log_format: "human".into(),
             log: "info".into(),
             public_url: None,
+            read_oracle: false,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod export;
 pub mod graphql;
 pub mod http;
 pub mod ops;
+pub mod plan;
 pub mod repo;
 pub mod search;
 pub mod sync;
@@ -96,7 +97,8 @@ fn schema_builder(settings: &Settings) -> SchemaBuilder<Query, Mutation, Subscri
         .limit_depth(settings.max_depth)
         .limit_complexity(settings.max_complexity)
         .limit_recursive_depth(settings.max_recursive_depth)
-        .limit_directives(settings.max_directives);
+        .limit_directives(settings.max_directives)
+        .extension(plan::Engine);
     if settings.production() {
         builder = builder.disable_suggestions();
     }

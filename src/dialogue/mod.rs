@@ -9,5 +9,5 @@ pub mod repo;
 
 pub use filter::{DialogueFilter, DialogueOrderField};
 pub use mutation::{DialogueInput, DialogueMutation};
-pub use object::Dialogue;
+pub use object::{Dialogue, planned};
 pub use query::{DialogueLists, DialogueQuery};

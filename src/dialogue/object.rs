@@ -22,6 +22,7 @@ use crate::{
     },
     organisation::{Organisation, repo::Participation},
     person::{Person, repo::Involvement},
+    plan::catalogue::NodeCat,
     report::{Report, repo::Reference},
     workshop::Workshop,
 };
@@ -148,6 +149,28 @@ impl Dialogue {
     async fn links(&self) -> DialogueLinks {
         DialogueLinks(self.0.clone())
     }
+}
+
+/// What the read planner (`crate::plan`) serves of a dialogue: its columns, its texts (and
+/// whether every dialogue has one) and its lists. Other fields run on async-graphql's
+/// executor.
+pub fn planned() -> NodeCat {
+    NodeCat::of::<Dialogue>(
+        &[
+            dialogue::Column::Slug,
+            dialogue::Column::StartDate,
+            dialogue::Column::EndDate,
+            dialogue::Column::Year,
+            dialogue::Column::Month,
+            dialogue::Column::City,
+            dialogue::Column::Country,
+            dialogue::Column::Website,
+            dialogue::Column::WebcastUrl,
+        ],
+        vec![],
+        &[("title", true), ("summary", false), ("venue", false)],
+        DialogueLinks::planned(),
+    )
 }
 
 links!(DialogueLinks(dialogue::Model) {

@@ -470,7 +470,7 @@ fn value_at<'v>(data: &'v mut Value, path: &[PathSegment]) -> Option<&'v mut Val
 }
 
 /// Whether `@skip` or `@include` leave a selection out.
-fn skipped(
+pub(crate) fn skipped(
     directives: &[async_graphql::Positioned<async_graphql::parser::types::Directive>],
     variables: &Variables,
 ) -> bool {

@@ -23,6 +23,12 @@ pub trait EdgeData: ObjectType + Send + Sync + 'static {
     /// Called once on all the edges loaded in one batch, so that edges that load more
     /// (texts, say) know their siblings.
     fn batch(_edges: &mut [&mut Self]) {}
+
+    /// The edge's own fields as the read planner serves them (columns of the edge
+    /// table); `None` when it does not.
+    fn planned() -> Option<Vec<crate::plan::catalogue::EdgeColumn>> {
+        None
+    }
 }
 
 /// The data of a plain edge: nothing beyond `cursor` and `node`.
@@ -32,6 +38,10 @@ pub struct Plain;
 
 impl EdgeData for Plain {
     const NAME: &'static str = "";
+
+    fn planned() -> Option<Vec<crate::plan::catalogue::EdgeColumn>> {
+        Some(Vec::new())
+    }
 }
 
 /// One edge of a connection.

@@ -61,6 +61,42 @@ macro_rules! links {
                 }
             )+
         }
+
+        impl $links {
+            /// The lists, as the read planner (`crate::plan`) serves them.
+            pub fn planned() -> Vec<(&'static str, $crate::plan::catalogue::LinkField)> {
+                vec![$(
+                    (stringify!($field), $crate::plan::catalogue::LinkField {
+                        link: &$link,
+                        node: <<<$node as $crate::graphql::list::Listable>::Entity as sea_orm::EntityTrait>::Model
+                            as $crate::graphql::list::NodeModel>::KIND.name(),
+                        connection: <$crate::graphql::connection::Connection<$node, $data>
+                            as async_graphql::TypeName>::type_name().into_owned(),
+                        edge_type: <$crate::graphql::connection::Edge<$node, $data>
+                            as async_graphql::TypeName>::type_name().into_owned(),
+                        edge: <$data as $crate::graphql::connection::EdgeData>::planned(),
+                        query: $crate::plan::catalogue::list_of::<$node>,
+                        edge_cond: |_args| {
+                            Ok($crate::graphql::links::planned_edge_cond!(_args $(, $role: $role_ty, $edge, $column)?))
+                        },
+                    }),
+                )+]
+            }
+        }
+    };
+}
+
+/// The edge condition of a link field from the planner's arguments.
+macro_rules! planned_edge_cond {
+    ($args:ident) => {
+        sea_orm::sea_query::Condition::all()
+    };
+    ($args:ident, $role:ident: $role_ty:ty, $edge:literal, $column:literal) => {
+        $crate::repo::filter::role_in::<$role_ty>(
+            $edge,
+            $column,
+            $crate::plan::catalogue::parse($args, stringify!($role))?,
+        )
     };
 }
 
@@ -118,4 +154,4 @@ macro_rules! roots {
     };
 }
 
-pub(crate) use {edge_cond, links, roots};
+pub(crate) use {edge_cond, links, planned_edge_cond, roots};

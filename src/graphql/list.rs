@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use crate::{
+    config::Settings,
     error::Result,
     graphql::{
         connection::{Connection, Counter, Edge, EdgeData, Plain},
@@ -79,8 +80,9 @@ pub fn sibling_ids<M: HasRecord>(row: &Batched<M>) -> impl Iterator<Item = i64> 
     row.siblings().iter().map(|m| m.record().id)
 }
 
-fn list_query<N: Listable>(
-    ctx: &Context<'_>,
+/// The query of a list from its arguments.
+pub fn list_query<N: Listable>(
+    settings: &Settings,
     page: PageArgs,
     args: &ListArgs<N>,
 ) -> Result<ListQuery> {
@@ -88,7 +90,6 @@ fn list_query<N: Listable>(
         .order
         .map(|o| OrderSpec::new(o.field, o.direction))
         .unwrap_or(OrderSpec::BY_ID);
-    let settings = ctx.settings();
     let window = page.window(
         &order.key(),
         settings.default_page_size,
@@ -138,7 +139,7 @@ pub async fn root<N: Listable>(
     page: PageArgs,
     args: ListArgs<N>,
 ) -> Result<Connection<N, Plain>> {
-    let q = list_query(ctx, page, &args)?;
+    let q = list_query(ctx.settings(), page, &args)?;
     let rows = root_page::<N::Entity>(ctx.loaders().db(), &q).await?;
     let ids = root_ids::<N::Entity>(q.cond.clone());
     let cond = q.cond;
@@ -164,7 +165,7 @@ where
     X: EdgeData + FromQueryResult + Clone,
     P: NodeModel,
 {
-    let q = list_query(ctx, page, &args)?;
+    let q = list_query(ctx.settings(), page, &args)?;
     let cond = q.cond.clone();
     let loader = LinkedPages::<N::Entity, X>::new(link, q, edge_cond.clone());
     let id = parent.record().id;

@@ -164,7 +164,7 @@ pub(super) async fn graphql(
         );
         let mut response = match denied.status {
             StatusCode::OK => json(
-                GqlResponse::from_errors(vec![denied.error.into_server_error()]),
+                GqlResponse::from_errors(vec![denied.error.into_server_error()]).into(),
                 media,
             ),
             status => Refusal(status, denied.error).into_response(),

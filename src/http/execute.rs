@@ -57,26 +57,128 @@ impl<'a> Operation<'a> {
     }
 }
 
+/// An answer: the executor's response, or the `data` the read planner wrote (then the
+/// response holds only extensions).
+pub(crate) struct Answer {
+    /// The response (its `data` is null when `written` holds it).
+    pub response: GqlResponse,
+    /// The JSON of `data`, as the planner wrote it.
+    pub written: Option<Box<RawValue>>,
+}
+
+impl From<GqlResponse> for Answer {
+    fn from(response: GqlResponse) -> Answer {
+        Answer {
+            response,
+            written: None,
+        }
+    }
+}
+
+impl std::ops::Deref for Answer {
+    type Target = GqlResponse;
+
+    fn deref(&self) -> &GqlResponse {
+        &self.response
+    }
+}
+
+impl Serialize for Answer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Written<'a> {
+            data: &'a RawValue,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            extensions: &'a BTreeMap<String, async_graphql::Value>,
+            #[serde(skip_serializing_if = "<[_]>::is_empty")]
+            errors: &'a [async_graphql::ServerError],
+        }
+        match &self.written {
+            None => self.response.serialize(serializer),
+            Some(data) => Written {
+                data,
+                extensions: &self.response.extensions,
+                errors: &self.response.errors,
+            }
+            .serialize(serializer),
+        }
+    }
+}
+
+/// The plan of a request's operation, when the read planner serves it.
+fn planned(
+    state: &AppState,
+    request: &mut Request,
+    languages: &RequestLanguages,
+) -> Option<Arc<Planned>> {
+    let name = request.operation_name.clone();
+    let variables = request.variables.clone();
+    let doc = request.parsed_query().ok()?;
+    let plan = crate::plan::build::plan(
+        &CATALOGUE,
+        doc,
+        name.as_deref(),
+        &variables,
+        &state.settings,
+    )?;
+    Some(Arc::new(Planned::new(
+        plan,
+        state.db.conn.clone(),
+        languages.0.clone(),
+        state.settings.read_oracle,
+    )))
+}
+
+/// With `read_oracle`: the executor's completed answer against the planner's. A
+/// disagreement is an internal error (with both answers in its extensions: the oracle
+/// runs in tests, never in production).
+fn oracle(response: &mut GqlResponse, written: &[u8]) {
+    let executed = serde_json::to_vec(&response.data).unwrap_or_default();
+    if response.errors.is_empty() && executed == written {
+        return;
+    }
+    let planned = String::from_utf8_lossy(written).into_owned();
+    let executed = String::from_utf8_lossy(&executed).into_owned();
+    tracing::error!(%planned, %executed, errors = ?response.errors, "the read planner and the executor disagree");
+    let mut error =
+        Error::internal("the read planner and the executor disagree").into_server_error();
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    extensions.set("planned", planned);
+    extensions.set("executed", executed);
+    *response = GqlResponse::from_errors(vec![error]);
+}
+
 /// Runs a checked query or mutation for `principal`, whatever its transport (HTTP GET,
 /// POST, or a WebSocket): the request's loaders and languages, the execution (within
-/// `request_timeout_ms`, once one of `max_concurrent_operations` permits is free), the
-/// answer completed as the specification asks (`graphql::complete`), a code on every
-/// error, the metrics, and the cost in `extensions.cost`. Returns the permit with the
-/// response: hold it until the response is serialised.
+/// `request_timeout_ms`, once one of `max_concurrent_operations` permits is free) by the
+/// read planner (`crate::plan`) or async-graphql's executor, the executor's answer
+/// completed as the specification asks (`graphql::complete`), a code on every error, the
+/// metrics, and the cost in `extensions.cost`. Returns the permit with the answer: hold
+/// it until the answer is serialised.
 pub(crate) async fn run(
     state: &AppState,
     mut request: Request,
     principal: Principal,
     context: &Operation<'_>,
     analysis: Analysis,
-) -> Result<(GqlResponse, Option<OwnedSemaphorePermit>), Refusal> {
+) -> Result<(Answer, Option<OwnedSemaphorePermit>), Refusal> {
     let started = Instant::now();
     let operation = operation_name(&mut request);
     let completion = Completion::prepare(&mut request);
+    let planned = planned(state, &mut request, &context.languages);
+    // Under the oracle the executor's statements are not the request's: they count on
+    // the background handle, so that statement counts measure the planner.
+    let loaders = match &planned {
+        Some(p) if p.oracle => state.db.background(),
+        _ => state.db.conn.clone(),
+    };
     let mut request = request
-        .data(Loaders::new(state.db.conn.clone()))
+        .data(Loaders::new(loaders))
         .data::<RequestLanguages>(context.languages.clone())
         .data(principal);
+    if let Some(p) = &planned {
+        request = request.data(p.clone());
+    }
     if !may_introspect_any(state) {
         request = request.disable_introspection();
     }
@@ -102,8 +204,21 @@ pub(crate) async fn run(
             return Err(Refusal(StatusCode::SERVICE_UNAVAILABLE, e));
         }
     };
-    if let Some(completion) = &completion {
+    let mut written = planned.as_ref().and_then(|p| p.take());
+    if let Some(completion) = &completion
+        && (written.is_none() || state.settings.read_oracle)
+    {
         completion.apply(&state.shapes, &mut response);
+    }
+    if let Some(data) = &written
+        && state.settings.read_oracle
+    {
+        oracle(&mut response, data);
+        if !response.errors.is_empty() {
+            written = None;
+        } else {
+            response.data = async_graphql::Value::Null;
+        }
     }
     assign_codes(&mut response);
     // The request id lets an operator find the details of an internal error in the log.
@@ -134,7 +249,19 @@ pub(crate) async fn run(
             "limit": state.settings.max_cost,
         }),
     );
-    Ok((response, permit))
+    let written = match written.map(|w| String::from_utf8(w).map(RawValue::from_string)) {
+        Some(Ok(Ok(raw))) => Some(raw),
+        Some(_) => {
+            response = GqlResponse::from_errors(vec![
+                Error::internal("the planner wrote an answer that is not JSON").into_server_error(),
+            ]);
+            assign_codes(&mut response);
+            None
+        }
+        None => None,
+    };
+    state.metrics.engine(written.is_some());
+    Ok((Answer { response, written }, permit))
 }
 
 /// Whether introspection may run at all (the gate in `graphql` refuses it per client;

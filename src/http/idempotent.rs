@@ -28,7 +28,7 @@ pub(super) async fn idempotent(
         Ok(b) => b,
         Err(e) => {
             return json(
-                GqlResponse::from_errors(vec![e.into_server_error()]),
+                GqlResponse::from_errors(vec![e.into_server_error()]).into(),
                 Media::of(&headers),
             );
         }

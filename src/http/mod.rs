@@ -13,7 +13,9 @@
 //! (retried mutations) and `response` (answers and refusals). The submodules share this
 //! module's imports (`use super::*`).
 
-use std::{collections::BTreeMap, net::SocketAddr, time::Instant};
+use std::{collections::BTreeMap, net::SocketAddr, sync::Arc, time::Instant};
+
+use serde_json::value::RawValue;
 use tokio::sync::OwnedSemaphorePermit;
 
 use async_graphql::{
@@ -47,7 +49,7 @@ use self::{endpoint::*, execute::*, idempotent::*, response::*};
 pub use admission::analyse;
 pub(crate) use admission::{Denied, admit, authenticate};
 pub(crate) use endpoint::client_address;
-pub(crate) use execute::{Operation, operation_type, run};
+pub(crate) use execute::{Answer, Operation, operation_type, run};
 pub(crate) use response::Refusal;
 
 use crate::{
@@ -61,6 +63,7 @@ use crate::{
         loader::Loaders,
     },
     ops::metrics::Outcome,
+    plan::{CATALOGUE, Planned},
     repo::{
         idempotency::{self, Begin, Claim},
         keys,

@@ -10,7 +10,7 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let status = self.0;
         let error = GqlResponse::from_errors(vec![self.1.into_server_error()]);
-        let mut response = json(error, Media::Json);
+        let mut response = json(error.into(), Media::Json);
         *response.status_mut() = status;
         let headers = response.headers_mut();
         match status {
@@ -70,7 +70,7 @@ pub(super) fn no_extensions(extensions: &&BTreeMap<String, async_graphql::Value>
 /// A response in JSON. Without `data` when the request could not be executed (its errors
 /// have no path); with 503 and `Retry-After` when the database was unavailable; with 400
 /// for a request error in `application/graphql-response+json`.
-pub(super) fn json(response: GqlResponse, media: Media) -> Response {
+pub(super) fn json(response: Answer, media: Media) -> Response {
     let unavailable = response
         .errors
         .iter()

@@ -35,6 +35,11 @@ struct OperationLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EngineLabels {
+    engine: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CodeLabels {
     code: String,
 }
@@ -50,6 +55,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<OperationLabels, Histogram, fn() -> Histogram>,
     errors: Family<CodeLabels, Counter>,
+    engines: Family<EngineLabels, Counter>,
     pool_in_use: Gauge,
     pool_idle: Gauge,
     subscriptions: Gauge,
@@ -90,6 +96,12 @@ impl Metrics {
             "GraphQL errors by extensions.code",
             errors.clone(),
         );
+        let engines = Family::<EngineLabels, Counter>::default();
+        registry.register(
+            "graphql_engine",
+            "GraphQL operations answered by the read planner (`planner`) or async-graphql's executor (`executor`)",
+            engines.clone(),
+        );
         registry.register(
             "sql_statements",
             "SQL statements run for requests",
@@ -123,6 +135,7 @@ impl Metrics {
             requests,
             latency,
             errors,
+            engines,
             pool_in_use,
             pool_idle,
             subscriptions,
@@ -177,6 +190,12 @@ impl Metrics {
                 })
                 .inc();
         }
+    }
+
+    /// Records which engine answered an operation: the planner or the executor.
+    pub fn engine(&self, planned: bool) {
+        let engine = if planned { "planner" } else { "executor" };
+        self.engines.get_or_create(&EngineLabels { engine }).inc();
     }
 
     /// The gauge of running subscriptions.

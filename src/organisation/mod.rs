@@ -10,5 +10,5 @@ pub mod repo;
 
 pub use filter::{DeveloperFilter, OrganisationFilter, OrganisationOrderField, ParticipantFilter};
 pub use mutation::{OrganisationInput, OrganisationMutation};
-pub use object::Organisation;
+pub use object::{Organisation, planned};
 pub use query::{OrganisationLists, OrganisationQuery};

@@ -24,6 +24,7 @@ use crate::{
         record::{RecordFields, localized, private, required},
     },
     person::Person,
+    plan::catalogue::{NodeCat, enum_names},
     report::Report,
     tool::Tool,
     workshop::Workshop,
@@ -155,6 +156,28 @@ impl Organisation {
     async fn links(&self) -> OrganisationLinks {
         OrganisationLinks(self.0.clone())
     }
+}
+
+/// What the read planner (`crate::plan`) serves of an organisation: its columns, its texts (and
+/// whether every organisation has one) and its lists. Other fields run on async-graphql's
+/// executor.
+pub fn planned() -> NodeCat {
+    NodeCat::of::<Organisation>(
+        &[
+            organisation::Column::Slug,
+            organisation::Column::Country,
+            organisation::Column::FoundedYear,
+            organisation::Column::MemberStateCount,
+            organisation::Column::CountryPresenceCount,
+            organisation::Column::Website,
+        ],
+        vec![(
+            organisation::Column::Kind,
+            enum_names::<entity::enums::OrganisationKind>(),
+        )],
+        &[("name", true), ("acronym", false), ("summary", false)],
+        OrganisationLinks::planned(),
+    )
 }
 
 links!(OrganisationLinks(organisation::Model) {

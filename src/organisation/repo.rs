@@ -18,6 +18,7 @@ use crate::{
         record::text_of,
         scalars::Date,
     },
+    plan::catalogue::EdgeColumn,
     repo::{
         edges,
         page::{EdgeWalk, Link, Via},
@@ -90,6 +91,10 @@ pub struct Participation {
 
 impl EdgeData for Participation {
     const NAME: &'static str = "Participation";
+
+    fn planned() -> Option<Vec<EdgeColumn>> {
+        Some(vec![EdgeColumn::enumerated::<ParticipationRole>("role")])
+    }
 }
 
 /// An organisation's part in developing a tool.
@@ -101,6 +106,10 @@ pub struct Development {
 
 impl EdgeData for Development {
     const NAME: &'static str = "Development";
+
+    fn planned() -> Option<Vec<EdgeColumn>> {
+        Some(vec![EdgeColumn::enumerated::<DeveloperRole>("role")])
+    }
 }
 
 /// A partnership between two organisations.
@@ -112,6 +121,10 @@ pub struct Partnership {
 
 impl EdgeData for Partnership {
     const NAME: &'static str = "Partnership";
+
+    fn planned() -> Option<Vec<EdgeColumn>> {
+        Some(vec![EdgeColumn::enumerated::<PartnershipLevel>("level")])
+    }
 }
 
 /// A person's affiliation with an organisation: a position held over a period.

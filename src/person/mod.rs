@@ -9,5 +9,5 @@ pub mod repo;
 
 pub use filter::{InvolvementFilter, PersonFilter, PersonOrderField};
 pub use mutation::{PersonInput, PersonMutation};
-pub use object::Person;
+pub use object::{Person, planned};
 pub use query::PersonLists;

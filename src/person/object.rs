@@ -18,6 +18,7 @@ use crate::{
         record::{RecordFields, localized, private},
     },
     organisation::{Organisation, repo::Affiliation},
+    plan::catalogue::NodeCat,
     report::Report,
     workshop::Workshop,
 };
@@ -87,6 +88,18 @@ impl Person {
     async fn links(&self) -> PersonLinks {
         PersonLinks(self.0.clone())
     }
+}
+
+/// What the read planner (`crate::plan`) serves of a person: its columns, its texts (and
+/// whether every person has one) and its lists. Other fields run on async-graphql's
+/// executor.
+pub fn planned() -> NodeCat {
+    NodeCat::of::<Person>(
+        &[person::Column::Name],
+        vec![],
+        &[("summary", false)],
+        PersonLinks::planned(),
+    )
 }
 
 links!(PersonLinks(person::Model) {

@@ -6,6 +6,7 @@ use sea_orm::FromQueryResult;
 
 use crate::{
     graphql::connection::EdgeData,
+    plan::catalogue::EdgeColumn,
     repo::{
         edges,
         page::{EdgeWalk, Link, Via},
@@ -51,4 +52,8 @@ pub struct Involvement {
 
 impl EdgeData for Involvement {
     const NAME: &'static str = "Involvement";
+
+    fn planned() -> Option<Vec<EdgeColumn>> {
+        Some(vec![EdgeColumn::enumerated::<PersonRole>("role")])
+    }
 }

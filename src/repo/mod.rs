@@ -1,6 +1,7 @@
 //! Agora's talk with the database (SQL through SeaORM), shared by every domain:
 //!
 //! - `page`: keyset pagination, for root lists and for lists under many parents at once;
+//! - `rows`: the same statements with a chosen select list, read by position (the planner's);
 //! - `filter` and `facet`: the SQL of relation filters, and counts grouped by a field;
 //! - `text`: translatable texts, loaded for many records at once and written;
 //! - `node` and `edges`: lookups on any node table, and the edge tables;
@@ -22,6 +23,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod node;
 pub mod page;
+pub mod rows;
 pub mod search;
 pub mod seed;
 pub mod text;

@@ -172,12 +172,12 @@ impl EdgeWalk {
         }
     }
 
-    fn table(&self) -> &'static str {
+    pub(super) fn table(&self) -> &'static str {
         self.edge.name
     }
 
     /// The edge table's column holding the parent's id.
-    fn parent(&self) -> &'static str {
+    pub(super) fn parent(&self) -> &'static str {
         if self.forward {
             self.edge.from
         } else {
@@ -219,7 +219,7 @@ fn table_of<E: EntityTrait>() -> &'static str {
     E::default().table_name()
 }
 
-fn not_deleted(table: &'static str) -> Expr {
+pub(super) fn not_deleted(table: &'static str) -> Expr {
     col(table, "deleted_at").is_null()
 }
 
@@ -314,7 +314,7 @@ fn after(
 }
 
 /// The keyset condition of a window, and the order to read rows in (`true`: reversed).
-fn keyset(table: &'static str, order: &OrderSpec, window: &Window) -> Result<Condition> {
+pub(super) fn keyset(table: &'static str, order: &OrderSpec, window: &Window) -> Result<Condition> {
     let mut c = Condition::all();
     // In the list's own order nulls come last; "before X" is "after X" in the reverse order.
     if let Some(a) = &window.after {
@@ -327,7 +327,7 @@ fn keyset(table: &'static str, order: &OrderSpec, window: &Window) -> Result<Con
 }
 
 /// The direction and null placement rows are read in: reversed when paging backward.
-fn read_order(order: &OrderSpec, window: &Window) -> (Order, NullOrdering, Order) {
+pub(super) fn read_order(order: &OrderSpec, window: &Window) -> (Order, NullOrdering, Order) {
     let desc = order.desc != window.backward;
     let dir = if desc { Order::Desc } else { Order::Asc };
     let nulls = if window.backward {
@@ -506,7 +506,7 @@ pub fn linked_ids<E: EntityTrait>(
 }
 
 /// The FROM and JOIN part of a linked query, and the expression of the parent's id.
-fn linked_from(select: &mut SelectStatement, child: &'static str, via: &Via) -> Expr {
+pub(super) fn linked_from(select: &mut SelectStatement, child: &'static str, via: &Via) -> Expr {
     select.from(child);
     match via {
         Via::Column(column) => col(child, column),
@@ -605,14 +605,14 @@ where
 }
 
 /// How many live children of each parent match: one statement.
-pub async fn linked_counts<E: EntityTrait>(
+pub async fn linked_counts(
     db: &DatabaseConnection,
     link: &Link,
+    child: &'static str,
     parents: &[i64],
     cond: &Condition,
     edge_cond: &Condition,
 ) -> Result<HashMap<i64, i64>> {
-    let child = table_of::<E>();
     let mut q = Query::select();
     let parent = linked_from(&mut q, child, &link.via);
     q.expr_as(parent.clone(), "__parent")
@@ -760,6 +760,14 @@ impl<E: EntityTrait> BatchLoad for LinkedCounts<E> {
     }
 
     async fn load(&self, db: &DatabaseConnection, parents: Vec<i64>) -> Result<HashMap<i64, i64>> {
-        linked_counts::<E>(db, self.link, &parents, &self.cond, &self.edge_cond).await
+        linked_counts(
+            db,
+            self.link,
+            table_of::<E>(),
+            &parents,
+            &self.cond,
+            &self.edge_cond,
+        )
+        .await
     }
 }

@@ -9,5 +9,5 @@ pub mod repo;
 
 pub use filter::{ReferenceFilter, ReportFilter, ReportOrderField};
 pub use mutation::{ReportInput, ReportMutation};
-pub use object::Report;
+pub use object::{Report, planned};
 pub use query::{ReportLists, ReportQuery};

@@ -23,6 +23,7 @@ use crate::{
     },
     organisation::Organisation,
     person::Person,
+    plan::catalogue::{NodeCat, enum_names},
     workshop::Workshop,
 };
 
@@ -135,6 +136,27 @@ impl Report {
     async fn links(&self) -> ReportLinks {
         ReportLinks(self.0.clone())
     }
+}
+
+/// What the read planner (`crate::plan`) serves of a report: its columns, its texts (and
+/// whether every report has one) and its lists. Other fields run on async-graphql's
+/// executor.
+pub fn planned() -> NodeCat {
+    NodeCat::of::<Report>(
+        &[
+            report::Column::Symbol,
+            report::Column::PublishedOn,
+            report::Column::Year,
+            report::Column::Month,
+            report::Column::Url,
+        ],
+        vec![(
+            report::Column::Kind,
+            enum_names::<entity::enums::ReportKind>(),
+        )],
+        &[("title", true), ("summary", false)],
+        ReportLinks::planned(),
+    )
 }
 
 links!(ReportLinks(report::Model) {

@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryF
 use crate::{
     error::Result,
     graphql::connection::EdgeData,
+    plan::catalogue::EdgeColumn,
     repo::{
         edges,
         page::{EdgeWalk, Link, Via},
@@ -61,4 +62,8 @@ pub struct Reference {
 
 impl EdgeData for Reference {
     const NAME: &'static str = "Reference";
+
+    fn planned() -> Option<Vec<EdgeColumn>> {
+        Some(vec![EdgeColumn::enumerated::<ReportRole>("role")])
+    }
 }

@@ -10,5 +10,5 @@ pub mod repo;
 
 pub use filter::{ThemeFilter, ThemeOrderField, tagged_with, tagged_within};
 pub use mutation::{ThemeInput, ThemeMutation};
-pub use object::Theme;
+pub use object::{Theme, planned};
 pub use query::{ThemeLists, ThemeQuery};

@@ -19,6 +19,7 @@ use crate::{
     },
     organisation::Organisation,
     person::Person,
+    plan::catalogue::{NodeCat, enum_names},
     report::Report,
     tool::Tool,
     workshop::Workshop,
@@ -99,6 +100,21 @@ impl Theme {
     async fn links(&self) -> ThemeLinks {
         ThemeLinks(self.0.clone())
     }
+}
+
+/// What the read planner (`crate::plan`) serves of a theme: its columns, its texts (and
+/// whether every theme has one) and its lists. Other fields run on async-graphql's
+/// executor.
+pub fn planned() -> NodeCat {
+    NodeCat::of::<Theme>(
+        &[theme::Column::Code],
+        vec![(
+            theme::Column::Scheme,
+            enum_names::<entity::enums::ThemeScheme>(),
+        )],
+        &[("title", true), ("description", false)],
+        ThemeLinks::planned(),
+    )
 }
 
 links!(ThemeLinks(theme::Model) {

@@ -9,5 +9,5 @@ pub mod repo;
 
 pub use filter::{ToolFilter, ToolOrderField};
 pub use mutation::{ToolInput, ToolMutation};
-pub use object::Tool;
+pub use object::{Tool, planned};
 pub use query::ToolLists;

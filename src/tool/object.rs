@@ -20,6 +20,7 @@ use crate::{
         record::{RecordFields, localized, required},
     },
     organisation::{Organisation, repo::Development},
+    plan::catalogue::{NodeCat, enum_names},
     workshop::Workshop,
 };
 
@@ -98,6 +99,18 @@ impl Tool {
     async fn links(&self) -> ToolLinks {
         ToolLinks(self.0.clone())
     }
+}
+
+/// What the read planner (`crate::plan`) serves of a tool: its columns, its texts (and
+/// whether every tool has one) and its lists. Other fields run on async-graphql's
+/// executor.
+pub fn planned() -> NodeCat {
+    NodeCat::of::<Tool>(
+        &[tool::Column::Year, tool::Column::Url],
+        vec![(tool::Column::Kind, enum_names::<entity::enums::ToolKind>())],
+        &[("name", true), ("summary", false)],
+        ToolLinks::planned(),
+    )
 }
 
 links!(ToolLinks(tool::Model) {

@@ -9,5 +9,5 @@ pub mod repo;
 
 pub use filter::{WorkshopFilter, WorkshopOrderField};
 pub use mutation::{WorkshopInput, WorkshopMutation};
-pub use object::Workshop;
+pub use object::{Workshop, planned};
 pub use query::WorkshopLists;

@@ -23,6 +23,7 @@ use crate::{
     },
     organisation::{Organisation, repo::Participation},
     person::{Person, repo::Involvement},
+    plan::catalogue::NodeCat,
     report::{Report, repo::Reference},
     tool::Tool,
 };
@@ -133,6 +134,25 @@ impl Workshop {
     async fn links(&self) -> WorkshopLinks {
         WorkshopLinks(self.0.clone())
     }
+}
+
+/// What the read planner (`crate::plan`) serves of a workshop: its columns, its texts (and
+/// whether every workshop has one) and its lists. Other fields run on async-graphql's
+/// executor.
+pub fn planned() -> NodeCat {
+    NodeCat::of::<Workshop>(
+        &[
+            workshop::Column::Position,
+            workshop::Column::StartDate,
+            workshop::Column::EndDate,
+            workshop::Column::Year,
+            workshop::Column::City,
+            workshop::Column::Country,
+        ],
+        vec![],
+        &[("title", true), ("summary", false), ("venue", false)],
+        WorkshopLinks::planned(),
+    )
 }
 
 links!(WorkshopLinks(workshop::Model) {

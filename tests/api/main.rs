@@ -28,6 +28,7 @@ mod lookups;
 mod nested;
 mod nodes;
 mod pagination;
+mod planner;
 mod schema;
 mod search;
 mod seed;

@@ -1,0 +1,343 @@
+//! Rows read by position for the read planner (`crate::plan`): only the columns a query
+//! selects, decoded by their place in the statement into [`Cell`]s, not by name into whole
+//! models. The statements are those of `page` (one per level, whatever the number of
+//! parents), with a select list of the planner's choosing.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use entity::translation;
+use sea_orm::{
+    ColumnTrait, ColumnType, ConnectionTrait, DatabaseConnection, EntityTrait, IdenStatic,
+    Iterable, QueryResult,
+    sea_query::{
+        Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement, WindowStatement,
+    },
+};
+
+use crate::{
+    error::Result,
+    graphql::{cursor::SortValue, filter::col, i18n::TextRow},
+    repo::page::{Link, ListQuery, Via, in_ids, keyset, linked_from, not_deleted, read_order},
+};
+
+/// How a column's values are decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellType {
+    /// An integer of any width.
+    Int,
+    /// A small integer (`INTEGER` on PostgreSQL, read as `i32`).
+    Int32,
+    /// A floating-point number.
+    Float,
+    /// True or false.
+    Bool,
+    /// Text.
+    Text,
+    /// A calendar date.
+    Date,
+    /// An instant.
+    Time,
+}
+
+/// One value read by position.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// SQL `NULL`.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// Text.
+    Text(String),
+    /// A calendar date.
+    Date(NaiveDate),
+    /// An instant.
+    Time(DateTime<Utc>),
+}
+
+impl Cell {
+    /// The value as a cursor carries it.
+    pub fn sort_value(&self) -> SortValue {
+        match self {
+            Cell::Int(i) => SortValue::Int(*i),
+            Cell::Text(s) => SortValue::Text(s.clone()),
+            Cell::Date(d) => SortValue::Text(d.format("%Y-%m-%d").to_string()),
+            Cell::Time(t) => SortValue::Text(t.to_rfc3339_opts(SecondsFormat::Nanos, true)),
+            Cell::Null | Cell::Float(_) | Cell::Bool(_) => SortValue::Null,
+        }
+    }
+}
+
+/// A column of a node table, with how it is decoded.
+#[derive(Clone, Copy, Debug)]
+pub struct ColumnRead {
+    /// The column's name.
+    pub name: &'static str,
+    /// How it is decoded.
+    pub ty: CellType,
+}
+
+/// The readable columns of the table of `E`, by name.
+pub fn columns_of<E: EntityTrait>() -> HashMap<&'static str, ColumnRead> {
+    E::Column::iter()
+        .filter_map(|c| {
+            let ty = match c.def().get_column_type() {
+                ColumnType::BigInteger | ColumnType::BigUnsigned => CellType::Int,
+                ColumnType::Integer
+                | ColumnType::SmallInteger
+                | ColumnType::TinyInteger
+                | ColumnType::Unsigned
+                | ColumnType::SmallUnsigned
+                | ColumnType::TinyUnsigned => CellType::Int32,
+                ColumnType::Float | ColumnType::Double => CellType::Float,
+                ColumnType::Boolean => CellType::Bool,
+                ColumnType::Date => CellType::Date,
+                ColumnType::TimestampWithTimeZone
+                | ColumnType::Timestamp
+                | ColumnType::DateTime => CellType::Time,
+                ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_) => CellType::Text,
+                ColumnType::Enum { .. } => CellType::Text,
+                _ => return None,
+            };
+            let name = c.as_str();
+            Some((name, ColumnRead { name, ty }))
+        })
+        .collect()
+}
+
+/// One row: the node's id, its parent's (for linked rows), the selected columns in order,
+/// and the edge's own columns.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// The node's id.
+    pub id: i64,
+    /// The parent's id (0 for root rows).
+    pub parent: i64,
+    /// The selected columns, in the order asked for.
+    pub cells: Vec<Cell>,
+    /// The edge's columns, in the order asked for.
+    pub edge: Vec<Cell>,
+}
+
+fn decode(row: &QueryResult, at: usize, ty: CellType) -> Result<Cell> {
+    Ok(match ty {
+        CellType::Int => row.try_get_by_index::<Option<i64>>(at)?.map(Cell::Int),
+        CellType::Int32 => row
+            .try_get_by_index::<Option<i32>>(at)?
+            .map(|i| Cell::Int(i.into())),
+        CellType::Float => row.try_get_by_index::<Option<f64>>(at)?.map(Cell::Float),
+        CellType::Bool => row.try_get_by_index::<Option<bool>>(at)?.map(Cell::Bool),
+        CellType::Text => row.try_get_by_index::<Option<String>>(at)?.map(Cell::Text),
+        CellType::Date => row
+            .try_get_by_index::<Option<NaiveDate>>(at)?
+            .map(Cell::Date),
+        CellType::Time => row
+            .try_get_by_index::<Option<DateTime<Utc>>>(at)?
+            .map(Cell::Time),
+    }
+    .unwrap_or(Cell::Null))
+}
+
+/// Decodes rows laid out as `id, [parent,] columns..., edge columns...`.
+fn decode_rows(
+    rows: Vec<QueryResult>,
+    linked: bool,
+    columns: &[ColumnRead],
+    edge: &[CellType],
+) -> Result<Vec<Row>> {
+    let first = if linked { 2 } else { 1 };
+    rows.iter()
+        .map(|r| {
+            let id = r.try_get_by_index::<i64>(0)?;
+            let parent = if linked {
+                r.try_get_by_index::<i64>(1)?
+            } else {
+                0
+            };
+            let cells = columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| decode(r, first + i, c.ty))
+                .collect::<Result<Vec<_>>>()?;
+            let at = first + columns.len();
+            let edge = edge
+                .iter()
+                .enumerate()
+                .map(|(i, ty)| decode(r, at + i, *ty))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Row {
+                id,
+                parent,
+                cells,
+                edge,
+            })
+        })
+        .collect()
+}
+
+fn select_columns(q: &mut SelectStatement, table: &'static str, columns: &[ColumnRead]) {
+    for c in columns {
+        q.expr(col(table, c.name));
+    }
+}
+
+/// One page of the live rows of `table` matching `q`, in read order (at most limit + 1).
+pub async fn root_rows(
+    db: &DatabaseConnection,
+    table: &'static str,
+    columns: &[ColumnRead],
+    q: &ListQuery,
+) -> Result<Vec<Row>> {
+    let (dir, nulls, id_dir) = read_order(&q.order, &q.window);
+    let mut select = Query::select();
+    select.expr(col(table, "id"));
+    select_columns(&mut select, table, columns);
+    select
+        .from(table)
+        .and_where(not_deleted(table))
+        .cond_where(q.cond.clone())
+        .cond_where(keyset(table, &q.order, &q.window)?);
+    if q.order.column != "id" {
+        select.order_by_expr_with_nulls(col(table, q.order.column), dir, nulls);
+    }
+    select
+        .order_by_expr(col(table, "id"), id_dir)
+        .limit(q.window.limit + 1);
+    decode_rows(db.query_all(&select).await?, false, columns, &[])
+}
+
+/// The live rows of `table` with these ids, in no particular order.
+pub async fn rows_by_id(
+    db: &DatabaseConnection,
+    table: &'static str,
+    columns: &[ColumnRead],
+    ids: &[i64],
+) -> Result<Vec<Row>> {
+    let mut select = Query::select();
+    select.expr(col(table, "id"));
+    select_columns(&mut select, table, columns);
+    select
+        .from(table)
+        .and_where(not_deleted(table))
+        .and_where(in_ids(db.get_database_backend(), col(table, "id"), ids));
+    decode_rows(db.query_all(&select).await?, false, columns, &[])
+}
+
+/// The pages of the live children of many parents at once, in one statement: for each
+/// parent, at most limit + 1 rows in read order, grouped by parent. `edge` names the edge
+/// table's own columns to read with each row.
+#[allow(clippy::too_many_arguments)]
+pub async fn linked_rows(
+    db: &DatabaseConnection,
+    link: &Link,
+    child: &'static str,
+    columns: &[ColumnRead],
+    edge: &[ColumnRead],
+    parents: &[i64],
+    q: &ListQuery,
+    edge_cond: &Condition,
+) -> Result<Vec<Row>> {
+    let mut inner = Query::select();
+    let parent = linked_from(&mut inner, child, &link.via);
+    inner
+        .expr_as(col(child, "id"), "__id")
+        .expr_as(parent.clone(), "__parent");
+    for (i, c) in columns.iter().enumerate() {
+        inner.expr_as(col(child, c.name), Alias::new(format!("__c{i}")));
+    }
+    let edge_table = match &link.via {
+        Via::Edge(e) => Some(e.table()),
+        Via::Column(_) => None,
+    };
+    for (i, c) in edge.iter().enumerate() {
+        let table = edge_table.unwrap_or(child);
+        inner.expr_as(col(table, c.name), Alias::new(format!("__e{i}")));
+    }
+    let (dir, nulls, id_dir) = read_order(&q.order, &q.window);
+    let mut window = match &link.via {
+        Via::Column(column) => WindowStatement::partition_by((child, *column)),
+        Via::Edge(e) => WindowStatement::partition_by((e.table(), e.parent())),
+    };
+    if q.order.column != "id" {
+        window.order_by_expr_with_nulls(col(child, q.order.column), dir, nulls);
+    }
+    window.order_by_expr(col(child, "id"), id_dir);
+    inner
+        .expr_window_as(Expr::cust("ROW_NUMBER()"), window, "__rn")
+        .and_where(in_ids(db.get_database_backend(), parent, parents))
+        .and_where(not_deleted(child))
+        .cond_where(q.cond.clone())
+        .cond_where(edge_cond.clone())
+        .cond_where(keyset(child, &q.order, &q.window)?);
+    let mut outer = Query::select();
+    outer.column("__id").column("__parent");
+    for i in 0..columns.len() {
+        outer.column(Alias::new(format!("__c{i}")));
+    }
+    for i in 0..edge.len() {
+        outer.column(Alias::new(format!("__e{i}")));
+    }
+    outer
+        .from_subquery(inner, "__page")
+        .and_where(Expr::col("__rn").lte(q.window.limit as i64 + 1))
+        .order_by("__parent", Order::Asc)
+        .order_by("__rn", Order::Asc);
+    let edge_types: Vec<CellType> = edge.iter().map(|c| c.ty).collect();
+    decode_rows(db.query_all(&outer).await?, true, columns, &edge_types)
+}
+
+/// The texts of `fields` of the records `ids` of type `owner` (every language), by record.
+pub async fn texts(
+    db: &DatabaseConnection,
+    owner: &'static str,
+    ids: &[i64],
+    fields: &[&'static str],
+) -> Result<HashMap<i64, Vec<TextRow>>> {
+    let t = translation::Entity;
+    let mut select = Query::select();
+    select
+        .columns([
+            translation::Column::OwnerId,
+            translation::Column::Field,
+            translation::Column::Lang,
+            translation::Column::Value,
+            translation::Column::SourceUrl,
+        ])
+        .from(t)
+        .and_where(translation::Column::OwnerType.eq(owner))
+        .and_where(in_ids(
+            db.get_database_backend(),
+            col("translation", "owner_id"),
+            ids,
+        ))
+        .and_where(translation::Column::Field.is_in(fields.iter().copied()));
+    let mut by_owner: HashMap<i64, Vec<TextRow>> = HashMap::new();
+    for r in db.query_all(&select).await? {
+        let owner_id: i64 = r.try_get_by_index(0)?;
+        by_owner.entry(owner_id).or_default().push(TextRow {
+            field: r.try_get_by_index(1)?,
+            lang: r.try_get_by_index(2)?,
+            value: r.try_get_by_index(3)?,
+            source: r.try_get_by_index(4)?,
+        });
+    }
+    Ok(by_owner)
+}
+
+/// How many live rows of `table` match `cond`.
+pub async fn count(db: &DatabaseConnection, table: &'static str, cond: Condition) -> Result<i64> {
+    let mut select = Query::select();
+    select
+        .expr(Expr::col(sea_orm::sea_query::Asterisk).count())
+        .from(table)
+        .and_where(not_deleted(table))
+        .cond_where(cond);
+    let Some(row) = db.query_one(&select).await? else {
+        return Ok(0);
+    };
+    Ok(row.try_get_by_index::<i64>(0)?)
+}
