@@ -2,8 +2,8 @@
 -- only (never to a database Agora serves in earnest):
 --   psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f bench/postgraphile/extra.sql
 -- It adds no table, column, index or trigger and changes no row by itself: only
--- functions. Four read-only "computed column" functions, which PostGraphile exposes as
--- fields (Dialogue.title, Workshop.title, Organisation.name, Report.title), each with an
+-- functions. Five read-only "computed column" functions, which PostGraphile exposes as
+-- fields (Dialogue.title, Dialogue.summary, Workshop.title, Organisation.name, Report.title), each with an
 -- optional `lang` argument (default 'en'); two read-only functions for the search
 -- scenario (Query.searchTexts, Query.dialogueFacets); and one volatile function, the bulk
 -- upsert of the write scenario (Mutation.benchUpsertDialogues).
@@ -49,6 +49,15 @@ RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT (SELECT t.value FROM translation t
           WHERE t.owner_type = 'report' AND t.owner_id = r.id AND t.field = 'title'
           ORDER BY t.lang = $2 DESC, t.lang = 'en' DESC, t.lang = r.original_lang DESC, t.lang
+          LIMIT 1)
+$$;
+
+-- (i) The front-end page also shows each dialogue's summary (null when it has none).
+CREATE OR REPLACE FUNCTION dialogue_summary(d dialogue, lang text DEFAULT 'en')
+RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT (SELECT t.value FROM translation t
+          WHERE t.owner_type = 'dialogue' AND t.owner_id = d.id AND t.field = 'summary'
+          ORDER BY t.lang = $2 DESC, t.lang = 'en' DESC, t.lang = d.original_lang DESC, t.lang
           LIMIT 1)
 $$;
 

@@ -161,6 +161,11 @@ pub fn all(root: &Path, f: &Facts) -> Fallible<Vec<Scenario>> {
             requests: both("c-nested.graphql", json!({}), json!({}), "/c".into())?,
         },
         Scenario {
+            key: "page",
+            title: "front-end page in French".into(),
+            requests: both("i-page.graphql", json!({}), json!({}), "/i".into())?,
+        },
+        Scenario {
             key: "deep",
             title: "organisation → 20 → 10 → 5".into(),
             requests: both(

@@ -5,30 +5,9 @@
 //! that the planner does serve the reads it knows (counted at `/metrics`), that it leaves
 //! the others to the executor, and run a set of shapes through both.
 
-use axum::{
-    body::Body,
-    http::{Request, StatusCode},
-};
 use serde_json::json;
 
-use crate::{common::*, db_test};
-
-/// Operations answered by (the planner, the executor) so far.
-async fn engines(app: &TestApp) -> (u64, u64) {
-    let (status, metrics) = app
-        .send(Request::get("/metrics").body(Body::empty()).unwrap())
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let text = metrics.as_str().unwrap();
-    let count = |engine: &str| -> u64 {
-        let prefix = format!("agora_graphql_engine_total{{engine=\"{engine}\"}} ");
-        text.lines()
-            .find_map(|l| l.strip_prefix(&prefix))
-            .map(|n| n.trim().parse().unwrap())
-            .unwrap_or(0)
-    };
-    (count("planner"), count("executor"))
-}
+use crate::{common::*, db_test, spec::engines};
 
 /// Runs `query` (with `headers`), which must succeed on the planner; returns its data.
 async fn planned(

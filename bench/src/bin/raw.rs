@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo run -p bench --release --bin raw -- --database-url postgres://... --listen 127.0.0.1:5680
-//! GET /a?id=ID  /b  /c  /d?slug=SLUG  /e?after=ID  /f?q=TSQUERY  /h
+//! GET /a?id=ID  /b  /c  /d?slug=SLUG  /e?after=ID  /f?q=TSQUERY  /h  /i
 //! POST /g (a JSON array of dialogues to upsert)
 //! ```
 
@@ -51,6 +51,17 @@ fn text(owner: &str, alias: &str, field: &str) -> String {
         "json_build_object('text', (SELECT t.value FROM translation t \
          WHERE t.owner_type = '{owner}' AND t.owner_id = {alias}.id AND t.field = '{field}' \
          ORDER BY t.lang = 'en' DESC, t.lang = {alias}.original_lang DESC, t.lang LIMIT 1))"
+    )
+}
+
+/// A record's text in `lang`, with Agora's fallback (`lang`, English, the record's
+/// original language, the first language by code), as `{"text": ...}`; null when the
+/// record has no such text.
+fn text_in(owner: &str, alias: &str, field: &str, lang: &str) -> String {
+    format!(
+        "(SELECT json_build_object('text', t.value) FROM translation t \
+         WHERE t.owner_type = '{owner}' AND t.owner_id = {alias}.id AND t.field = '{field}' \
+         ORDER BY t.lang = '{lang}' DESC, t.lang = 'en' DESC, t.lang = {alias}.original_lang DESC, t.lang LIMIT 1)"
     )
 }
 
@@ -254,10 +265,49 @@ fn feed() -> String {
     )
 }
 
+/// (i) A front-end page in French: 20 dialogues (title, summary), 10 workshops each
+/// (title, 5 participants with role and name), 3 reports each dialogue references (role,
+/// title).
+fn page() -> String {
+    format!(
+        "SELECT json_build_object('data', json_build_object('dialogues', json_build_object('nodes',
+          COALESCE((SELECT json_agg(json_build_object('id', {did}, 'slug', d.slug,
+            'title', {dtitle}, 'summary', {dsummary}, 'workshops',
+            json_build_object('nodes', COALESCE((
+              SELECT json_agg(json_build_object('id', {wid}, 'title', {wtitle},
+                'participants', json_build_object('edges', COALESCE((
+                  SELECT json_agg(json_build_object('role', upper(p.role), 'node',
+                    json_build_object('id', {oid}, 'name', {oname})) ORDER BY o.id, p.id)
+                  FROM (SELECT * FROM workshop_participant WHERE workshop_id = w.id
+                        ORDER BY organisation_id, id LIMIT 5) p
+                  JOIN organisation o ON o.id = p.organisation_id AND o.deleted_at IS NULL), '[]')))
+                ORDER BY w.id)
+              FROM (SELECT * FROM workshop WHERE dialogue_id = d.id AND deleted_at IS NULL
+                    ORDER BY id LIMIT 10) w), '[]')),
+            'reports', json_build_object('edges', COALESCE((
+              SELECT json_agg(json_build_object('role', upper(dr.role), 'node',
+                json_build_object('id', {rid}, 'title', {rtitle})) ORDER BY r.id, dr.id)
+              FROM (SELECT * FROM dialogue_report WHERE dialogue_id = d.id
+                    ORDER BY report_id, id LIMIT 3) dr
+              JOIN report r ON r.id = dr.report_id AND r.deleted_at IS NULL), '[]')))
+            ORDER BY d.id)
+          FROM (SELECT * FROM dialogue WHERE deleted_at IS NULL ORDER BY id LIMIT 20) d), '[]'))))::text",
+        did = gid("Dialogue", "d.id"),
+        wid = gid("Workshop", "w.id"),
+        oid = gid("Organisation", "o.id"),
+        rid = gid("Report", "r.id"),
+        dtitle = text_in("dialogue", "d", "title", "fr"),
+        dsummary = text_in("dialogue", "d", "summary", "fr"),
+        wtitle = text_in("workshop", "w", "title", "fr"),
+        oname = text_in("organisation", "o", "name", "fr"),
+        rtitle = text_in("report", "r", "title", "fr"),
+    )
+}
+
 #[derive(Clone)]
 struct Baseline {
     pool: PgPool,
-    sql: [SqlStr; 8],
+    sql: [SqlStr; 9],
 }
 
 #[derive(Deserialize, Default)]
@@ -313,6 +363,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             search(),
             upsert(),
             feed(),
+            page(),
         ]
         .map(|sql| AssertSqlSafe(sql).into_sql_str()),
     };
@@ -330,6 +381,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }),
         )
         .route("/h", scenario!(7))
+        .route("/i", scenario!(8))
         .with_state(baseline);
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     println!(
