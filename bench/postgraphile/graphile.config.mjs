@@ -1,6 +1,7 @@
 // PostGraphile v5 serving Agora's PostgreSQL schema (`public`), for side-by-side
 // benchmarks. Production settings: no GraphiQL, no watch mode, no explain, no
-// subscriptions/websockets. Read by `./serve` (postgraphile CLI, `-C graphile.config.mjs`).
+// subscriptions/websockets. Read by `./serve` (postgraphile CLI, `-C graphile.config.mjs`)
+// and by each worker of `./serve-cluster` (cluster.mjs), which runs the same command.
 //
 // Environment: DATABASE_URL (required), PORT (default 5678), PG_POOL_MAX (default 10,
 // the same as Agora's db_max_connections default).

@@ -1,7 +1,8 @@
 //! Agora's benchmark driver: Agora (release, on PostgreSQL and on SQLite), PostGraphile v5
-//! and the raw-SQL baseline side by side, on the same generated data, under load from
-//! wrk; writes `docs/benchmarks.md` and its charts. Run it with `bench/run` (which
-//! installs what it needs and builds the binaries first).
+//! (one Node process, and a cluster of one Node worker per core) and the raw-SQL baseline
+//! side by side, on the same generated data, under load from wrk; writes
+//! `docs/benchmarks.md` and its charts. Run it with `bench/run` (which installs what it
+//! needs and builds the binaries first).
 //!
 //! ```text
 //! bench/run                      # scale 1, 5 s per run, 1/16/64 connections
@@ -132,6 +133,7 @@ const PORT_AGORA_PG: u16 = 5701;
 const PORT_AGORA_SQLITE: u16 = 5702;
 const PORT_POSTGRAPHILE: u16 = 5703;
 const PORT_RAW: u16 = 5704;
+const PORT_POSTGRAPHILE_CLUSTER: u16 = 5705;
 const BENCH_DB: &str = "agora_bench";
 
 fn addr(port: u16) -> String {
@@ -192,7 +194,7 @@ async fn run() -> Fallible<()> {
                 match bench.measure(scenario, *target, server, req, c, secs) {
                     Ok(run) => {
                         println!(
-                            "  {:<20} c{:<3} {:>9.1} req/s  p50 {:>8.1} ms  p99 {:>8.1} ms  failed {:>5}  peak {:>6.1} MiB{}",
+                            "  {:<22} c{:<3} {:>9.1} req/s  p50 {:>8.1} ms  p99 {:>8.1} ms  failed {:>5}  peak {:>6.1} MiB{}",
                             target.label(),
                             c,
                             run.measure.rps,
@@ -290,7 +292,7 @@ struct Bench {
     work: PathBuf,
     facts: Facts,
     /// In the order of [`Target::ALL`].
-    servers: [Server; 4],
+    servers: [Server; 5],
 }
 
 impl Bench {
@@ -424,6 +426,23 @@ impl Bench {
             &logs.join("postgraphile.log"),
         )?;
         pgl.wait_ready("/graphql", Duration::from_secs(180))?;
+        // The same, as users deploy it on a machine of several cores: a node:cluster of
+        // one worker per core on one port (bench/postgraphile/cluster.mjs). Measured once
+        // every worker listens.
+        let workers = scenarios::cluster_workers();
+        let mut cluster = Command::new(root.join("bench/postgraphile/serve-cluster"));
+        cluster
+            .env("DATABASE_URL", &pg_url)
+            .env("PORT", PORT_POSTGRAPHILE_CLUSTER.to_string())
+            .env("WORKERS", workers.to_string());
+        let mut cluster = Server::start(
+            &format!("PostGraphile (cluster of {workers})"),
+            &addr(PORT_POSTGRAPHILE_CLUSTER),
+            cluster,
+            &logs.join("postgraphile-cluster.log"),
+        )?;
+        cluster.wait_ready("/graphql", Duration::from_secs(180))?;
+        cluster.wait_log("cluster: every worker listening", Duration::from_secs(180))?;
         let mut raw = Command::new(bin("raw"));
         raw.args(["--database-url", &pg_url, "--listen", &addr(PORT_RAW)]);
         let mut raw = Server::start("raw", &addr(PORT_RAW), raw, &logs.join("raw.log"))?;
@@ -446,7 +465,7 @@ impl Bench {
             .and_then(Value::as_str)
             .ok_or_else(|| format!("no cursor from PostGraphile: {}", answer.text()))?
             .to_owned();
-        let servers = [agora_pg, agora_sqlite, pgl, raw];
+        let servers = [agora_pg, agora_sqlite, pgl, cluster, raw];
 
         std::thread::sleep(Duration::from_secs(1));
         for s in &servers {
@@ -606,6 +625,7 @@ fn target_file(t: Target) -> &'static str {
         Target::AgoraPostgres => "agora-postgres",
         Target::AgoraSqlite => "agora-sqlite",
         Target::PostGraphile => "postgraphile",
+        Target::PostGraphileCluster => "postgraphile-cluster",
         Target::Raw => "raw",
     }
 }
@@ -775,6 +795,13 @@ async fn machine(admin: &PgPool, root: &Path) -> BTreeMap<String, String> {
     m.insert(
         "Node (PostGraphile)".into(),
         command_line(&node.display().to_string(), &["--version"]),
+    );
+    m.insert(
+        "PostGraphile cluster".into(),
+        format!(
+            "{} node:cluster workers on one port (one per core), each with its own pool",
+            scenarios::cluster_workers()
+        ),
     );
     let rev = command_line("git", &["rev-parse", "--short", "HEAD"]);
     let dirty = !command_line("git", &["status", "--porcelain", "--untracked-files=no"]).is_empty();

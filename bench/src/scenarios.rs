@@ -1,8 +1,9 @@
 //! The scenarios, and the request each server under test gets for each: Agora's queries
 //! are in `bench/postgraphile/queries/agora/`, PostGraphile's equivalents in
 //! `bench/postgraphile/queries/`, and the raw baseline has one route per scenario.
+//! PostGraphile's cluster gets exactly the requests of the single PostGraphile.
 
-use std::{fs, path::Path};
+use std::{fs, path::Path, sync::OnceLock};
 
 use base64::{
     Engine,
@@ -18,16 +19,20 @@ use crate::Fallible;
 pub enum Target {
     AgoraPostgres,
     AgoraSqlite,
+    /// One Node process.
     PostGraphile,
+    /// A `node:cluster` of [`cluster_workers`] Node workers on one port.
+    PostGraphileCluster,
     Raw,
 }
 
 impl Target {
     /// Every target, in report order.
-    pub const ALL: [Target; 4] = [
+    pub const ALL: [Target; 5] = [
         Target::AgoraPostgres,
         Target::AgoraSqlite,
         Target::PostGraphile,
+        Target::PostGraphileCluster,
         Target::Raw,
     ];
 
@@ -37,6 +42,10 @@ impl Target {
             Target::AgoraPostgres => "Agora (PostgreSQL)",
             Target::AgoraSqlite => "Agora (SQLite)",
             Target::PostGraphile => "PostGraphile 5.1.5",
+            Target::PostGraphileCluster => {
+                static LABEL: OnceLock<String> = OnceLock::new();
+                LABEL.get_or_init(|| format!("PostGraphile 5.1.5 ×{}", cluster_workers()))
+            }
             Target::Raw => "raw SQL",
         }
     }
@@ -45,6 +54,20 @@ impl Target {
     pub fn is_agora(self) -> bool {
         matches!(self, Target::AgoraPostgres | Target::AgoraSqlite)
     }
+}
+
+/// The number of workers of PostGraphile's cluster (its launcher gets it as `WORKERS`):
+/// one per core this process may use (`available_parallelism`), or
+/// `AGORA_BENCH_PGL_WORKERS`.
+pub fn cluster_workers() -> usize {
+    static WORKERS: OnceLock<usize> = OnceLock::new();
+    *WORKERS.get_or_init(|| {
+        std::env::var("AGORA_BENCH_PGL_WORKERS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+    })
 }
 
 /// What the scenarios need to know about the data and the servers.
@@ -133,7 +156,8 @@ pub fn all(root: &Path, f: &Facts) -> Fallible<Vec<Scenario>> {
         Ok(vec![
             (Target::AgoraPostgres, Req::graphql(a.clone(), vec![])),
             (Target::AgoraSqlite, Req::graphql(a, vec![])),
-            (Target::PostGraphile, Req::graphql(p, vec![])),
+            (Target::PostGraphile, Req::graphql(p.clone(), vec![])),
+            (Target::PostGraphileCluster, Req::graphql(p, vec![])),
             (Target::Raw, Req::get(raw)),
         ])
     };
@@ -226,7 +250,8 @@ pub fn all(root: &Path, f: &Facts) -> Fallible<Vec<Scenario>> {
 
 /// The bulk upsert: 500 dialogues by external id, their titles changed by every request
 /// (`@N@` is replaced by a number of its own in each request). Each server writes its
-/// own 500 records.
+/// own 500 records; PostGraphile's two deployments write the same ones, with the same
+/// request.
 fn upsert(ag: &Path, pg: &Path, f: &Facts) -> Fallible<Scenario> {
     let title = |i: usize| format!("Bench dialogue {i} (@N@)");
     let agora_records: Vec<Value> = (0..UPSERT_RECORDS)
@@ -251,19 +276,18 @@ fn upsert(ag: &Path, pg: &Path, f: &Facts) -> Fallible<Scenario> {
             vec![bearer(key)],
         )
     };
+    let postgraphile = Req::graphql(
+        json!({"query": query(pg, "g-upsert.graphql")?, "variables": {"records": plain("pgl")}}),
+        vec![],
+    );
     Ok(Scenario {
         key: "upsert",
         title: format!("bulk upsert of {UPSERT_RECORDS}"),
         requests: vec![
             (Target::AgoraPostgres, agora(&f.key_postgres)),
             (Target::AgoraSqlite, agora(&f.key_sqlite)),
-            (
-                Target::PostGraphile,
-                Req::graphql(
-                    json!({"query": query(pg, "g-upsert.graphql")?, "variables": {"records": plain("pgl")}}),
-                    vec![],
-                ),
-            ),
+            (Target::PostGraphile, postgraphile.clone()),
+            (Target::PostGraphileCluster, postgraphile),
             (
                 Target::Raw,
                 Req {
