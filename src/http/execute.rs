@@ -120,11 +120,11 @@ fn planned(
         name.as_deref(),
         &variables,
         &state.settings,
+        &languages.0,
     )?;
     Some(Arc::new(Planned::new(
         plan,
         state.db.conn.clone(),
-        languages.0.clone(),
         state.settings.read_oracle,
     )))
 }

@@ -14,13 +14,13 @@ use crate::{
     config::Settings,
     graphql::{
         complete::skipped,
-        i18n::check_language,
+        i18n::{FALLBACK, check_language},
         id::{NodeType, decode},
         shapes::find_operation,
     },
     repo::{
         page::{Link, ListQuery},
-        rows::ColumnRead,
+        rows::{ColumnRead, TextRead},
     },
 };
 
@@ -51,8 +51,8 @@ pub struct Level {
     pub columns: Vec<ColumnRead>,
     /// The edge table's columns read.
     pub edge: Vec<ColumnRead>,
-    /// The translatable fields read.
-    pub texts: Vec<&'static str>,
+    /// The translatable texts read (a field in a chain of languages).
+    pub texts: Vec<TextRead>,
     /// Where `original_lang` sits in `columns` (when texts are read).
     pub original: Option<usize>,
     /// Where the sort column sits in `columns` (for cursors).
@@ -128,10 +128,10 @@ pub enum ObjItem {
     Column(usize, Out),
     /// A translatable text.
     Text {
-        /// The field.
-        field: &'static str,
-        /// The language asked for, if any.
-        lang: Option<String>,
+        /// Its place in [`Level::texts`].
+        at: usize,
+        /// The language served when no fallback is needed.
+        first: String,
         /// Every node has one (the field is non-null).
         required: bool,
         /// The fields of `LocalizedText` written.
@@ -181,15 +181,18 @@ struct Builder<'d> {
     doc: &'d ExecutableDocument,
     variables: &'d Variables,
     settings: &'d Settings,
+    languages: &'d [String],
 }
 
-/// The plan of `doc`'s operation `name`, if the planner serves every field of it.
+/// The plan of `doc`'s operation `name` for a reader of `languages` (best first), if the
+/// planner serves every field of it.
 pub fn plan(
     catalogue: &'static Catalogue,
     doc: &ExecutableDocument,
     name: Option<&str>,
     variables: &Variables,
     settings: &Settings,
+    languages: &[String],
 ) -> Option<Plan> {
     let operation = find_operation(doc, name)?;
     if operation.ty != OperationType::Query {
@@ -200,6 +203,7 @@ pub fn plan(
         doc,
         variables,
         settings,
+        languages,
     };
     let fields = b.collect(&[&operation.selection_set.node], &|on| on == "Query")?;
     let mut root = Vec::with_capacity(fields.len());
@@ -471,9 +475,25 @@ impl<'d> Builder<'d> {
                     Some(Value::String(tag)) => Some(check_language(tag).ok()?),
                     Some(_) => return None,
                 };
-                if !level.texts.contains(field) {
-                    level.texts.push(field);
-                }
+                // The chain of `i18n::pick`: the language asked for, else the request's,
+                // then English (then, in the statement, the original language).
+                let mut wanted: Vec<String> = match lang {
+                    Some(lang) => vec![lang],
+                    None => self.languages.to_vec(),
+                };
+                let first = wanted
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| FALLBACK.to_string());
+                wanted.push(FALLBACK.to_string());
+                let read = TextRead { field, wanted };
+                let at = match level.texts.iter().position(|t| *t == read) {
+                    Some(at) => at,
+                    None => {
+                        level.texts.push(read);
+                        level.texts.len() - 1
+                    }
+                };
                 if level.original.is_none() {
                     let original = *node.all_columns.get("original_lang")?;
                     level.original = Some(level.column(original));
@@ -494,8 +514,8 @@ impl<'d> Builder<'d> {
                     ));
                 }
                 ObjItem::Text {
-                    field,
-                    lang,
+                    at,
+                    first,
                     required: *required,
                     items,
                 }

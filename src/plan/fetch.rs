@@ -1,5 +1,5 @@
-//! Running a plan: one statement per level (and one for its texts, one for its counts),
-//! whatever the number of parents, rows decoded by position.
+//! Running a plan: one statement per level (its texts chosen in the same statement), and
+//! one for its counts, whatever the number of parents; rows decoded by position.
 
 use std::collections::HashMap;
 
@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 use super::build::{Level, Source};
 use crate::{
     error::Result,
-    graphql::{cursor::Window, i18n::TextRow},
+    graphql::cursor::Window,
     repo::{
         page::linked_counts,
         rows::{self, Row},
@@ -64,8 +64,6 @@ pub struct Fetched {
     pub rows: Vec<Row>,
     /// The pages, by parent id (0 at the root).
     pub pages: HashMap<i64, PageView>,
-    /// The texts of the rows on the pages, by id.
-    pub texts: HashMap<i64, Vec<TextRow>>,
     /// The counts, by parent id.
     pub counts: HashMap<i64, i64>,
     /// What the levels below read.
@@ -97,8 +95,10 @@ pub fn fetch<'a>(
         let table = level.node.table;
         let mut fetched = Fetched::default();
         fetched.rows = match &level.source {
-            Source::Root(q) => rows::root_rows(db, table, &level.columns, q).await?,
-            Source::ById(id) => rows::rows_by_id(db, table, &level.columns, &[*id]).await?,
+            Source::Root(q) => rows::root_rows(db, table, &level.columns, &level.texts, q).await?,
+            Source::ById(id) => {
+                rows::rows_by_id(db, table, &level.columns, &level.texts, &[*id]).await?
+            }
             Source::Linked {
                 link,
                 query,
@@ -113,6 +113,7 @@ pub fn fetch<'a>(
                     table,
                     &level.columns,
                     &level.edge,
+                    &level.texts,
                     parents,
                     query,
                     edge_cond,
@@ -136,9 +137,6 @@ pub fn fetch<'a>(
         }
         ids.sort_unstable();
         ids.dedup();
-        if !level.texts.is_empty() && !ids.is_empty() {
-            fetched.texts = rows::texts(db, table, &ids, &level.texts).await?;
-        }
         if level.count {
             fetched.counts = match &level.source {
                 Source::Root(q) => {

@@ -6,8 +6,9 @@
 //!
 //! 1. **plan** ([`build`]): the selection collected once into levels, each one table with
 //!    the columns, texts, edges and page arguments it needs;
-//! 2. **fetch** ([`fetch`]): one statement per level (one more for its texts, one for its
-//!    counts), whatever the number of parents, rows decoded by position;
+//! 2. **fetch** ([`fetch`]): one statement per level, its texts chosen along the language
+//!    fallback chain in the same statement (one more for its counts), whatever the number
+//!    of parents, rows decoded by position;
 //! 3. **write** ([`write`]): the JSON of `data` written straight from the rows, in the
 //!    selection's order.
 //!
@@ -40,24 +41,17 @@ pub static CATALOGUE: LazyLock<catalogue::Catalogue> = LazyLock::new(catalogue::
 pub struct Planned {
     plan: build::Plan,
     db: DatabaseConnection,
-    languages: Vec<String>,
     /// Also run async-graphql's executor (`read_oracle`).
     pub oracle: bool,
     written: Mutex<Option<Vec<u8>>>,
 }
 
 impl Planned {
-    /// A plan to run on `db` for a reader of `languages`.
-    pub fn new(
-        plan: build::Plan,
-        db: DatabaseConnection,
-        languages: Vec<String>,
-        oracle: bool,
-    ) -> Planned {
+    /// A plan to run on `db`.
+    pub fn new(plan: build::Plan, db: DatabaseConnection, oracle: bool) -> Planned {
         Planned {
             plan,
             db,
-            languages,
             oracle,
             written: Mutex::new(None),
         }
@@ -78,7 +72,7 @@ impl Planned {
                 fetched.push(fetch::fetch(&self.db, level, &[]).await?);
             }
         }
-        write::write(&self.plan, &fetched, &self.languages)
+        write::write(&self.plan, &fetched)
     }
 }
 
@@ -115,7 +109,7 @@ impl Extension for EngineRun {
             }
             Err(e) => {
                 // The executor answers instead, with its own errors if it meets the same.
-                tracing::debug!(error = %e, "a planned query runs on the executor");
+                tracing::debug!(error = ?e, "a planned query runs on the executor");
                 next.run(ctx, operation_name).await
             }
         }

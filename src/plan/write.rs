@@ -14,18 +14,16 @@ use crate::{
     error::{Error, Result},
     graphql::{
         cursor::{Cursor, SortValue},
-        i18n::{LocalizedText, pick},
         id::encode,
     },
-    repo::rows::{Cell, Row},
+    repo::rows::{Cell, Row, TextCell},
 };
 
 /// Writes the `data` of a planned operation from what its levels read (one [`Fetched`]
 /// per root level, in order).
-pub fn write(plan: &Plan, fetched: &[Fetched], languages: &[String]) -> Result<Vec<u8>> {
+pub fn write(plan: &Plan, fetched: &[Fetched]) -> Result<Vec<u8>> {
     let mut w = Writer {
         out: Vec::with_capacity(4096),
-        languages,
     };
     w.out.push(b'{');
     let mut levels = fetched.iter();
@@ -54,12 +52,11 @@ pub fn write(plan: &Plan, fetched: &[Fetched], languages: &[String]) -> Result<V
     Ok(w.out)
 }
 
-struct Writer<'a> {
+struct Writer {
     out: Vec<u8>,
-    languages: &'a [String],
 }
 
-impl Writer<'_> {
+impl Writer {
     /// `"key":`, after a comma unless it is the first of its object.
     fn key(&mut self, i: usize, key: &str) {
         if i > 0 {
@@ -218,27 +215,20 @@ impl Writer<'_> {
                 ObjItem::Id => self.string(&encode(level.node.kind, row.id).0)?,
                 ObjItem::Column(at, out) => self.cell(&row.cells[*at], out)?,
                 ObjItem::Text {
-                    field,
-                    lang,
+                    at,
+                    first,
                     required,
                     items,
-                } => {
-                    let original = match level.original.map(|at| &row.cells[at]) {
-                        Some(Cell::Text(s)) => s.as_str(),
-                        _ => "",
-                    };
-                    let texts = f.texts.get(&row.id).map(Vec::as_slice).unwrap_or(&[]);
-                    match pick(texts, field, lang.as_deref(), self.languages, original) {
-                        Some(text) => self.text(&text, items)?,
-                        None if *required => {
-                            return Err(Error::internal(format!(
-                                "{} {} has no {field}",
-                                level.node.name, row.id
-                            )));
-                        }
-                        None => self.null(),
+                } => match &row.texts[*at] {
+                    Some(text) => self.text(text, text.lang != *first, items)?,
+                    None if *required => {
+                        return Err(Error::internal(format!(
+                            "{} {} has no {}",
+                            level.node.name, row.id, level.texts[*at].field
+                        )));
                     }
-                }
+                    None => self.null(),
+                },
                 ObjItem::Link(at) => {
                     let (child, fetched) = (&level.links[*at], &f.links[*at]);
                     match &child.out {
@@ -258,7 +248,8 @@ impl Writer<'_> {
 
     fn text(
         &mut self,
-        text: &LocalizedText,
+        text: &TextCell,
+        is_fallback: bool,
         items: &[(async_graphql::Name, TextItem)],
     ) -> Result<()> {
         self.out.push(b'{');
@@ -266,9 +257,9 @@ impl Writer<'_> {
             self.key(i, key);
             match item {
                 TextItem::Typename => self.string("LocalizedText")?,
-                TextItem::Text => self.string(&text.text)?,
+                TextItem::Text => self.string(&text.value)?,
                 TextItem::Lang => self.string(&text.lang)?,
-                TextItem::IsFallback => self.bool(text.is_fallback),
+                TextItem::IsFallback => self.bool(is_fallback),
                 TextItem::Source => match &text.source {
                     Some(s) => self.string(s)?,
                     None => self.null(),

@@ -11,13 +11,14 @@ use sea_orm::{
     ColumnTrait, ColumnType, ConnectionTrait, DatabaseConnection, EntityTrait, IdenStatic,
     Iterable, QueryResult,
     sea_query::{
-        Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement, WindowStatement,
+        Alias, CaseStatement, Condition, Expr, ExprTrait, Func, JoinType, Order, Query,
+        QueryStatementBuilder, SelectStatement, WindowStatement,
     },
 };
 
 use crate::{
     error::Result,
-    graphql::{cursor::SortValue, filter::col, i18n::TextRow},
+    graphql::{cursor::SortValue, filter::col},
     repo::page::{Link, ListQuery, Via, in_ids, keyset, linked_from, not_deleted, read_order},
 };
 
@@ -121,6 +122,93 @@ pub struct Row {
     pub cells: Vec<Cell>,
     /// The edge's columns, in the order asked for.
     pub edge: Vec<Cell>,
+    /// The texts chosen, in the order asked for (`None`: the record has no such text).
+    pub texts: Vec<Option<TextCell>>,
+}
+
+/// A text chosen along the language fallback chain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextCell {
+    /// The text.
+    pub value: String,
+    /// Its language.
+    pub lang: String,
+    /// Where it was taken from.
+    pub source: Option<String>,
+}
+
+/// A translatable field to read with each row, in the language chosen along the fallback
+/// chain (`graphql::i18n`): the languages of `wanted` in order (the `lang` argument, or
+/// the request's languages, then English), then the record's original language, then
+/// the first language by code. It is chosen in the statement itself, one index lookup
+/// per row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextRead {
+    /// The field (`title`, `name`, ...).
+    pub field: &'static str,
+    /// The languages wanted, best first, ending with English.
+    pub wanted: Vec<String>,
+}
+
+/// Where a statement's rows keep what the text lookups need: the record's id and its
+/// original language.
+struct Owner {
+    id: Expr,
+    original: Expr,
+}
+
+/// `LEFT JOIN translation AS __t<i> ON __t<i>.id = (the id of the chosen text)` for each
+/// text, and its value, language and source in the select list. The chosen text is the
+/// first that exists of: the best of the wanted languages, the original language's, the
+/// first by language code (three lookups at most, each on the unique index of the table;
+/// SQLite cannot order a correlated subquery by an outer column, so the original
+/// language is a lookup of its own).
+fn join_texts(
+    select: &mut SelectStatement,
+    owner_type: &'static str,
+    owner: &Owner,
+    texts: &[TextRead],
+) {
+    let x = || Alias::new("__x");
+    let lang = || Expr::col((x(), translation::Column::Lang));
+    let of_field = |field: &'static str| {
+        let mut q = Query::select();
+        q.column((x(), translation::Column::Id))
+            .from_as(translation::Entity, x())
+            .and_where(Expr::col((x(), translation::Column::OwnerType)).eq(owner_type))
+            .and_where(Expr::col((x(), translation::Column::OwnerId)).eq(owner.id.clone()))
+            .and_where(Expr::col((x(), translation::Column::Field)).eq(field))
+            .limit(1);
+        q
+    };
+    let sub = |q: SelectStatement| Expr::SubQuery(None, Box::new(q.into_sub_query_statement()));
+    for (i, text) in texts.iter().enumerate() {
+        let alias = Alias::new(format!("__t{i}"));
+        // CASE takes the first arm that matches: the wanted languages in order.
+        let mut rank = CaseStatement::new();
+        for (at, wanted) in text.wanted.iter().enumerate() {
+            rank = rank.case(lang().eq(wanted.as_str()), Expr::val(at as i64));
+        }
+        let mut wanted = of_field(text.field);
+        wanted
+            .and_where(lang().is_in(text.wanted.iter().map(String::as_str)))
+            .order_by_expr(rank.into(), Order::Asc);
+        let mut original = of_field(text.field);
+        original.and_where(lang().eq(owner.original.clone()));
+        let mut any = of_field(text.field);
+        any.order_by((x(), translation::Column::Lang), Order::Asc);
+        let chosen = Func::coalesce([sub(wanted), sub(original), sub(any)]);
+        select.join_as(
+            JoinType::LeftJoin,
+            translation::Entity,
+            alias.clone(),
+            Expr::col((alias.clone(), translation::Column::Id)).eq(chosen),
+        );
+        select
+            .expr(Expr::col((alias.clone(), translation::Column::Value)))
+            .expr(Expr::col((alias.clone(), translation::Column::Lang)))
+            .expr(Expr::col((alias, translation::Column::SourceUrl)));
+    }
 }
 
 fn decode(row: &QueryResult, at: usize, ty: CellType) -> Result<Cell> {
@@ -148,6 +236,7 @@ fn decode_rows(
     linked: bool,
     columns: &[ColumnRead],
     edge: &[CellType],
+    texts: usize,
 ) -> Result<Vec<Row>> {
     let first = if linked { 2 } else { 1 };
     rows.iter()
@@ -169,11 +258,25 @@ fn decode_rows(
                 .enumerate()
                 .map(|(i, ty)| decode(r, at + i, *ty))
                 .collect::<Result<Vec<_>>>()?;
+            let at = at + edge.len();
+            let texts = (0..texts)
+                .map(|i| {
+                    let value: Option<String> = r.try_get_by_index(at + 3 * i)?;
+                    let lang: Option<String> = r.try_get_by_index(at + 3 * i + 1)?;
+                    let source: Option<String> = r.try_get_by_index(at + 3 * i + 2)?;
+                    Ok(value.zip(lang).map(|(value, lang)| TextCell {
+                        value,
+                        lang,
+                        source,
+                    }))
+                })
+                .collect::<Result<Vec<_>>>()?;
             Ok(Row {
                 id,
                 parent,
                 cells,
                 edge,
+                texts,
             })
         })
         .collect()
@@ -185,46 +288,106 @@ fn select_columns(q: &mut SelectStatement, table: &'static str, columns: &[Colum
     }
 }
 
-/// One page of the live rows of `table` matching `q`, in read order (at most limit + 1).
+/// One page of the live rows of `table` matching `q`, in read order (at most limit + 1),
+/// with `texts` (the column `original_lang` must be among `columns` when there are some).
 pub async fn root_rows(
     db: &DatabaseConnection,
     table: &'static str,
     columns: &[ColumnRead],
+    texts: &[TextRead],
     q: &ListQuery,
 ) -> Result<Vec<Row>> {
     let (dir, nulls, id_dir) = read_order(&q.order, &q.window);
     let mut select = Query::select();
-    select.expr(col(table, "id"));
-    select_columns(&mut select, table, columns);
+    select.expr_as(col(table, "id"), "__id");
+    for (i, c) in columns.iter().enumerate() {
+        select.expr_as(col(table, c.name), Alias::new(format!("__c{i}")));
+    }
     select
         .from(table)
         .and_where(not_deleted(table))
         .cond_where(q.cond.clone())
         .cond_where(keyset(table, &q.order, &q.window)?);
     if q.order.column != "id" {
-        select.order_by_expr_with_nulls(col(table, q.order.column), dir, nulls);
+        select.order_by_expr_with_nulls(col(table, q.order.column), dir.clone(), nulls);
     }
     select
-        .order_by_expr(col(table, "id"), id_dir)
+        .order_by_expr(col(table, "id"), id_dir.clone())
         .limit(q.window.limit + 1);
-    decode_rows(db.query_all(&select).await?, false, columns, &[])
+    if texts.is_empty() {
+        return decode_rows(db.query_all(&select).await?, false, columns, &[], 0);
+    }
+    // The page first, then one text lookup per row of the page (not per candidate row).
+    let page = Alias::new("__page");
+    let mut outer = Query::select();
+    outer.column((page.clone(), Alias::new("__id")));
+    for i in 0..columns.len() {
+        outer.column((page.clone(), Alias::new(format!("__c{i}"))));
+    }
+    outer.from_subquery(select, page.clone());
+    join_texts(&mut outer, table, &page_owner(columns)?, texts);
+    if q.order.column != "id" {
+        let sort = columns
+            .iter()
+            .position(|c| c.name == q.order.column)
+            .ok_or_else(|| crate::error::Error::internal("the sort column is not read"))?;
+        outer.order_by_expr_with_nulls(
+            Expr::col((page.clone(), Alias::new(format!("__c{sort}")))),
+            dir,
+            nulls,
+        );
+    }
+    outer.order_by_expr(Expr::col((page, Alias::new("__id"))), id_dir);
+    decode_rows(
+        db.query_all(&outer).await?,
+        false,
+        columns,
+        &[],
+        texts.len(),
+    )
 }
 
-/// The live rows of `table` with these ids, in no particular order.
+/// The owner of the texts of a page's rows (`__page.__id`, `__page.__c<original_lang>`).
+fn page_owner(columns: &[ColumnRead]) -> Result<Owner> {
+    let original = columns
+        .iter()
+        .position(|c| c.name == "original_lang")
+        .ok_or_else(|| crate::error::Error::internal("texts are read without original_lang"))?;
+    Ok(Owner {
+        id: Expr::col((Alias::new("__page"), Alias::new("__id"))),
+        original: Expr::col((Alias::new("__page"), Alias::new(format!("__c{original}")))),
+    })
+}
+
+/// The live rows of `table` with these ids, in no particular order, with `texts`.
 pub async fn rows_by_id(
     db: &DatabaseConnection,
     table: &'static str,
     columns: &[ColumnRead],
+    texts: &[TextRead],
     ids: &[i64],
 ) -> Result<Vec<Row>> {
     let mut select = Query::select();
     select.expr(col(table, "id"));
     select_columns(&mut select, table, columns);
-    select
-        .from(table)
-        .and_where(not_deleted(table))
-        .and_where(in_ids(db.get_database_backend(), col(table, "id"), ids));
-    decode_rows(db.query_all(&select).await?, false, columns, &[])
+    select.from(table);
+    let owner = Owner {
+        id: col(table, "id"),
+        original: col(table, "original_lang"),
+    };
+    join_texts(&mut select, table, &owner, texts);
+    select.and_where(not_deleted(table)).and_where(in_ids(
+        db.get_database_backend(),
+        col(table, "id"),
+        ids,
+    ));
+    decode_rows(
+        db.query_all(&select).await?,
+        false,
+        columns,
+        &[],
+        texts.len(),
+    )
 }
 
 /// The pages of the live children of many parents at once, in one statement: for each
@@ -237,6 +400,7 @@ pub async fn linked_rows(
     child: &'static str,
     columns: &[ColumnRead],
     edge: &[ColumnRead],
+    texts: &[TextRead],
     parents: &[i64],
     q: &ListQuery,
     edge_cond: &Condition,
@@ -274,58 +438,31 @@ pub async fn linked_rows(
         .cond_where(edge_cond.clone())
         .cond_where(keyset(child, &q.order, &q.window)?);
     let mut outer = Query::select();
-    outer.column("__id").column("__parent");
+    outer
+        .column(("__page", "__id"))
+        .column(("__page", "__parent"));
     for i in 0..columns.len() {
-        outer.column(Alias::new(format!("__c{i}")));
+        outer.column((Alias::new("__page"), Alias::new(format!("__c{i}"))));
     }
     for i in 0..edge.len() {
-        outer.column(Alias::new(format!("__e{i}")));
+        outer.column((Alias::new("__page"), Alias::new(format!("__e{i}"))));
+    }
+    outer.from_subquery(inner, "__page");
+    if !texts.is_empty() {
+        join_texts(&mut outer, child, &page_owner(columns)?, texts);
     }
     outer
-        .from_subquery(inner, "__page")
-        .and_where(Expr::col("__rn").lte(q.window.limit as i64 + 1))
-        .order_by("__parent", Order::Asc)
-        .order_by("__rn", Order::Asc);
+        .and_where(Expr::col(("__page", "__rn")).lte(q.window.limit as i64 + 1))
+        .order_by(("__page", "__parent"), Order::Asc)
+        .order_by(("__page", "__rn"), Order::Asc);
     let edge_types: Vec<CellType> = edge.iter().map(|c| c.ty).collect();
-    decode_rows(db.query_all(&outer).await?, true, columns, &edge_types)
-}
-
-/// The texts of `fields` of the records `ids` of type `owner` (every language), by record.
-pub async fn texts(
-    db: &DatabaseConnection,
-    owner: &'static str,
-    ids: &[i64],
-    fields: &[&'static str],
-) -> Result<HashMap<i64, Vec<TextRow>>> {
-    let t = translation::Entity;
-    let mut select = Query::select();
-    select
-        .columns([
-            translation::Column::OwnerId,
-            translation::Column::Field,
-            translation::Column::Lang,
-            translation::Column::Value,
-            translation::Column::SourceUrl,
-        ])
-        .from(t)
-        .and_where(translation::Column::OwnerType.eq(owner))
-        .and_where(in_ids(
-            db.get_database_backend(),
-            col("translation", "owner_id"),
-            ids,
-        ))
-        .and_where(translation::Column::Field.is_in(fields.iter().copied()));
-    let mut by_owner: HashMap<i64, Vec<TextRow>> = HashMap::new();
-    for r in db.query_all(&select).await? {
-        let owner_id: i64 = r.try_get_by_index(0)?;
-        by_owner.entry(owner_id).or_default().push(TextRow {
-            field: r.try_get_by_index(1)?,
-            lang: r.try_get_by_index(2)?,
-            value: r.try_get_by_index(3)?,
-            source: r.try_get_by_index(4)?,
-        });
-    }
-    Ok(by_owner)
+    decode_rows(
+        db.query_all(&outer).await?,
+        true,
+        columns,
+        &edge_types,
+        texts.len(),
+    )
 }
 
 /// How many live rows of `table` match `cond`.
