@@ -89,7 +89,7 @@ pub fn analyse(state: &AppState, request: &mut Request) -> Result<Analysis, Erro
     crate::graphql::guard::check_nul(&request.query, &request.variables)?;
     let variables = request.variables.clone();
     let name = request.operation_name.clone();
-    match request.parsed_query() {
+    match state.documents.parse(request) {
         Err(e) => Err(Error::ParseFailed(e.message)),
         Ok(doc) => {
             let analysis = crate::graphql::guard::check_document(

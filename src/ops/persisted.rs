@@ -6,10 +6,10 @@
 
 use std::{
     collections::{HashMap, HashSet, VecDeque},
-    sync::Mutex,
+    sync::{Arc, Mutex},
 };
 
-use async_graphql::{Request, Value};
+use async_graphql::{Request, ServerError, Value, parser::types::ExecutableDocument};
 use sha2::{Digest, Sha256};
 
 use crate::{auth::Principal, config::Settings, error::Error};
@@ -22,6 +22,19 @@ pub struct Documents {
     trusted_hashes: HashSet<String>,
     /// Automatic persisted queries, oldest first.
     apq: Mutex<Apq>,
+    /// Parsed documents by text, oldest first: a client sends the same few documents
+    /// again and again, and parsing one costs more than copying it.
+    parsed: Mutex<Parsed>,
+}
+
+/// How many parsed documents a process keeps.
+const PARSED_CAPACITY: usize = 1000;
+
+/// Parsed documents by text, oldest first.
+#[derive(Default)]
+struct Parsed {
+    documents: HashMap<Arc<str>, Arc<ExecutableDocument>>,
+    order: VecDeque<Arc<str>>,
 }
 
 struct Apq {
@@ -65,6 +78,7 @@ impl Documents {
                 queries: HashMap::new(),
                 order: VecDeque::new(),
             }),
+            parsed: Mutex::new(Parsed::default()),
         })
     }
 
@@ -98,6 +112,42 @@ impl Documents {
             Some(hash) => self.remember(&hash, &request.query),
             None => Ok(()),
         }
+    }
+
+    /// Parses the request's document, or gives it the one parsed for the same text
+    /// before.
+    pub fn parse<'r>(
+        &self,
+        request: &'r mut Request,
+    ) -> Result<&'r ExecutableDocument, ServerError> {
+        let known = self
+            .parsed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .documents
+            .get(request.query.as_str())
+            .cloned();
+        match known {
+            Some(doc) => request.set_parsed_query((*doc).clone()),
+            None => {
+                let doc = request.parsed_query()?.clone();
+                let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+                let text: Arc<str> = Arc::from(request.query.as_str());
+                if parsed
+                    .documents
+                    .insert(text.clone(), Arc::new(doc))
+                    .is_none()
+                {
+                    parsed.order.push_back(text);
+                }
+                while parsed.order.len() > PARSED_CAPACITY {
+                    if let Some(oldest) = parsed.order.pop_front() {
+                        parsed.documents.remove(&oldest);
+                    }
+                }
+            }
+        }
+        request.parsed_query()
     }
 
     fn find(&self, hash: &str) -> Option<String> {

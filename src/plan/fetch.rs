@@ -1,5 +1,6 @@
-//! Running a plan: one statement per level (its texts chosen in the same statement), and
-//! one for its counts, whatever the number of parents; rows decoded by position.
+//! Running a plan: one statement per level, one for the texts of a list under many
+//! parents (a root page or a node chooses its texts in its own statement), one for its
+//! counts, whatever the number of parents; rows decoded by position.
 
 use std::collections::HashMap;
 
@@ -9,10 +10,10 @@ use sea_orm::DatabaseConnection;
 use super::build::{Level, Source};
 use crate::{
     error::Result,
-    graphql::cursor::Window,
+    graphql::{cursor::Window, i18n::TextRow},
     repo::{
         page::linked_counts,
-        rows::{self, Row},
+        rows::{self, Cell, Row, TextCell, TextRead},
     },
 };
 
@@ -85,6 +86,24 @@ impl Level {
     }
 }
 
+/// The text of `read` among a record's texts: the first wanted language there is, else
+/// the original language, else the first by code (the chain of `i18n::pick`).
+fn choose(texts: &[TextRow], read: &TextRead, original: &str) -> Option<TextCell> {
+    let of_field = || texts.iter().filter(|t| t.field == read.field);
+    let chosen = read
+        .wanted
+        .iter()
+        .map(String::as_str)
+        .chain([original])
+        .find_map(|lang| of_field().find(|t| t.lang == lang))
+        .or_else(|| of_field().min_by(|a, b| a.lang.cmp(&b.lang)))?;
+    Some(TextCell {
+        value: chosen.value.clone(),
+        lang: chosen.lang.clone(),
+        source: chosen.source.clone(),
+    })
+}
+
 /// Reads `level` for `parents` (ignored at the root), then the levels below.
 pub fn fetch<'a>(
     db: &'a DatabaseConnection,
@@ -113,7 +132,6 @@ pub fn fetch<'a>(
                     table,
                     &level.columns,
                     &level.edge,
-                    &level.texts,
                     parents,
                     query,
                     edge_cond,
@@ -137,6 +155,29 @@ pub fn fetch<'a>(
         }
         ids.sort_unstable();
         ids.dedup();
+        // A list under many parents reads its texts in one statement of its own, and
+        // chooses each row's here; the other levels chose theirs in their statement.
+        if matches!(level.source, Source::Linked { .. })
+            && !level.texts.is_empty()
+            && !ids.is_empty()
+        {
+            let mut fields: Vec<&'static str> = level.texts.iter().map(|t| t.field).collect();
+            fields.sort_unstable();
+            fields.dedup();
+            let texts = rows::texts(db, table, &ids, &fields).await?;
+            for row in &mut fetched.rows {
+                let original = match level.original.map(|at| &row.cells[at]) {
+                    Some(Cell::Text(lang)) => lang.as_str(),
+                    _ => "",
+                };
+                let own = texts.get(&row.id).map(Vec::as_slice).unwrap_or(&[]);
+                row.texts = level
+                    .texts
+                    .iter()
+                    .map(|read| choose(own, read, original))
+                    .collect();
+            }
+        }
         if level.count {
             fetched.counts = match &level.source {
                 Source::Root(q) => {

@@ -6,9 +6,9 @@
 //!
 //! 1. **plan** ([`build`]): the selection collected once into levels, each one table with
 //!    the columns, texts, edges and page arguments it needs;
-//! 2. **fetch** ([`fetch`]): one statement per level, its texts chosen along the language
-//!    fallback chain in the same statement (one more for its counts), whatever the number
-//!    of parents, rows decoded by position;
+//! 2. **fetch** ([`fetch`]): one statement per level (a root page or a node chooses its
+//!    texts in it; a list under many parents reads them in one more), one for its counts,
+//!    whatever the number of parents, rows decoded by position;
 //! 3. **write** ([`write`]): the JSON of `data` written straight from the rows, in the
 //!    selection's order.
 //!

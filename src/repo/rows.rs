@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use entity::translation;
 use sea_orm::{
-    ColumnTrait, ColumnType, ConnectionTrait, DatabaseConnection, EntityTrait, IdenStatic,
-    Iterable, QueryResult,
+    ColumnTrait, ColumnType, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    IdenStatic, Iterable, QueryResult,
     sea_query::{
         Alias, CaseStatement, Condition, Expr, ExprTrait, Func, JoinType, Order, Query,
         QueryStatementBuilder, SelectStatement, WindowStatement,
@@ -18,7 +18,7 @@ use sea_orm::{
 
 use crate::{
     error::Result,
-    graphql::{cursor::SortValue, filter::col},
+    graphql::{cursor::SortValue, filter::col, i18n::TextRow},
     repo::page::{Link, ListQuery, Via, in_ids, keyset, linked_from, not_deleted, read_order},
 };
 
@@ -157,14 +157,19 @@ struct Owner {
     original: Expr,
 }
 
-/// `LEFT JOIN translation AS __t<i> ON __t<i>.id = (the id of the chosen text)` for each
-/// text, and its value, language and source in the select list. The chosen text is the
-/// first that exists of: the best of the wanted languages, the original language's, the
-/// first by language code (three lookups at most, each on the unique index of the table;
-/// SQLite cannot order a correlated subquery by an outer column, so the original
-/// language is a lookup of its own).
+/// Joins each text of `texts` to the rows of `select`, with its value, language and
+/// source in the select list. The text chosen is the first that exists of: the wanted
+/// languages in order, the original language, the first language by code. One index
+/// lookup per row: for the few rows of a root page or a lookup by id; lists under many
+/// parents read their texts in one statement of their own ([`texts`]).
+///
+/// PostgreSQL: a `LEFT JOIN LATERAL` of the best text (a plain join on a correlated
+/// subquery makes it hash the whole translation table). SQLite has no LATERAL, and cannot
+/// order a correlated subquery by an outer column: a join on the id of the first text
+/// found by three lookups (wanted, original, any).
 fn join_texts(
     select: &mut SelectStatement,
+    backend: DbBackend,
     owner_type: &'static str,
     owner: &Owner,
     texts: &[TextRead],
@@ -173,8 +178,7 @@ fn join_texts(
     let lang = || Expr::col((x(), translation::Column::Lang));
     let of_field = |field: &'static str| {
         let mut q = Query::select();
-        q.column((x(), translation::Column::Id))
-            .from_as(translation::Entity, x())
+        q.from_as(translation::Entity, x())
             .and_where(Expr::col((x(), translation::Column::OwnerType)).eq(owner_type))
             .and_where(Expr::col((x(), translation::Column::OwnerId)).eq(owner.id.clone()))
             .and_where(Expr::col((x(), translation::Column::Field)).eq(field))
@@ -189,21 +193,41 @@ fn join_texts(
         for (at, wanted) in text.wanted.iter().enumerate() {
             rank = rank.case(lang().eq(wanted.as_str()), Expr::val(at as i64));
         }
-        let mut wanted = of_field(text.field);
-        wanted
-            .and_where(lang().is_in(text.wanted.iter().map(String::as_str)))
-            .order_by_expr(rank.into(), Order::Asc);
-        let mut original = of_field(text.field);
-        original.and_where(lang().eq(owner.original.clone()));
-        let mut any = of_field(text.field);
-        any.order_by((x(), translation::Column::Lang), Order::Asc);
-        let chosen = Func::coalesce([sub(wanted), sub(original), sub(any)]);
-        select.join_as(
-            JoinType::LeftJoin,
-            translation::Entity,
-            alias.clone(),
-            Expr::col((alias.clone(), translation::Column::Id)).eq(chosen),
-        );
+        let last = text.wanted.len() as i64;
+        if backend == DbBackend::Postgres {
+            rank = rank
+                .case(lang().eq(owner.original.clone()), Expr::val(last))
+                .finally(Expr::val(last + 1));
+            let mut best = of_field(text.field);
+            best.columns([
+                (x(), translation::Column::Value),
+                (x(), translation::Column::Lang),
+                (x(), translation::Column::SourceUrl),
+            ])
+            .order_by_expr(rank.into(), Order::Asc)
+            .order_by((x(), translation::Column::Lang), Order::Asc);
+            select.join_lateral(JoinType::LeftJoin, best, alias.clone(), Expr::cust("TRUE"));
+        } else {
+            let mut wanted = of_field(text.field);
+            wanted
+                .column((x(), translation::Column::Id))
+                .and_where(lang().is_in(text.wanted.iter().map(String::as_str)))
+                .order_by_expr(rank.into(), Order::Asc);
+            let mut original = of_field(text.field);
+            original
+                .column((x(), translation::Column::Id))
+                .and_where(lang().eq(owner.original.clone()));
+            let mut any = of_field(text.field);
+            any.column((x(), translation::Column::Id))
+                .order_by((x(), translation::Column::Lang), Order::Asc);
+            let chosen = Func::coalesce([sub(wanted), sub(original), sub(any)]);
+            select.join_as(
+                JoinType::LeftJoin,
+                translation::Entity,
+                alias.clone(),
+                Expr::col((alias.clone(), translation::Column::Id)).eq(chosen),
+            );
+        }
         select
             .expr(Expr::col((alias.clone(), translation::Column::Value)))
             .expr(Expr::col((alias.clone(), translation::Column::Lang)))
@@ -325,7 +349,13 @@ pub async fn root_rows(
         outer.column((page.clone(), Alias::new(format!("__c{i}"))));
     }
     outer.from_subquery(select, page.clone());
-    join_texts(&mut outer, table, &page_owner(columns)?, texts);
+    join_texts(
+        &mut outer,
+        db.get_database_backend(),
+        table,
+        &page_owner(columns)?,
+        texts,
+    );
     if q.order.column != "id" {
         let sort = columns
             .iter()
@@ -375,7 +405,7 @@ pub async fn rows_by_id(
         id: col(table, "id"),
         original: col(table, "original_lang"),
     };
-    join_texts(&mut select, table, &owner, texts);
+    join_texts(&mut select, db.get_database_backend(), table, &owner, texts);
     select.and_where(not_deleted(table)).and_where(in_ids(
         db.get_database_backend(),
         col(table, "id"),
@@ -400,7 +430,6 @@ pub async fn linked_rows(
     child: &'static str,
     columns: &[ColumnRead],
     edge: &[ColumnRead],
-    texts: &[TextRead],
     parents: &[i64],
     q: &ListQuery,
     edge_cond: &Condition,
@@ -448,21 +477,51 @@ pub async fn linked_rows(
         outer.column((Alias::new("__page"), Alias::new(format!("__e{i}"))));
     }
     outer.from_subquery(inner, "__page");
-    if !texts.is_empty() {
-        join_texts(&mut outer, child, &page_owner(columns)?, texts);
-    }
     outer
         .and_where(Expr::col(("__page", "__rn")).lte(q.window.limit as i64 + 1))
         .order_by(("__page", "__parent"), Order::Asc)
         .order_by(("__page", "__rn"), Order::Asc);
     let edge_types: Vec<CellType> = edge.iter().map(|c| c.ty).collect();
-    decode_rows(
-        db.query_all(&outer).await?,
-        true,
-        columns,
-        &edge_types,
-        texts.len(),
-    )
+    decode_rows(db.query_all(&outer).await?, true, columns, &edge_types, 0)
+}
+
+/// The texts of `fields` of the records `ids` of type `owner` (every language), by record:
+/// one statement for the rows of a whole level.
+pub async fn texts(
+    db: &DatabaseConnection,
+    owner: &'static str,
+    ids: &[i64],
+    fields: &[&'static str],
+) -> Result<HashMap<i64, Vec<TextRow>>> {
+    let t = translation::Entity;
+    let mut select = Query::select();
+    select
+        .columns([
+            translation::Column::OwnerId,
+            translation::Column::Field,
+            translation::Column::Lang,
+            translation::Column::Value,
+            translation::Column::SourceUrl,
+        ])
+        .from(t)
+        .and_where(translation::Column::OwnerType.eq(owner))
+        .and_where(in_ids(
+            db.get_database_backend(),
+            col("translation", "owner_id"),
+            ids,
+        ))
+        .and_where(translation::Column::Field.is_in(fields.iter().copied()));
+    let mut by_owner: HashMap<i64, Vec<TextRow>> = HashMap::new();
+    for r in db.query_all(&select).await? {
+        let owner_id: i64 = r.try_get_by_index(0)?;
+        by_owner.entry(owner_id).or_default().push(TextRow {
+            field: r.try_get_by_index(1)?,
+            lang: r.try_get_by_index(2)?,
+            value: r.try_get_by_index(3)?,
+            source: r.try_get_by_index(4)?,
+        });
+    }
+    Ok(by_owner)
 }
 
 /// How many live rows of `table` match `cond`.
