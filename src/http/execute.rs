@@ -183,9 +183,26 @@ pub(crate) async fn run(
         request = request.disable_introspection();
     }
     let timeout = std::time::Duration::from_millis(state.settings.request_timeout_ms);
+    // A planned document that async-graphql validated before (the same text and
+    // operation) runs without it: validation depends on nothing else, and the checks that
+    // depend on the variables (`http::analyse`) ran. Under the oracle, everything runs.
+    let validated = planned.as_ref().filter(|p| {
+        !p.oracle
+            && state
+                .documents
+                .validated(&request.query, request.operation_name.as_deref())
+    });
+    let to_remember = (planned.is_some() && validated.is_none())
+        .then(|| (request.query.clone(), request.operation_name.clone()));
     // Waiting for a permit counts against the request's time.
     let execute = async {
         let permit = state.executing.clone().acquire_owned().await.ok();
+        if let Some(p) = validated
+            && p.run_validated().await
+        {
+            state.metrics.validation_skipped();
+            return (GqlResponse::new(async_graphql::Value::Null), permit);
+        }
         (state.schema.execute(request).await, permit)
     };
     let (mut response, permit) = match tokio::time::timeout(timeout, execute).await {
@@ -205,6 +222,12 @@ pub(crate) async fn run(
         }
     };
     let mut written = planned.as_ref().and_then(|p| p.take());
+    if let Some((query, operation)) = &to_remember
+        && written.is_some()
+        && response.errors.is_empty()
+    {
+        state.documents.remember_valid(query, operation.as_deref());
+    }
     if let Some(completion) = &completion
         && (written.is_none() || state.settings.read_oracle)
     {

@@ -56,6 +56,7 @@ pub struct Metrics {
     latency: Family<OperationLabels, Histogram, fn() -> Histogram>,
     errors: Family<CodeLabels, Counter>,
     engines: Family<EngineLabels, Counter>,
+    revalidations_skipped: Counter,
     pool_in_use: Gauge,
     pool_idle: Gauge,
     subscriptions: Gauge,
@@ -102,6 +103,12 @@ impl Metrics {
             "GraphQL operations answered by the read planner (`planner`) or async-graphql's executor (`executor`)",
             engines.clone(),
         );
+        let revalidations_skipped = Counter::default();
+        registry.register(
+            "graphql_validation_skipped",
+            "Planned operations run without async-graphql, their document validated before",
+            revalidations_skipped.clone(),
+        );
         registry.register(
             "sql_statements",
             "SQL statements run for requests",
@@ -136,6 +143,7 @@ impl Metrics {
             latency,
             errors,
             engines,
+            revalidations_skipped,
             pool_in_use,
             pool_idle,
             subscriptions,
@@ -196,6 +204,11 @@ impl Metrics {
     pub fn engine(&self, planned: bool) {
         let engine = if planned { "planner" } else { "executor" };
         self.engines.get_or_create(&EngineLabels { engine }).inc();
+    }
+
+    /// Counts a planned operation that ran without async-graphql (validated before).
+    pub fn validation_skipped(&self) {
+        self.revalidations_skipped.inc();
     }
 
     /// The gauge of running subscriptions.

@@ -33,8 +33,14 @@ const PARSED_CAPACITY: usize = 1000;
 /// Parsed documents by text, oldest first.
 #[derive(Default)]
 struct Parsed {
-    documents: HashMap<Arc<str>, Arc<ExecutableDocument>>,
+    documents: HashMap<Arc<str>, Known>,
     order: VecDeque<Arc<str>>,
+}
+
+/// A parsed document, and which of its operations async-graphql validated.
+struct Known {
+    document: Arc<ExecutableDocument>,
+    valid: Vec<Option<String>>,
 }
 
 struct Apq {
@@ -126,18 +132,18 @@ impl Documents {
             .unwrap_or_else(|e| e.into_inner())
             .documents
             .get(request.query.as_str())
-            .cloned();
+            .map(|known| known.document.clone());
         match known {
             Some(doc) => request.set_parsed_query((*doc).clone()),
             None => {
                 let doc = request.parsed_query()?.clone();
                 let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
                 let text: Arc<str> = Arc::from(request.query.as_str());
-                if parsed
-                    .documents
-                    .insert(text.clone(), Arc::new(doc))
-                    .is_none()
-                {
+                let known = Known {
+                    document: Arc::new(doc),
+                    valid: Vec::new(),
+                };
+                if parsed.documents.insert(text.clone(), known).is_none() {
                     parsed.order.push_back(text);
                 }
                 while parsed.order.len() > PARSED_CAPACITY {
@@ -148,6 +154,26 @@ impl Documents {
             }
         }
         request.parsed_query()
+    }
+
+    /// Whether async-graphql validated operation `operation` of the document `query`.
+    pub fn validated(&self, query: &str, operation: Option<&str>) -> bool {
+        let parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        parsed
+            .documents
+            .get(query)
+            .is_some_and(|known| known.valid.iter().any(|v| v.as_deref() == operation))
+    }
+
+    /// Remembers that async-graphql validated operation `operation` of `query` (while
+    /// the document is kept).
+    pub fn remember_valid(&self, query: &str, operation: Option<&str>) {
+        let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = parsed.documents.get_mut(query)
+            && !known.valid.iter().any(|v| v.as_deref() == operation)
+        {
+            known.valid.push(operation.map(str::to_string));
+        }
     }
 
     fn find(&self, hash: &str) -> Option<String> {

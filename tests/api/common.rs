@@ -154,8 +154,20 @@ impl TestApp {
         TestApp::start_with(backend, settings).await
     }
 
-    /// Like [`TestApp::start`], with `settings` (their database URL is ignored).
+    /// Like [`TestApp::start`], with `settings` (their database URL is ignored) and the
+    /// read oracle on: every read the planner serves also runs on async-graphql's
+    /// executor, and a disagreement fails the request, so the whole suite is the
+    /// planner's oracle.
     pub async fn start_with(backend: Backend, settings: Settings) -> Option<TestApp> {
+        let settings = Settings {
+            read_oracle: true,
+            ..settings
+        };
+        TestApp::start_exactly(backend, settings).await
+    }
+
+    /// Like [`TestApp::start_with`], with exactly `settings` (the oracle as they say).
+    pub async fn start_exactly(backend: Backend, settings: Settings) -> Option<TestApp> {
         // `AGORA_TEST_LOG=agora=debug` shows the server's log (errors, SQL) under the test.
         if let Ok(filter) = std::env::var("AGORA_TEST_LOG") {
             let _ = tracing_subscriber::fmt()
@@ -187,12 +199,6 @@ impl TestApp {
                 .expect("PostgreSQL opens");
                 (db, Some(guard))
             }
-        };
-        // Every read the planner serves also runs on async-graphql's executor, and a
-        // disagreement fails the request: the whole suite is the planner's oracle.
-        let settings = Settings {
-            read_oracle: true,
-            ..settings
         };
         let state = AppState::with_database(settings, db)
             .await
@@ -394,6 +400,13 @@ pub fn small_shape() -> agora::repo::generate::Shape {
 #[macro_export]
 macro_rules! db_test {
     ($name:ident, with $settings:expr, |$app:ident| $body:block) => {
+        $crate::db_test!(@settings $name, start_with, $settings, |$app| $body);
+    };
+    // Exactly these settings: without the read oracle unless they turn it on.
+    ($name:ident, exactly $settings:expr, |$app:ident| $body:block) => {
+        $crate::db_test!(@settings $name, start_exactly, $settings, |$app| $body);
+    };
+    (@settings $name:ident, $start:ident, $settings:expr, |$app:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -407,7 +420,7 @@ macro_rules! db_test {
             #[tokio::test]
             async fn sqlite() {
                 let app =
-                    $crate::common::TestApp::start_with($crate::common::Backend::Sqlite, settings())
+                    $crate::common::TestApp::$start($crate::common::Backend::Sqlite, settings())
                         .await
                         .expect("SQLite is always there");
                 run(app).await;
@@ -415,7 +428,7 @@ macro_rules! db_test {
 
             #[tokio::test]
             async fn postgres() {
-                let Some(app) = $crate::common::TestApp::start_with(
+                let Some(app) = $crate::common::TestApp::$start(
                     $crate::common::Backend::Postgres,
                     settings(),
                 )

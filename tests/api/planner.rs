@@ -9,6 +9,21 @@ use serde_json::json;
 
 use crate::{common::*, db_test, spec::engines};
 
+/// Planned operations that ran without async-graphql so far.
+async fn skipped(app: &TestApp) -> u64 {
+    let request = axum::http::Request::get("/metrics")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (_, metrics) = app.send(request).await;
+    metrics
+        .as_str()
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("agora_graphql_validation_skipped_total "))
+        .map(|n| n.trim().parse().unwrap())
+        .unwrap_or(0)
+}
+
 /// Runs `query` (with `headers`), which must succeed on the planner; returns its data.
 async fn planned(
     app: &TestApp,
@@ -190,5 +205,39 @@ db_test!(
         // root page chooses its texts in its own), one for the counts.
         assert_eq!(few, 6);
         assert_eq!(many, few);
+    }
+);
+
+db_test!(
+    a_document_validated_once_runs_on_the_planner_alone,
+    exactly agora::config::Settings {
+        rate_limit_operations: 0,
+        rate_limit_cost: 0,
+        ..agora::config::Settings::default()
+    },
+    |app| {
+        // Without the oracle: the first run of a document goes through async-graphql
+        // (parse, validation), the next ones straight to the planner; the answers stay
+        // the same, with their variables.
+        let query = "query($n: Int) { dialogues(first: $n) { nodes { slug title { text } } } }";
+        let first = planned(&app, query, json!({ "n": 2 }), &[]).await;
+        assert_eq!(skipped(&app).await, 0, "the first run is validated");
+        let again = planned(&app, query, json!({ "n": 2 }), &[]).await;
+        assert_eq!(skipped(&app).await, 1, "the second is not");
+        assert_eq!(first, again);
+        let three = planned(&app, query, json!({ "n": 3 }), &[]).await;
+        assert_eq!(three["dialogues"]["nodes"].as_array().unwrap().len(), 3);
+        assert_eq!(skipped(&app).await, 2);
+        // A document that fails validation keeps failing: it is never remembered as valid
+        // (an unused fragment is a validation error the planner alone would not see).
+        let invalid = "{ dialogues(first: 1) { nodes { slug } } } fragment Unused on Dialogue { slug }";
+        for _ in 0..2 {
+            let body = app.post(invalid, json!({})).await;
+            assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED", "{body}");
+        }
+        // Variables of the wrong type are refused each time, validated document or not.
+        let body = app.post(query, json!({ "n": "two" })).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert_eq!(skipped(&app).await, 2);
     }
 );
