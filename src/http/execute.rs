@@ -63,7 +63,7 @@ pub(crate) struct Answer {
     /// The response (its `data` is null when `written` holds it).
     pub response: GqlResponse,
     /// The JSON of `data`, as the planner wrote it.
-    pub written: Option<Box<RawValue>>,
+    pub written: Option<Vec<u8>>,
 }
 
 impl From<GqlResponse> for Answer {
@@ -83,25 +83,26 @@ impl std::ops::Deref for Answer {
     }
 }
 
-impl Serialize for Answer {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        struct Written<'a> {
-            data: &'a RawValue,
-            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-            extensions: &'a BTreeMap<String, async_graphql::Value>,
-            #[serde(skip_serializing_if = "<[_]>::is_empty")]
-            errors: &'a [async_graphql::ServerError],
+impl Answer {
+    /// The answer in JSON (`data`, `extensions`, `errors`, as async-graphql orders them),
+    /// the planner's `data` copied in as it was written.
+    pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        let Some(data) = &self.written else {
+            return serde_json::to_vec(&self.response);
+        };
+        let mut out = Vec::with_capacity(data.len() + 128);
+        out.extend_from_slice(b"{\"data\":");
+        out.extend_from_slice(data);
+        if !self.response.extensions.is_empty() {
+            out.extend_from_slice(b",\"extensions\":");
+            serde_json::to_writer(&mut out, &self.response.extensions)?;
         }
-        match &self.written {
-            None => self.response.serialize(serializer),
-            Some(data) => Written {
-                data,
-                extensions: &self.response.extensions,
-                errors: &self.response.errors,
-            }
-            .serialize(serializer),
+        if !self.response.errors.is_empty() {
+            out.extend_from_slice(b",\"errors\":");
+            serde_json::to_writer(&mut out, &self.response.errors)?;
         }
+        out.push(b'}');
+        Ok(out)
     }
 }
 
@@ -272,17 +273,6 @@ pub(crate) async fn run(
             "limit": state.settings.max_cost,
         }),
     );
-    let written = match written.map(|w| String::from_utf8(w).map(RawValue::from_string)) {
-        Some(Ok(Ok(raw))) => Some(raw),
-        Some(_) => {
-            response = GqlResponse::from_errors(vec![
-                Error::internal("the planner wrote an answer that is not JSON").into_server_error(),
-            ]);
-            assign_codes(&mut response);
-            None
-        }
-        None => None,
-    };
     state.metrics.engine(written.is_some());
     Ok((Answer { response, written }, permit))
 }

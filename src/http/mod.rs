@@ -14,8 +14,6 @@
 //! module's imports (`use super::*`).
 
 use std::{collections::BTreeMap, net::SocketAddr, sync::Arc, time::Instant};
-
-use serde_json::value::RawValue;
 use tokio::sync::OwnedSemaphorePermit;
 
 use async_graphql::{

@@ -91,7 +91,7 @@ pub(super) fn json(response: Answer, media: Media) -> Response {
             extensions: &response.extensions,
         })
     } else {
-        serde_json::to_vec(&response)
+        response.to_json()
     };
     match body {
         Ok(body) => {

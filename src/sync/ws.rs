@@ -383,7 +383,7 @@ async fn stream(
                 Some(message("error", id, &response.errors))
             }
             Ok((response, _permit)) => {
-                out.send(message("next", id, &response)).await.ok()?;
+                out.send(next(id, &response)).await.ok()?;
                 Some(complete(id))
             }
             Err(Refusal(_, error)) => Some(message("error", id, &[error.into_server_error()])),
@@ -414,6 +414,22 @@ async fn stream(
 /// A `next` or `error` message about operation `id`.
 fn message<P: Serialize + ?Sized>(kind: &str, id: &str, payload: &P) -> Message {
     envelope(kind, id, Some(payload))
+}
+
+/// The `next` message of operation `id` with a query's or mutation's answer (whose
+/// `data` the planner may have written as JSON already).
+fn next(id: &str, answer: &crate::http::Answer) -> Message {
+    let payload = answer.to_json().map(String::from_utf8);
+    match (payload, serde_json::to_string(id)) {
+        (Ok(Ok(payload)), Ok(id)) => {
+            Message::Text(format!(r#"{{"type":"next","id":{id},"payload":{payload}}}"#).into())
+        }
+        _ => {
+            tracing::error!("could not serialise a WebSocket message");
+            let error = Error::internal("the result could not be serialised");
+            text(json!({ "type": "error", "id": id, "payload": [error.into_server_error()] }))
+        }
+    }
 }
 
 /// The `complete` message of operation `id`.
