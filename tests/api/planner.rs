@@ -138,7 +138,7 @@ db_test!(planned_reads_agree_with_the_executor, seeded, |app| {
         (
             "{ organisations(first: 20) { nodes { slug children(first: 2) { nodes { slug } } \
              partners(first: 3) { edges { level node { slug } } } \
-             dialogues(first: 2) { edges { role node { slug } } } \
+             dialogues(first: 2) { edges { role node { slug startDate createdAt year } } } \
              reports(first: 2) { nodes { symbol } } tools(first: 2) { edges { role } } \
              affiliates(first: 2) { nodes { name } } } } }",
             json!({}),
