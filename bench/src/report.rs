@@ -315,6 +315,12 @@ fn markdown(results: &Results, scenarios: &[(String, String)], stem: &str, scale
     for (k, v) in &results.machine {
         let _ = writeln!(md, "| {k} | {v} |");
     }
+    let _ = writeln!(
+        md,
+        "\nWhere Agora's time goes (CPU per request against PostgreSQL's, and the profile \
+         that explains the figures): [`benchmarks/profile.md`](benchmarks/profile.md), \
+         measured by hand beside this run.\n"
+    );
     let _ = writeln!(md, "\n## Charts\n");
     let _ = writeln!(md, "![requests/s]({stem}/throughput.svg)\n");
     let _ = writeln!(md, "![p99 latency]({stem}/p99.svg)\n");
