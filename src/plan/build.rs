@@ -39,6 +39,8 @@ pub enum Source {
     },
     /// One node by id (`node(id:)`).
     ById(i64),
+    /// One node by a unique column (`dialogueBySlug(slug:)`): the column and the value.
+    ByKey(&'static str, String),
 }
 
 /// The rows of one table read for one place of the operation, and what is written of them.
@@ -159,7 +161,7 @@ pub enum TextItem {
 pub enum RootItem {
     /// `__typename`.
     Typename,
-    /// A root list or `node(id:)`; `None` for a `node` whose id names no readable node.
+    /// A root list, `node(id:)` or a lookup by a unique column.
     Level(Box<Level>),
 }
 
@@ -223,6 +225,18 @@ pub fn plan(
                 level.out = LevelOut::Object(object);
                 RootItem::Level(Box::new(level))
             }
+            field if catalogue.lookups.contains_key(field) => {
+                let lookup = catalogue.lookups.get(field)?;
+                let node = catalogue.nodes.get(lookup.node)?;
+                let args = b.args(f)?;
+                let Some(Value::String(value)) = arg(&args, lookup.argument) else {
+                    return None;
+                };
+                let mut level = Level::new(node, Source::ByKey(lookup.column, value.clone()));
+                let object = b.object(&mut level, &selections(&group))?;
+                level.out = LevelOut::Object(object);
+                RootItem::Level(Box::new(level))
+            }
             field => {
                 let type_name = catalogue.roots.get(field)?;
                 let node = catalogue.nodes.get(type_name)?;
@@ -269,7 +283,7 @@ impl Level {
                 level.order_key = q.order.key();
                 Some(q.order.column)
             }
-            Source::ById(_) => None,
+            Source::ById(_) | Source::ByKey(..) => None,
         };
         if let Some(column) = order.and_then(|c| node.all_columns.get(c)) {
             level.sort = Some(level.column(*column));

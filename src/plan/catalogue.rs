@@ -246,12 +246,24 @@ impl NodeCat {
     }
 }
 
+/// A root field that finds one node by a unique column (`dialogueBySlug(slug:)`).
+pub struct Lookup {
+    /// The node type.
+    pub node: &'static str,
+    /// The unique column.
+    pub column: &'static str,
+    /// The argument that holds its value.
+    pub argument: &'static str,
+}
+
 /// Every node type the planner serves, by GraphQL name.
 pub struct Catalogue {
     /// The node types.
     pub nodes: HashMap<&'static str, NodeCat>,
     /// Root list fields (`dialogues`) and the node type each lists.
     pub roots: HashMap<String, &'static str>,
+    /// Root lookups by a unique column, by field.
+    pub lookups: HashMap<&'static str, Lookup>,
 }
 
 impl Catalogue {
@@ -267,9 +279,33 @@ impl Catalogue {
             crate::theme::planned(),
         ];
         let roots = nodes.iter().map(|n| (root_field(n.kind), n.name)).collect();
+        // The lookups whose column is unique among live rows (a report's symbol is not).
+        let lookup = |node: NodeType, column: &'static str| Lookup {
+            node: node.name(),
+            column,
+            argument: column,
+        };
+        let lookups = HashMap::from([
+            (
+                "dialogueBySlug",
+                lookup(NodeType::Dialogue, entity::dialogue::Column::Slug.as_str()),
+            ),
+            (
+                "organisationBySlug",
+                lookup(
+                    NodeType::Organisation,
+                    entity::organisation::Column::Slug.as_str(),
+                ),
+            ),
+            (
+                "themeByCode",
+                lookup(NodeType::Theme, entity::theme::Column::Code.as_str()),
+            ),
+        ]);
         Catalogue {
             nodes: nodes.into_iter().map(|n| (n.name, n)).collect(),
             roots,
+            lookups,
         }
     }
 }

@@ -76,7 +76,7 @@ impl Level {
     pub fn window(&self) -> Option<&Window> {
         match &self.source {
             Source::Root(q) | Source::Linked { query: q, .. } => Some(&q.window),
-            Source::ById(_) => None,
+            Source::ById(_) | Source::ByKey(..) => None,
         }
     }
 
@@ -115,6 +115,9 @@ pub fn fetch<'a>(
         let mut fetched = Fetched::default();
         fetched.rows = match &level.source {
             Source::Root(q) => rows::root_rows(db, table, &level.columns, &level.texts, q).await?,
+            Source::ByKey(column, value) => {
+                rows::row_by_key(db, table, &level.columns, &level.texts, column, value).await?
+            }
             Source::ById(id) => {
                 rows::rows_by_id(db, table, &level.columns, &level.texts, &[*id]).await?
             }
@@ -188,7 +191,7 @@ pub fn fetch<'a>(
                     query,
                     edge_cond,
                 } => linked_counts(db, link, table, parents, &query.cond, edge_cond).await?,
-                Source::ById(_) => HashMap::new(),
+                Source::ById(_) | Source::ByKey(..) => HashMap::new(),
             };
         }
         fetched.links =

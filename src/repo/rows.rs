@@ -423,6 +423,39 @@ pub async fn rows_by_id(
         col(table, "id"),
         ids,
     ));
+
+    decode_rows(
+        db.query_all(&select).await?,
+        false,
+        columns,
+        &[],
+        texts.len(),
+    )
+}
+
+/// The live row of `table` whose unique `column` holds `value` (a slug, a code), with
+/// `texts`.
+pub async fn row_by_key(
+    db: &DatabaseConnection,
+    table: &'static str,
+    columns: &[ColumnRead],
+    texts: &[TextRead],
+    column: &'static str,
+    value: &str,
+) -> Result<Vec<Row>> {
+    let mut select = Query::select();
+    select.expr(col(table, "id"));
+    select_columns(&mut select, table, columns);
+    select.from(table);
+    let owner = Owner {
+        id: col(table, "id"),
+        original: col(table, "original_lang"),
+    };
+    join_texts(&mut select, db.get_database_backend(), table, &owner, texts);
+    select
+        .and_where(not_deleted(table))
+        .and_where(col(table, column).eq(value))
+        .limit(1);
     decode_rows(
         db.query_all(&select).await?,
         false,

@@ -75,11 +75,25 @@ db_test!(
         )
         .await;
         assert_eq!(engines(&app).await, (before.0, before.1 + 1));
-        // So do mutations, and lookups by slug.
+        // So does a lookup whose column is not unique (a report's symbol).
         let before = engines(&app).await;
-        app.data(r#"{ dialogueBySlug(slug: "idm") { slug } }"#, json!({}))
-            .await;
+        app.data(
+            r#"{ reportBySymbol(symbol: "A/RES/73/195") { id } }"#,
+            json!({}),
+        )
+        .await;
         assert_eq!(engines(&app).await, (before.0, before.1 + 1));
+        // Lookups by a unique column are the planner's, a missing one null.
+        let data = planned(
+            &app,
+            r#"{ a: dialogueBySlug(slug: "idm") { slug title { text } } b: dialogueBySlug(slug: "none") { slug }
+                 themeByCode(code: "GCM-5") { code } organisationBySlug(slug: "iom") { name { text } } }"#,
+            json!({}),
+            &[],
+        )
+        .await;
+        assert_eq!(data["a"]["slug"], "idm");
+        assert!(data["b"].is_null());
     }
 );
 
