@@ -282,3 +282,38 @@ pub(crate) async fn run(
 pub(super) fn may_introspect_any(state: &AppState) -> bool {
     state.settings.introspection_mode() != "off"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(data: async_graphql::Value) -> GqlResponse {
+        GqlResponse::new(data)
+    }
+
+    #[test]
+    fn the_oracle_passes_equal_answers_and_fails_different_ones() {
+        let data = async_graphql::value!({ "a": 1, "b": [true, null] });
+        let mut same = answer(data.clone());
+        oracle(&mut same, br#"{"a":1,"b":[true,null]}"#);
+        assert!(same.errors.is_empty());
+        // Another value, another key order, or an error of the executor's: a disagreement.
+        for written in [
+            &br#"{"a":2,"b":[true,null]}"#[..],
+            br#"{"b":[true,null],"a":1}"#,
+        ] {
+            let mut different = answer(data.clone());
+            oracle(&mut different, written);
+            assert_eq!(different.errors.len(), 1);
+            let extensions = different.errors[0].extensions.as_ref().unwrap();
+            assert!(extensions.get("planned").is_some() && extensions.get("executed").is_some());
+        }
+        let mut failed = answer(data);
+        failed
+            .errors
+            .push(async_graphql::ServerError::new("no", None));
+        oracle(&mut failed, br#"{"a":1,"b":[true,null]}"#);
+        assert_eq!(failed.errors.len(), 1);
+        assert!(failed.data == async_graphql::Value::Null);
+    }
+}
