@@ -111,6 +111,18 @@ pub struct Window {
     pub before: Option<Cursor>,
 }
 
+impl Window {
+    /// `(hasPreviousPage, hasNextPage)` of a page, given whether rows were read past its
+    /// limit: exact in the direction of paging; the other way, whether a cursor was given.
+    pub fn flags(&self, more: bool) -> (bool, bool) {
+        if self.backward {
+            (more, self.before.is_some())
+        } else {
+            (self.after.is_some(), more)
+        }
+    }
+}
+
 impl PageArgs {
     /// Checks the arguments against the page-size bounds and decodes the cursors.
     pub fn window(&self, order: &str, default_size: u32, max_size: u32) -> Result<Window> {

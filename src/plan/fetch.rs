@@ -42,18 +42,11 @@ impl PageView {
         if window.backward {
             read.reverse();
         }
+        let (has_previous, has_next) = window.flags(more);
         PageView {
             rows: read,
-            has_previous: if window.backward {
-                more
-            } else {
-                window.after.is_some()
-            },
-            has_next: if window.backward {
-                window.before.is_some()
-            } else {
-                more
-            },
+            has_previous,
+            has_next,
         }
     }
 }

@@ -372,18 +372,11 @@ where
             Ok((model, edge, cursor))
         })
         .collect::<Result<Vec<_>>>()?;
+    let (has_previous, has_next) = window.flags(more);
     Ok(Finished {
         rows,
-        has_previous: if window.backward {
-            more
-        } else {
-            window.after.is_some()
-        },
-        has_next: if window.backward {
-            window.before.is_some()
-        } else {
-            more
-        },
+        has_previous,
+        has_next,
     })
 }
 
@@ -539,6 +532,39 @@ pub(super) fn linked_from(select: &mut SelectStatement, child: &'static str, via
     }
 }
 
+/// Numbers each parent's children in list order (`__rn`, by a window function), and keeps
+/// the live children of `parents` under the list's filter, edge condition and keyset:
+/// the heart of a linked page, whatever its select list.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn page_of_each(
+    db: &DatabaseConnection,
+    inner: &mut SelectStatement,
+    link: &Link,
+    child: &'static str,
+    parent: Expr,
+    parents: &[i64],
+    q: &ListQuery,
+    edge_cond: &Condition,
+) -> Result<()> {
+    let (dir, nulls, id_dir) = read_order(&q.order, &q.window);
+    let mut window = match &link.via {
+        Via::Column(column) => WindowStatement::partition_by((child, *column)),
+        Via::Edge(e) => WindowStatement::partition_by((e.table(), e.parent())),
+    };
+    if q.order.column != "id" {
+        window.order_by_expr_with_nulls(col(child, q.order.column), dir, nulls);
+    }
+    window.order_by_expr(col(child, "id"), id_dir);
+    inner
+        .expr_window_as(Expr::cust("ROW_NUMBER()"), window, "__rn")
+        .and_where(in_ids(db.get_database_backend(), parent, parents))
+        .and_where(not_deleted(child))
+        .cond_where(q.cond.clone())
+        .cond_where(edge_cond.clone())
+        .cond_where(keyset(child, &q.order, &q.window)?);
+    Ok(())
+}
+
 /// The pages of the live children of many parents at once: one statement.
 pub async fn linked_pages<E, X>(
     db: &DatabaseConnection,
@@ -563,22 +589,7 @@ where
             inner.expr_as(col(e.table(), x), Alias::new(format!("__e_{x}")));
         }
     }
-    let (dir, nulls, id_dir) = read_order(&q.order, &q.window);
-    let mut window = match &link.via {
-        Via::Column(column) => WindowStatement::partition_by((child, *column)),
-        Via::Edge(e) => WindowStatement::partition_by((e.table(), e.parent())),
-    };
-    if q.order.column != "id" {
-        window.order_by_expr_with_nulls(col(child, q.order.column), dir, nulls);
-    }
-    window.order_by_expr(col(child, "id"), id_dir);
-    inner
-        .expr_window_as(Expr::cust("ROW_NUMBER()"), window, "__rn")
-        .and_where(in_ids(db.get_database_backend(), parent, parents))
-        .and_where(not_deleted(child))
-        .cond_where(q.cond.clone())
-        .cond_where(edge_cond.clone())
-        .cond_where(keyset(child, &q.order, &q.window)?);
+    page_of_each(db, &mut inner, link, child, parent, parents, q, edge_cond)?;
     let outer = Query::select()
         .column(Asterisk)
         .from_subquery(inner, "__page")

@@ -12,7 +12,7 @@ use sea_orm::{
     IdenStatic, Iterable, QueryResult, TryGetable,
     sea_query::{
         Alias, CaseStatement, Condition, Expr, ExprTrait, Func, JoinType, Order, Query,
-        QueryStatementBuilder, SelectStatement, WindowStatement,
+        QueryStatementBuilder, SelectStatement,
     },
     sqlx,
 };
@@ -20,7 +20,9 @@ use sea_orm::{
 use crate::{
     error::{Error, Result},
     graphql::{cursor::SortValue, filter::col, i18n::TextRow},
-    repo::page::{Link, ListQuery, Via, in_ids, keyset, linked_from, not_deleted, read_order},
+    repo::page::{
+        Link, ListQuery, Via, in_ids, keyset, linked_from, not_deleted, page_of_each, read_order,
+    },
 };
 
 /// How a column's values are decoded.
@@ -409,28 +411,8 @@ pub async fn rows_by_id(
     texts: &[TextRead],
     ids: &[i64],
 ) -> Result<Vec<Row>> {
-    let mut select = Query::select();
-    select.expr(col(table, "id"));
-    select_columns(&mut select, table, columns);
-    select.from(table);
-    let owner = Owner {
-        id: col(table, "id"),
-        original: col(table, "original_lang"),
-    };
-    join_texts(&mut select, db.get_database_backend(), table, &owner, texts);
-    select.and_where(not_deleted(table)).and_where(in_ids(
-        db.get_database_backend(),
-        col(table, "id"),
-        ids,
-    ));
-
-    decode_rows(
-        db.query_all(&select).await?,
-        false,
-        columns,
-        &[],
-        texts.len(),
-    )
+    let by_id = in_ids(db.get_database_backend(), col(table, "id"), ids);
+    rows_where(db, table, columns, texts, by_id, None).await
 }
 
 /// The live row of `table` whose unique `column` holds `value` (a slug, a code), with
@@ -443,6 +425,19 @@ pub async fn row_by_key(
     column: &'static str,
     value: &str,
 ) -> Result<Vec<Row>> {
+    let by_key = col(table, column).eq(value);
+    rows_where(db, table, columns, texts, by_key, Some(1)).await
+}
+
+/// The live rows of `table` under `cond` (at most `limit`), with `texts`.
+async fn rows_where(
+    db: &DatabaseConnection,
+    table: &'static str,
+    columns: &[ColumnRead],
+    texts: &[TextRead],
+    cond: Expr,
+    limit: Option<u64>,
+) -> Result<Vec<Row>> {
     let mut select = Query::select();
     select.expr(col(table, "id"));
     select_columns(&mut select, table, columns);
@@ -452,17 +447,12 @@ pub async fn row_by_key(
         original: col(table, "original_lang"),
     };
     join_texts(&mut select, db.get_database_backend(), table, &owner, texts);
-    select
-        .and_where(not_deleted(table))
-        .and_where(col(table, column).eq(value))
-        .limit(1);
-    decode_rows(
-        db.query_all(&select).await?,
-        false,
-        columns,
-        &[],
-        texts.len(),
-    )
+    select.and_where(not_deleted(table)).and_where(cond);
+    if let Some(limit) = limit {
+        select.limit(limit);
+    }
+    let rows = db.query_all(&select).await?;
+    decode_rows(rows, false, columns, &[], texts.len())
 }
 
 /// The pages of the live children of many parents at once, in one statement: for each
@@ -495,22 +485,7 @@ pub async fn linked_rows(
         let table = edge_table.unwrap_or(child);
         inner.expr_as(col(table, c.name), Alias::new(format!("__e{i}")));
     }
-    let (dir, nulls, id_dir) = read_order(&q.order, &q.window);
-    let mut window = match &link.via {
-        Via::Column(column) => WindowStatement::partition_by((child, *column)),
-        Via::Edge(e) => WindowStatement::partition_by((e.table(), e.parent())),
-    };
-    if q.order.column != "id" {
-        window.order_by_expr_with_nulls(col(child, q.order.column), dir, nulls);
-    }
-    window.order_by_expr(col(child, "id"), id_dir);
-    inner
-        .expr_window_as(Expr::cust("ROW_NUMBER()"), window, "__rn")
-        .and_where(in_ids(db.get_database_backend(), parent, parents))
-        .and_where(not_deleted(child))
-        .cond_where(q.cond.clone())
-        .cond_where(edge_cond.clone())
-        .cond_where(keyset(child, &q.order, &q.window)?);
+    page_of_each(db, &mut inner, link, child, parent, parents, q, edge_cond)?;
     let mut outer = Query::select();
     outer
         .column(("__page", "__id"))
