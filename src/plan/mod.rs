@@ -2,7 +2,8 @@
 //!
 //! async-graphql parses and validates every operation. For a query whose every field the
 //! planner serves (see [`catalogue`]: node types' columns and texts, root lists, `node`,
-//! the lists under nodes, edges with their roles, page info and counts), the work is:
+//! lookups by a unique column, the lists under nodes, edges with their roles, page info
+//! and counts), the work is:
 //!
 //! 1. **plan** ([`build`]): the selection collected once into levels, each one table with
 //!    the columns, texts, edges and page arguments it needs;
@@ -15,8 +16,9 @@
 //! The plan runs where async-graphql would execute the operation (its `execute` hook, so
 //! after parsing, validation and limits); any operation the planner does not serve, and
 //! any planned one whose rows it cannot write (a missing required text, say), runs on
-//! async-graphql's executor as before. With `read_oracle` on (the tests), both run and a
-//! disagreement fails the request.
+//! async-graphql's executor as before. A document async-graphql validated once runs on
+//! the planner alone afterwards (`http::execute::run`). With `read_oracle` on (the
+//! tests), both run and a disagreement fails the request.
 
 pub mod build;
 pub mod catalogue;
