@@ -38,19 +38,9 @@ impl Completion {
     /// request the default values of the variables it leaves out (so that `@skip` and
     /// `@include` see them, as the specification's CoerceVariableValues does).
     pub fn prepare(request: &mut Request) -> Option<Completion> {
+        fill_defaults(request);
         let operation = request.operation_name.clone();
         let document = request.parsed_query().ok()?.clone();
-        if let Some(op) = find_operation(&document, operation.as_deref()) {
-            for definition in &op.variable_definitions {
-                let definition = &definition.node;
-                let name = &definition.name.node;
-                if let Some(default) = &definition.default_value
-                    && !request.variables.contains_key(name)
-                {
-                    request.variables.insert(name.clone(), default.node.clone());
-                }
-            }
-        }
         Some(Completion {
             document,
             variables: request.variables.clone(),
@@ -92,6 +82,32 @@ impl Completion {
             nullable: true,
         };
         walk.order(&mut response.data, &root_type, &root_sets, &OnceCell::new());
+    }
+}
+
+/// Gives a request the default values of the variables it leaves out (the
+/// specification's CoerceVariableValues), so that `@skip`, `@include` and arguments see
+/// them.
+pub fn fill_defaults(request: &mut Request) {
+    let operation = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return;
+    };
+    let Some(op) = find_operation(document, operation.as_deref()) else {
+        return;
+    };
+    let defaults: Vec<_> = op
+        .variable_definitions
+        .iter()
+        .filter_map(|d| {
+            Some((
+                d.node.name.node.clone(),
+                d.node.default_value.as_ref()?.node.clone(),
+            ))
+        })
+        .collect();
+    for (name, default) in defaults {
+        request.variables.entry(name).or_insert(default);
     }
 }
 

@@ -111,6 +111,18 @@ pub struct Window {
     pub before: Option<Cursor>,
 }
 
+impl SortValue {
+    /// A date as cursors carry it (`2018-03-26`).
+    pub fn date(d: chrono::NaiveDate) -> SortValue {
+        SortValue::Text(d.format("%Y-%m-%d").to_string())
+    }
+
+    /// An instant as cursors carry it (RFC 3339, nanoseconds, `Z`).
+    pub fn time(t: chrono::DateTime<chrono::Utc>) -> SortValue {
+        SortValue::Text(t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
+    }
+}
+
 impl Window {
     /// `(hasPreviousPage, hasNextPage)` of a page, given whether rows were read past its
     /// limit: exact in the direction of paging; the other way, whether a cursor was given.

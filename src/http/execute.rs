@@ -165,7 +165,7 @@ pub(crate) async fn run(
 ) -> Result<(Answer, Option<OwnedSemaphorePermit>), Refusal> {
     let started = Instant::now();
     let operation = operation_name(&mut request);
-    let completion = Completion::prepare(&mut request);
+    fill_defaults(&mut request);
     let planned = planned(state, &mut request, &context.languages);
     // Under the oracle the executor's statements are not the request's: they count on
     // the background handle, so that statement counts measure the planner.
@@ -197,16 +197,19 @@ pub(crate) async fn run(
         .then(|| (request.query.clone(), request.operation_name.clone()));
     // Waiting for a permit counts against the request's time.
     let execute = async {
+        let mut request = request;
         let permit = state.executing.clone().acquire_owned().await.ok();
         if let Some(p) = validated
             && p.run_validated().await
         {
             state.metrics.validation_skipped();
-            return (GqlResponse::new(async_graphql::Value::Null), permit);
+            return (GqlResponse::new(async_graphql::Value::Null), None, permit);
         }
-        (state.schema.execute(request).await, permit)
+        // What the completion of the executor's answer needs, taken only when it runs.
+        let completion = Completion::prepare(&mut request);
+        (state.schema.execute(request).await, completion, permit)
     };
-    let (mut response, permit) = match tokio::time::timeout(timeout, execute).await {
+    let (mut response, completion, permit) = match tokio::time::timeout(timeout, execute).await {
         Ok(r) => r,
         Err(_) => {
             let e = Error::Unavailable(format!(

@@ -55,7 +55,7 @@ use crate::{
     auth::{Principal, bearer},
     error::Error,
     graphql::{
-        complete::Completion,
+        complete::{Completion, fill_defaults},
         guard::{Analysis, assign_codes},
         i18n::{RequestLanguages, parse_accept_language},
         loader::Loaders,

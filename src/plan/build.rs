@@ -99,8 +99,8 @@ pub enum EdgeItem {
     Cursor,
     /// `node`.
     Node(Object),
-    /// A column of the edge table: its place in [`Level::edge`], and its enum names.
-    Column(usize, super::catalogue::EnumNames),
+    /// A column of the edge table: its place in [`Level::edge`], and how it is written.
+    Column(usize, Out),
 }
 
 /// A field of `PageInfo`.
@@ -454,7 +454,7 @@ impl<'d> Builder<'d> {
                                         level.edge.len() - 1
                                     }
                                 };
-                                EdgeItem::Column(at, column.names.clone())
+                                EdgeItem::Column(at, Out::Enum(column.names.clone()))
                             }
                         };
                         items.push((key, item));

@@ -160,7 +160,7 @@ pub fn fetch<'a>(
             let mut fields: Vec<&'static str> = level.texts.iter().map(|t| t.field).collect();
             fields.sort_unstable();
             fields.dedup();
-            let texts = rows::texts(db, table, &ids, &fields).await?;
+            let texts = rows::texts(db, table, &ids, Some(&fields)).await?;
             for row in &mut fetched.rows {
                 let original = match level.original.map(|at| &row.cells[at]) {
                     Some(Cell::Text(lang)) => lang.as_str(),

@@ -168,9 +168,7 @@ impl Writer {
                                 EdgeItem::Typename(name) => self.string(name)?,
                                 EdgeItem::Cursor => self.cursor(level, row)?,
                                 EdgeItem::Node(object) => self.object(level, f, object, row)?,
-                                EdgeItem::Column(at, names) => {
-                                    self.cell(&row.edge[*at], &Out::Enum(names.clone()))?
-                                }
+                                EdgeItem::Column(at, out) => self.cell(&row.edge[*at], out)?,
                             }
                         }
                         self.out.push(b'}');

@@ -18,7 +18,7 @@
 
 use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::HasRecord;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, IdenStatic,
@@ -275,10 +275,8 @@ fn sort_value<E: EntityTrait>(model: &E::Model, column: &str) -> Result<SortValu
         Value::BigInt(Some(i)) => SortValue::Int(i),
         Value::Int(Some(i)) => SortValue::Int(i.into()),
         Value::String(Some(s)) => SortValue::Text(s),
-        Value::ChronoDate(Some(d)) => SortValue::Text(d.format("%Y-%m-%d").to_string()),
-        Value::ChronoDateTimeUtc(Some(t)) => {
-            SortValue::Text(t.to_rfc3339_opts(SecondsFormat::Nanos, true))
-        }
+        Value::ChronoDate(Some(d)) => SortValue::date(d),
+        Value::ChronoDateTimeUtc(Some(t)) => SortValue::time(t),
         _ => SortValue::Null,
     })
 }

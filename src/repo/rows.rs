@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::translation;
 use sea_orm::{
     ColumnTrait, ColumnType, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
@@ -69,8 +69,8 @@ impl Cell {
         match self {
             Cell::Int(i) => SortValue::Int(*i),
             Cell::Text(s) => SortValue::Text(s.clone()),
-            Cell::Date(d) => SortValue::Text(d.format("%Y-%m-%d").to_string()),
-            Cell::Time(t) => SortValue::Text(t.to_rfc3339_opts(SecondsFormat::Nanos, true)),
+            Cell::Date(d) => SortValue::date(*d),
+            Cell::Time(t) => SortValue::time(*t),
             Cell::Null | Cell::Float(_) | Cell::Bool(_) => SortValue::Null,
         }
     }
@@ -600,13 +600,13 @@ fn json_cell(value: serde_json::Value, ty: CellType) -> Result<Cell> {
     })
 }
 
-/// The texts of `fields` of the records `ids` of type `owner` (every language), by record:
-/// one statement for the rows of a whole level.
+/// The texts of `fields` (all fields: `None`) of the records `ids` of type `owner`, in
+/// every language, by record: one statement for the rows of a whole level.
 pub async fn texts(
     db: &DatabaseConnection,
     owner: &'static str,
     ids: &[i64],
-    fields: &[&'static str],
+    fields: Option<&[&'static str]>,
 ) -> Result<HashMap<i64, Vec<TextRow>>> {
     let t = translation::Entity;
     let mut select = Query::select();
@@ -624,8 +624,10 @@ pub async fn texts(
             db.get_database_backend(),
             col("translation", "owner_id"),
             ids,
-        ))
-        .and_where(translation::Column::Field.is_in(fields.iter().copied()));
+        ));
+    if let Some(fields) = fields {
+        select.and_where(translation::Column::Field.is_in(fields.iter().copied()));
+    }
     let mut by_owner: HashMap<i64, Vec<TextRow>> = HashMap::new();
     if db.get_database_backend() == DbBackend::Sqlite {
         let bad = || Error::internal("an aggregated text of the wrong shape");

@@ -3,30 +3,16 @@
 use std::{collections::HashMap, sync::Arc};
 
 use entity::translation;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter,
-    QuerySelect, Set, sea_query::OnConflict,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set, sea_query::OnConflict};
 
 use crate::{
     error::Result,
     graphql::{
-        filter::col,
         i18n::{TextRow, fold},
         loader::BatchLoad,
     },
-    repo::page::in_ids,
     search::analysis::stems,
 };
-
-#[derive(FromQueryResult)]
-struct Text {
-    owner_id: i64,
-    field: String,
-    lang: String,
-    value: String,
-    source_url: Option<String>,
-}
 
 /// Batched load of all texts of records of one owner type (`dialogue`, `affiliation`, ...).
 #[derive(Clone, Copy)]
@@ -45,33 +31,7 @@ impl BatchLoad for Texts {
         db: &DatabaseConnection,
         ids: Vec<i64>,
     ) -> Result<HashMap<i64, Self::Value>> {
-        let texts = translation::Entity::find()
-            .select_only()
-            .columns([
-                translation::Column::OwnerId,
-                translation::Column::Field,
-                translation::Column::Lang,
-                translation::Column::Value,
-                translation::Column::SourceUrl,
-            ])
-            .filter(translation::Column::OwnerType.eq(self.0))
-            .filter(in_ids(
-                db.get_database_backend(),
-                col("translation", "owner_id"),
-                &ids,
-            ))
-            .into_model::<Text>()
-            .all(db)
-            .await?;
-        let mut by_owner: HashMap<i64, Vec<TextRow>> = HashMap::new();
-        for t in texts {
-            by_owner.entry(t.owner_id).or_default().push(TextRow {
-                field: t.field,
-                lang: t.lang,
-                value: t.value,
-                source: t.source_url,
-            });
-        }
+        let by_owner = crate::repo::rows::texts(db, self.0, &ids, None).await?;
         Ok(by_owner
             .into_iter()
             .map(|(k, v)| (k, Arc::new(v)))
