@@ -35,6 +35,9 @@ pub struct DbOptions {
     pub acquire_timeout: Duration,
     /// Longest time a statement may run on PostgreSQL (`statement_timeout`).
     pub statement_timeout: Option<Duration>,
+    /// On PostgreSQL, plan each prepared statement once per connection
+    /// (`plan_cache_mode = force_generic_plan`) rather than for each execution.
+    pub generic_plans: bool,
 }
 
 impl Default for DbOptions {
@@ -45,6 +48,7 @@ impl Default for DbOptions {
             schema: None,
             acquire_timeout: Duration::from_secs(10),
             statement_timeout: None,
+            generic_plans: false,
         }
     }
 }
@@ -59,6 +63,7 @@ impl DbOptions {
             acquire_timeout: Duration::from_millis(settings.db_acquire_timeout_ms),
             statement_timeout: Some(Duration::from_millis(settings.statement_timeout_ms))
                 .filter(|d| !d.is_zero()),
+            generic_plans: settings.db_generic_plans,
         }
     }
 }
@@ -88,10 +93,22 @@ impl Database {
         if let Some(schema) = &options.schema {
             opts.set_schema_search_path(schema.clone());
         }
+        // Session settings of every PostgreSQL connection.
+        let mut session = Vec::new();
         if let Some(timeout) = options.statement_timeout {
-            let millis = timeout.as_millis().to_string();
+            session.push(("statement_timeout", timeout.as_millis().to_string()));
+        }
+        if options.generic_plans {
+            // Agora's statements come from a fixed set of shapes with every value bound as
+            // a parameter, so one plan per shape serves all values. By default PostgreSQL
+            // plans the first five executions with their values and keeps doing so when
+            // the generic plan's estimate looks worse (as it does for `= ANY($1)` and
+            // `LIMIT $1`): planning then costs several times the execution of a small read.
+            session.push(("plan_cache_mode", "force_generic_plan".to_string()));
+        }
+        if !session.is_empty() {
             opts.map_sqlx_postgres_opts(move |o| {
-                o.options([("statement_timeout", millis.as_str())])
+                o.options(session.iter().map(|(k, v)| (*k, v.as_str())))
             });
         }
         opts.map_sqlx_sqlite_opts(|o| {

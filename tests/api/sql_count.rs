@@ -108,3 +108,38 @@ db_test!(
         assert!(app.statements() > requests);
     }
 );
+
+/// The pool's `plan_cache_mode`, as a connection of the app reports it.
+async fn plan_cache_mode(app: &TestApp) -> String {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = app
+        .db()
+        .query_one_raw(Statement::from_string(
+            app.db().get_database_backend(),
+            "SHOW plan_cache_mode",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<String>(0).unwrap()
+}
+
+/// On PostgreSQL, the pool's connections reuse one plan per statement (`db_generic_plans`,
+/// on by default), and leave PostgreSQL's own choice when the setting is off.
+#[tokio::test]
+async fn postgres_plans_each_statement_once_per_connection() {
+    use agora::config::Settings;
+    let Some(generic) = TestApp::start_exactly(Backend::Postgres, Settings::default()).await else {
+        eprintln!("no PostgreSQL server: skipped");
+        return;
+    };
+    assert_eq!(plan_cache_mode(&generic).await, "force_generic_plan");
+    let off = Settings {
+        db_generic_plans: false,
+        ..Settings::default()
+    };
+    let chosen = TestApp::start_exactly(Backend::Postgres, off)
+        .await
+        .unwrap();
+    assert_eq!(plan_cache_mode(&chosen).await, "auto");
+}
