@@ -109,19 +109,39 @@ db_test!(
     }
 );
 
+/// The first column of the one row `sql` answers on `db`.
+async fn one<T: sea_orm::TryGetable>(db: &sea_orm::DatabaseConnection, sql: &str) -> T {
+    use sea_orm::{ConnectionTrait, Statement};
+    let statement = Statement::from_string(db.get_database_backend(), sql);
+    let row = db.query_one_raw(statement).await.unwrap().unwrap();
+    row.try_get_by_index::<T>(0).unwrap()
+}
+
 /// The pool's `plan_cache_mode`, as a connection of the app reports it.
 async fn plan_cache_mode(app: &TestApp) -> String {
-    use sea_orm::{ConnectionTrait, Statement};
-    let row = app
-        .db()
-        .query_one_raw(Statement::from_string(
-            app.db().get_database_backend(),
-            "SHOW plan_cache_mode",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<String>(0).unwrap()
+    one(app.db(), "SHOW plan_cache_mode").await
+}
+
+/// A SQLite file is read through a memory map (a copy per connection's page cache
+/// otherwise), on every connection of the pool.
+#[tokio::test]
+async fn sqlite_files_are_read_through_a_memory_map() {
+    use agora::db::{Database, DbOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display());
+    let db = Database::connect(&DbOptions {
+        url,
+        max_connections: 2,
+        ..DbOptions::default()
+    })
+    .await
+    .unwrap();
+    // Two statements at once hold two connections.
+    let (a, b) = tokio::join!(
+        one::<i64>(&db.conn, "PRAGMA mmap_size"),
+        one::<i64>(&db.conn, "PRAGMA mmap_size")
+    );
+    assert_eq!((a, b), (1 << 30, 1 << 30));
 }
 
 /// On PostgreSQL, the pool's connections reuse one plan per statement (`db_generic_plans`,
