@@ -77,10 +77,6 @@ pub struct Settings {
     pub request_timeout_ms: u64,
     /// Longest time one SQL statement may take on PostgreSQL, in milliseconds.
     pub statement_timeout_ms: u64,
-    /// On PostgreSQL, plan each kind of statement once per connection and reuse the plan
-    /// whatever the values (`plan_cache_mode = force_generic_plan`). Small reads then
-    /// cost a fraction of the CPU; turn it off to let PostgreSQL plan with the values.
-    pub db_generic_plans: bool,
     /// Longest wait for a database connection from the pool, in milliseconds.
     pub db_acquire_timeout_ms: u64,
     /// Operations that may execute at once in this process (0: twice the number of CPU
@@ -132,7 +128,6 @@ impl Default for Settings {
             rate_limit_cost: 10_000_000,
             request_timeout_ms: 30_000,
             statement_timeout_ms: 15_000,
-            db_generic_plans: true,
             db_acquire_timeout_ms: 3_000,
             max_concurrent_operations: 0,
             drain_ms: 20_000,

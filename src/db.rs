@@ -35,9 +35,12 @@ pub struct DbOptions {
     pub acquire_timeout: Duration,
     /// Longest time a statement may run on PostgreSQL (`statement_timeout`).
     pub statement_timeout: Option<Duration>,
-    /// On PostgreSQL, plan each prepared statement once per connection
-    /// (`plan_cache_mode = force_generic_plan`) rather than for each execution.
-    pub generic_plans: bool,
+    /// Read a SQLite file through a memory map of up to 1 GiB (`mmap_size`): for a
+    /// server, whose reads come back to the same pages, this spares a copy of each page
+    /// into each connection's cache and the system call that reads it. The mapped pages
+    /// the process touches count in its resident memory (they are the file's, shared with
+    /// the page cache), so one-shot commands that read the whole file once go without.
+    pub memory_map: bool,
 }
 
 impl Default for DbOptions {
@@ -48,7 +51,7 @@ impl Default for DbOptions {
             schema: None,
             acquire_timeout: Duration::from_secs(10),
             statement_timeout: None,
-            generic_plans: false,
+            memory_map: false,
         }
     }
 }
@@ -63,7 +66,7 @@ impl DbOptions {
             acquire_timeout: Duration::from_millis(settings.db_acquire_timeout_ms),
             statement_timeout: Some(Duration::from_millis(settings.statement_timeout_ms))
                 .filter(|d| !d.is_zero()),
-            generic_plans: settings.db_generic_plans,
+            memory_map: false,
         }
     }
 }
@@ -93,31 +96,22 @@ impl Database {
         if let Some(schema) = &options.schema {
             opts.set_schema_search_path(schema.clone());
         }
-        // Session settings of every PostgreSQL connection.
-        let mut session = Vec::new();
         if let Some(timeout) = options.statement_timeout {
-            session.push(("statement_timeout", timeout.as_millis().to_string()));
-        }
-        if options.generic_plans {
-            // Agora's statements come from a fixed set of shapes with every value bound as
-            // a parameter, so one plan per shape serves all values. By default PostgreSQL
-            // plans the first five executions with their values and keeps doing so when
-            // the generic plan's estimate looks worse (as it does for `= ANY($1)` and
-            // `LIMIT $1`): planning then costs several times the execution of a small read.
-            session.push(("plan_cache_mode", "force_generic_plan".to_string()));
-        }
-        if !session.is_empty() {
+            let millis = timeout.as_millis().to_string();
             opts.map_sqlx_postgres_opts(move |o| {
-                o.options(session.iter().map(|(k, v)| (*k, v.as_str())))
+                o.options([("statement_timeout", millis.as_str())])
             });
         }
-        opts.map_sqlx_sqlite_opts(|o| {
+        let mmap_size = if options.memory_map {
+            "1073741824"
+        } else {
+            "0"
+        };
+        opts.map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
-                // Read the file through a shared memory map, not a copy per connection's
-                // page cache: reads then cost no system call and no copy.
-                .pragma("mmap_size", "1073741824")
+                .pragma("mmap_size", mmap_size)
         });
         let mut conn = SeaDatabase::connect(opts).await?;
         // A clone of the pool's handle carries a metric callback of its own.

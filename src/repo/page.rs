@@ -225,6 +225,11 @@ pub(super) fn not_deleted(table: &'static str) -> Expr {
 
 /// `expr IN (ids)`, with all ids in one bound value.
 pub fn in_ids(backend: DbBackend, expr: Expr, ids: &[i64]) -> Expr {
+    if let [id] = ids {
+        // One id (a node, a lookup, one parent): a plain equality, which PostgreSQL plans
+        // once for any value; a list of unknown length makes it plan each time.
+        return expr.eq(*id);
+    }
     match backend {
         DbBackend::Postgres => {
             let values = ids.iter().map(|i| Value::BigInt(Some(*i))).collect();
@@ -293,6 +298,11 @@ fn after(
     let id = || col(table, "id");
     let beyond = |a: Expr, b: Value| if desc { a.lt(b) } else { a.gt(b) };
     let id_beyond = beyond(id(), Value::BigInt(Some(cursor.id)));
+    if order.column == "id" {
+        // The key is the id, never null: one range, which an index serves whatever the
+        // values (a generic plan does not fold the general form below into it).
+        return Ok(Condition::all().add(id_beyond));
+    }
     Ok(if cursor.value == SortValue::Null {
         let mut c = Condition::any().add(Condition::all().add(key().is_null()).add(id_beyond));
         if nulls_first {

@@ -12,7 +12,7 @@ use sea_orm::{
     IdenStatic, Iterable, QueryResult, TryGetable,
     sea_query::{
         Alias, CaseStatement, Condition, Expr, ExprTrait, Func, JoinType, Order, Query,
-        QueryStatementBuilder, SelectStatement,
+        QueryStatementBuilder, SelectStatement, Value, Values,
     },
     sqlx,
 };
@@ -320,6 +320,52 @@ fn decode_rows(
         .collect()
 }
 
+/// The rows of `select`, a statement of a small read (a page, a node, a lookup).
+///
+/// On PostgreSQL its limits are written into the SQL as numbers, not sent as parameters.
+/// PostgreSQL plans a prepared statement anew at each execution while its generic plan
+/// (one for any values) looks costlier than a plan for the values at hand, and `LIMIT $n`
+/// makes it look so: the planner then assumes a tenth of the rows. With the number in the
+/// SQL, the generic plan is as good, PostgreSQL keeps it, and a small read is no longer
+/// planned each time at a cost greater than its execution's. The limit's parameter stays
+/// bound, unused (its type travels with it). A statement per page size: at most
+/// `max_page_size + 1` of them.
+async fn planned(db: &DatabaseConnection, select: &SelectStatement) -> Result<Vec<QueryResult>> {
+    let backend = db.get_database_backend();
+    let mut statement = backend.build(select);
+    if backend == DbBackend::Postgres {
+        statement.sql = limits_written(&statement.sql, statement.values.as_ref());
+    }
+    Ok(db.query_all_raw(statement).await?)
+}
+
+/// `sql` with each `LIMIT $n` whose parameter is a whole number written `LIMIT <number>`.
+fn limits_written(sql: &str, values: Option<&Values>) -> String {
+    const LIMIT: &str = " LIMIT $";
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find(LIMIT) {
+        let (head, tail) = rest.split_at(at + LIMIT.len());
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        let value = tail[..digits]
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| values?.0.get(n.checked_sub(1)?));
+        out.push_str(&head[..head.len() - 1]);
+        match value {
+            Some(Value::BigUnsigned(Some(n))) => out.push_str(&n.to_string()),
+            Some(Value::BigInt(Some(n))) => out.push_str(&n.to_string()),
+            _ => {
+                out.push('$');
+                out.push_str(&tail[..digits]);
+            }
+        }
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn select_columns(q: &mut SelectStatement, table: &'static str, columns: &[ColumnRead]) {
     for c in columns {
         q.expr(col(table, c.name));
@@ -353,7 +399,7 @@ pub async fn root_rows(
         .order_by_expr(col(table, "id"), id_dir.clone())
         .limit(q.window.limit + 1);
     if texts.is_empty() {
-        return decode_rows(db.query_all(&select).await?, false, columns, &[], 0);
+        return decode_rows(planned(db, &select).await?, false, columns, &[], 0);
     }
     // The page first, then one text lookup per row of the page (not per candidate row).
     let page = Alias::new("__page");
@@ -382,13 +428,7 @@ pub async fn root_rows(
         );
     }
     outer.order_by_expr(Expr::col((page, Alias::new("__id"))), id_dir);
-    decode_rows(
-        db.query_all(&outer).await?,
-        false,
-        columns,
-        &[],
-        texts.len(),
-    )
+    decode_rows(planned(db, &outer).await?, false, columns, &[], texts.len())
 }
 
 /// The owner of the texts of a page's rows (`__page.__id`, `__page.__c<original_lang>`).
@@ -451,7 +491,7 @@ async fn rows_where(
     if let Some(limit) = limit {
         select.limit(limit);
     }
-    let rows = db.query_all(&select).await?;
+    let rows = planned(db, &select).await?;
     decode_rows(rows, false, columns, &[], texts.len())
 }
 
@@ -680,4 +720,28 @@ pub async fn count(db: &DatabaseConnection, table: &'static str, cond: Condition
         return Ok(0);
     };
     Ok(row.try_get_by_index::<i64>(0)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_written_as_numbers_and_other_parameters_kept() {
+        let values = Values(vec![
+            Value::String(Some("en".into())),
+            Value::BigUnsigned(Some(21)),
+            Value::BigInt(Some(1)),
+        ]);
+        let sql = r#"SELECT a FROM (SELECT a FROM t WHERE b = $1 LIMIT $2) AS p LEFT JOIN LATERAL (SELECT c LIMIT $3) AS x ON TRUE"#;
+        assert_eq!(
+            limits_written(sql, Some(&values)),
+            r#"SELECT a FROM (SELECT a FROM t WHERE b = $1 LIMIT 21) AS p LEFT JOIN LATERAL (SELECT c LIMIT 1) AS x ON TRUE"#
+        );
+        // A limit that is not a whole number, or names no value, stays a parameter.
+        let odd = "SELECT a LIMIT $1 OFFSET 0 LIMIT $9";
+        let text = Values(vec![Value::String(Some("x".into()))]);
+        assert_eq!(limits_written(odd, Some(&text)), odd);
+        assert_eq!(limits_written(odd, None), odd);
+    }
 }

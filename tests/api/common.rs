@@ -193,7 +193,6 @@ impl TestApp {
                     url: guard.url.clone(),
                     max_connections: 4,
                     schema: Some(guard.name.clone()),
-                    generic_plans: settings.db_generic_plans,
                     ..DbOptions::default()
                 })
                 .await

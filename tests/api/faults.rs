@@ -196,7 +196,7 @@ async fn database_faults_fail_fast_and_the_server_recovers() {
         schema: Some(scratch.name.clone()),
         acquire_timeout: Duration::from_millis(settings.db_acquire_timeout_ms),
         statement_timeout: Some(Duration::from_millis(settings.statement_timeout_ms)),
-        generic_plans: settings.db_generic_plans,
+        ..DbOptions::default()
     })
     .await
     .unwrap();

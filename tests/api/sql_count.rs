@@ -117,49 +117,29 @@ async fn one<T: sea_orm::TryGetable>(db: &sea_orm::DatabaseConnection, sql: &str
     row.try_get_by_index::<T>(0).unwrap()
 }
 
-/// The pool's `plan_cache_mode`, as a connection of the app reports it.
-async fn plan_cache_mode(app: &TestApp) -> String {
-    one(app.db(), "SHOW plan_cache_mode").await
-}
-
-/// A SQLite file is read through a memory map (a copy per connection's page cache
-/// otherwise), on every connection of the pool.
+/// A server reads a SQLite file through a memory map, on every connection of its pool;
+/// one-shot commands (their options are the settings' own) read it without.
 #[tokio::test]
-async fn sqlite_files_are_read_through_a_memory_map() {
-    use agora::db::{Database, DbOptions};
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display());
-    let db = Database::connect(&DbOptions {
-        url,
-        max_connections: 2,
-        ..DbOptions::default()
-    })
-    .await
-    .unwrap();
-    // Two statements at once hold two connections.
-    let (a, b) = tokio::join!(
-        one::<i64>(&db.conn, "PRAGMA mmap_size"),
-        one::<i64>(&db.conn, "PRAGMA mmap_size")
-    );
-    assert_eq!((a, b), (1 << 30, 1 << 30));
-}
-
-/// On PostgreSQL, the pool's connections reuse one plan per statement (`db_generic_plans`,
-/// on by default), and leave PostgreSQL's own choice when the setting is off.
-#[tokio::test]
-async fn postgres_plans_each_statement_once_per_connection() {
-    use agora::config::Settings;
-    let Some(generic) = TestApp::start_exactly(Backend::Postgres, Settings::default()).await else {
-        eprintln!("no PostgreSQL server: skipped");
-        return;
+async fn a_server_reads_its_sqlite_file_through_a_memory_map() {
+    use agora::{
+        config::Settings,
+        db::{Database, DbOptions},
     };
-    assert_eq!(plan_cache_mode(&generic).await, "force_generic_plan");
-    let off = Settings {
-        db_generic_plans: false,
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        database_url: format!("sqlite://{}?mode=rwc", dir.path().join("a.db").display()),
+        seed_when_empty: false,
         ..Settings::default()
     };
-    let chosen = TestApp::start_exactly(Backend::Postgres, off)
+    let state = agora::AppState::open(settings.clone()).await.unwrap();
+    // Two statements at once, each on a connection of its own.
+    let (a, b) = tokio::join!(
+        one::<i64>(&state.db.conn, "PRAGMA mmap_size"),
+        one::<i64>(&state.db.conn, "PRAGMA mmap_size")
+    );
+    assert_eq!((a, b), (1 << 30, 1 << 30));
+    let command = Database::connect(&DbOptions::from_settings(&settings))
         .await
         .unwrap();
-    assert_eq!(plan_cache_mode(&chosen).await, "auto");
+    assert_eq!(one::<i64>(&command.conn, "PRAGMA mmap_size").await, 0);
 }
