@@ -16,6 +16,7 @@ pub mod ops;
 pub mod plan;
 pub mod repo;
 pub mod search;
+pub mod seed;
 pub mod sync;
 
 pub mod dialogue;
@@ -146,7 +147,11 @@ impl AppState {
     /// Opens the database of `settings`, migrates it, and seeds it when it is empty and
     /// `seed_when_empty` is set.
     pub async fn open(settings: Settings) -> Result<AppState> {
-        let db = Database::connect(&DbOptions::from_settings(&settings)).await?;
+        let options = DbOptions {
+            memory_map: true,
+            ..DbOptions::from_settings(&settings)
+        };
+        let db = Database::connect(&options).await?;
         AppState::with_database(settings, db).await
     }
 
@@ -155,7 +160,7 @@ impl AppState {
         db.migrate().await?;
         repo::search::backfill(&db.conn).await?;
         if settings.seed_when_empty && repo::node::is_empty(&db.conn).await? {
-            repo::seed::seed(&db.conn).await?;
+            seed::seed(&db.conn).await?;
         }
         let sync = SyncState::start(&db.background()).await?;
         let documents = Arc::new(ops::persisted::Documents::load(&settings)?);

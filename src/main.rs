@@ -175,7 +175,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             apply(&mut settings, db);
             let db = connect(&settings).await?;
             db.migrate().await?;
-            let seeded = agora::repo::seed::seed(&db.conn).await?;
+            let seeded = agora::seed::seed(&db.conn).await?;
             if seeded.written {
                 println!("seeded {} records:", seeded.records.len());
                 for r in seeded.records {

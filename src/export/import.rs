@@ -203,31 +203,64 @@ impl Progress for Lines {
     }
 }
 
-/// The records of a file, each with its line number (a record that cannot be read is an
+/// Where records are read from: a file, or text in memory (the seed, built into the
+/// binary).
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    /// A file.
+    File(&'a Path),
+    /// Text of the format.
+    Text(&'a str),
+}
+
+impl<'a> Source<'a> {
+    /// A new reader from the start.
+    fn open(self) -> Result<Box<dyn BufRead + 'a>> {
+        match self {
+            Source::File(path) => {
+                let file = File::open(path).map_err(|e| {
+                    Error::bad_input(format!("cannot open {}: {e}", path.display()))
+                })?;
+                Ok(Box::new(BufReader::new(file)))
+            }
+            Source::Text(text) => Ok(Box::new(text.as_bytes())),
+        }
+    }
+}
+
+impl std::fmt::Display for Source<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::File(path) => write!(f, "{}", path.display()),
+            Source::Text(_) => f.write_str("the text"),
+        }
+    }
+}
+
+/// The records of a source, each with its line number (a record that cannot be read is an
 /// error on its line).
-fn read(path: &Path, format: Format) -> Result<Box<dyn Iterator<Item = (u64, Result<Record>)>>> {
-    let file = File::open(path)
-        .map_err(|e| Error::bad_input(format!("cannot open {}: {e}", path.display())))?;
+fn read<'a>(
+    source: Source<'a>,
+    format: Format,
+) -> Result<Box<dyn Iterator<Item = (u64, Result<Record>)> + 'a>> {
+    let file = source.open()?;
     match format {
         Format::Jsonl => {
-            let lines = BufReader::new(file)
-                .lines()
-                .enumerate()
-                .filter_map(|(i, line)| {
-                    let n = i as u64 + 1;
-                    match line {
-                        Ok(l) if l.trim().is_empty() => None,
-                        Ok(l) => Some((
-                            n,
-                            serde_json::from_str::<Record>(&l)
-                                .map_err(|e| Error::bad_input(format!("not a record: {e}"))),
-                        )),
-                        Err(e) => Some((
-                            n,
-                            Err(Error::bad_input(format!("cannot read the line: {e}"))),
-                        )),
-                    }
-                });
+            let lines = file.lines().enumerate().filter_map(|(i, line)| {
+                let n = i as u64 + 1;
+                match line {
+                    Ok(l) if l.trim().is_empty() => None,
+                    Ok(l) => Some((
+                        n,
+                        serde_json::from_str::<Record>(&l)
+                            .map_err(|e| Error::bad_input(format!("not a record: {e}"))),
+                    )),
+                    Err(e) => Some((
+                        n,
+                        Err(Error::bad_input(format!("cannot read the line: {e}"))),
+                    )),
+                }
+            });
             Ok(Box::new(lines))
         }
         Format::Csv => {
@@ -263,12 +296,10 @@ fn reason(e: &Error) -> String {
 
 /// The number of lines of a file (the records of a JSON Lines file; about those of a CSV
 /// file), for the progress of the first pass.
-fn count_lines(path: &Path) -> Result<u64> {
-    let file = File::open(path)
-        .map_err(|e| Error::bad_input(format!("cannot open {}: {e}", path.display())))?;
+fn count_lines(source: Source) -> Result<u64> {
     let mut n = 0;
-    for line in BufReader::new(file).split(b'\n') {
-        line.map_err(|e| Error::bad_input(format!("cannot read {}: {e}", path.display())))?;
+    for line in source.open()?.split(b'\n') {
+        line.map_err(|e| Error::bad_input(format!("cannot read {source}: {e}")))?;
         n += 1;
     }
     Ok(n)
@@ -466,8 +497,19 @@ pub async fn import(
     skip_invalid: bool,
     progress: &mut dyn Progress,
 ) -> Result<Outcome> {
+    import_from(db, Source::File(path), format, skip_invalid, progress).await
+}
+
+/// Imports the records of `source` into `db`.
+pub async fn import_from(
+    db: &DatabaseConnection,
+    source: Source<'_>,
+    format: Format,
+    skip_invalid: bool,
+    progress: &mut dyn Progress,
+) -> Result<Outcome> {
     let mut out = Outcome::default();
-    progress.phase("checking", count_lines(path)?);
+    progress.phase("checking", count_lines(source)?);
     // Pass 1: each record on its own.
     let mut lines: HashMap<(NodeType, i64), u64> = HashMap::new();
     let mut refs: Vec<(u64, (NodeType, i64))> = Vec::new();
@@ -476,7 +518,7 @@ pub async fn import(
         out.problems.push(Problem { line, reason });
         bad.insert(line);
     };
-    for (line, parsed) in read(path, format)? {
+    for (line, parsed) in read(source, format)? {
         out.records += 1;
         progress.advance(1);
         let checked = parsed.and_then(|r| check(&r));
@@ -572,38 +614,38 @@ pub async fn import(
         return Ok(out);
     }
     let good = lines.values().filter(|l| !bad.contains(l)).count() as u64;
-    write(db, path, format, &bad, good, progress).await?;
+    write(db, source, format, &bad, good, progress).await?;
     out.written = good;
     Ok(out)
 }
 
 /// The records of the file that passed the checks.
-fn good_rows(
-    path: &Path,
+fn good_rows<'a>(
+    source: Source<'a>,
     format: Format,
     bad: &HashSet<u64>,
-) -> Result<impl Iterator<Item = Result<Row>>> {
+) -> Result<impl Iterator<Item = Result<Row>> + 'a> {
     let bad = bad.clone();
-    Ok(read(path, format)?
+    Ok(read(source, format)?
         .filter(move |(line, _)| !bad.contains(line))
         .map(|(_, r)| r.and_then(|r| to_row(&r))))
 }
 
 async fn write(
     db: &DatabaseConnection,
-    path: &Path,
+    source: Source<'_>,
     format: Format,
     bad: &HashSet<u64>,
     good: u64,
     progress: &mut dyn Progress,
 ) -> Result<()> {
-    let sync = SyncState::start(db).await?;
+    let sync = SyncState::detached();
     let mut w = Writer::begin(db, &sync, Principal::Anonymous).await?;
     let result = async {
         progress.phase("writing", good * 2);
         for kind in ORDER {
             let mut chunk = Vec::with_capacity(CHUNK);
-            for row in good_rows(path, format, bad)? {
+            for row in good_rows(source, format, bad)? {
                 let row = row?;
                 if row.kind != kind {
                     continue;
@@ -619,7 +661,7 @@ async fn write(
             progress.advance(chunk.len() as u64);
         }
         let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK);
-        let mut rows = good_rows(path, format, bad)?;
+        let mut rows = good_rows(source, format, bad)?;
         loop {
             let next = rows.next().transpose()?;
             let done = next.is_none();

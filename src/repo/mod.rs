@@ -10,8 +10,10 @@
 //! - `search`: the full-text index (FTS5 on SQLite, `tsvector` on PostgreSQL);
 //! - `keys` and `idempotency`: API keys, and the stored outcomes of retried writes;
 //! - `export`: records in bulk, as exports and imports see them;
-//! - `seed`, `vocab` and `generate`: the knowledge base of the source document, the
-//!   controlled vocabularies, and the synthetic graph of the benchmarks.
+//! - `generate`: the synthetic graph of the benchmarks.
+//!
+//! The knowledge base of the source document and the vocabularies are data, loaded by
+//! `crate::seed`.
 
 pub mod changes;
 pub mod edges;
@@ -25,7 +27,5 @@ pub mod node;
 pub mod page;
 pub mod rows;
 pub mod search;
-pub mod seed;
 pub mod text;
-pub mod vocab;
 pub mod write;

@@ -48,6 +48,21 @@ pub struct ChangeHub {
 }
 
 impl SyncState {
+    /// A state without a feed reader, for a one-shot writer (an import, the seed): its
+    /// changes go into the feed, where the servers' readers find them, and to no
+    /// subscriber of its own.
+    pub fn detached() -> SyncState {
+        let (tx, _) = broadcast::channel(1);
+        SyncState {
+            hub: ChangeHub {
+                tx,
+                wake: Arc::new(Notify::new()),
+                seen: Arc::new(AtomicI64::new(0)),
+            },
+            write_lock: Arc::new(Mutex::new(())),
+        }
+    }
+
     /// Starts the feed reader of this process on `db`.
     pub async fn start(db: &DatabaseConnection) -> Result<SyncState> {
         let (tx, _) = broadcast::channel(BACKLOG);

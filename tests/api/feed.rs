@@ -37,8 +37,15 @@ db_test!(
     seeded,
     |app| {
         let key = app.key("iom", "write").await;
+        // The feed opens with the seed's knowledge base, each record created once.
         let (start, cursor) = read_all(&app, &key, Value::Null, Value::Null).await;
-        assert!(start.is_empty(), "the seed writes no change");
+        let seeded = agora::seed::KNOWLEDGE_BASE.lines().count();
+        assert_eq!(start.len(), seeded);
+        assert!(
+            start
+                .iter()
+                .all(|c| c["op"] == "CREATE" && c["version"] == 1)
+        );
         let id = app
         .data_as(&key, r#"mutation { upsertTool(externalId: "T-1", input: {kind: TRAINING, name: [{lang: "en", text: "Course"}]}) { id } }"#, json!({}))
         .await["upsertTool"]["id"]
@@ -166,6 +173,8 @@ db_test!(
         let key = app.key("iom", "write").await;
         const WRITERS: usize = 4;
         const WRITES: usize = 15;
+        // The feed holds the seed's records: read from after them.
+        let (_, start) = read_all(&app, &key, Value::Null, Value::Null).await;
         let app = std::sync::Arc::new(app);
         let writers: Vec<_> = (0..WRITERS)
         .map(|w| {
@@ -180,9 +189,9 @@ db_test!(
         })
         .collect();
         let reader = {
-            let (app, key) = (app.clone(), key.clone());
+            let (app, key, start) = (app.clone(), key.clone(), start.clone());
             tokio::spawn(async move {
-                let (mut seen, mut cursor) = (Vec::new(), Value::Null);
+                let (mut seen, mut cursor) = (Vec::new(), start);
                 while seen.len() < WRITERS * WRITES {
                     let (page, next) = read_all(&app, &key, cursor, Value::Null).await;
                     seen.extend(page);
@@ -214,7 +223,7 @@ db_test!(
         assert_eq!(seen.len(), WRITERS * WRITES, "each change once");
         assert_eq!(ids.len(), WRITERS * WRITES, "every change");
         // And nothing more after the last.
-        let (rest, _) = read_all(&app, &key, json!(null), Value::Null).await;
+        let (rest, _) = read_all(&app, &key, start, Value::Null).await;
         assert_eq!(rest.len(), WRITERS * WRITES);
     }
 );

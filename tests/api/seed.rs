@@ -305,7 +305,7 @@ db_test!(
     seeding_twice_writes_nothing_the_second_time,
     seeded,
     |app| {
-        let again = agora::repo::seed::seed(app.db()).await.unwrap();
+        let again = agora::seed::seed(app.db()).await.unwrap();
         assert!(!again.written);
         let d = app
             .data("{ organisations { totalCount } }", json!({}))

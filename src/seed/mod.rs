@@ -1,0 +1,89 @@
+//! The knowledge base of the source document (`shared/seed/000_a0d6eda0df0714d6.txt`, an
+//! IOM press release in French about the International Dialogue on Migration 2018), loaded
+//! by `agora seed` and by `agora serve` into an empty database, and the controlled
+//! vocabularies (`vocab`).
+//!
+//! Both are data, not code:
+//! - `knowledge-base.jsonl` holds the records of the press release, one per line in the
+//!   export format (`crate::export::format`), and is loaded through the importer, so under
+//!   the same rules as any import and the API. Every record states only what the source
+//!   states, in French (the original) and English; what the source leaves unknown (the
+//!   second workshop's date and place, for one) stays out. Every record cites the source
+//!   document as its provenance. To change the knowledge base, edit the file (or change a
+//!   database and export it with `agora export`).
+//! - `vocabularies.json` holds the vocabularies' themes (see `vocab`).
+//!
+//! Both are built into the binary: a fresh clone needs nothing else.
+
+pub mod vocab;
+
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use serde_json::Value as Json;
+
+use crate::{
+    error::{Error, Result},
+    export::{
+        format::Record,
+        import::{Quiet, Source, import_from},
+        stream::Format,
+    },
+};
+
+/// The records of the press release, in the export format.
+pub const KNOWLEDGE_BASE: &str = include_str!("knowledge-base.jsonl");
+
+/// What one run of the seed wrote: a line per record, for people to read.
+#[derive(Debug, Default)]
+pub struct Seeded {
+    /// `type slug-or-name` of each record, in the order of the file.
+    pub records: Vec<String>,
+    /// `false` when the database already held the seed, so nothing was written.
+    pub written: bool,
+}
+
+/// Loads the knowledge base, unless the database already holds it, then the vocabularies'
+/// themes that the database lacks (also into databases seeded before they were part of
+/// the seed). The knowledge base is written in one transaction, the vocabularies in
+/// another.
+pub async fn seed(db: &DatabaseConnection) -> Result<Seeded> {
+    let exists = crate::organisation::repo::by_slug(db, "iom")
+        .await?
+        .is_some();
+    let mut out = Seeded {
+        records: Vec::new(),
+        written: !exists,
+    };
+    if !exists {
+        let source = Source::Text(KNOWLEDGE_BASE);
+        let outcome = import_from(db, source, Format::Jsonl, false, &mut Quiet).await?;
+        if let Some(p) = outcome.problems.first() {
+            return Err(Error::internal(format!(
+                "knowledge-base.jsonl, line {}: {}",
+                p.line, p.reason
+            )));
+        }
+        out.records = labels(KNOWLEDGE_BASE)?;
+    }
+    let txn = db.begin().await?;
+    for code in vocab::ensure(&txn).await? {
+        out.records.push(format!("Theme {code}"));
+        out.written = true;
+    }
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// `Type label` for each record of `text`: its slug, code, symbol or name.
+fn labels(text: &str) -> Result<Vec<String>> {
+    let mut labels = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let record: Record = serde_json::from_str(line)
+            .map_err(|e| Error::internal(format!("knowledge-base.jsonl: {e}")))?;
+        let label = ["slug", "code", "symbol", "name"]
+            .iter()
+            .find_map(|f| record.fields.get(*f).and_then(Json::as_str))
+            .unwrap_or(&record.id);
+        labels.push(format!("{} {label}", record.kind));
+    }
+    Ok(labels)
+}
