@@ -184,19 +184,40 @@ pub fn csv_header(kind: NodeType, private: bool) -> Vec<String> {
     h
 }
 
-/// A record as a CSV row under [`csv_header`].
+/// What a cell may start with that makes a spreadsheet read it as a formula (OWASP, "CSV
+/// Injection"), and the quote that neutralises it.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell that is safe to open in a spreadsheet. A text that starts like a formula,
+/// or with a single quote, gets a single quote in front: spreadsheets show the cell as
+/// text, and [`from_csv`] takes the quote off again, so every text travels unchanged.
+/// Numbers and JSON cells are never formulas and stay as they are.
+fn neutralised(text: &str) -> String {
+    if text.starts_with(FORMULA_START) || text.starts_with('\'') {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// A text cell as [`neutralised`] wrote it, back to the text.
+fn restored(cell: &str) -> &str {
+    cell.strip_prefix('\'').unwrap_or(cell)
+}
+
+/// A record as a CSV row under [`csv_header`], its texts [`neutralised`].
 pub fn csv_row(record: &Record, header: &[String], lang: &str) -> Vec<String> {
     header
         .iter()
         .map(|h| match h.as_str() {
             "type" => record.kind.clone(),
             "id" => record.id.clone(),
-            "label" => record.label(lang),
+            "label" => neutralised(&record.label(lang)),
             "texts" => serde_json::to_string(&record.texts).unwrap_or_default(),
             "edges" => serde_json::to_string(&record.edges).unwrap_or_default(),
             column => match record.fields.get(column) {
                 None | Some(Json::Null) => String::new(),
-                Some(Json::String(s)) => s.clone(),
+                Some(Json::String(s)) => neutralised(s),
                 Some(other) => other.to_string(),
             },
         })
@@ -236,7 +257,7 @@ pub fn from_csv(header: &[String], cells: &[String]) -> Result<Record> {
                     .parse::<i64>()
                     .map(Json::from)
                     .map_err(|_| Error::field(name, format!("`{value}` is not a whole number")))?,
-                _ => Json::from(value.clone()),
+                _ => Json::from(restored(value)),
             }
         };
         fields.insert(name.clone(), v);
@@ -338,4 +359,22 @@ pub fn to_row(record: &Record) -> Result<Row> {
         texts,
         edges,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_start_like_formulas_are_neutralised_and_restored() {
+        for text in ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "'=1", "'"] {
+            let cell = neutralised(text);
+            assert_eq!(cell, format!("'{text}"));
+            assert_eq!(restored(&cell), text);
+        }
+        for text in ["Plain", "1-2", "", "a=b"] {
+            assert_eq!(neutralised(text), text);
+            assert_eq!(restored(text), text);
+        }
+    }
 }

