@@ -180,7 +180,7 @@ impl AppState {
         Ok(AppState {
             shapes: Arc::new(graphql::shapes::Shapes::from_sdl(&schema.sdl())),
             schema,
-            metrics: ops::metrics::Metrics::new(&db),
+            metrics: ops::metrics::Metrics::new(&db, documents.trusted_operation_names()),
             db,
             sync,
             executing: Arc::new(tokio::sync::Semaphore::new(settings.operation_permits())),

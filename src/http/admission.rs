@@ -34,11 +34,10 @@ pub(crate) fn admit(
         let e = Error::Forbidden("introspection is turned off for this client".into());
         return Err(deny(e));
     }
-    let who = match principal.key() {
-        Some(id) => format!("key:{id}"),
-        None => format!("address:{client}"),
-    };
-    if let Err(wait) = state.rate_limits.check(&who, analysis.cost) {
+    if let Err(wait) = state
+        .rate_limits
+        .check(&client_id(principal, client), analysis.cost)
+    {
         let secs = wait.as_secs().max(1);
         return Err(Denied {
             status: StatusCode::TOO_MANY_REQUESTS,
@@ -49,6 +48,14 @@ pub(crate) fn admit(
         });
     }
     Ok(analysis)
+}
+
+/// Who a client is, for rate limits and metrics: its API key, else its address.
+pub(crate) fn client_id(principal: &Principal, address: &str) -> String {
+    match principal.key() {
+        Some(id) => format!("key:{id}"),
+        None => format!("address:{address}"),
+    }
 }
 
 /// Whether `principal` may introspect the schema.

@@ -155,9 +155,10 @@ pub(super) async fn graphql(
 ) -> Response {
     let started = Instant::now();
     let media = Media::of(&headers);
-    let refused = |operation: Option<String>, denied: Denied| {
+    let refused = |operation: Option<String>, who: &str, denied: Denied| {
         state.metrics.request(
             operation.as_deref(),
+            who,
             Outcome::Error,
             started.elapsed(),
             std::iter::once(denied.error.code()),
@@ -184,13 +185,15 @@ pub(super) async fn graphql(
                 error,
                 retry_after: None,
             };
-            return refused(request.operation_name.clone(), denied);
+            let who = client_id(&Principal::Anonymous, &client);
+            return refused(request.operation_name.clone(), &who, denied);
         }
     };
+    let who = client_id(&principal, &client);
     let analysis = match admit(&state, &mut request, &principal, &client) {
         Ok(a) => a,
         // Named by the request only: a refused text is never parsed.
-        Err(denied) => return refused(request.operation_name.clone(), denied),
+        Err(denied) => return refused(request.operation_name.clone(), &who, denied),
     };
     let operation = operation_name(&mut request);
     let mutation = is_mutation_request(&mut request);
@@ -200,7 +203,7 @@ pub(super) async fn graphql(
             error: Error::bad_input("mutations are only accepted in POST requests"),
             retry_after: None,
         };
-        return refused(operation, denied);
+        return refused(operation, &who, denied);
     }
     let idempotency_key = headers.get("idempotency-key").cloned();
     match (idempotency_key, principal.key()) {
@@ -216,7 +219,7 @@ pub(super) async fn graphql(
             &state,
             request,
             principal,
-            &Operation::of(&headers),
+            &Operation::of(&headers, &client),
             analysis,
         )
         .await

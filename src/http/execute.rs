@@ -41,12 +41,15 @@ pub(crate) struct Operation<'a> {
     pub languages: RequestLanguages,
     /// The id of the HTTP request (or of the WebSocket's upgrade request).
     pub request_id: Option<&'a str>,
+    /// The client's address (see `client_address`).
+    pub client: &'a str,
 }
 
 impl<'a> Operation<'a> {
-    /// Read from the headers of an HTTP request.
-    pub fn of(headers: &'a HeaderMap) -> Operation<'a> {
+    /// Read from the headers of an HTTP request from `client`.
+    pub fn of(headers: &'a HeaderMap, client: &'a str) -> Operation<'a> {
         Operation {
+            client,
             languages: headers
                 .get(header::ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok())
@@ -165,6 +168,7 @@ pub(crate) async fn run(
 ) -> Result<(Answer, Option<OwnedSemaphorePermit>), Refusal> {
     let started = Instant::now();
     let operation = operation_name(&mut request);
+    let who = client_id(&principal, context.client);
     fill_defaults(&mut request);
     let planned = planned(state, &mut request, &context.languages);
     // Under the oracle the executor's statements are not the request's: they count on
@@ -218,6 +222,7 @@ pub(crate) async fn run(
             ));
             state.metrics.request(
                 operation.as_deref(),
+                &who,
                 Outcome::Error,
                 started.elapsed(),
                 std::iter::once(e.code()),
@@ -265,6 +270,7 @@ pub(crate) async fn run(
     };
     state.metrics.request(
         operation.as_deref(),
+        &who,
         outcome,
         started.elapsed(),
         response.errors.iter().map(code_of),

@@ -108,7 +108,8 @@ pub(super) async fn run_claimed(
         &state,
         request,
         principal,
-        &Operation::of(&headers),
+        // A key names the client of an idempotent write, not an address.
+        &Operation::of(&headers, ""),
         analysis,
     )
     .await;

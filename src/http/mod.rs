@@ -45,7 +45,7 @@ mod response;
 
 use self::{endpoint::*, execute::*, idempotent::*, response::*};
 pub use admission::analyse;
-pub(crate) use admission::{Denied, admit, authenticate};
+pub(crate) use admission::{Denied, admit, authenticate, client_id};
 pub(crate) use endpoint::client_address;
 pub(crate) use execute::{Answer, Operation, operation_type, run};
 pub(crate) use response::Refusal;

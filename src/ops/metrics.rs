@@ -1,13 +1,14 @@
 //! The server's metrics, served at `/metrics` in the Prometheus text format.
 
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
+    fmt::Write,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
 use prometheus_client::{
-    encoding::{EncodeLabelSet, text::encode},
+    encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder, text::encode},
     metrics::{
         counter::Counter,
         family::Family,
@@ -19,19 +20,57 @@ use prometheus_client::{
 
 use crate::db::Database;
 
-/// The most operation names tracked one by one; later names are counted as `other`, so
-/// that clients cannot grow the metrics without bound.
+/// The most operation names tracked one by one, besides those of the trusted documents;
+/// later names are counted as `other`, so that clients cannot grow the metrics without
+/// bound.
 const MAX_OPERATION_NAMES: usize = 200;
+
+/// The most new operation names one client (an API key, else an address) may bring into
+/// the metrics: no client can use up the names of the others.
+const MAX_NAMES_PER_CLIENT: usize = 20;
+
+/// The longest operation name tracked one by one.
+const MAX_NAME_LENGTH: usize = 64;
+
+/// A label value, escaped as the Prometheus text format asks (backslash, double quote and
+/// line feed).
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct Label(String);
+
+impl EncodeLabelValue for Label {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        for c in self.0.chars() {
+            match c {
+                '\\' => encoder.write_str("\\\\")?,
+                '"' => encoder.write_str("\\\"")?,
+                '\n' => encoder.write_str("\\n")?,
+                c => encoder.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    operation: String,
+    operation: Label,
     outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OperationLabels {
-    operation: String,
+    operation: Label,
+}
+
+/// The operation names the metrics track one by one.
+#[derive(Default)]
+struct Names {
+    /// The names of the trusted documents: always tracked.
+    trusted: HashSet<String>,
+    /// Names that clients brought, up to [`MAX_OPERATION_NAMES`].
+    known: HashSet<String>,
+    /// How many names each client brought.
+    by_client: HashMap<String, usize>,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -41,7 +80,7 @@ struct EngineLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CodeLabels {
-    code: String,
+    code: Label,
 }
 
 fn latency_histogram() -> Histogram {
@@ -60,7 +99,7 @@ pub struct Metrics {
     pool_in_use: Gauge,
     pool_idle: Gauge,
     subscriptions: Gauge,
-    names: Mutex<HashSet<String>>,
+    names: Mutex<Names>,
     db: Database,
 }
 
@@ -74,8 +113,9 @@ pub enum Outcome {
 }
 
 impl Metrics {
-    /// The metrics of a server on `db`.
-    pub fn new(db: &Database) -> Arc<Metrics> {
+    /// The metrics of a server on `db`, whose trusted documents name the operations
+    /// `trusted`.
+    pub fn new(db: &Database, trusted: Vec<String>) -> Arc<Metrics> {
         let mut registry = Registry::with_prefix("agora");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -147,37 +187,51 @@ impl Metrics {
             pool_in_use,
             pool_idle,
             subscriptions,
-            names: Mutex::new(HashSet::new()),
+            names: Mutex::new(Names {
+                trusted: trusted.into_iter().collect(),
+                ..Names::default()
+            }),
             db: db.clone(),
         })
     }
 
-    /// The label of an operation name: the name itself while fewer than
-    /// [`MAX_OPERATION_NAMES`] are known, else `other`; `anonymous` without a name.
-    fn operation(&self, name: Option<&str>) -> String {
+    /// The label of the operation `name` that `client` (`key:ID` or `address:ADDR`) ran:
+    /// `anonymous` without a name; the name itself when it is a trusted document's, or is
+    /// known already, or is a GraphQL name of at most [`MAX_NAME_LENGTH`] characters while
+    /// fewer than [`MAX_OPERATION_NAMES`] are known and `client` brought fewer than
+    /// [`MAX_NAMES_PER_CLIENT`]; else `other`.
+    fn operation(&self, name: Option<&str>, client: &str) -> String {
         let Some(name) = name.filter(|n| !n.is_empty()) else {
             return "anonymous".into();
         };
         let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
-        if names.contains(name) {
+        if names.trusted.contains(name) || names.known.contains(name) {
             return name.to_string();
         }
-        if names.len() < MAX_OPERATION_NAMES && name.len() <= 64 {
-            names.insert(name.to_string());
+        let brought = names.by_client.get(client).copied().unwrap_or(0);
+        if is_graphql_name(name)
+            && name.len() <= MAX_NAME_LENGTH
+            && names.known.len() < MAX_OPERATION_NAMES
+            && brought < MAX_NAMES_PER_CLIENT
+        {
+            names.known.insert(name.to_string());
+            names.by_client.insert(client.to_string(), brought + 1);
             return name.to_string();
         }
         "other".into()
     }
 
-    /// Records a GraphQL request: its operation, outcome, time and the codes of its errors.
+    /// Records a GraphQL request of `client` (`key:ID` or `address:ADDR`): its operation,
+    /// outcome, time and the codes of its errors.
     pub fn request<'a>(
         &self,
         operation: Option<&str>,
+        client: &str,
         outcome: Outcome,
         took: Duration,
         codes: impl Iterator<Item = &'a str>,
     ) {
-        let operation = self.operation(operation);
+        let operation = Label(self.operation(operation, client));
         let outcome = match outcome {
             Outcome::Ok => "ok",
             Outcome::Error => "error",
@@ -194,7 +248,7 @@ impl Metrics {
         for code in codes {
             self.errors
                 .get_or_create(&CodeLabels {
-                    code: code.to_string(),
+                    code: Label(code.to_string()),
                 })
                 .inc();
         }
@@ -227,5 +281,47 @@ impl Metrics {
             tracing::error!(error = %e, "could not encode the metrics");
         }
         text
+    }
+}
+
+/// Whether `name` is a GraphQL name (`[_A-Za-z][_0-9A-Za-z]*`).
+fn is_graphql_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_values_are_escaped() {
+        let mut text = String::new();
+        let mut registry = Registry::default();
+        let family = Family::<OperationLabels, Counter>::default();
+        registry.register("x", "x", family.clone());
+        family
+            .get_or_create(&OperationLabels {
+                operation: Label("a\"} 1\nforged{b=\"c\\".into()),
+            })
+            .inc();
+        encode(&mut text, &registry).unwrap();
+        assert!(
+            text.contains(r#"x_total{operation="a\"} 1\nforged{b=\"c\\"} 1"#),
+            "{text}"
+        );
+        assert!(!text.lines().any(|l| l.starts_with("forged")), "{text}");
+    }
+
+    #[test]
+    fn graphql_names() {
+        assert!(is_graphql_name("DialoguePage_2"));
+        assert!(is_graphql_name("_x"));
+        for bad in ["", "2x", "a-b", "a b", "x\"", "é"] {
+            assert!(!is_graphql_name(bad), "{bad}");
+        }
     }
 }

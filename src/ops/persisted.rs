@@ -9,7 +9,10 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use async_graphql::{Request, ServerError, Value, parser::types::ExecutableDocument};
+use async_graphql::{
+    Request, ServerError, Value,
+    parser::types::{DocumentOperations, ExecutableDocument},
+};
 use sha2::{Digest, Sha256};
 
 use crate::{auth::Principal, config::Settings, error::Error};
@@ -86,6 +89,19 @@ impl Documents {
             }),
             parsed: Mutex::new(Parsed::default()),
         })
+    }
+
+    /// The names of the operations of the trusted documents.
+    pub fn trusted_operation_names(&self) -> Vec<String> {
+        let documents = self.trusted.iter().flat_map(|m| m.values());
+        let parsed = documents.filter_map(|d| async_graphql::parser::parse_query(d).ok());
+        let mut names = Vec::new();
+        for doc in parsed {
+            if let DocumentOperations::Multiple(ops) = doc.operations {
+                names.extend(ops.keys().map(|n| n.to_string()));
+            }
+        }
+        names
     }
 
     /// Fills in the query of a request that names a persisted document, remembers the

@@ -98,7 +98,7 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     let client = client_address(&state, &headers, peer);
-    let upgrade = Operation::of(&headers);
+    let upgrade = Operation::of(&headers, &client);
     let (languages, request_id) = (upgrade.languages, upgrade.request_id.map(str::to_string));
     let ws = ws.protocols([PROTOCOL]).max_message_size(MAX_BODY);
     let agreed = ws.selected_protocol().is_some();
@@ -377,6 +377,7 @@ async fn stream(
         let context = Operation {
             languages,
             request_id: request_id.as_deref(),
+            client: &client,
         };
         return match crate::http::run(state, request, principal, &context, analysis).await {
             Ok((response, _permit)) if failed_before_running(&response) => {

@@ -4,7 +4,7 @@
 //! Every refused request is checked for its code and for running no SQL at all; the time
 //! each refusal took is printed (`cargo test hardening -- --nocapture`).
 
-use std::time::Instant;
+use std::{collections::BTreeSet, time::Instant};
 
 use agora::config::Settings;
 use axum::{
@@ -604,4 +604,55 @@ db_test!(responses_keep_the_order_of_the_selection, seeded, |app| {
     // And a request error has no `data` entry at all.
     let body = app.post("{ nope }", json!({})).await;
     assert!(body.get("data").is_none(), "{body}");
+});
+
+/// POSTs `query` as the operation `name`, with `headers`; returns the body.
+async fn named(app: &TestApp, query: &str, name: &str, headers: &[(&str, &str)]) -> Value {
+    let mut request = Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+    for (header, value) in headers {
+        request = request.header(*header, *value);
+    }
+    let body = json!({ "query": query, "operationName": name }).to_string();
+    app.send(request.body(Body::from(body)).unwrap()).await.1
+}
+
+db_test!(clients_cannot_shape_the_metrics, seeded, |app| {
+    // A name that would end the label and write a line of its own: no such operation.
+    let forged = "x\"} 1\nagora_fake_metric{a=\"b";
+    let body = named(&app, "query x { dialogues { totalCount } }", forged, &[]).await;
+    assert!(body["errors"].is_array(), "{body}");
+    // One anonymous client sends 210 operations of new names.
+    for i in 0..210 {
+        let query = format!("query J{i} {{ __typename }}");
+        named(&app, &query, &format!("J{i}"), &[]).await;
+    }
+    // Another client's operation still gets its own series.
+    let key = app.key("iom", "read").await;
+    let bearer = format!("Bearer {key}");
+    let query = "query RealPage { dialogues { totalCount } }";
+    let body = named(&app, query, "RealPage", &[("authorization", &bearer)]).await;
+    assert!(body.get("errors").is_none(), "{body}");
+
+    let (_, metrics) = app
+        .send(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await;
+    let text = metrics.as_str().unwrap().to_string();
+    // The text is one valid exposition, and every sample is one of Agora's.
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
+    assert!(!scrape.samples.is_empty());
+    for sample in &scrape.samples {
+        assert!(sample.metric.starts_with("agora_"), "{}", sample.metric);
+    }
+    assert!(!text.contains("agora_fake_metric"), "{text}");
+    let operations: BTreeSet<&str> = scrape
+        .samples
+        .iter()
+        .filter(|s| s.metric == "agora_graphql_requests_total")
+        .filter_map(|s| s.labels.get("operation"))
+        .collect();
+    assert!(operations.contains("RealPage"), "{operations:?}");
+    assert!(operations.contains("other"), "{operations:?}");
+    // The first client brought 20 names, no more.
+    let junk = operations.iter().filter(|o| o.starts_with('J')).count();
+    assert_eq!(junk, 20, "{operations:?}");
 });
