@@ -12,6 +12,8 @@ use tokio::{
     net::TcpStream,
 };
 
+use crate::common::csv_column;
+
 const AGORA: &str = env!("CARGO_BIN_EXE_agora");
 
 /// Runs `agora` with `args` in `dir`; returns its standard output.
@@ -408,17 +410,8 @@ fn a_csv_export_neutralises_formulas_and_json_lines_keep_them() {
         dir.path(),
         &["export", "people", "--format", "csv", "--database-url", url],
     );
-    let mut reader = csv::Reader::from_reader(csv.as_bytes());
-    let at = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .position(|h| h == "name")
-        .unwrap();
-    let names: Vec<String> = reader
-        .records()
-        .map(|r| r.unwrap()[at].to_string())
-        .collect();
+    let (at, rows) = csv_column(&csv, "name");
+    let names: Vec<&str> = rows.iter().map(|r| &r[at]).collect();
     assert_eq!(names, ["'=1+1"]);
     let jsonl = run(dir.path(), &["export", "people", "--database-url", url]);
     assert!(jsonl.contains(r#""name":"=1+1""#), "{jsonl}");

@@ -614,3 +614,15 @@ pub fn cli_key(command: &mut std::process::Command, scopes: &str) -> String {
         .trim()
         .to_string()
 }
+
+/// The position of the column `name` in a CSV text, and its rows.
+pub fn csv_column(text: &str, name: &str) -> (usize, Vec<csv::StringRecord>) {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let at = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == name)
+        .unwrap();
+    (at, reader.records().map(Result::unwrap).collect())
+}

@@ -9,7 +9,21 @@ use axum::{
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 
+use agora::export::stream::Format;
+
 use crate::{common::*, db_test};
+
+/// Imports the file at `path` into `app`'s database, as `agora import` does.
+async fn import(
+    app: &TestApp,
+    path: &std::path::Path,
+    format: Format,
+) -> agora::export::import::Outcome {
+    let quiet = &mut agora::export::import::Quiet;
+    agora::export::import::import(app.db(), path, format, false, quiet)
+        .await
+        .unwrap()
+}
 
 /// GETs a path; returns the status, the content type and the body.
 async fn get(app: &TestApp, path: &str) -> (StatusCode, String, String) {
@@ -302,15 +316,7 @@ db_test!(
         std::fs::write(file.path(), &exported).unwrap();
 
         let copy = TestApp::start(app.backend(), false).await.unwrap();
-        let outcome = agora::export::import::import(
-            copy.db(),
-            file.path(),
-            agora::export::stream::Format::Jsonl,
-            false,
-            &mut agora::export::import::Quiet,
-        )
-        .await
-        .unwrap();
+        let outcome = import(&copy, file.path(), Format::Jsonl).await;
         assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
         assert_eq!(outcome.written, exported.lines().count() as u64);
         // Exported again, the copy is the same, line for line.
@@ -345,15 +351,7 @@ db_test!(a_csv_export_imports_back, seeded, |app| {
     let file = tempfile::NamedTempFile::with_suffix(".csv").unwrap();
     std::fs::write(file.path(), &csv).unwrap();
     let copy = TestApp::start(app.backend(), false).await.unwrap();
-    let outcome = agora::export::import::import(
-        copy.db(),
-        file.path(),
-        agora::export::stream::Format::Csv,
-        false,
-        &mut agora::export::import::Quiet,
-    )
-    .await
-    .unwrap();
+    let outcome = import(&copy, file.path(), Format::Csv).await;
     assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
     let (_, _, again) = get(&copy, "/export/themes.csv").await;
     assert_eq!(again, csv);
@@ -366,15 +364,7 @@ db_test!(a_csv_export_imports_back, seeded, |app| {
         + 1;
     std::fs::write(file.path(), &broken).unwrap();
     let empty = TestApp::start(app.backend(), false).await.unwrap();
-    let outcome = agora::export::import::import(
-        empty.db(),
-        file.path(),
-        agora::export::stream::Format::Csv,
-        false,
-        &mut agora::export::import::Quiet,
-    )
-    .await
-    .unwrap();
+    let outcome = import(&empty, file.path(), Format::Csv).await;
     assert_eq!(outcome.written, 0);
     assert!(
         outcome
@@ -417,14 +407,7 @@ db_test!(
         // The anonymous CSV: every name that starts like a formula (or with a quote) starts
         // with a quote, the others are as written.
         let (_, _, csv) = get(&app, "/export/people.csv").await;
-        let mut reader = csv::Reader::from_reader(csv.as_bytes());
-        let at = reader
-            .headers()
-            .unwrap()
-            .iter()
-            .position(|h| h == "name")
-            .unwrap();
-        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let (at, rows) = csv_column(&csv, "name");
         let cells: Vec<String> = rows.iter().map(|r| r[at].to_string()).collect();
         for name in FORMULAS {
             let expected = if name == "Plain Name" {
@@ -464,15 +447,7 @@ db_test!(
         std::fs::write(file.path(), mine.into_inner().unwrap()).unwrap();
         // Into a copy with the seed, whose organisations their partner is one of.
         let copy = TestApp::start(app.backend(), true).await.unwrap();
-        let outcome = agora::export::import::import(
-            copy.db(),
-            file.path(),
-            agora::export::stream::Format::Csv,
-            false,
-            &mut agora::export::import::Quiet,
-        )
-        .await
-        .unwrap();
+        let outcome = import(&copy, file.path(), Format::Csv).await;
         assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
         assert_eq!(outcome.written, FORMULAS.len() as u64);
         let (_, _, again) = get(&copy, "/export/people.jsonl").await;
