@@ -396,7 +396,12 @@ fn check(record: &Record) -> Result<(Key, Vec<Key>)> {
             } else {
                 MAX_NAME
             };
-            w::short(&name, &t.text, max.max(MAX_NAME))?;
+            if w::short(&name, &t.text, max.max(MAX_NAME))? != t.text {
+                return Err(Error::field(
+                    &name,
+                    "must be written as the API stores it (trimmed, in Unicode's NFC)",
+                ));
+            }
             if let Some(s) = &t.source {
                 w::url(&format!("{name}.source"), s)?;
             }

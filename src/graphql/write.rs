@@ -142,9 +142,10 @@ pub fn text_column(column: &str, field: &str, text: &str) -> Result<String> {
         "country" => country(field, text),
         "email" => email(field, text),
         "phone" => phone(field, text),
-        "symbol" | "code" => short(field, text, 64),
+        "symbol" | "code" => identifier(field, text, 64),
+        "external_id" => identifier(field, text, MAX_SHORT),
         "source_document" => short(field, text, MAX_NAME),
-        // `name`, `city`, `external_id`: and any text column added later is bounded too.
+        // `name`, `city`: and any text column added later is bounded too.
         _ => short(field, text, MAX_SHORT),
     }
 }
@@ -158,11 +159,61 @@ pub fn int_column(column: &str, field: &str, value: i32) -> Result<i32> {
     }
 }
 
-/// A text of at most `max` characters, trimmed, not empty.
+/// Whether `c` is a character that shows nothing: a format character (zero-width space,
+/// joiners, direction marks, word joiner, byte-order mark, soft hyphen, variation
+/// selectors, tags) or a filler.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// Whether `c` overrides or embeds a direction of writing (U+202A to U+202E, U+2066 to
+/// U+2069): in a name it can make the text read other than it is stored.
+fn bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A text of at most `max` characters, as Agora stores every text: in Unicode's composed
+/// form (NFC), a CR LF as LF, trimmed. Refused: a control character other than tab and
+/// line feed (terminal escapes, say), a character that overrides the direction of writing,
+/// and a text in which nothing shows.
 pub fn short(field: &str, text: &str, max: usize) -> Result<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let text: String = text.replace("\r\n", "\n").nfc().collect();
     let t = text.trim();
-    if t.is_empty() {
+    if t.chars().all(|c| c.is_whitespace() || invisible(c)) {
         return Err(Error::field(field, "must not be empty"));
+    }
+    if t.chars().any(|c| c.is_control() && c != '\t' && c != '\n') {
+        return Err(Error::field(
+            field,
+            "must not hold control characters (only tabs and line feeds)",
+        ));
+    }
+    if t.chars().any(bidi_control) {
+        return Err(Error::field(
+            field,
+            "must not hold characters that override the direction of writing (U+202A to \
+             U+202E, U+2066 to U+2069)",
+        ));
     }
     if t.chars().count() > max {
         return Err(Error::field(
@@ -171,6 +222,19 @@ pub fn short(field: &str, text: &str, max: usize) -> Result<String> {
         ));
     }
     Ok(t.to_string())
+}
+
+/// An identifier (an external id, a code, a symbol): a [`short`] text with no invisible
+/// character anywhere, so that two identifiers that look the same are the same.
+pub fn identifier(field: &str, text: &str, max: usize) -> Result<String> {
+    let t = short(field, text, max)?;
+    if t.chars().any(invisible) {
+        return Err(Error::field(
+            field,
+            "must not hold invisible characters (zero-width spaces, byte-order marks, ...)",
+        ));
+    }
+    Ok(t)
 }
 
 /// A slug: lower-case letters, digits and single dashes, at most 128 characters.
@@ -428,6 +492,8 @@ pub async fn resolve(
             (kind, Some(id))
         }
         (None, Some(external)) => {
+            // Looked up as it is stored.
+            let external = &text_column("external_id", field, external)?;
             let kind = expected
                 .or(r.kind)
                 .ok_or_else(|| Error::field(field, "needs `type` with `externalId`"))?;

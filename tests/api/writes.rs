@@ -549,3 +549,80 @@ db_test!(a_deleted_record_frees_its_unique_values, seeded, |app| {
         .await;
     assert_eq!(body["errors"][0]["extensions"]["field"], "slug", "{body}");
 });
+
+/// Creates a person named `name` (with a title in `title`); returns the whole body.
+async fn person(app: &TestApp, key: &str, name: &str, summary: &str) -> serde_json::Value {
+    app.post_as(
+        key,
+        "mutation($n: String!, $s: String!) { createPerson(input: {name: $n, summary: [{lang: \"en\", text: $s}]}) { outcome node { name summary { text } } } }",
+        json!({ "n": name, "s": summary }),
+    )
+    .await
+}
+
+/// Upserts a tool known by `external`; returns its outcome and id.
+async fn tool(app: &TestApp, key: &str, external: &str) -> serde_json::Value {
+    app.post_as(
+        key,
+        r#"mutation($e: String!) { upsertTool(externalId: $e, input: {kind: TRAINING, name: [{lang: "en", text: "Course"}]}) { outcome id } }"#,
+        json!({ "e": external }),
+    )
+    .await
+}
+
+db_test!(
+    hostile_text_is_refused_and_text_is_stored_in_one_form,
+    seeded,
+    |app| {
+        let key = app.key("iom", "write").await;
+        // Positive control: a plain name and summary go in.
+        let body = person(&app, &key, "Ada Lovelace", "Mathematician.\nWriter.").await;
+        assert_eq!(body["data"]["createPerson"]["outcome"], "CREATED", "{body}");
+        // Nothing visible, a terminal escape, a direction override: refused, name or text.
+        for bad in [
+            "\u{200B}\u{200B}",
+            "\u{FEFF} \u{2060}",
+            "\u{1b}[31mRed",
+            "Bell\u{7}",
+            "Lone\rreturn",
+            "abc\u{202E}cba",
+            "\u{2066}isolated\u{2069}",
+        ] {
+            let body = person(&app, &key, bad, "Fine.").await;
+            assert_eq!(error_code(&body), "BAD_USER_INPUT", "name {bad:?}: {body}");
+            assert_eq!(body["errors"][0]["extensions"]["field"], "name", "{body}");
+            let body = person(&app, &key, "Fine", bad).await;
+            assert_eq!(
+                error_code(&body),
+                "BAD_USER_INPUT",
+                "summary {bad:?}: {body}"
+            );
+        }
+        // Texts are stored composed (NFC), a CR LF as LF, trimmed.
+        let body = person(&app, &key, " Jose\u{301} ", "Line\r\nnext\tcolumn").await;
+        let node = &body["data"]["createPerson"]["node"];
+        assert_eq!(node["name"], "Jos\u{e9}", "{body}");
+        assert_eq!(node["summary"]["text"], "Line\nnext\tcolumn", "{body}");
+        // External ids: one record whatever the form or the spaces around it ...
+        let created = tool(&app, &key, "T-\u{e9}").await;
+        assert_eq!(
+            created["data"]["upsertTool"]["outcome"], "CREATED",
+            "{created}"
+        );
+        let id = &created["data"]["upsertTool"]["id"];
+        for same in ["T-e\u{301}", " T-\u{e9} "] {
+            let again = tool(&app, &key, same).await;
+            assert_eq!(again["data"]["upsertTool"]["id"], *id, "{same:?}: {again}");
+            assert_ne!(again["data"]["upsertTool"]["outcome"], "CREATED");
+        }
+        // ... and no invisible character in one.
+        for bad in ["T-\u{e9}\u{200B}", "\u{FEFF}T-\u{e9}", "T\u{200D}-1"] {
+            let body = tool(&app, &key, bad).await;
+            assert_eq!(error_code(&body), "BAD_USER_INPUT", "{bad:?}: {body}");
+            assert_eq!(
+                body["errors"][0]["extensions"]["field"], "externalId",
+                "{body}"
+            );
+        }
+    }
+);
