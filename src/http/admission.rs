@@ -85,6 +85,8 @@ pub(crate) async fn authenticate(
     match keys::authenticate(&state.db.conn, key).await {
         Ok(p) => Ok(p),
         Err(e @ Error::Unauthenticated(_)) => Err(Refusal(StatusCode::UNAUTHORIZED, e)),
+        // The database is gone or too slow: a key cannot be checked now, so retry later.
+        Err(e @ Error::Unavailable(_)) => Err(Refusal(StatusCode::SERVICE_UNAVAILABLE, e)),
         Err(e) => Err(Refusal(StatusCode::INTERNAL_SERVER_ERROR, e)),
     }
 }

@@ -7,6 +7,11 @@
 //! rejected `connection_init`, 4406 for a missing sub-protocol, 4408 when no
 //! `connection_init` arrives in time, 4409 for a subscription id already in use, 4429 for
 //! a second `connection_init`.
+//!
+//! An API key is checked at `connection_init`, at every `subscribe`, and every
+//! [`RECHECK`]: a revoked key's socket closes with 4403. When the database cannot answer,
+//! a key keeps its last known state (a blip closes nothing); a `connection_init` that
+//! cannot be checked closes with 1012, which graphql-ws clients retry.
 
 use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -47,9 +52,10 @@ pub const INIT_TIMEOUT: Duration = Duration::from_secs(3);
 /// The most subscriptions one connection may hold at once.
 pub const MAX_SUBSCRIPTIONS: usize = 100;
 
-/// How often an open connection checks that its API key is still active (a revoked key's
-/// connection is closed with 4403).
-pub const RECHECK: Duration = Duration::from_secs(5);
+/// How often an open connection checks that its API key is still active: a revoked key's
+/// connection is closed with 4403 within 5 s of the revocation (the check itself takes
+/// the rest).
+pub const RECHECK: Duration = Duration::from_secs(4);
 
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -178,7 +184,9 @@ impl Connection {
     async fn serve(mut self, mut stream: futures_util::stream::SplitStream<WebSocket>) {
         let deadline = tokio::time::Instant::now() + INIT_TIMEOUT;
         let mut draining = self.state.draining.subscribe();
-        let mut recheck = tokio::time::interval_at(deadline + RECHECK, RECHECK);
+        // From the connection's start: a key accepted at once is checked again within
+        // RECHECK, not after the initialisation's deadline too.
+        let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK);
         let outcome = loop {
             let next = if self.principal.is_none() {
                 match tokio::time::timeout_at(deadline, stream.next()).await {
@@ -194,7 +202,12 @@ impl Connection {
                     _ = recheck.tick() => match self.key_revoked().await {
                         Ok(false) => continue,
                         Ok(true) => break Some(Close(4403, "Forbidden")),
-                        Err(_) => break Some(Close(1011, "Internal error")),
+                        // The database blipped: the key keeps its last known state until
+                        // the next check. Only a definite revocation closes the socket.
+                        Err(e) => {
+                            tracing::warn!(error = %e, "the key of a WebSocket could not be checked again");
+                            continue;
+                        }
                     },
                 }
             };
@@ -247,6 +260,11 @@ impl Connection {
                 let Some(principal) = self.principal.clone() else {
                     return Err(Close(4401, "Unauthorized"));
                 };
+                // A revoked key starts nothing (when the database cannot say, the key keeps
+                // its last known state, as between checks).
+                if let Ok(true) = self.key_revoked().await {
+                    return Err(Close(4403, "Forbidden"));
+                }
                 let mut running = self.running.lock().await;
                 if running.contains_key(&id) {
                     return Err(Close(4409, "Subscriber for this id already exists"));
@@ -317,6 +335,8 @@ impl Connection {
                 .await
                 .map_err(|e| match e {
                     Error::Unauthenticated(_) | Error::Forbidden(_) => Close(4403, "Forbidden"),
+                    // The key cannot be checked now: a code graphql-ws clients retry.
+                    Error::Unavailable(_) => Close(1012, "Service restart"),
                     _ => Close(1011, "Internal error"),
                 }),
         }

@@ -224,10 +224,32 @@ async fn database_faults_fail_fast_and_the_server_recovers() {
         "SERVICE_UNAVAILABLE"
     );
 
+    let reader = agora::repo::keys::create(
+        &server.state.db.conn,
+        "iom",
+        agora::auth::Scopes::parse("read").unwrap(),
+        None,
+    )
+    .await
+    .unwrap()
+    .1;
+    // Positive control: the key reads.
+    let (status, body) = server.post(COUNT, json!({}), Some(&reader)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
     // Cut: fail fast with 503, and not ready. The request timeout is far beyond any run
     // of this test, so a 503 can only come from the database path failing fast (a hang
     // would show as the bound below, not as a 503).
     proxy.set(Mode::Cut);
+    // With a key too: the key cannot be checked, which is the database being away.
+    let (status, body) = tokio::time::timeout(
+        Duration::from_secs(120),
+        server.post(COUNT, json!({}), Some(&reader)),
+    )
+    .await
+    .expect("the request fails instead of hanging");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(error_code(&body), "SERVICE_UNAVAILABLE");
     let (status, body) = tokio::time::timeout(
         Duration::from_secs(120),
         server.post(COUNT, json!({}), None),

@@ -230,6 +230,23 @@ db_test!(a_revoked_key_closes_its_connections, seeded, |app| {
     .await;
     let id = agora::repo::keys::list(app.db()).await.unwrap()[0].key.id;
     agora::repo::keys::revoke(app.db(), id).await.unwrap();
-    // Within the re-check period (5 s), the connection is closed as forbidden.
+    // Within the re-check period (4 s), the connection is closed as forbidden.
+    assert_eq!(next(&mut s).await, json!({ "close": 4403 }));
+});
+
+db_test!(a_revoked_key_starts_nothing, seeded, |app| {
+    let key = app.key("iom", "read").await;
+    let addr = app.serve().await.to_string();
+    let mut s = connect(&addr, Some("graphql-transport-ws")).await;
+    init(&mut s, &key).await;
+    // Positive control: the key runs a query.
+    let query = json!({ "type": "subscribe", "id": "1", "payload": { "query": "{ dialogues { totalCount } }" } });
+    send(&mut s, query.clone()).await;
+    assert_eq!(next(&mut s).await["type"], "next");
+    assert_eq!(next(&mut s).await["type"], "complete");
+    let id = agora::repo::keys::list(app.db()).await.unwrap()[0].key.id;
+    agora::repo::keys::revoke(app.db(), id).await.unwrap();
+    // At once, before any periodic check: the next operation closes the connection.
+    send(&mut s, query).await;
     assert_eq!(next(&mut s).await, json!({ "close": 4403 }));
 });
