@@ -99,6 +99,7 @@ pub struct Metrics {
     pool_in_use: Gauge,
     pool_idle: Gauge,
     subscriptions: Gauge,
+    key_checks_deferred: Counter,
     names: Mutex<Names>,
     db: Database,
 }
@@ -177,6 +178,12 @@ impl Metrics {
             "Subscriptions running over WebSockets",
             subscriptions.clone(),
         );
+        let key_checks_deferred = Counter::default();
+        registry.register(
+            "ws_key_checks_deferred",
+            "Periodic checks of a WebSocket's API key that the database could not answer (the key kept its last known state)",
+            key_checks_deferred.clone(),
+        );
         Arc::new(Metrics {
             registry,
             requests,
@@ -187,6 +194,7 @@ impl Metrics {
             pool_in_use,
             pool_idle,
             subscriptions,
+            key_checks_deferred,
             names: Mutex::new(Names {
                 trusted: trusted.into_iter().collect(),
                 ..Names::default()
@@ -263,6 +271,11 @@ impl Metrics {
     /// Counts a planned operation that ran without async-graphql (validated before).
     pub fn validation_skipped(&self) {
         self.revalidations_skipped.inc();
+    }
+
+    /// The counter of WebSocket key checks that the database could not answer.
+    pub fn key_checks_deferred(&self) -> &Counter {
+        &self.key_checks_deferred
     }
 
     /// The gauge of running subscriptions.

@@ -206,6 +206,7 @@ impl Connection {
                         // the next check. Only a definite revocation closes the socket.
                         Err(e) => {
                             tracing::warn!(error = %e, "the key of a WebSocket could not be checked again");
+                            self.state.metrics.key_checks_deferred().inc();
                             continue;
                         }
                     },

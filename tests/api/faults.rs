@@ -18,6 +18,7 @@ use axum::{
     body::Body,
     http::{Request, StatusCode, header},
 };
+use futures_util::{SinkExt, StreamExt};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tokio::{
@@ -25,6 +26,7 @@ use tokio::{
     net::{TcpListener, TcpStream},
     sync::watch,
 };
+use tokio_tungstenite::tungstenite::Message;
 use tower::ServiceExt;
 
 use crate::common::{PgScratch, error_code};
@@ -233,9 +235,21 @@ async fn database_faults_fail_fast_and_the_server_recovers() {
     .await
     .unwrap()
     .1;
-    // Positive control: the key reads.
+    // Positive control: the key reads, over HTTP and over a WebSocket.
     let (status, body) = server.post(COUNT, json!({}), Some(&reader)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let router = server.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let mut socket = crate::common::ws_connect(&addr).await;
+    let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {reader}") } });
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap();
+    let first = crate::common::ws_operation(&mut socket, "1", COUNT).await;
+    assert!(first.contains(r#""type":"next""#), "{first}");
 
     // Cut: fail fast with 503, and not ready. The request timeout is far beyond any run
     // of this test, so a 503 can only come from the database path failing fast (a hang
@@ -260,6 +274,17 @@ async fn database_faults_fail_fast_and_the_server_recovers() {
     assert_eq!(error_code(&body), "SERVICE_UNAVAILABLE");
     assert!(!body.to_string().contains("sqlx"), "{body}");
     assert_eq!(server.ready().await, StatusCode::SERVICE_UNAVAILABLE);
+    // The WebSocket's periodic key check meets the outage (the event: its counter moves),
+    // and the socket stays open.
+    let deferred = server.state.metrics.key_checks_deferred().clone();
+    let waiting = Instant::now();
+    while deferred.get() == 0 {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(60),
+            "no key check met the outage"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // Restored: the same server answers again, without a restart.
     proxy.set(Mode::Pass);
@@ -277,6 +302,20 @@ async fn database_faults_fail_fast_and_the_server_recovers() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(server.ready().await, StatusCode::OK);
+    // The socket that lived through the outage answers again.
+    let subscribe = json!({ "type": "subscribe", "id": "2", "payload": { "query": COUNT } });
+    socket
+        .send(Message::Text(subscribe.to_string().into()))
+        .await
+        .unwrap();
+    let after = loop {
+        match tokio::time::timeout(Duration::from_secs(30), socket.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) if t.contains(r#""id":"2""#) => break t.to_string(),
+            Ok(Some(Ok(Message::Text(_)))) => continue,
+            other => panic!("the socket did not live through the outage: {other:?}"),
+        }
+    };
+    assert!(after.contains(r#""type":"next""#), "{after}");
 
     // A bulk write cut in the middle leaves nothing behind.
     let key = agora::repo::keys::create(
