@@ -17,16 +17,20 @@
 
 pub mod vocab;
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use serde_json::Value as Json;
 
 use crate::{
+    auth::Principal,
     error::{Error, Result},
     export::{
         format::Record,
         import::{Quiet, Source, import_from},
         stream::Format,
     },
+    graphql::id::NodeType,
+    repo::write::{ChangeRecord, Writer, record_many},
+    sync::hub::SyncState,
 };
 
 /// The records of the press release, in the export format.
@@ -44,7 +48,7 @@ pub struct Seeded {
 /// Loads the knowledge base, unless the database already holds it, then the vocabularies'
 /// themes that the database lacks (also into databases seeded before they were part of
 /// the seed). The knowledge base is written in one transaction, the vocabularies in
-/// another.
+/// another; every record written enters the change feed.
 pub async fn seed(db: &DatabaseConnection) -> Result<Seeded> {
     let exists = crate::organisation::repo::by_slug(db, "iom")
         .await?
@@ -64,12 +68,27 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded> {
         }
         out.records = labels(KNOWLEDGE_BASE)?;
     }
-    let txn = db.begin().await?;
-    for code in vocab::ensure(&txn).await? {
+    // Each theme a creation in the change feed, as the knowledge base's records are.
+    let sync = SyncState::detached();
+    let mut w = Writer::begin(db, &sync, Principal::Anonymous).await?;
+    let written = vocab::ensure(w.txn()).await?;
+    let changes = written.iter().map(|(_, id)| ChangeRecord {
+        op: "create",
+        kind: NodeType::Theme.table(),
+        id: *id,
+        external_id: None,
+        partner_id: None,
+        version: 1,
+        edge: None,
+        before: None,
+        after: None,
+    });
+    record_many(&mut w, changes.collect()).await?;
+    w.commit().await?;
+    for (code, _) in written {
         out.records.push(format!("Theme {code}"));
         out.written = true;
     }
-    txn.commit().await?;
     Ok(out)
 }
 

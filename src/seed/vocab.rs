@@ -53,8 +53,8 @@ fn scheme(name: &str) -> Result<ThemeScheme> {
 }
 
 /// Writes the vocabularies' themes that the database does not hold yet (by code); returns
-/// the codes written.
-pub async fn ensure(db: &impl ConnectionTrait) -> Result<Vec<String>> {
+/// the code and id of each theme written.
+pub async fn ensure(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>> {
     let terms: Vec<Term> = serde_json::from_str(include_str!("vocabularies.json"))
         .map_err(|e| Error::internal(format!("vocabularies.json: {e}")))?;
     let mut written = Vec::new();
@@ -85,7 +85,7 @@ pub async fn ensure(db: &impl ConnectionTrait) -> Result<Vec<String>> {
                 .collect();
             text::write_sourced(db, "theme", row.id, field, &rows).await?;
         }
-        written.push(term.code);
+        written.push((term.code, row.id));
     }
     Ok(written)
 }

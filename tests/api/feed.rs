@@ -37,10 +37,24 @@ db_test!(
     seeded,
     |app| {
         let key = app.key("iom", "write").await;
-        // The feed opens with the seed's knowledge base, each record created once.
+        // The feed opens with the seed (the knowledge base and the vocabularies): each
+        // record of the graph created once.
         let (start, cursor) = read_all(&app, &key, Value::Null, Value::Null).await;
-        let seeded = agora::seed::KNOWLEDGE_BASE.lines().count();
-        assert_eq!(start.len(), seeded);
+        let counts = app
+            .data(
+                "{ dialogues { totalCount } workshops { totalCount } reports { totalCount } tools { totalCount } organisations { totalCount } people { totalCount } themes { totalCount } }",
+                json!({}),
+            )
+            .await;
+        let records: i64 = counts
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|l| l["totalCount"].as_i64().unwrap())
+            .sum();
+        assert_eq!(start.len() as i64, records);
+        let ids: BTreeSet<&str> = start.iter().map(|c| c["id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), start.len(), "each record once");
         assert!(
             start
                 .iter()
