@@ -681,9 +681,6 @@ async fn write(
             let changes = chunk
                 .iter()
                 .map(|row| ChangeRecord {
-                    op: "create",
-                    kind: row.kind.table(),
-                    id: row.id,
                     external_id: row.values.get("external_id").and_then(Json::as_str),
                     partner_id: row.values.get("partner_id").and_then(Json::as_i64),
                     version: row
@@ -691,9 +688,7 @@ async fn write(
                         .get("version")
                         .and_then(Json::as_i64)
                         .unwrap_or(1),
-                    edge: None,
-                    before: None,
-                    after: None,
+                    ..ChangeRecord::created(row.kind.table(), row.id)
                 })
                 .collect();
             record_many(&mut w, changes).await?;

@@ -34,11 +34,9 @@ pub struct Completion {
 }
 
 impl Completion {
-    /// Takes what [`Completion::apply`] needs from a request that parsed, and gives the
-    /// request the default values of the variables it leaves out (so that `@skip` and
-    /// `@include` see them, as the specification's CoerceVariableValues does).
+    /// Takes what [`Completion::apply`] needs from a request that parsed (its variables'
+    /// defaults already filled in by [`fill_defaults`]).
     pub fn prepare(request: &mut Request) -> Option<Completion> {
-        fill_defaults(request);
         let operation = request.operation_name.clone();
         let document = request.parsed_query().ok()?.clone();
         Some(Completion {

@@ -16,7 +16,7 @@ pub(crate) struct Denied {
 
 /// The checks every operation passes before it runs, over HTTP and over WebSocket alike:
 /// persisted and trusted documents, the limits of its text and document, the right to
-/// introspect, and the rate limits of `client` (the key, else this address).
+/// introspect, and the rate limits of `client` (as [`client_id`] names it).
 pub(crate) fn admit(
     state: &AppState,
     request: &mut Request,
@@ -34,10 +34,7 @@ pub(crate) fn admit(
         let e = Error::Forbidden("introspection is turned off for this client".into());
         return Err(deny(e));
     }
-    if let Err(wait) = state
-        .rate_limits
-        .check(&client_id(principal, client), analysis.cost)
-    {
+    if let Err(wait) = state.rate_limits.check(client, analysis.cost) {
         let secs = wait.as_secs().max(1);
         return Err(Denied {
             status: StatusCode::TOO_MANY_REQUESTS,

@@ -190,7 +190,7 @@ pub(super) async fn graphql(
         }
     };
     let who = client_id(&principal, &client);
-    let analysis = match admit(&state, &mut request, &principal, &client) {
+    let analysis = match admit(&state, &mut request, &principal, &who) {
         Ok(a) => a,
         // Named by the request only: a refused text is never parsed.
         Err(denied) => return refused(request.operation_name.clone(), &who, denied),
@@ -219,7 +219,7 @@ pub(super) async fn graphql(
             &state,
             request,
             principal,
-            &Operation::of(&headers, &client),
+            &Operation::of(&headers, &who),
             analysis,
         )
         .await

@@ -41,12 +41,12 @@ pub(crate) struct Operation<'a> {
     pub languages: RequestLanguages,
     /// The id of the HTTP request (or of the WebSocket's upgrade request).
     pub request_id: Option<&'a str>,
-    /// The client's address (see `client_address`).
+    /// The client, as rate limits and metrics name it (`client_id`).
     pub client: &'a str,
 }
 
 impl<'a> Operation<'a> {
-    /// Read from the headers of an HTTP request from `client`.
+    /// Read from the headers of an HTTP request of `client` (as `client_id` names it).
     pub fn of(headers: &'a HeaderMap, client: &'a str) -> Operation<'a> {
         Operation {
             client,
@@ -168,7 +168,6 @@ pub(crate) async fn run(
 ) -> Result<(Answer, Option<OwnedSemaphorePermit>), Refusal> {
     let started = Instant::now();
     let operation = operation_name(&mut request);
-    let who = client_id(&principal, context.client);
     fill_defaults(&mut request);
     let planned = planned(state, &mut request, &context.languages);
     // Under the oracle the executor's statements are not the request's: they count on
@@ -222,7 +221,7 @@ pub(crate) async fn run(
             ));
             state.metrics.request(
                 operation.as_deref(),
-                &who,
+                context.client,
                 Outcome::Error,
                 started.elapsed(),
                 std::iter::once(e.code()),
@@ -270,7 +269,7 @@ pub(crate) async fn run(
     };
     state.metrics.request(
         operation.as_deref(),
-        &who,
+        context.client,
         outcome,
         started.elapsed(),
         response.errors.iter().map(code_of),

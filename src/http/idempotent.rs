@@ -104,12 +104,13 @@ pub(super) async fn run_claimed(
 ) -> Response {
     let claim = Claim::new(id);
     let request = request.data(claim.clone());
+    // A key, never an address, names the client of an idempotent write.
+    let who = client_id(&principal, "");
     let result = run(
         &state,
         request,
         principal,
-        // A key names the client of an idempotent write, not an address.
-        &Operation::of(&headers, ""),
+        &Operation::of(&headers, &who),
         analysis,
     )
     .await;

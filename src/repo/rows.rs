@@ -553,7 +553,9 @@ pub async fn linked_rows(
             .await?
             .into_iter()
             .map(|mut r| {
-                let rn = r.pop().and_then(|n| n.as_i64()).unwrap_or_default();
+                let rn = r.pop().and_then(|n| n.as_i64());
+                let rn =
+                    rn.ok_or_else(|| Error::internal("an aggregated row without its number"))?;
                 Ok((json_row(r, columns, &edge_types)?, rn))
             })
             .collect::<Result<Vec<_>>>()?;

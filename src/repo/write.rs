@@ -331,6 +331,24 @@ pub struct ChangeRecord<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+impl ChangeRecord<'_> {
+    /// The creation of the record `id` of type `kind`, at version 1, with no external id
+    /// or partner.
+    pub fn created(kind: &'static str, id: i64) -> Self {
+        ChangeRecord {
+            op: "create",
+            kind,
+            id,
+            external_id: None,
+            partner_id: None,
+            version: 1,
+            edge: None,
+            before: None,
+            after: None,
+        }
+    }
+}
+
 fn change_row(w: &Writer, c: ChangeRecord<'_>) -> change::ActiveModel {
     let (edge_kind, target_type, target_id, role) = match c.edge {
         Some((k, t, id, role)) => (Some(k.to_string()), Some(t.to_string()), Some(id), role),

@@ -72,17 +72,10 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded> {
     let sync = SyncState::detached();
     let mut w = Writer::begin(db, &sync, Principal::Anonymous).await?;
     let written = vocab::ensure(w.txn()).await?;
-    let changes = written.iter().map(|(_, id)| ChangeRecord {
-        op: "create",
-        kind: NodeType::Theme.table(),
-        id: *id,
-        external_id: None,
-        partner_id: None,
-        version: 1,
-        edge: None,
-        before: None,
-        after: None,
-    });
+    let theme = NodeType::Theme.table();
+    let changes = written
+        .iter()
+        .map(|(_, id)| ChangeRecord::created(theme, *id));
     record_many(&mut w, changes.collect()).await?;
     w.commit().await?;
     for (code, _) in written {

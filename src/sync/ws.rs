@@ -38,8 +38,13 @@ use crate::{
     AppState,
     auth::{Principal, bearer},
     error::Error,
-    graphql::{complete::Completion, guard::assign_codes, i18n::RequestLanguages, loader::Loaders},
-    http::{MAX_BODY, Operation, Refusal, admit, client_address, operation_type},
+    graphql::{
+        complete::{Completion, fill_defaults},
+        guard::assign_codes,
+        i18n::RequestLanguages,
+        loader::Loaders,
+    },
+    http::{MAX_BODY, Operation, Refusal, admit, client_address, client_id, operation_type},
     repo::keys,
 };
 
@@ -104,7 +109,8 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     let client = client_address(&state, &headers, peer);
-    let upgrade = Operation::of(&headers, &client);
+    // The upgrade gives the languages and the request id; each operation names its client.
+    let upgrade = Operation::of(&headers, "");
     let (languages, request_id) = (upgrade.languages, upgrade.request_id.map(str::to_string));
     let ws = ws.protocols([PROTOCOL]).max_message_size(MAX_BODY);
     let agreed = ws.selected_protocol().is_some();
@@ -390,7 +396,8 @@ async fn stream(
         request = request.operation_name(name);
     }
     // The same checks as over HTTP: documents, limits, introspection, rate limits.
-    let analysis = match admit(state, &mut request, &principal, &client) {
+    let who = client_id(&principal, &client);
+    let analysis = match admit(state, &mut request, &principal, &who) {
         Ok(analysis) => analysis,
         Err(denied) => return Some(message("error", id, &[denied.error.into_server_error()])),
     };
@@ -398,7 +405,7 @@ async fn stream(
         let context = Operation {
             languages,
             request_id: request_id.as_deref(),
-            client: &client,
+            client: &who,
         };
         return match crate::http::run(state, request, principal, &context, analysis).await {
             Ok((response, _permit)) if failed_before_running(&response) => {
@@ -411,6 +418,7 @@ async fn stream(
             Err(Refusal(_, error)) => Some(message("error", id, &[error.into_server_error()])),
         };
     }
+    fill_defaults(&mut request);
     let completion = Completion::prepare(&mut request);
     let request = request
         .data(Loaders::new(state.db.conn.clone()))

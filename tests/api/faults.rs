@@ -159,6 +159,15 @@ impl Server {
         (status, body)
     }
 
+    /// A new API key of `iom` with `scopes`.
+    async fn key(&self, scopes: &str) -> String {
+        let scopes = agora::auth::Scopes::parse(scopes).unwrap();
+        agora::repo::keys::create(&self.state.db.conn, "iom", scopes, None)
+            .await
+            .unwrap()
+            .1
+    }
+
     async fn ready(&self) -> StatusCode {
         self.send(Request::get("/readyz").body(Body::empty()).unwrap())
             .await
@@ -226,15 +235,7 @@ async fn database_faults_fail_fast_and_the_server_recovers() {
         "SERVICE_UNAVAILABLE"
     );
 
-    let reader = agora::repo::keys::create(
-        &server.state.db.conn,
-        "iom",
-        agora::auth::Scopes::parse("read").unwrap(),
-        None,
-    )
-    .await
-    .unwrap()
-    .1;
+    let reader = server.key("read").await;
     // Positive control: the key reads, over HTTP and over a WebSocket.
     let (status, body) = server.post(COUNT, json!({}), Some(&reader)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -318,15 +319,7 @@ async fn database_faults_fail_fast_and_the_server_recovers() {
     assert!(after.contains(r#""type":"next""#), "{after}");
 
     // A bulk write cut in the middle leaves nothing behind.
-    let key = agora::repo::keys::create(
-        &server.state.db.conn,
-        "iom",
-        agora::auth::Scopes::parse("write").unwrap(),
-        None,
-    )
-    .await
-    .unwrap()
-    .1;
+    let key = server.key("write").await;
     let records: Vec<Value> = (0..40)
         .map(|i| json!({ "person": { "externalId": format!("FAULT-{i}"), "input": { "name": format!("Person {i}") } } }))
         .collect();
