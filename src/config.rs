@@ -84,8 +84,23 @@ pub struct Settings {
     /// memory that large answers take under load, and keeps the pool from running dry.
     pub max_concurrent_operations: usize,
     /// On shutdown, how long in-flight requests and subscriptions may take to finish, in
-    /// milliseconds.
+    /// milliseconds; statements still running then are cancelled, and the process exits
+    /// within one more second.
     pub drain_ms: u64,
+    /// Connections open at once (WebSockets included); more are answered 503 and closed.
+    /// Lowered to fit below the process's file-descriptor limit.
+    pub max_connections: usize,
+    /// Longest time to receive a request head in full, in milliseconds: from the
+    /// connection's start for its first request, from the first byte for later ones.
+    pub header_timeout_ms: u64,
+    /// Longest time a kept-alive connection may stay silent between requests, in
+    /// milliseconds.
+    pub keep_alive_timeout_ms: u64,
+    /// Time a request body may take to arrive, in milliseconds, before `body_min_rate`
+    /// extends it; a slower body is answered 408.
+    pub body_timeout_ms: u64,
+    /// Bytes per second of a request body that earn it one more second (0: none).
+    pub body_min_rate: u64,
     /// Log output: `human` or `json`.
     pub log_format: String,
     /// Log filter, in `tracing_subscriber::EnvFilter` syntax (`RUST_LOG` overrides it).
@@ -131,6 +146,11 @@ impl Default for Settings {
             db_acquire_timeout_ms: 3_000,
             max_concurrent_operations: 0,
             drain_ms: 20_000,
+            max_connections: 1024,
+            header_timeout_ms: 10_000,
+            keep_alive_timeout_ms: 75_000,
+            body_timeout_ms: 20_000,
+            body_min_rate: 500,
             log_format: "human".into(),
             log: "info".into(),
             public_url: None,

@@ -1,7 +1,13 @@
 //! Connecting to the database (SQLite or PostgreSQL), migrating it, and counting the SQL
 //! statements it runs.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use migration::{Migrator, MigratorTrait};
 use prometheus_client::metrics::counter::Counter;
@@ -19,7 +25,24 @@ pub struct Database {
     statements: Counter,
     background: DatabaseConnection,
     background_statements: Counter,
+    /// Set by [`Database::cancel_statements`]: SQLite statements stop at their next step.
+    cancelled: Arc<AtomicBool>,
+    /// How many SQLite statements stopped so.
+    interrupted: Arc<AtomicU64>,
+    /// The `application_name` of this pool's PostgreSQL sessions, and where to reach
+    /// PostgreSQL to cancel their statements.
+    sessions: Option<Sessions>,
 }
+
+/// What it takes to cancel the statements of a pool's PostgreSQL sessions.
+#[derive(Clone, Debug)]
+struct Sessions {
+    application_name: String,
+    url: String,
+}
+
+/// How many SQLite virtual-machine steps run between two looks at `cancelled`.
+const SQLITE_STEPS_PER_CHECK: i32 = 10_000;
 
 /// How to open a database.
 #[derive(Clone, Debug)]
@@ -96,12 +119,50 @@ impl Database {
         if let Some(schema) = &options.schema {
             opts.set_schema_search_path(schema.clone());
         }
-        if let Some(timeout) = options.statement_timeout {
-            let millis = timeout.as_millis().to_string();
-            opts.map_sqlx_postgres_opts(move |o| {
-                o.options([("statement_timeout", millis.as_str())])
-            });
-        }
+        // Each pool names its sessions, so that a shutdown can cancel exactly its own
+        // statements (`cancel_statements`).
+        static POOLS: AtomicU64 = AtomicU64::new(0);
+        let application_name = format!(
+            "agora/{}/{}",
+            std::process::id(),
+            POOLS.fetch_add(1, Ordering::Relaxed)
+        );
+        let name = application_name.clone();
+        let timeout = options.statement_timeout.map(|t| t.as_millis().to_string());
+        // (One function: a second call would replace the first.)
+        opts.map_sqlx_postgres_opts(move |o| {
+            let o = o.application_name(&name);
+            match &timeout {
+                Some(millis) => o.options([("statement_timeout", millis.as_str())]),
+                None => o,
+            }
+        });
+        let sessions = options.url.starts_with("postgres").then(|| Sessions {
+            application_name,
+            url: options.url.clone(),
+        });
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let interrupted = Arc::new(AtomicU64::new(0));
+        let (flag, count) = (cancelled.clone(), interrupted.clone());
+        opts.map_sqlx_sqlite_pool_opts(move |pool| {
+            let (flag, count) = (flag.clone(), count.clone());
+            pool.after_connect(move |conn, _| {
+                let (flag, count) = (flag.clone(), count.clone());
+                Box::pin(async move {
+                    conn.lock_handle().await?.set_progress_handler(
+                        SQLITE_STEPS_PER_CHECK,
+                        move || {
+                            let go_on = !flag.load(Ordering::Relaxed);
+                            if !go_on {
+                                count.fetch_add(1, Ordering::Relaxed);
+                            }
+                            go_on
+                        },
+                    );
+                    Ok(())
+                })
+            })
+        });
         let mmap_size = if options.memory_map {
             "1073741824"
         } else {
@@ -123,7 +184,42 @@ impl Database {
             statements,
             background,
             background_statements,
+            cancelled,
+            interrupted,
+            sessions,
         })
+    }
+
+    /// How many SQLite statements [`Database::cancel_statements`] has stopped.
+    pub fn interrupted_statements(&self) -> u64 {
+        self.interrupted.load(Ordering::Relaxed)
+    }
+
+    /// Cancels the statements this pool is running, and every later one: for the end of
+    /// a shutdown's drain. SQLite statements stop at their next step; on PostgreSQL the
+    /// pool's own sessions are cancelled (`pg_cancel_backend`) over a connection of
+    /// their own, as the pool's may all be busy. Returns how many statements PostgreSQL
+    /// was asked to cancel.
+    pub async fn cancel_statements(&self) -> Result<u64> {
+        use sea_orm::sqlx::{Connection, Row, postgres::PgConnection};
+        self.cancelled.store(true, Ordering::Relaxed);
+        let Some(sessions) = &self.sessions else {
+            return Ok(0);
+        };
+        let mut conn = PgConnection::connect(&sessions.url)
+            .await
+            .map_err(crate::error::Error::internal)?;
+        let row = sea_orm::sqlx::query(
+            "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity \
+             WHERE application_name = $1 AND state <> 'idle' AND pid <> pg_backend_pid()",
+        )
+        .bind(&sessions.application_name)
+        .fetch_one(&mut conn)
+        .await
+        .map_err(crate::error::Error::internal)?;
+        let _ = conn.close().await;
+        let count: i64 = row.try_get(0).map_err(crate::error::Error::internal)?;
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 
     /// The same pool, for work no request asked for (the change feed's poller): its

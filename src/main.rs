@@ -1,14 +1,17 @@
 //! The `agora` command line: serve, migrate, seed, generate, schema, export, import and
 //! keys.
 
-use std::{future::IntoFuture, net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use agora::{
     AppState,
     config::Settings,
     db::{Database, DbOptions},
     error::Error,
-    http::GRAPHQL_PATH,
+    http::{
+        GRAPHQL_PATH,
+        server::{self, Limits},
+    },
 };
 use clap::{Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -407,35 +410,59 @@ async fn serve(settings: Settings) -> Result<(), Error> {
     let listen = settings.listen;
     let drain = Duration::from_millis(settings.drain_ms);
     let database = redact(&settings.database_url);
+    let limits = Limits::from_settings(&settings);
     let state = AppState::open(settings).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| Error::internal(format!("cannot listen on {listen}: {e}")))?;
     let local = listener.local_addr().map_err(Error::internal)?;
     println!("Agora listening on http://{local}{GRAPHQL_PATH} (database: {database})");
-    let draining = state.draining.clone();
-    let mut drained = state.draining.subscribe();
-    let db = state.db.clone();
-    let app = agora::app(state).into_make_service_with_connect_info::<SocketAddr>();
     // On a signal: readiness goes false, WebSockets are told to close, the listener stops
     // accepting, and in-flight requests get `drain_ms` to finish.
-    let server = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            draining.send_replace(true);
-        })
-        .into_future();
+    let draining = state.draining.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        draining.send_replace(true);
+    });
+    let mut drained = state.draining.subscribe();
     let deadline = async move {
         let _ = drained.wait_for(|d| *d).await;
         tokio::time::sleep(drain).await;
     };
+    let app = agora::app(state.clone());
     tokio::select! {
-        served = server => served.map_err(Error::internal)?,
-        () = deadline => tracing::warn!("the drain time is over: closing the remaining connections"),
+        () = server::serve(listener, app, &state, limits) => {}
+        () = deadline => return overrun(&state).await,
     }
-    db.conn.close().await?;
+    state.db.conn.close().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The drain time is over with work still running: its statements are cancelled, and the
+/// process exits within a second, whatever still holds on.
+async fn overrun(state: &AppState) -> Result<(), Error> {
+    tracing::warn!("the drain time is over: cancelling the statements still running");
+    std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_millis(900));
+        tracing::error!("the drain time is over and work still holds on: exiting");
+        std::process::exit(1);
+    });
+    let bound = Duration::from_millis(400);
+    match tokio::time::timeout(bound, state.db.cancel_statements()).await {
+        Ok(Ok(cancelled)) => tracing::info!(cancelled, "statements cancelled"),
+        Ok(Err(e)) => tracing::warn!(error = %e, "cannot cancel the statements"),
+        Err(_) => tracing::warn!("cannot cancel the statements in time"),
+    }
+    if tokio::time::timeout(bound, state.db.conn.clone().close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("the pool did not close in time");
+    }
+    let interrupted = state.db.interrupted_statements();
+    tracing::info!(interrupted, "stopped");
+    std::process::exit(0);
 }
 
 async fn shutdown_signal() {

@@ -63,6 +63,19 @@ pub(super) async fn graphql_post(
             ));
             return Refusal(StatusCode::PAYLOAD_TOO_LARGE, e).into_response();
         }
+        Err(rejection) if server::too_slow(&rejection) => {
+            let e = Error::bad_input(format!(
+                "the request body came too slowly: send it within {} ms, plus one second per \
+                 {} bytes",
+                state.settings.body_timeout_ms, state.settings.body_min_rate
+            ));
+            // The rest of the body is not worth waiting for: the connection closes.
+            let mut response = Refusal(StatusCode::REQUEST_TIMEOUT, e).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
         Err(_) => {
             let e = Error::bad_input("the request body could not be read");
             return Refusal(StatusCode::BAD_REQUEST, e).into_response();

@@ -202,11 +202,18 @@ pub(crate) async fn run(
     let execute = async {
         let mut request = request;
         let permit = state.executing.clone().acquire_owned().await.ok();
-        if let Some(p) = validated
-            && p.run_validated().await
-        {
-            state.metrics.validation_skipped();
-            return (GqlResponse::new(async_graphql::Value::Null), None, permit);
+        if let Some(p) = validated {
+            match p.run_validated().await {
+                Ok(true) => {
+                    state.metrics.validation_skipped();
+                    return (GqlResponse::new(async_graphql::Value::Null), None, permit);
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    let failed = GqlResponse::from_errors(vec![e.into_server_error()]);
+                    return (failed, None, permit);
+                }
+            }
         }
         // What the completion of the executor's answer needs, taken only when it runs.
         let completion = Completion::prepare(&mut request);

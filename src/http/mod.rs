@@ -42,6 +42,7 @@ mod endpoint;
 mod execute;
 mod idempotent;
 mod response;
+pub mod server;
 
 use self::{endpoint::*, execute::*, idempotent::*, response::*};
 pub use admission::analyse;

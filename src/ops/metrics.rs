@@ -18,7 +18,7 @@ use prometheus_client::{
     registry::Registry,
 };
 
-use crate::db::Database;
+use crate::{db::Database, http::server::ConnectionMetrics};
 
 /// The most operation names tracked one by one, besides those of the trusted documents;
 /// later names are counted as `other`, so that clients cannot grow the metrics without
@@ -100,6 +100,7 @@ pub struct Metrics {
     pool_idle: Gauge,
     subscriptions: Gauge,
     key_checks_deferred: Counter,
+    connections: ConnectionMetrics,
     names: Mutex<Names>,
     db: Database,
 }
@@ -184,6 +185,27 @@ impl Metrics {
             "Periodic checks of a WebSocket's API key that the database could not answer (the key kept its last known state)",
             key_checks_deferred.clone(),
         );
+        let connections = ConnectionMetrics::default();
+        registry.register(
+            "connections_open",
+            "HTTP connections open, WebSockets included",
+            connections.open.clone(),
+        );
+        registry.register(
+            "connections_refused",
+            "Connections answered 503 because max_connections were open",
+            connections.refused.clone(),
+        );
+        registry.register(
+            "connections_timed_out",
+            "Connections closed for a slow request head or a long idle keep-alive",
+            connections.timed_out.clone(),
+        );
+        registry.register(
+            "request_bodies_too_slow",
+            "Requests answered 408 because their body came too slowly",
+            connections.slow_bodies.clone(),
+        );
         Arc::new(Metrics {
             registry,
             requests,
@@ -195,6 +217,7 @@ impl Metrics {
             pool_idle,
             subscriptions,
             key_checks_deferred,
+            connections,
             names: Mutex::new(Names {
                 trusted: trusted.into_iter().collect(),
                 ..Names::default()
@@ -276,6 +299,11 @@ impl Metrics {
     /// The counter of WebSocket key checks that the database could not answer.
     pub fn key_checks_deferred(&self) -> &Counter {
         &self.key_checks_deferred
+    }
+
+    /// The counters of HTTP connections.
+    pub fn connections(&self) -> &ConnectionMetrics {
+        &self.connections
     }
 
     /// The gauge of running subscriptions.

@@ -33,7 +33,10 @@ use async_graphql::{
 };
 use sea_orm::DatabaseConnection;
 
-use crate::{error::Result, plan::build::RootItem};
+use crate::{
+    error::{Error, Result},
+    plan::build::RootItem,
+};
 
 /// The declarations of every node type, read once per process.
 pub static CATALOGUE: LazyLock<catalogue::Catalogue> = LazyLock::new(catalogue::Catalogue::new);
@@ -68,16 +71,18 @@ impl Planned {
     }
 
     /// Runs the plan without the executor (for a document validated before); returns
-    /// whether it wrote the answer (else the executor must run the request).
-    pub async fn run_validated(&self) -> bool {
+    /// whether it wrote the answer (else the executor must run the request), or the
+    /// database's failure.
+    pub async fn run_validated(&self) -> Result<bool> {
         match self.run().await {
             Ok(data) => {
                 *self.written.lock().unwrap_or_else(|e| e.into_inner()) = Some(data);
-                true
+                Ok(true)
             }
+            Err(e) if database_failure(&e) => Err(e),
             Err(e) => {
                 tracing::debug!(error = ?e, "a planned query runs on the executor");
-                false
+                Ok(false)
             }
         }
     }
@@ -124,6 +129,7 @@ impl Extension for EngineRun {
                     Response::new(Value::Null)
                 }
             }
+            Err(e) if database_failure(&e) => Response::from_errors(vec![e.into_server_error()]),
             Err(e) => {
                 // The executor answers instead, with its own errors if it meets the same.
                 tracing::debug!(error = ?e, "a planned query runs on the executor");
@@ -131,4 +137,10 @@ impl Extension for EngineRun {
             }
         }
     }
+}
+
+/// Whether `error` is the database's failure (unreachable, too slow, a statement
+/// cancelled): the executor would only meet it again, at twice the load.
+fn database_failure(error: &Error) -> bool {
+    matches!(error, Error::Database(_) | Error::Unavailable(_))
 }

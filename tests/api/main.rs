@@ -7,6 +7,7 @@
 mod common;
 
 mod cli;
+mod connections;
 mod console;
 
 mod access;

@@ -268,3 +268,217 @@ async fn json_logs_carry_the_request_id_on_every_line() {
         assert_eq!(log["span"]["request_id"], id.as_str(), "{log}");
     }
 }
+
+/// A filter that keeps SQLite busy for seconds (or of 50 `and`s of 200 year ranges): the
+/// body of a GraphQL request.
+fn costly_filter() -> String {
+    let ands: Vec<Value> = (0..50)
+        .map(|_| {
+            let ranges: Vec<Value> = (0..200)
+                .map(|i| json!({ "year": { "gte": 1900 + i, "lte": 2100 - i } }))
+                .collect();
+            json!({ "and": ranges })
+        })
+        .collect();
+    json!({
+        "query": "query($f: DialogueFilter) { dialogues(filter: $f) { totalCount } }",
+        "variables": { "f": { "or": ands } },
+    })
+    .to_string()
+}
+
+/// Sends `body` to `/graphql` on a connection of its own; the task returned ends with
+/// what the server sent back before it closed the connection.
+async fn post_raw(addr: &str, body: String) -> tokio::task::JoinHandle<String> {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    tokio::spawn(async move {
+        let mut got = Vec::new();
+        let _ = stream.read_to_end(&mut got).await;
+        String::from_utf8_lossy(&got).into_owned()
+    })
+}
+
+/// Sends SIGTERM to `server` and waits for it to exit by itself (within a bound no
+/// healthy run comes near); returns its log lines up to its end.
+async fn terminate(
+    mut server: ServerProcess,
+    logs: std::sync::mpsc::Receiver<Value>,
+) -> Vec<Value> {
+    let kill = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let exited = tokio::task::spawn_blocking(move || {
+        let bound = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < bound {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    })
+    .await
+    .unwrap();
+    let status = exited.expect("the process did not exit: its drain is not a bound");
+    assert!(status.success(), "exit status {status}");
+    logs.iter().collect()
+}
+
+/// When `drain_ms` runs out while a costly SQLite statement runs, the process exits
+/// without waiting for it: the request is never answered. (SQLite statements are
+/// interrupted between steps; one still being prepared ends with the process.)
+#[tokio::test]
+async fn a_drain_that_runs_out_does_not_wait_for_sqlite_statements() {
+    let dir = tempfile::tempdir().unwrap();
+    // Seeded first, so that the server's start logs few statements.
+    let seeded = Command::new(AGORA)
+        .arg("seed")
+        .current_dir(dir.path())
+        .env_remove("AGORA_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(seeded.status.success());
+    let mut server = ServerProcess::start(
+        logged(
+            Command::new(AGORA)
+                .args(["serve", "--listen", "127.0.0.1:0"])
+                .current_dir(dir.path())
+                .env_remove("AGORA_DATABASE_URL")
+                .env("AGORA_DRAIN_MS", "300")
+                .env("AGORA_REQUEST_TIMEOUT_MS", "600000"),
+        )
+        .env("AGORA_LOG", "info,agora::sql=trace"),
+    );
+    let logs = log_lines(&mut server);
+    let answer = post_raw(&server.addr, costly_filter()).await;
+    // The request's first statement (its page) has run, and the next (its count) has
+    // started: statements are logged as they end.
+    wait_for_log(&logs, "the request's first statement", |log| {
+        log["target"] == "agora::sql" && log["span"]["name"] == "request"
+    });
+    let rest = terminate(server, logs).await;
+    let said = |message: &str| rest.iter().any(|l| l["fields"]["message"] == message);
+    assert!(
+        said("the drain time is over: cancelling the statements still running"),
+        "{rest:?}"
+    );
+    assert!(said("stopped"), "{rest:?}");
+    let answer = answer.await.unwrap();
+    assert!(!answer.contains("totalCount"), "{answer}");
+}
+
+/// The same on PostgreSQL: a statement waiting on a lock the test holds would wait for
+/// ever; when `drain_ms` runs out it is cancelled (`pg_cancel_backend`), and the process
+/// exits while the lock is still held.
+#[tokio::test]
+async fn a_drain_that_runs_out_cancels_postgresql_statements() {
+    use sea_orm::sqlx::{Connection, Executor, Row, postgres::PgConnection};
+    let Some(scratch) = PgScratch::database("agora_overrun").await else {
+        eprintln!("AGORA_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    let url = scratch.url.clone();
+    let seeded = Command::new(AGORA)
+        .arg("seed")
+        .env("AGORA_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(seeded.status.success());
+    let mut server = ServerProcess::start(logged(
+        Command::new(AGORA)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("AGORA_DATABASE_URL", &url)
+            .env("AGORA_DRAIN_MS", "300")
+            .env("AGORA_STATEMENT_TIMEOUT_MS", "0")
+            .env("AGORA_REQUEST_TIMEOUT_MS", "600000"),
+    ));
+    let logs = log_lines(&mut server);
+    let mut locker = PgConnection::connect(&url).await.unwrap();
+    locker.execute("BEGIN").await.unwrap();
+    locker
+        .execute("LOCK TABLE dialogue IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let body = json!({ "query": "{ dialogues(first: 1) { nodes { slug } } }" }).to_string();
+    let answer = post_raw(&server.addr, body).await;
+    // Agora's statements that wait for the lock, by its sessions' name.
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'agora/%' \
+                   AND wait_event_type = 'Lock' AND datname = current_database()";
+    let mut watcher = PgConnection::connect(&url).await.unwrap();
+    let blocked = async {
+        loop {
+            let row = sea_orm::sqlx::query(waiting)
+                .fetch_one(&mut watcher)
+                .await
+                .unwrap();
+            if row.get::<i64, _>(0) > 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), blocked)
+        .await
+        .expect("the query waits for the lock");
+
+    let rest = terminate(server, logs).await;
+    let cancelled = rest
+        .iter()
+        .find(|l| l["fields"]["message"] == "statements cancelled")
+        .unwrap_or_else(|| panic!("no cancellation in {rest:?}"));
+    assert!(
+        cancelled["fields"]["cancelled"].as_u64() >= Some(1),
+        "{cancelled}"
+    );
+    // With the lock still held, no statement of Agora waits for it any more.
+    let row = sea_orm::sqlx::query(waiting)
+        .fetch_one(&mut watcher)
+        .await
+        .unwrap();
+    assert_eq!(row.get::<i64, _>(0), 0);
+    locker.execute("ROLLBACK").await.unwrap();
+    let answer = answer.await.unwrap();
+    assert!(!answer.contains("\"slug\""), "{answer}");
+}
+
+/// What ends a SQLite statement at the end of a drain: after `cancel_statements`, a
+/// statement that would never end on its own (an endless recursive count) is interrupted
+/// at its next steps, and so is every later one.
+#[tokio::test]
+async fn cancelling_interrupts_a_running_sqlite_statement() {
+    use agora::db::{Database, DbOptions};
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::connect(&DbOptions {
+        url: format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
+        ..DbOptions::default()
+    })
+    .await
+    .unwrap();
+    let statement = |sql: &str| Statement::from_string(DbBackend::Sqlite, sql);
+    // Control: statements run.
+    assert!(db.conn.query_one_raw(statement("SELECT 1")).await.is_ok());
+    let conn = db.conn.clone();
+    let endless = tokio::spawn(async move {
+        conn.query_one_raw(statement(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) \
+             SELECT count(*) FROM n",
+        ))
+        .await
+    });
+    db.cancel_statements().await.unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(30), endless)
+        .await
+        .expect("the endless statement was interrupted")
+        .unwrap();
+    let error = ended.expect_err("an interrupted statement fails");
+    assert!(error.to_string().contains("interrupted"), "{error}");
+    assert!(db.interrupted_statements() >= 1);
+}
