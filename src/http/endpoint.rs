@@ -1,6 +1,8 @@
 //! The GraphQL endpoint over HTTP: POST and GET requests read and checked (body, content
 //! type, method), then run by `execute`.
 
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
+
 use super::*;
 
 /// How a request reached the endpoint: mutations are only run from a POST.
@@ -118,8 +120,14 @@ pub(super) async fn graphql_get(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
+    websocket: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    // One URL for everything: a WebSocket upgrade of `/graphql` is GraphQL over
+    // WebSocket, as on `/graphql/ws`.
+    if let Ok(websocket) = websocket {
+        return crate::sync::ws::upgrade(State(state), peer, headers, websocket).await;
+    }
     let Ok(Query(params)) = params else {
         let e = Error::bad_input("the query string is not a GraphQL request");
         return Refusal(StatusCode::BAD_REQUEST, e).into_response();

@@ -90,6 +90,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route(GRAPHQL_PATH, post(graphql_post).get(graphql_get))
         .route(WS_PATH, get(crate::sync::ws::upgrade))
+        .route("/", get(root))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -145,6 +146,16 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             .expose_headers([header::RETRY_AFTER, HeaderName::from_static("x-request-id")])
             .max_age(std::time::Duration::from_secs(600)),
     )
+}
+
+/// The root: browsers go to the console (when it is on); others learn where the API is.
+async fn root(State(state): State<AppState>) -> Response {
+    if state.settings.console_enabled() {
+        return axum::response::Redirect::to(GRAPHQL_PATH).into_response();
+    }
+    "Agora: a GraphQL API of international migration governance. POST GraphQL requests to \
+     /graphql (WebSocket: /graphql, protocol graphql-transport-ws).\n"
+        .into_response()
 }
 
 /// Ready to serve: not shutting down, and the database answers.

@@ -22,7 +22,7 @@ use std::{
     io,
     net::SocketAddr,
     pin::Pin,
-    sync::Arc,
+    sync::{Arc, Mutex},
     task::{Context, Poll},
     time::Duration,
 };
@@ -203,8 +203,7 @@ impl Connection {
     /// Serves HTTP/1.1 (and upgrades to WebSocket) on `io`, closing it when a timeout of
     /// its phase runs out.
     async fn run(mut self, io: Counted, peer: SocketAddr) {
-        let phase = Arc::new(watch::Sender::new(Phase::Head(Instant::now())));
-        let mut changes = phase.subscribe();
+        let phase: Shared = Arc::new(Mutex::new(Phase::Head(Instant::now())));
         let io = Clocked {
             inner: io,
             phase: phase.clone(),
@@ -212,9 +211,10 @@ impl Connection {
         let limits = self.limits;
         let slow_bodies = self.metrics.slow_bodies.clone();
         let app = self.app.clone();
+        let requests = phase.clone();
         let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
-            let busy = Busy::start(phase.clone());
+            let busy = Busy::start(requests.clone());
             let request =
                 request.map(|body| Body::new(Paced::new(body, limits, slow_bodies.clone())));
             let app = app.clone();
@@ -232,15 +232,17 @@ impl Connection {
             .serve_connection(TokioIo::new(io), service)
             .with_upgrades();
         tokio::pin!(connection);
+        // The clock is read lazily: the timer is set for the deadline of the phase it
+        // finds, and when it rings the phase is read again (it may have moved on, which
+        // costs a request nothing). While busy, it looks again after the shorter timeout.
+        let recheck = [limits.head, limits.idle]
+            .into_iter()
+            .filter(|d| !d.is_zero())
+            .min();
         let mut shutting_down = false;
+        let timer = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(timer);
         loop {
-            let deadline = changes.borrow_and_update().deadline(&limits);
-            let expiry = async {
-                match deadline {
-                    Some(at) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
-                }
-            };
             tokio::select! {
                 served = connection.as_mut() => {
                     if let Err(e) = served {
@@ -248,14 +250,19 @@ impl Connection {
                     }
                     return;
                 }
-                () = expiry => {
-                    // The deadline of the phase it was computed for: the phase has not
-                    // changed since, or `changes` would have woken the loop first.
-                    self.metrics.timed_out.inc();
-                    tracing::debug!(%peer, "connection closed: too slow or idle too long");
-                    return;
+                () = timer.as_mut(), if recheck.is_some() => {
+                    let now = Instant::now();
+                    let current = *lock(&phase);
+                    match current.deadline(&limits) {
+                        Some(deadline) if deadline <= now => {
+                            self.metrics.timed_out.inc();
+                            tracing::debug!(%peer, "connection closed: too slow or idle too long");
+                            return;
+                        }
+                        Some(deadline) => timer.as_mut().reset(deadline),
+                        None => timer.as_mut().reset(now + recheck.unwrap_or_default()),
+                    }
                 }
-                _ = changes.changed() => {}
                 _ = self.draining.wait_for(|d| *d), if !shutting_down => {
                     shutting_down = true;
                     connection.as_mut().graceful_shutdown();
@@ -263,6 +270,13 @@ impl Connection {
             }
         }
     }
+}
+
+/// A connection's phase, shared by its socket, its requests and its clock.
+type Shared = Arc<Mutex<Phase>>;
+
+fn lock(phase: &Shared) -> std::sync::MutexGuard<'_, Phase> {
+    phase.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Where a connection is between requests, for its timeouts.
@@ -289,28 +303,28 @@ impl Phase {
 }
 
 /// A request being served: the connection is busy until its response ends.
-struct Busy(Arc<watch::Sender<Phase>>);
+struct Busy(Shared);
 
 impl Busy {
-    fn start(phase: Arc<watch::Sender<Phase>>) -> Busy {
-        phase.send_modify(|p| {
+    fn start(phase: Shared) -> Busy {
+        {
+            let mut p = lock(&phase);
             *p = match *p {
                 Phase::Busy(n) => Phase::Busy(n + 1),
                 _ => Phase::Busy(1),
-            }
-        });
+            };
+        }
         Busy(phase)
     }
 }
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.send_modify(|p| {
-            *p = match *p {
-                Phase::Busy(n) if n > 1 => Phase::Busy(n - 1),
-                _ => Phase::Idle(Instant::now()),
-            }
-        });
+        let mut p = lock(&self.0);
+        *p = match *p {
+            Phase::Busy(n) if n > 1 => Phase::Busy(n - 1),
+            _ => Phase::Idle(Instant::now()),
+        };
     }
 }
 
@@ -344,11 +358,13 @@ impl HttpBody for Tracked {
     }
 }
 
-/// A request body that must keep a minimum pace.
+/// A request body that must keep a minimum pace. Its timer is set only when the body has
+/// to be waited for: a body that came with its head costs none.
 struct Paced {
     body: Incoming,
-    /// When the body must have arrived, if no more bytes come.
-    deadline: Option<Pin<Box<Sleep>>>,
+    /// When the body must have arrived, if no more bytes come (`None`: no bound).
+    deadline: Option<Instant>,
+    timer: Option<Pin<Box<Sleep>>>,
     started: Instant,
     received: u64,
     limits: Limits,
@@ -360,8 +376,8 @@ impl Paced {
         let started = Instant::now();
         Paced {
             body,
-            deadline: (!limits.body.is_zero())
-                .then(|| Box::pin(tokio::time::sleep_until(started + limits.body))),
+            deadline: (!limits.body.is_zero()).then(|| started + limits.body),
+            timer: None,
             started,
             received: 0,
             limits,
@@ -392,9 +408,7 @@ impl HttpBody for Paced {
                         let earned = Duration::from_secs_f64(
                             this.received as f64 / this.limits.min_rate as f64,
                         );
-                        deadline
-                            .as_mut()
-                            .reset(this.started + this.limits.body + earned);
+                        *deadline = this.started + this.limits.body + earned;
                     }
                 }
                 Poll::Ready(Some(Ok(frame)))
@@ -402,11 +416,16 @@ impl HttpBody for Paced {
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.into()))),
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Pending => {
-                let expired = this
-                    .deadline
-                    .as_mut()
-                    .is_some_and(|deadline| deadline.as_mut().poll(cx).is_ready());
-                if !expired {
+                let Some(deadline) = this.deadline else {
+                    return Poll::Pending;
+                };
+                let timer = this
+                    .timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                if timer.deadline() != deadline {
+                    timer.as_mut().reset(deadline);
+                }
+                if timer.as_mut().poll(cx).is_pending() {
                     return Poll::Pending;
                 }
                 this.deadline = None;
@@ -470,7 +489,7 @@ struct Counted {
 /// arrives after an idle time.
 struct Clocked {
     inner: Counted,
-    phase: Arc<watch::Sender<Phase>>,
+    phase: Shared,
 }
 
 impl AsyncRead for Clocked {
@@ -482,13 +501,10 @@ impl AsyncRead for Clocked {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner.stream).poll_read(cx, buf);
         if buf.filled().len() > before {
-            self.phase.send_if_modified(|p| match *p {
-                Phase::Idle(_) => {
-                    *p = Phase::Head(Instant::now());
-                    true
-                }
-                _ => false,
-            });
+            let mut p = lock(&self.phase);
+            if let Phase::Idle(_) = *p {
+                *p = Phase::Head(Instant::now());
+            }
         }
         polled
     }

@@ -169,6 +169,13 @@ async fn serve_creates_migrates_seeds_and_answers_in_french() {
         status.contains("200") && body.contains("Agora console"),
         "{status}"
     );
+    // The root sends browsers to the console.
+    let (status, _) = http(
+        &addr,
+        format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    )
+    .await;
+    assert!(status.starts_with("HTTP/1.1 303"), "{status}");
     drop(server);
 }
 

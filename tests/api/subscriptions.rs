@@ -18,9 +18,11 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 const SUBSCRIBE: &str = "subscription($after: String) { recordChanged(types: [PERSON], after: $after) { cursor op type externalId version after by { partner { slug } } } }";
 
 async fn connect(addr: &str, protocol: Option<&str>) -> Socket {
-    let mut request = format!("ws://{addr}/graphql/ws")
-        .into_client_request()
-        .unwrap();
+    connect_at(addr, "/graphql/ws", protocol).await
+}
+
+async fn connect_at(addr: &str, path: &str, protocol: Option<&str>) -> Socket {
+    let mut request = format!("ws://{addr}{path}").into_client_request().unwrap();
     if let Some(p) = protocol {
         request
             .headers_mut()
@@ -250,3 +252,39 @@ db_test!(a_revoked_key_starts_nothing, seeded, |app| {
     send(&mut s, query).await;
     assert_eq!(next(&mut s).await, json!({ "close": 4403 }));
 });
+
+db_test!(the_graphql_url_takes_websockets_too, seeded, |app| {
+    let addr = app.serve().await.to_string();
+    let mut socket = connect_at(&addr, "/graphql", Some("graphql-transport-ws")).await;
+    send(&mut socket, json!({ "type": "connection_init" })).await;
+    assert_eq!(next(&mut socket).await["type"], "connection_ack");
+    let query = r#"{ dialogueBySlug(slug: "idm-2018") { slug } }"#;
+    send(
+        &mut socket,
+        json!({ "type": "subscribe", "id": "q", "payload": { "query": query } }),
+    )
+    .await;
+    let answer = next(&mut socket).await;
+    assert_eq!(answer["type"], "next", "{answer}");
+    assert_eq!(
+        answer["payload"]["data"]["dialogueBySlug"]["slug"],
+        "idm-2018"
+    );
+    // Plain GETs of the same URL are still GraphQL over HTTP.
+    let url = format!("http://{addr}/graphql?query=%7B__typename%7D");
+    let body: Value = serde_json::from_str(&get_text(&url).await).unwrap();
+    assert_eq!(body["data"], json!({ "__typename": "Query" }));
+});
+
+/// The body of a GET of `url` (HTTP/1.1 on a connection of its own).
+async fn get_text(url: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = TcpStream::connect(host).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response.split_once("\r\n\r\n").unwrap().1.to_string()
+}
