@@ -4,6 +4,7 @@
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 
 use super::*;
+use crate::ops::persisted::DOCUMENT_ID;
 
 /// How a request reached the endpoint: mutations are only run from a POST.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -91,7 +92,7 @@ pub(super) async fn graphql_post(
         );
         return Refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, e).into_response();
     }
-    let request: Request = match serde_json::from_slice(&body) {
+    let mut request: Request = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
             let msg = if body.first() == Some(&b'[') {
@@ -102,8 +103,29 @@ pub(super) async fn graphql_post(
             return Refusal(StatusCode::BAD_REQUEST, Error::bad_input(msg)).into_response();
         }
     };
+    // A persisted document named by `documentId` (rare: looked for only when the body
+    // names it).
+    if names_document_id(&body) {
+        #[derive(Deserialize)]
+        struct Named {
+            #[serde(rename = "documentId")]
+            document_id: Option<async_graphql::Value>,
+        }
+        if let Ok(Named {
+            document_id: Some(id),
+        }) = serde_json::from_slice(&body)
+        {
+            request.extensions.insert(DOCUMENT_ID.into(), id);
+        }
+    }
     let client = client_address(&state, &headers, peer);
     graphql(state, headers, client, request, Method::Post, &body).await
+}
+
+/// Whether `body` holds the text `"documentId"`.
+fn names_document_id(body: &[u8]) -> bool {
+    const NAME: &[u8] = b"\"documentId\"";
+    body.windows(NAME.len()).any(|w| w == NAME)
 }
 
 /// The parameters of a GraphQL GET request.
@@ -114,6 +136,7 @@ pub(super) struct GetParams {
     operation_name: Option<String>,
     variables: Option<String>,
     extensions: Option<String>,
+    document_id: Option<String>,
 }
 
 pub(super) async fn graphql_get(
@@ -132,7 +155,7 @@ pub(super) async fn graphql_get(
         let e = Error::bad_input("the query string is not a GraphQL request");
         return Refusal(StatusCode::BAD_REQUEST, e).into_response();
     };
-    if params.query.is_none() && params.extensions.is_none() {
+    if params.query.is_none() && params.extensions.is_none() && params.document_id.is_none() {
         if state.settings.console_enabled() {
             return crate::console::page();
         }
@@ -160,6 +183,11 @@ pub(super) async fn graphql_get(
                 return Refusal(StatusCode::BAD_REQUEST, e).into_response();
             }
         }
+    }
+    if let Some(id) = params.document_id {
+        request
+            .extensions
+            .insert(DOCUMENT_ID.into(), async_graphql::Value::String(id));
     }
     let client = client_address(&state, &headers, peer);
     graphql(state, headers, client, request, Method::Get, &[]).await

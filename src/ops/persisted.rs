@@ -71,6 +71,10 @@ impl Documents {
                         "the trusted documents {path} are not a JSON object of strings: {e}"
                     ))
                 })?;
+                let map: HashMap<String, String> = map
+                    .into_iter()
+                    .map(|(key, document)| (document_key(&key), document))
+                    .collect();
                 Some(map)
             }
         };
@@ -108,7 +112,14 @@ impl Documents {
     /// query of a request that registers one, and refuses what `principal` may not run.
     pub fn resolve(&self, request: &mut Request, principal: &Principal) -> Result<(), Error> {
         let mut registers = None;
-        if let Some(hash) = persisted_hash(request)? {
+        if let Some(id) = document_id(request)? {
+            if !request.query.trim().is_empty() {
+                return Err(Error::bad_input(
+                    "send either a `documentId` or a `query`, not both",
+                ));
+            }
+            request.query = self.find(&id).ok_or(Error::PersistedQueryNotFound)?;
+        } else if let Some(hash) = persisted_hash(request)? {
             if request.query.trim().is_empty() {
                 request.query = self.find(&hash).ok_or(Error::PersistedQueryNotFound)?;
             } else if sha256(&request.query) == hash.to_ascii_lowercase() {
@@ -192,12 +203,17 @@ impl Documents {
         }
     }
 
-    fn find(&self, hash: &str) -> Option<String> {
-        if let Some(doc) = self.trusted.as_ref().and_then(|t| t.get(hash)) {
+    /// The document of a trusted document's key or of a persisted query's SHA-256
+    /// (either with or without the `sha256:` prefix).
+    fn find(&self, id: &str) -> Option<String> {
+        let key = document_key(id);
+        if let Some(doc) = self.trusted.as_ref().and_then(|t| t.get(&key)) {
             return Some(doc.clone());
         }
         let apq = self.apq.lock().unwrap_or_else(|e| e.into_inner());
-        apq.queries.get(&hash.to_ascii_lowercase()).cloned()
+        apq.queries
+            .get(key.strip_prefix("sha256:").unwrap_or(&key))
+            .cloned()
     }
 
     fn remember(&self, hash: &str, query: &str) -> Result<(), Error> {
@@ -226,6 +242,33 @@ impl Documents {
 }
 
 /// The hash of the request's `persistedQuery` extension, when it has one.
+/// The request extension under which the endpoints pass a request's `documentId` (the
+/// GraphQL-over-HTTP persisted-documents convention).
+pub const DOCUMENT_ID: &str = "documentId";
+
+/// A document's key as this server stores it: a SHA-256 in lower-case hex, prefixed
+/// `sha256:` (`sha256:<hex>` and a bare 64-digit hex are the same key), or any other
+/// key of a manifest (Relay's ids, a SHA-1) as it is.
+fn document_key(key: &str) -> String {
+    let hex = key.strip_prefix("sha256:").unwrap_or(key);
+    if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        format!("sha256:{}", hex.to_ascii_lowercase())
+    } else {
+        key.to_string()
+    }
+}
+
+/// The `documentId` the endpoint found in the request, taken out of its extensions.
+fn document_id(request: &mut Request) -> Result<Option<String>, Error> {
+    match request.extensions.remove(DOCUMENT_ID) {
+        None => Ok(None),
+        Some(Value::String(id)) if !id.is_empty() && id.len() <= 256 => Ok(Some(id)),
+        Some(_) => Err(Error::bad_input(
+            "`documentId` must be a document's id, such as sha256:<64 hex digits>",
+        )),
+    }
+}
+
 fn persisted_hash(request: &Request) -> Result<Option<String>, Error> {
     let Some(ext) = request.extensions.get("persistedQuery") else {
         return Ok(None);

@@ -378,6 +378,60 @@ db_test!(
     }
 );
 
+/// A manifest keyed as GraphQL Code Generator's client preset keys it (`sha256:<hex>`).
+fn prefixed_manifest() -> (String, String) {
+    let doc = "query Idm2018 { dialogueBySlug(slug: \"idm-2018\") { slug } }".to_string();
+    let dir = std::env::temp_dir().join(format!("agora-prefixed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("persisted-documents.json");
+    let key = format!("sha256:{}", sha256(&doc));
+    std::fs::write(&path, json!({ key: doc }).to_string()).unwrap();
+    (path.display().to_string(), doc)
+}
+
+db_test!(
+    persisted_documents_by_document_id,
+    with Settings {
+        trusted_documents: Some(prefixed_manifest().0),
+        rate_limit_operations: 0,
+        rate_limit_cost: 0,
+        ..Settings::default()
+    },
+    |app| {
+        let (_, doc) = prefixed_manifest();
+        let hash = sha256(&doc);
+        // `documentId`, with the `sha256:` prefix or without, over POST and GET.
+        for id in [format!("sha256:{hash}"), hash.clone(), hash.to_uppercase()] {
+            let (status, _, body) =
+                post_raw(&app, json!({ "documentId": id }).to_string(), &[]).await;
+            assert_eq!(status, StatusCode::OK, "{id}: {body}");
+            assert_eq!(body["data"]["dialogueBySlug"]["slug"], "idm-2018", "{body}");
+        }
+        let get = Request::get(format!("/graphql?documentId=sha256:{hash}"))
+            .body(Body::empty())
+            .unwrap();
+        let (status, _, body) = app.exchange(get).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["data"]["dialogueBySlug"]["slug"], "idm-2018");
+        // Apollo's persistedQuery extension finds the same document.
+        let apollo = json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
+        let (_, _, body) = post_raw(&app, apollo.to_string(), &[]).await;
+        assert_eq!(body["data"]["dialogueBySlug"]["slug"], "idm-2018", "{body}");
+        // An unknown id, an id and a query at once, an id that is not a string.
+        let unknown = json!({ "documentId": format!("sha256:{}", "0".repeat(64)) });
+        let (_, _, body) = post_raw(&app, unknown.to_string(), &[]).await;
+        assert_eq!(error_code(&body), "PERSISTED_QUERY_NOT_FOUND", "{body}");
+        let both = json!({ "documentId": format!("sha256:{hash}"), "query": doc });
+        let (_, _, body) = post_raw(&app, both.to_string(), &[]).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        let (_, _, body) = post_raw(&app, json!({ "documentId": 7 }).to_string(), &[]).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        // Anonymous ad hoc queries stay refused.
+        let body = app.post("{ dialogues { totalCount } }", json!({})).await;
+        assert_eq!(error_code(&body), "FORBIDDEN");
+    }
+);
+
 db_test!(
     rate_limits_count_operations_and_cost,
     with Settings {
