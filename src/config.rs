@@ -1,7 +1,7 @@
 //! Settings: built-in defaults, then an optional TOML file, then `AGORA_*` environment
 //! variables, then command-line flags.
 
-use std::{net::SocketAddr, path::Path};
+use std::path::Path;
 
 use figment::{
     Figment,
@@ -16,8 +16,8 @@ use crate::error::{Error, Result};
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
-    /// Address the HTTP server listens on.
-    pub listen: SocketAddr,
+    /// Address the HTTP server listens on: `HOST:PORT`, the host a name or an address.
+    pub listen: String,
     /// Database URL: `sqlite://FILE?mode=rwc` (the embedded default) or `postgres://...`.
     pub database_url: String,
     /// Largest pool of database connections.
@@ -117,7 +117,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            listen: "127.0.0.1:8080".into(),
             database_url: "sqlite://agora.db?mode=rwc".into(),
             db_max_connections: 10,
             seed_when_empty: true,
@@ -282,7 +282,7 @@ mod tests {
             // Variables of other tools are not settings, and are not errors either.
             jail.set_env("AGORA_TEST_POSTGRES_URL", "postgres://elsewhere");
             let s = Settings::load(Some(Path::new("agora.toml"))).map_err(|e| e.to_string())?;
-            assert_eq!(s.listen, SocketAddr::from(([0, 0, 0, 0], 9000)));
+            assert_eq!(s.listen, "0.0.0.0:9000");
             assert_eq!(s.max_page_size, 70);
             assert_eq!(s.log_format, "json");
             assert_eq!(s.default_page_size, Settings::default().default_page_size);

@@ -1,7 +1,7 @@
 //! The `agora` command line: serve, migrate, seed, generate, schema, export, import and
 //! keys.
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
+use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 use agora::{
     AppState,
@@ -40,9 +40,10 @@ struct Cli {
 enum Command {
     /// Run the server (migrates the database first, and seeds it when empty).
     Serve {
-        /// Address to listen on [default: 127.0.0.1:8080; AGORA_LISTEN]
+        /// Address to listen on, HOST:PORT (a name or an address) [default: 127.0.0.1:8080;
+        /// AGORA_LISTEN]
         #[arg(long)]
-        listen: Option<SocketAddr>,
+        listen: Option<String>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -148,12 +149,7 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let detail = match &e {
-                Error::Database(db) => db.to_string(),
-                Error::Internal(detail) => detail.to_string(),
-                other => other.to_string(),
-            };
-            eprintln!("agora: {detail}");
+            eprintln!("agora: {}", detail(&e));
             ExitCode::FAILURE
         }
     }
@@ -204,7 +200,10 @@ async fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Keys { command, db } => {
             apply(&mut settings, db);
-            let db = connect(&settings).await?;
+            if let KeysCommand::Create { scopes, .. } = &command {
+                agora::auth::Scopes::parse(scopes)?;
+            }
+            let db = connect_existing(&settings).await?;
             db.migrate().await?;
             keys(&db, command).await
         }
@@ -217,7 +216,8 @@ async fn run(cli: Cli) -> Result<(), Error> {
             db,
         } => {
             apply(&mut settings, db);
-            let db = connect(&settings).await?;
+            let lang = agora::graphql::i18n::check_language(&lang)?;
+            let db = connect_existing(&settings).await?;
             db.migrate().await?;
             export(&db, list, filter, format, lang, output).await
         }
@@ -228,6 +228,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
             db,
         } => {
             apply(&mut settings, db);
+            if !file.is_file() {
+                return Err(Error::bad_input(format!(
+                    "there is no file {}",
+                    file.display()
+                )));
+            }
             let db = connect(&settings).await?;
             db.migrate().await?;
             import(&db, &file, format, skip_invalid).await
@@ -402,19 +408,71 @@ fn apply(settings: &mut Settings, db: DbArgs) {
     }
 }
 
+/// Opens the database of `settings`, a SQLite file created if missing; errors name the
+/// file.
 async fn connect(settings: &Settings) -> Result<Database, Error> {
-    Database::connect(&DbOptions::from_settings(settings)).await
+    let file = sqlite_file(&settings.database_url);
+    Database::connect(&DbOptions::from_settings(settings))
+        .await
+        .map_err(|e| match &file {
+            Some(path) => Error::bad_input(format!(
+                "cannot open the database {}: {}",
+                absolute(path).display(),
+                detail(&e)
+            )),
+            None => e,
+        })
+}
+
+/// Opens the database of `settings` for a command that works on an existing one: a
+/// missing SQLite file is an error that says where it was looked for, not a new empty
+/// database.
+async fn connect_existing(settings: &Settings) -> Result<Database, Error> {
+    if let Some(path) = sqlite_file(&settings.database_url)
+        && !path.exists()
+    {
+        return Err(Error::bad_input(format!(
+            "there is no database at {} (start `agora serve` or run `agora seed` in that \
+             folder first, or give --database-url)",
+            absolute(&path).display()
+        )));
+    }
+    connect(settings).await
+}
+
+/// The file of a SQLite URL (`sqlite://FILE?...`, `sqlite:FILE`), unless in memory.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.contains(":memory:") && !url.contains("mode=memory"))
+        .then(|| PathBuf::from(path))
+}
+
+/// `path` from the current folder, for messages.
+fn absolute(path: &std::path::Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The detail of an error, for the command line (never sent to a client).
+fn detail(e: &Error) -> String {
+    match e {
+        Error::Database(db) => db.to_string(),
+        Error::Internal(detail) => detail.to_string(),
+        other => other.to_string(),
+    }
 }
 
 async fn serve(settings: Settings) -> Result<(), Error> {
-    let listen = settings.listen;
     let drain = Duration::from_millis(settings.drain_ms);
     let database = redact(&settings.database_url);
     let limits = Limits::from_settings(&settings);
-    let state = AppState::open(settings).await?;
-    let listener = tokio::net::TcpListener::bind(listen)
+    // The address first: a busy port fails before any migration or seed.
+    let listener = tokio::net::TcpListener::bind(settings.listen.as_str())
         .await
-        .map_err(|e| Error::internal(format!("cannot listen on {listen}: {e}")))?;
+        .map_err(|e| Error::bad_input(format!("cannot listen on {}: {e}", settings.listen)))?;
+    let state = AppState::open(settings).await?;
     let local = listener.local_addr().map_err(Error::internal)?;
     println!("Agora listening on http://{local}{GRAPHQL_PATH} (database: {database})");
     // On a signal: readiness goes false, WebSockets are told to close, the listener stops

@@ -647,7 +647,9 @@ async fn write(
     let sync = SyncState::detached();
     let mut w = Writer::begin(db, &sync, Principal::Anonymous).await?;
     let result = async {
-        progress.phase("writing", good * 2);
+        // Two passes over the records: the records themselves, then their texts and
+        // links (which may point to records written later in the file).
+        progress.phase("writing", good);
         for kind in ORDER {
             let mut chunk = Vec::with_capacity(CHUNK);
             for row in good_rows(source, format, bad)? {
@@ -665,6 +667,8 @@ async fn write(
             insert_rows(w.txn(), kind, &chunk, &DEFERRED).await?;
             progress.advance(chunk.len() as u64);
         }
+        progress.finish();
+        progress.phase("linking", good);
         let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK);
         let mut rows = good_rows(source, format, bad)?;
         loop {

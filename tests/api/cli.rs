@@ -270,6 +270,9 @@ fn import_reports_each_bad_line_and_writes_nothing() {
         ],
     );
     assert!(ok, "{stderr}");
+    // Its progress counts records, once per pass.
+    assert!(stderr.contains("writing: 1/1 records"), "{stderr}");
+    assert!(stderr.contains("linking: 1/1 records"), "{stderr}");
     let out = run(
         dir.path(),
         &[
@@ -422,4 +425,97 @@ fn a_csv_export_neutralises_formulas_and_json_lines_keep_them() {
     assert_eq!(names, ["'=1+1"]);
     let jsonl = run(dir.path(), &["export", "people", "--database-url", url]);
     assert!(jsonl.contains(r#""name":"=1+1""#), "{jsonl}");
+}
+
+/// Runs `agora` with `args` in `dir`, expecting it to fail; returns its standard error.
+fn fails(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(AGORA)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("AGORA_DATABASE_URL")
+        .env_remove("AGORA_LISTEN")
+        .output()
+        .expect("agora runs");
+    assert!(!out.status.success(), "{args:?} succeeded");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn commands_check_their_arguments_before_touching_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("agora.db");
+    let expected = std::path::absolute(&db).unwrap();
+    // Commands that work on an existing database say where they looked, and create none.
+    for args in [
+        &["keys", "list"][..],
+        &["keys", "create", "--organisation", "iom"],
+        &["keys", "revoke", "3"],
+        &["export", "dialogues"],
+    ] {
+        let stderr = fails(dir.path(), args);
+        assert!(
+            stderr.contains(&format!("there is no database at {}", expected.display())),
+            "{args:?}: {stderr}"
+        );
+        assert!(!db.exists(), "{args:?} created {}", db.display());
+    }
+    // Bad arguments fail before any database is opened: an unknown language (the rule of
+    // the HTTP export), unknown scopes, a missing import file, a busy port.
+    let stderr = fails(dir.path(), &["export", "dialogues", "--lang", "xx"]);
+    assert!(stderr.contains("`xx` is not a known language"), "{stderr}");
+    let stderr = fails(
+        dir.path(),
+        &[
+            "keys",
+            "create",
+            "--organisation",
+            "iom",
+            "--scopes",
+            "root",
+        ],
+    );
+    assert!(stderr.contains("root"), "{stderr}");
+    let stderr = fails(dir.path(), &["import", "missing.jsonl"]);
+    assert!(
+        stderr.contains("there is no file missing.jsonl"),
+        "{stderr}"
+    );
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    let address = format!("127.0.0.1:{port}");
+    let stderr = fails(dir.path(), &["serve", "--listen", &address]);
+    assert!(
+        stderr.contains(&format!("cannot listen on {address}")),
+        "{stderr}"
+    );
+    assert!(!db.exists(), "a failed start created {}", db.display());
+    // A database that cannot be created: the error names the file.
+    let stderr = fails(
+        dir.path(),
+        &[
+            "seed",
+            "--database-url",
+            "sqlite:///proc/agora/none.db?mode=rwc",
+        ],
+    );
+    assert!(
+        stderr.contains("cannot open the database /proc/agora/none.db"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn serve_listens_on_a_host_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = Command::new(AGORA);
+    command
+        .args(["serve", "--listen", "localhost:0"])
+        .current_dir(dir.path())
+        .env_remove("AGORA_DATABASE_URL")
+        .env("AGORA_LOG", "warn")
+        .stderr(Stdio::null());
+    let server = crate::common::ServerProcess::start(&mut command);
+    let addr: std::net::SocketAddr = server.addr.parse().unwrap();
+    assert!(addr.ip().is_loopback(), "{addr}");
+    drop(server);
 }
