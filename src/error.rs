@@ -134,11 +134,24 @@ fn unavailable(err: &sea_orm::DbErr) -> bool {
         | Sqlx::PoolClosed
         | Sqlx::WorkerCrashed
         | Sqlx::Protocol(_) => true,
-        // query_canceled (statement_timeout), admin_shutdown, crash_shutdown,
-        // cannot_connect_now.
+        // PostgreSQL: query_canceled (statement_timeout), admin_shutdown, crash_shutdown,
+        // cannot_connect_now. SQLite: busy (another process holds the lock past the busy
+        // timeout, in its extended forms), locked, interrupted (a shutdown's cancel).
         Sqlx::Database(db) => matches!(
             db.code().as_deref(),
-            Some("57014" | "57P01" | "57P02" | "57P03")
+            Some(
+                "57014"
+                    | "57P01"
+                    | "57P02"
+                    | "57P03"
+                    | "5"
+                    | "261"
+                    | "517"
+                    | "773"
+                    | "6"
+                    | "262"
+                    | "9"
+            )
         ),
         _ => false,
     }

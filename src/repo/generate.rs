@@ -721,7 +721,7 @@ pub async fn generate(db: &DatabaseConnection, shape: &Shape, seed: u64) -> Resu
         ]);
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::repo::write::begin_immediate(db).await?;
     let mut written = 0;
     for table in [
         organisations,

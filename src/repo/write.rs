@@ -13,7 +13,8 @@ use entity::{HasRecord, change, translation};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, DbBackend, EntityTrait, IntoActiveModel, Iterable, ModelTrait,
-    QueryFilter, QuerySelect, Set, TransactionTrait, Value,
+    QueryFilter, QuerySelect, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    Value,
     sea_query::{Expr, ExprTrait, Query, value::sea_value_to_json_value},
 };
 use serde_json::{Map, json};
@@ -74,6 +75,17 @@ pub struct Writer {
     _lock: OwnedMutexGuard<()>,
 }
 
+/// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`), waiting up to the busy timeout while another process writes: a deferred
+/// transaction that read first could not upgrade to a write once another had written.
+pub async fn begin_immediate(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}
+
 impl Writer {
     /// Begins a write transaction for `principal` (after waiting for the write locks).
     pub async fn begin(
@@ -82,7 +94,7 @@ impl Writer {
         principal: Principal,
     ) -> Result<Writer> {
         let lock = sync.write_lock.clone().lock_owned().await;
-        let txn = db.begin().await?;
+        let txn = begin_immediate(db).await?;
         if txn.get_database_backend() == DbBackend::Postgres {
             txn.execute_unprepared("SELECT pg_advisory_xact_lock(7340033)")
                 .await?;

@@ -100,3 +100,73 @@ async fn a_change_through_one_process_reaches_subscribers_of_another() {
     drop(first);
     drop(second);
 }
+
+/// Two `agora serve` processes on one SQLite file, each taking contended writes: a writer
+/// waits for the other's lock (transactions start `IMMEDIATE`), and a lock that cannot be
+/// had would be 503, never `INTERNAL`.
+#[tokio::test]
+async fn two_processes_write_to_one_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("agora.db").display()
+    );
+    let first = start(&url);
+    let second = start(&url);
+    let key = cli_key(Command::new(AGORA).env("AGORA_DATABASE_URL", &url), "write");
+    let upsert = |i: usize| {
+        format!(
+            r#"mutation {{ upsertDialogue(externalId: "C-{}", input: {{slug: "contended-{i}", title: [{{lang: "en", text: "Contended {i}"}}]}}) {{ outcome }} }}"#,
+            i % 20
+        )
+    };
+    // 8 clients, 4 on each process, 25 upserts each, on 20 records.
+    let mut clients = Vec::new();
+    for client in 0..8 {
+        let addr = if client % 2 == 0 {
+            first.addr.clone()
+        } else {
+            second.addr.clone()
+        };
+        let (key, queries): (String, Vec<String>) = (
+            key.clone(),
+            (0..25).map(|n| upsert(client * 25 + n)).collect(),
+        );
+        clients.push(tokio::spawn(async move {
+            let mut answers = Vec::new();
+            for query in queries {
+                answers.push(post(&addr, &key, &query).await);
+            }
+            answers
+        }));
+    }
+    let mut written = 0;
+    for client in clients {
+        for answer in client.await.unwrap() {
+            if let Some(errors) = answer["errors"].as_array() {
+                let code = &errors[0]["extensions"]["code"];
+                assert_eq!(code, "SERVICE_UNAVAILABLE", "{answer}");
+            } else {
+                written += 1;
+            }
+        }
+    }
+    assert_eq!(written, 200, "every write waited its turn");
+
+    // A lock held past the busy timeout (5 s) by a third party: 503; once it is
+    // released, the same write goes through.
+    use sea_orm::sqlx::{Connection, Executor, sqlite::SqliteConnection};
+    let mut holder = SqliteConnection::connect(&url).await.unwrap();
+    holder.execute("BEGIN IMMEDIATE").await.unwrap();
+    let answer = post(&first.addr, &key, &upsert(1000)).await;
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "{answer}"
+    );
+    holder.execute("ROLLBACK").await.unwrap();
+    let answer = post(&first.addr, &key, &upsert(1000)).await;
+    assert_eq!(
+        answer["data"]["upsertDialogue"]["outcome"], "UPDATED",
+        "{answer}"
+    );
+}
