@@ -5,9 +5,7 @@
 //! empty), then PostgreSQL's id sequences are moved past them.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, TransactionTrait, Value, sea_query::Query,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Value, sea_query::Query};
 
 use crate::{
     error::{Error, Result},
