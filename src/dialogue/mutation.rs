@@ -126,6 +126,10 @@ impl Writable for Dialogue {
         Ok(())
     }
 
+    fn parent(row: &dialogue::Model) -> Option<(&'static str, &'static str, i64)> {
+        row.series_id.map(|id| ("series", "series_id", id))
+    }
+
     fn uniques(row: &dialogue::Model) -> Vec<(&'static str, &'static str, String)> {
         vec![("slug", "slug", row.slug.clone())]
     }

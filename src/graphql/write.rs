@@ -108,6 +108,18 @@ pub trait Writable: Listable<Entity: NodeEntity> {
     }
 
     /// Values that must be unique: (field, column, value).
+    /// Whether the record is a term of a controlled vocabulary, which only admins may
+    /// create, change or delete.
+    fn controlled(_row: &Model<Self>) -> bool {
+        false
+    }
+
+    /// The record's link to a parent of its own type (field and column), in which cycles
+    /// are refused.
+    fn parent(_row: &Model<Self>) -> Option<(&'static str, &'static str, i64)> {
+        None
+    }
+
     fn uniques(_row: &Model<Self>) -> Vec<(&'static str, &'static str, String)> {
         Vec::new()
     }
@@ -683,6 +695,34 @@ async fn check_uniques<N: Writable>(w: &Writer, row: &Model<N>, except: Option<i
     Ok(())
 }
 
+/// Refuses a change of a controlled vocabulary by a caller without the admin scope.
+fn check_controlled<N: Writable>(w: &Writer, rows: &[&Model<N>]) -> Result<()> {
+    if !w.principal.is_admin() && rows.iter().any(|r| N::controlled(r)) {
+        return Err(Error::Forbidden(
+            "the controlled vocabularies (frameworks, GCM objectives, SDG goals, targets and \
+             indicators) change only with an admin key"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a parent that would make the record its own ancestor.
+async fn check_cycle<N: Writable>(w: &Writer, id: i64, row: &Model<N>) -> Result<()> {
+    if let Some((field, column, parent)) = N::parent(row)
+        && store::is_ancestor(w, N::KIND.table(), column, parent, id).await?
+    {
+        return Err(Error::field(
+            field,
+            format!(
+                "this would make the {} its own ancestor",
+                N::KIND.name().to_lowercase()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Creates a record from `input` (with `external_id` when upserting).
 pub async fn create_in<N: Writable>(
     w: &mut Writer,
@@ -707,6 +747,7 @@ pub async fn create_in<N: Writable>(
         set::<N>(&mut row, "external_id", Some(e.to_string()).into())?;
     }
     N::check(&row, &texts)?;
+    check_controlled::<N>(w, &[&row])?;
     check_uniques::<N>(w, &row, None).await?;
     if let Some(e) = row.record().external_id
         && store::id_by_external(w, N::KIND.table(), partner, e)
@@ -748,6 +789,10 @@ pub async fn update_in<N: Writable>(
         set::<N>(&mut new_row, "partner_id", partner.into())?;
     }
     N::check(&new_row, &new_texts)?;
+    check_controlled::<N>(w, &[&row, &new_row])?;
+    if N::parent(&new_row) != N::parent(&row) {
+        check_cycle::<N>(w, id, &new_row).await?;
+    }
     check_uniques::<N>(w, &new_row, Some(id)).await?;
     let (outcome, model) =
         store::update::<N::Entity>(w, N::KIND, (row, texts), (new_row, new_texts)).await?;
@@ -768,6 +813,7 @@ pub async fn delete_in<N: Writable>(
         )));
     };
     w.principal.may_change(row.record().partner_id)?;
+    check_controlled::<N>(w, &[&row])?;
     store::expect_version(row.record().version, expected_version)?;
     let gone = store::delete::<N::Entity>(w, N::KIND, (row, texts)).await?;
     Ok(WriteResult::of(Outcome::Deleted, gone))

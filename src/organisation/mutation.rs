@@ -128,6 +128,10 @@ impl Writable for Organisation {
         Ok(())
     }
 
+    fn parent(row: &organisation::Model) -> Option<(&'static str, &'static str, i64)> {
+        row.parent_id.map(|id| ("parent", "parent_id", id))
+    }
+
     fn uniques(row: &organisation::Model) -> Vec<(&'static str, &'static str, String)> {
         vec![("slug", "slug", row.slug.clone())]
     }

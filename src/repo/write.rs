@@ -288,6 +288,38 @@ pub async fn taken(
     Ok(w.txn().query_one(&q).await?.is_some())
 }
 
+/// Whether `id` is `start` or one of its ancestors along `parent` (a column of `table`
+/// naming a record of the same table): whether making `start` the parent of `id` would
+/// close a cycle. Walks at most `MAX_DEPTH` steps, and a longer chain counts as a cycle.
+pub async fn is_ancestor(
+    w: &Writer,
+    table: &'static str,
+    parent: &'static str,
+    start: i64,
+    id: i64,
+) -> Result<bool> {
+    const MAX_DEPTH: usize = 256;
+    let mut at = start;
+    for _ in 0..MAX_DEPTH {
+        if at == id {
+            return Ok(true);
+        }
+        let mut q = Query::select();
+        q.column(sea_orm::sea_query::Alias::new(parent))
+            .from(table)
+            .and_where(col(table, "id").eq(at));
+        let next = match w.txn().query_one(&q).await? {
+            Some(row) => row.try_get_by_index::<Option<i64>>(0)?,
+            None => None,
+        };
+        match next {
+            Some(up) => at = up,
+            None => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
 /// Writes the texts of a record that differ from `before`, and removes those gone.
 async fn write_texts(
     w: &Writer,

@@ -86,6 +86,14 @@ impl Writable for Theme {
         Ok(())
     }
 
+    fn controlled(row: &theme::Model) -> bool {
+        row.scheme != ThemeScheme::Free
+    }
+
+    fn parent(row: &theme::Model) -> Option<(&'static str, &'static str, i64)> {
+        row.broader_id.map(|id| ("broader", "broader_id", id))
+    }
+
     fn uniques(row: &theme::Model) -> Vec<(&'static str, &'static str, String)> {
         vec![("code", "code", row.code.clone())]
     }
@@ -93,13 +101,17 @@ impl Writable for Theme {
 
 writes!(ThemeMutation: Theme {
     /// Creates a theme (with the `write` scope); the caller's organisation becomes the
-    /// partner that supplied it.
+    /// partner that supplied it. A term of a controlled vocabulary (any scheme but
+    /// `FREE`) needs the `admin` scope.
     create_theme,
     /// Changes a theme: fields left out keep their values. Only the partner that supplied
-    /// it, or an admin, may.
+    /// it, or an admin, may; only an admin may change a controlled vocabulary's term, or
+    /// move a theme into one. A `broader` theme that would make the theme its own
+    /// ancestor is refused.
     update_theme,
     /// Deletes a theme: reads no longer see it, and the change feed keeps a tombstone. Only
-    /// the partner that supplied it, or an admin, may.
+    /// the partner that supplied it, or an admin, may (only an admin, for a controlled
+    /// vocabulary's term).
     delete_theme,
     /// Creates or updates the theme a partner's system knows by `externalId`. Sending the
     /// same values again changes nothing (`UNCHANGED`, same version).

@@ -626,3 +626,93 @@ db_test!(
         }
     }
 );
+
+db_test!(controlled_vocabularies_need_an_admin, seeded, |app| {
+    let writer = app.key("iom", "write").await;
+    let admin = app.key("iom", "admin").await;
+    let gcm = r#"mutation { createTheme(input: {code: "GCM-24", scheme: GCM_OBJECTIVE, title: [{lang: "en", text: "A 24th objective"}]}) { id } }"#;
+    // A write key cannot add an objective to the Global Compact, nor turn its own free
+    // theme into one.
+    let body = app.post_as(&writer, gcm, json!({})).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    let own = app
+        .data_as(
+            &writer,
+            r#"mutation { createTheme(input: {code: "MINE", scheme: FREE, title: [{lang: "en", text: "Mine"}]}) { id } }"#,
+            json!({}),
+        )
+        .await["createTheme"]["id"]
+        .clone();
+    let body = app
+        .post_as(
+            &writer,
+            "mutation($id: ID!) { updateTheme(id: $id, input: {scheme: SDG_TARGET}) { version } }",
+            json!({ "id": own }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    let count = app
+        .data(
+            "{ themes(filter: {scheme: {eq: GCM_OBJECTIVE}}) { totalCount } }",
+            json!({}),
+        )
+        .await["themes"]["totalCount"]
+        .clone();
+    assert_eq!(count, 23, "the Global Compact keeps its 23 objectives");
+    // An admin may.
+    let body = app.post_as(&admin, gcm, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+});
+
+db_test!(cycles_in_hierarchies_are_refused, seeded, |app| {
+    let key = app.key("iom", "write").await;
+    let create = |slug: &str, parent: Option<&Value>| {
+        let parent = parent.map_or(String::new(), |p| format!(", parent: {{id: {p}}}"));
+        format!(
+            r#"mutation {{ createOrganisation(input: {{slug: "{slug}", kind: CIVIL_SOCIETY, name: [{{lang: "en", text: "{slug}"}}]{parent}}}) {{ id }} }}"#
+        )
+    };
+    let a = app.data_as(&key, &create("org-a", None), json!({})).await["createOrganisation"]["id"]
+        .clone();
+    let b = app
+        .data_as(&key, &create("org-b", Some(&a)), json!({}))
+        .await["createOrganisation"]["id"]
+        .clone();
+    let c = app
+        .data_as(&key, &create("org-c", Some(&b)), json!({}))
+        .await["createOrganisation"]["id"]
+        .clone();
+    // a ← b ← c: making c the parent of a closes the loop.
+    let reparent = "mutation($id: ID!, $parent: ID!) { updateOrganisation(id: $id, input: {parent: {id: $parent}}) { version } }";
+    let body = app
+        .post_as(&key, reparent, json!({ "id": a, "parent": c }))
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "parent");
+    // Control: a parent outside the chain is taken.
+    let d = app.data_as(&key, &create("org-d", None), json!({})).await["createOrganisation"]["id"]
+        .clone();
+    let body = app
+        .post_as(&key, reparent, json!({ "id": a, "parent": d }))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    // Themes, the same.
+    let theme = |code: &str, broader: Option<&Value>| {
+        let broader = broader.map_or(String::new(), |p| format!(", broader: {{id: {p}}}"));
+        format!(
+            r#"mutation {{ createTheme(input: {{code: "{code}", scheme: FREE, title: [{{lang: "en", text: "{code}"}}]{broader}}}) {{ id }} }}"#
+        )
+    };
+    let t1 = app.data_as(&key, &theme("T-1", None), json!({})).await["createTheme"]["id"].clone();
+    let t2 =
+        app.data_as(&key, &theme("T-2", Some(&t1)), json!({})).await["createTheme"]["id"].clone();
+    let body = app
+        .post_as(
+            &key,
+            "mutation($id: ID!, $b: ID!) { updateTheme(id: $id, input: {broader: {id: $b}}) { version } }",
+            json!({ "id": t1, "b": t2 }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "broader");
+});
