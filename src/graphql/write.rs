@@ -108,6 +108,10 @@ pub trait Writable: Listable<Entity: NodeEntity> {
     }
 
     /// Values that must be unique: (field, column, value).
+    /// The references to a record that contains this one (field, column): attaching a
+    /// record under another partner's record needs that partner, or an admin.
+    const CONTAINERS: &'static [(&'static str, &'static str)] = &[];
+
     /// Whether the record is a term of a controlled vocabulary, which only admins may
     /// create, change or delete.
     fn controlled(_row: &Model<Self>) -> bool {
@@ -695,6 +699,43 @@ async fn check_uniques<N: Writable>(w: &Writer, row: &Model<N>, except: Option<i
     Ok(())
 }
 
+/// Refuses to attach a record under another partner's record (a workshop in its
+/// dialogue, an organisation under its organisation), unless the caller is an admin.
+/// `before` is the record as it was (none when creating): a container it keeps is not
+/// attached again.
+async fn check_attach<N: Writable>(
+    w: &Writer,
+    input: &N::Input,
+    refs: &HashMap<&'static str, i64>,
+    before: Option<&Model<N>>,
+) -> Result<()> {
+    if w.principal.is_admin() {
+        return Ok(());
+    }
+    for (field, kind, _) in N::refs(input) {
+        let Some(&(_, column)) = N::CONTAINERS.iter().find(|(f, _)| *f == field) else {
+            continue;
+        };
+        let Some(&id) = refs.get(field) else {
+            continue;
+        };
+        if let Some(row) = before {
+            let c = <N::Entity as EntityTrait>::Column::iter_by_name(column)?;
+            if row.get(c) == Value::from(Some(id)) {
+                continue;
+            }
+        }
+        let container = crate::repo::edges::source(w, kind.table(), id).await?;
+        if container.partner_id.is_none() || container.partner_id != w.principal.organisation() {
+            return Err(Error::Forbidden(format!(
+                "`{field}` names a record of another partner: only that partner or an admin \
+                 may attach records under it"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Refuses a change of a controlled vocabulary by a caller without the admin scope.
 fn check_controlled<N: Writable>(w: &Writer, rows: &[&Model<N>]) -> Result<()> {
     if !w.principal.is_admin() && rows.iter().any(|r| N::controlled(r)) {
@@ -738,6 +779,7 @@ pub async fn create_in<N: Writable>(
         None => partner_for(w, record.partner.as_deref()).await?,
     };
     let refs = resolve_refs::<N>(w, input).await?;
+    check_attach::<N>(w, input, &refs, None).await?;
     let mut row = Model::<N>::default();
     let mut texts = TextMap::new();
     N::apply(input, &mut row, &mut texts, &refs)?;
@@ -781,6 +823,7 @@ pub async fn update_in<N: Writable>(
     store::expect_version(row.record().version, expected_version)?;
     let record = N::record_input(input);
     let refs = resolve_refs::<N>(w, input).await?;
+    check_attach::<N>(w, input, &refs, Some(&row)).await?;
     let (mut new_row, mut new_texts) = (row.clone(), texts.clone());
     N::apply(input, &mut new_row, &mut new_texts, &refs)?;
     apply_record::<N>(record, &mut new_row, &new_texts, false)?;

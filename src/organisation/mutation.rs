@@ -57,6 +57,8 @@ impl Writable for Organisation {
         &input.record
     }
 
+    const CONTAINERS: &'static [(&'static str, &'static str)] = &[("parent", "parent_id")];
+
     fn refs(input: &OrganisationInput) -> Vec<(&'static str, NodeType, &NodeRef)> {
         input
             .parent
@@ -139,7 +141,9 @@ impl Writable for Organisation {
 
 writes!(OrganisationMutation: Organisation {
     /// Creates an organisation (with the `write` scope); the caller's organisation becomes
-    /// the partner that supplied it.
+    /// the partner that supplied it. Its `parent` must be one the caller's organisation
+    /// supplied (an admin may name any); a parent that would make it its own ancestor is
+    /// refused.
     create_organisation,
     /// Changes an organisation: fields left out keep their values. Only the partner that
     /// supplied it, or an admin, may.

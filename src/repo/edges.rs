@@ -397,7 +397,25 @@ async fn write_position(w: &Writer, t: &EdgeTable, id: i64, position: &TextMap) 
 
 /// Removes the edge; returns whether there was one.
 pub async fn remove(w: &mut Writer, t: &EdgeTable, row: &EdgeRow) -> Result<bool> {
-    let ids = find(w, t, row).await?;
+    let q = Query::select()
+        .expr_as(col(t.name, "id"), "id")
+        .expr_as(col(t.name, "partner_id"), "partner_id")
+        .from(t.name)
+        .cond_where(matching(t, row))
+        .to_owned();
+    let mut ids = Vec::new();
+    for r in w.txn().query_all(&q).await? {
+        let partner: Option<i64> = r.try_get("", "partner_id")?;
+        // An edge belongs to the partner that made it (whichever way it is named).
+        if !w.principal.is_admin() && (partner.is_none() || partner != w.principal.organisation()) {
+            return Err(Error::Forbidden(
+                "this edge was made by another partner: only that partner or an admin may \
+                 remove it"
+                    .into(),
+            ));
+        }
+        ids.push(r.try_get::<i64>("", "id")?);
+    }
     if ids.is_empty() {
         return Ok(false);
     }

@@ -309,8 +309,9 @@ impl EdgeMutation {
         in_transaction(ctx, async |w| write_edge(w, &input, true).await).await
     }
 
-    /// Removes an edge (`UNCHANGED` if it is not there). Only the partner that supplied the
-    /// source record, or an admin, may; the source record's version grows by one.
+    /// Removes an edge (`UNCHANGED` if it is not there). Only the partner that made the
+    /// edge (and supplied the source record), or an admin, may; the source record's
+    /// version grows by one.
     async fn remove_edge(
         &self,
         ctx: &Context<'_>,

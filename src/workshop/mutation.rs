@@ -53,6 +53,8 @@ impl Writable for Workshop {
         &input.record
     }
 
+    const CONTAINERS: &'static [(&'static str, &'static str)] = &[("dialogue", "dialogue_id")];
+
     fn refs(input: &WorkshopInput) -> Vec<(&'static str, NodeType, &NodeRef)> {
         input
             .dialogue
@@ -106,7 +108,8 @@ impl Writable for Workshop {
 
 writes!(WorkshopMutation: Workshop {
     /// Creates a workshop (with the `write` scope); the caller's organisation becomes the
-    /// partner that supplied it.
+    /// partner that supplied it. Its dialogue must be one the caller's organisation
+    /// supplied (an admin may name any).
     create_workshop,
     /// Changes a workshop: fields left out keep their values. Only the partner that supplied
     /// it, or an admin, may.

@@ -20,11 +20,16 @@ fn creations(dialogue: &Value) -> Vec<(&'static str, String)> {
 
 db_test!(every_type_is_created_updated_and_deleted, seeded, |app| {
     let key = app.key("iom", "write").await;
-    let idm = app
-        .data(r#"{ dialogueBySlug(slug: "idm") { id } }"#, json!({}))
-        .await["dialogueBySlug"]["id"]
+    // The workshop goes into a dialogue of the key's own partner.
+    let own = app
+        .data_as(
+            &key,
+            r#"mutation { createDialogue(input: {slug: "own", title: [{lang: "en", text: "Own"}]}) { id } }"#,
+            json!({}),
+        )
+        .await["createDialogue"]["id"]
         .clone();
-    for (field, m) in creations(&idm) {
+    for (field, m) in creations(&own) {
         let body = app
             .post_as(&key, &format!("mutation {{ {m} }}"), json!({}))
             .await;
@@ -43,7 +48,7 @@ db_test!(every_type_is_created_updated_and_deleted, seeded, |app| {
         );
     }
     let d = app.data_as(&key, "{ workshops(filter: {position: {eq: 3}}) { nodes { id originalLanguage dialogue { slug } } } }", json!({})).await;
-    assert_eq!(d["workshops"]["nodes"][0]["dialogue"]["slug"], "idm");
+    assert_eq!(d["workshops"]["nodes"][0]["dialogue"]["slug"], "own");
     assert_eq!(
         d["workshops"]["nodes"][0]["originalLanguage"], "fr",
         "the only language of the texts"
@@ -716,3 +721,105 @@ db_test!(cycles_in_hierarchies_are_refused, seeded, |app| {
     assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
     assert_eq!(body["errors"][0]["extensions"]["field"], "broader");
 });
+
+db_test!(
+    partners_keep_to_their_own_records_and_edges,
+    seeded,
+    |app| {
+        let iom = app.key("iom", "write").await;
+        let un = app.key("un", "write").await;
+        let admin = app.key("un", "admin").await;
+        let id = |body: Value, field: &str| body[field]["id"].clone();
+        let dialogue = id(
+        app.data_as(
+            &iom,
+            r#"mutation { createDialogue(input: {slug: "iom-own", title: [{lang: "en", text: "IOM's"}]}) { id } }"#,
+            json!({}),
+        )
+        .await,
+        "createDialogue",
+    );
+        // A workshop in another partner's dialogue: refused; its owner and an admin may.
+        let workshop = "mutation($d: ID!) { createWorkshop(input: {dialogue: {id: $d}, title: [{lang: \"en\", text: \"W\"}]}) { id } }";
+        let body = app.post_as(&un, workshop, json!({ "d": dialogue })).await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+        assert_eq!(
+            body["errors"][0]["message"]
+                .as_str()
+                .map(|m| m.contains("`dialogue`")),
+            Some(true)
+        );
+        app.data_as(&iom, workshop, json!({ "d": dialogue })).await;
+        app.data_as(&admin, workshop, json!({ "d": dialogue }))
+            .await;
+        // Nor may UN move its own workshop into IOM's dialogue.
+        let other = id(
+        app.data_as(
+            &un,
+            r#"mutation { createDialogue(input: {slug: "un-own", title: [{lang: "en", text: "UN's"}]}) { id } }"#,
+            json!({}),
+        )
+        .await,
+        "createDialogue",
+    );
+        let mine = id(
+            app.data_as(&un, workshop, json!({ "d": other })).await,
+            "createWorkshop",
+        );
+        let moved = "mutation($w: ID!, $d: ID!) { updateWorkshop(id: $w, input: {dialogue: {id: $d}}) { version } }";
+        let body = app
+            .post_as(&un, moved, json!({ "w": mine, "d": dialogue }))
+            .await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+        // Naming the dialogue it is in already is no attachment.
+        app.data_as(&un, moved, json!({ "w": mine, "d": other }))
+            .await;
+        // An organisation under another partner's organisation: the same.
+        let parent = id(
+        app.data_as(
+            &iom,
+            r#"mutation { createOrganisation(input: {slug: "iom-unit", kind: MEDIA, name: [{lang: "en", text: "Unit"}]}) { id } }"#,
+            json!({}),
+        )
+        .await,
+        "createOrganisation",
+    );
+        let child = "mutation($p: ID!) { createOrganisation(input: {slug: \"un-child\", kind: MEDIA, name: [{lang: \"en\", text: \"Child\"}], parent: {id: $p}}) { id } }";
+        let body = app.post_as(&un, child, json!({ "p": parent })).await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+
+        // An edge belongs to the partner that made it, whichever way it is named.
+        let un_org = id(
+        app.data_as(
+            &un,
+            r#"mutation { createOrganisation(input: {slug: "un-peer", kind: MEDIA, name: [{lang: "en", text: "UN peer"}]}) { id } }"#,
+            json!({}),
+        )
+        .await,
+        "createOrganisation",
+    );
+        let add = r#"mutation($a: ID!, $b: ID!) { addEdge(input: {kind: PARTNERSHIP, from: {id: $a}, to: {id: $b}, level: LOCAL}) { outcome } }"#;
+        let remove = r#"mutation($a: ID!, $b: ID!) { removeEdge(input: {kind: PARTNERSHIP, from: {id: $a}, to: {id: $b}, level: LOCAL}) { outcome fromVersion } }"#;
+        let made = app
+            .data_as(&un, add, json!({ "a": un_org, "b": parent }))
+            .await;
+        assert_eq!(made["addEdge"]["outcome"], "CREATED");
+        // IOM names it from its own organisation: refused, and the edge stays.
+        let body = app
+            .post_as(&iom, remove, json!({ "a": parent, "b": un_org }))
+            .await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+        let partners = app
+            .data(
+                r#"{ organisationBySlug(slug: "un-peer") { partners { totalCount } } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(partners["organisationBySlug"]["partners"]["totalCount"], 1);
+        // Its maker removes it.
+        let gone = app
+            .data_as(&un, remove, json!({ "a": un_org, "b": parent }))
+            .await;
+        assert_eq!(gone["removeEdge"]["outcome"], "DELETED");
+    }
+);
