@@ -7,11 +7,14 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// The API key that sent the first request.
     pub api_key_id: i64,
+    /// The organisation of that key: keys are unique per organisation.
+    pub organisation_id: Option<i64>,
     pub key: String,
     /// Hex SHA-256 of the request body.
     pub request_hash: String,
-    /// `running` or `done`.
+    /// `running`, `committed` (its writes are) or `done` (its response is stored).
     pub state: String,
     /// The HTTP status of the stored response.
     pub status: Option<i32>,

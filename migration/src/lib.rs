@@ -10,6 +10,7 @@ mod m20261129_000004_create_sync_tables;
 mod m20261129_000005_create_search_index;
 mod m20261129_000006_unique_among_live_records;
 mod m20261129_000007_text_sources;
+mod m20261205_000008_idempotency_per_organisation;
 
 /// Applies Agora's migrations in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_create_search_index::Migration),
             Box::new(m20261129_000006_unique_among_live_records::Migration),
             Box::new(m20261129_000007_text_sources::Migration),
+            Box::new(m20261205_000008_idempotency_per_organisation::Migration),
         ]
     }
 }

@@ -24,7 +24,15 @@ pub(super) async fn idempotent(
         }
     };
     let hash = request_hash(body);
-    let begun = match idempotency::begin(&state.db.conn, key_id, &key, &hash).await {
+    // A key belongs to an organisation: its keys share their idempotency keys.
+    let who = idempotency::Claimant {
+        organisation: principal.organisation().unwrap_or_default(),
+        api_key: key_id,
+        abandoned_after: chrono::Duration::milliseconds(
+            i64::try_from(state.settings.request_timeout_ms).unwrap_or(i64::MAX),
+        ),
+    };
+    let begun = match idempotency::begin(&state.db.conn, who, &key, &hash).await {
         Ok(b) => b,
         Err(e) => {
             return json(
@@ -70,8 +78,9 @@ pub(super) async fn idempotent(
         }
         // Run to the end in a task of its own, even if the client goes away: its outcome
         // must be stored (or the key released) for the retry that will come.
-        Begin::Run(id) => {
-            let run = run_claimed(state, request, principal, headers, analysis, id);
+        Begin::Run(id, taken) => {
+            let claim = Claim::new(id, taken);
+            let run = run_claimed(state, request, principal, headers, analysis, claim);
             match tokio::spawn(run).await {
                 Ok(response) => response,
                 Err(e) => {
@@ -100,9 +109,9 @@ pub(super) async fn run_claimed(
     principal: Principal,
     headers: HeaderMap,
     analysis: Analysis,
-    id: i64,
+    claim: Arc<Claim>,
 ) -> Response {
-    let claim = Claim::new(id);
+    let id = claim.id();
     let request = request.data(claim.clone());
     // A key, never an address, names the client of an idempotent write.
     let who = client_id(&principal, "");

@@ -1,6 +1,6 @@
 //! Idempotent retries: the stored outcome of each write sent with an `Idempotency-Key`.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use entity::idempotency_key as row;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -12,21 +12,18 @@ use std::sync::{
     atomic::{AtomicBool, AtomicI64, Ordering},
 };
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// How long a key is remembered: a retry with the same key within this time gets the
 /// stored response; after it, the key may be used afresh.
 pub const KEEP: Duration = Duration::hours(24);
 
-/// How long a first request may run before a retry may take its key over (when the
-/// process that ran it died without an answer).
-pub const ABANDONED_AFTER: Duration = Duration::minutes(5);
-
 /// What to do with a request that carries an idempotency key.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Begin {
-    /// Run it; then `finish` the row with this id.
-    Run(i64),
+    /// Run it under the claim of the row with this id, taken at this time; then `finish`
+    /// the row.
+    Run(i64, DateTime<Utc>),
     /// A request with the same key and body was answered: send this again.
     Replay { status: u16, body: String },
     /// The key was used with another body.
@@ -40,19 +37,29 @@ pub enum Begin {
 
 /// The claim of an idempotency key on a request's writes: the key is marked committed in
 /// the same transaction as the writes, so that a committed request is never run twice.
+/// The claim holds the time it was taken: a retry that takes an abandoned key over takes
+/// a new time, and the first request, if it was alive after all, can no longer mark the
+/// key, so that its writes roll back.
 #[derive(Debug)]
 pub struct Claim {
     id: i64,
+    taken: DateTime<Utc>,
     committed: AtomicBool,
 }
 
 impl Claim {
-    /// The claim of the key row `id`.
-    pub fn new(id: i64) -> Arc<Claim> {
+    /// The claim of the key row `id`, taken at `taken`.
+    pub fn new(id: i64, taken: DateTime<Utc>) -> Arc<Claim> {
         Arc::new(Claim {
             id,
+            taken,
             committed: AtomicBool::new(false),
         })
+    }
+
+    /// The key row's id.
+    pub fn id(&self) -> i64 {
+        self.id
     }
 
     /// Whether a write of the request committed.
@@ -62,12 +69,18 @@ impl Claim {
 
     /// Marks the key committed, inside the transaction that writes.
     pub async fn mark(&self, txn: &DatabaseTransaction) -> Result<()> {
-        row::Entity::update_many()
+        let marked = row::Entity::update_many()
             .col_expr(row::Column::State, Expr::value("committed"))
             .filter(row::Column::Id.eq(self.id))
-            .filter(row::Column::State.eq("running"))
+            .filter(row::Column::CreatedAt.eq(self.taken))
+            .filter(row::Column::State.is_in(["running", "committed"]))
             .exec(txn)
             .await?;
+        if marked.rows_affected == 0 {
+            return Err(Error::Conflict(
+                "a retry took this Idempotency-Key over: this request writes nothing".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -83,9 +96,23 @@ const SWEEP_EVERY: i64 = 60;
 /// When expired keys were last removed, in seconds since the epoch.
 static SWEPT_AT: AtomicI64 = AtomicI64::new(0);
 
-/// Claims `key` for a request of `api_key` whose body hashes to `hash`.
-pub async fn begin(db: &DatabaseConnection, api_key: i64, key: &str, hash: &str) -> Result<Begin> {
-    let now = Utc::now();
+/// Who claims a key: an organisation (keys are unique per organisation) through one of
+/// its API keys, and how long a request may run (`request_timeout_ms`): a claim still
+/// running after that was abandoned (its process died), as no request runs longer.
+#[derive(Clone, Copy, Debug)]
+pub struct Claimant {
+    /// The organisation.
+    pub organisation: i64,
+    /// The API key.
+    pub api_key: i64,
+    /// The longest a request runs.
+    pub abandoned_after: Duration,
+}
+
+/// Claims `key` for a request of `who` whose body hashes to `hash`.
+pub async fn begin(db: &DatabaseConnection, who: Claimant, key: &str, hash: &str) -> Result<Begin> {
+    // To the microsecond, as PostgreSQL keeps it: the claim compares it with the stored one.
+    let now = Utc::now().trunc_subsecs(6);
     let swept = SWEPT_AT.load(Ordering::Relaxed);
     if now.timestamp() - swept >= SWEEP_EVERY
         && SWEPT_AT
@@ -98,7 +125,8 @@ pub async fn begin(db: &DatabaseConnection, api_key: i64, key: &str, hash: &str)
             .await?;
     }
     let fresh = row::ActiveModel {
-        api_key_id: Set(api_key),
+        api_key_id: Set(who.api_key),
+        organisation_id: Set(Some(who.organisation)),
         key: Set(key.to_string()),
         request_hash: Set(hash.to_string()),
         state: Set("running".into()),
@@ -107,7 +135,7 @@ pub async fn begin(db: &DatabaseConnection, api_key: i64, key: &str, hash: &str)
         ..Default::default()
     };
     match fresh.insert(db).await {
-        Ok(r) => return Ok(Begin::Run(r.id)),
+        Ok(r) => return Ok(Begin::Run(r.id, r.created_at)),
         Err(e)
             if matches!(
                 e.sql_err(),
@@ -116,13 +144,13 @@ pub async fn begin(db: &DatabaseConnection, api_key: i64, key: &str, hash: &str)
         Err(e) => return Err(e.into()),
     }
     let Some(existing) = row::Entity::find()
-        .filter(row::Column::ApiKeyId.eq(api_key))
+        .filter(row::Column::OrganisationId.eq(who.organisation))
         .filter(row::Column::Key.eq(key))
         .one(db)
         .await?
     else {
         // Expired and removed between the two statements: claim it again.
-        return Box::pin(begin(db, api_key, key, hash)).await;
+        return Box::pin(begin(db, who, key, hash)).await;
     };
     if existing.expires_at < now {
         // Expired but not swept yet: forget it and claim the key afresh.
@@ -131,7 +159,7 @@ pub async fn begin(db: &DatabaseConnection, api_key: i64, key: &str, hash: &str)
             .filter(row::Column::ExpiresAt.lt(now))
             .exec(db)
             .await?;
-        return Box::pin(begin(db, api_key, key, hash)).await;
+        return Box::pin(begin(db, who, key, hash)).await;
     }
     if existing.request_hash != hash {
         return Ok(Begin::Mismatch);
@@ -141,8 +169,8 @@ pub async fn begin(db: &DatabaseConnection, api_key: i64, key: &str, hash: &str)
             status: status as u16,
             body,
         }),
-        ("committed", _, _) if now - existing.created_at > ABANDONED_AFTER => Ok(Begin::Lost),
-        ("running", _, _) if now - existing.created_at > ABANDONED_AFTER => {
+        ("committed", _, _) if now - existing.created_at > who.abandoned_after => Ok(Begin::Lost),
+        ("running", _, _) if now - existing.created_at > who.abandoned_after => {
             take_over(db, existing.id, existing.created_at, now).await
         }
         _ => Ok(Begin::Running),
@@ -163,7 +191,7 @@ async fn take_over(
         .exec(db)
         .await?;
     Ok(if taken.rows_affected == 1 {
-        Begin::Run(id)
+        Begin::Run(id, now)
     } else {
         Begin::Running
     })

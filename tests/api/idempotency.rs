@@ -50,7 +50,7 @@ db_test!(
             )
             .await;
         assert_eq!(d["people"]["totalCount"], 2);
-        // Keys belong to an API key: another partner's identical key is its own.
+        // Keys belong to an organisation: another partner's identical key is its own.
         let un = app.key("un", "write").await;
         let (status, _) = app.send(request(&un, "retry-1", &create)).await;
         assert_eq!(status, StatusCode::OK);
@@ -158,4 +158,121 @@ db_test!(a_request_that_committed_is_never_run_again, seeded, |app| {
         )
         .await;
     assert_eq!(d["people"]["totalCount"], 1, "written once");
+});
+
+db_test!(
+    an_organisations_keys_share_its_idempotency_keys,
+    seeded,
+    |app| {
+        let first = app.key("iom", "write").await;
+        let second = app.key("iom", "write").await;
+        let create =
+            json!({ "query": r#"mutation { createPerson(input: {name: "Shared"}) { id } }"# });
+        let (_, a) = app.send(request(&first, "shared-1", &create)).await;
+        // The retry goes through the organisation's other key: the same request.
+        let (_, b) = app.send(request(&second, "shared-1", &create)).await;
+        assert_eq!(a, b);
+        let d = app
+            .data(
+                r#"{ people(filter: {name: {eq: "Shared"}}) { totalCount } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(d["people"]["totalCount"], 1, "written once");
+    }
+);
+
+db_test!(
+    a_claim_whose_process_died_is_taken_over_once_no_request_could_still_run,
+    seeded,
+    |app| {
+        use sea_orm::{ConnectionTrait, Statement};
+        let key = app.key("iom", "write").await;
+        let create =
+            json!({ "query": r#"mutation { createPerson(input: {name: "Orphan"}) { id } }"# });
+        // A claim left running by a process that died before its writes committed, taken
+        // longer ago than any request may run (request_timeout_ms, 30 s by default).
+        let backend = app.db().get_database_backend();
+        let row = app
+            .db()
+            .query_one_raw(Statement::from_string(
+                backend,
+                "SELECT id, organisation_id FROM api_key ORDER BY id DESC LIMIT 1",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let (api_key, organisation): (i64, i64) = (
+            row.try_get("", "id").unwrap(),
+            row.try_get("", "organisation_id").unwrap(),
+        );
+        let taken = chrono::Utc::now() - chrono::Duration::seconds(31);
+        let insert = sea_orm::sea_query::Query::insert()
+            .into_table("idempotency_key")
+            .columns([
+                "api_key_id",
+                "organisation_id",
+                "key",
+                "request_hash",
+                "state",
+                "created_at",
+                "expires_at",
+            ])
+            .values_panic([
+                api_key.into(),
+                organisation.into(),
+                "orphan-1".into(),
+                agora::ops::persisted::sha256(&create.to_string()).into(),
+                "running".into(),
+                taken.into(),
+                (taken + chrono::Duration::hours(24)).into(),
+            ])
+            .to_owned();
+        app.db().execute(&insert).await.unwrap();
+        // The retry runs it (rather than 409 for five minutes), once.
+        let (status, body) = app.send(request(&key, "orphan-1", &create)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body["data"]["createPerson"]["id"].is_string(), "{body}");
+        let (_, again) = app.send(request(&key, "orphan-1", &create)).await;
+        assert_eq!(body, again);
+        let d = app
+            .data(
+                r#"{ people(filter: {name: {eq: "Orphan"}}) { totalCount } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(d["people"]["totalCount"], 1);
+    }
+);
+
+db_test!(a_claim_taken_over_can_no_longer_commit, seeded, |app| {
+    use agora::repo::idempotency::{Begin, Claim, Claimant, begin};
+    use sea_orm::TransactionTrait;
+    let claimant = |after: i64| Claimant {
+        organisation: 1,
+        api_key: 1,
+        abandoned_after: chrono::Duration::milliseconds(after),
+    };
+    app.key("iom", "write").await;
+    let Begin::Run(id, first) = begin(app.db(), claimant(60_000), "over-1", "h")
+        .await
+        .unwrap()
+    else {
+        panic!("the first claim runs");
+    };
+    // A retry that thinks the first abandoned takes the key over.
+    let mut second = None;
+    while second.is_none() {
+        if let Begin::Run(_, at) = begin(app.db(), claimant(0), "over-1", "h").await.unwrap() {
+            second = Some(at);
+        }
+    }
+    let second = second.unwrap();
+    assert_ne!(first, second);
+    // The first, alive after all, cannot mark the key: its writes would roll back.
+    let txn = app.db().begin().await.unwrap();
+    let refused = Claim::new(id, first).mark(&txn).await.unwrap_err();
+    assert_eq!(refused.code(), "CONFLICT");
+    Claim::new(id, second).mark(&txn).await.unwrap();
+    txn.commit().await.unwrap();
 });
