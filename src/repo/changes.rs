@@ -34,7 +34,18 @@ pub async fn read_after(
     seq: i64,
     limit: u64,
 ) -> Result<Vec<change::Model>> {
-    feed(db, seq, limit, None).await
+    feed(db, seq, limit, None, Snapshots::Read).await
+}
+
+/// Whether to read the records' values before and after each change (their largest
+/// columns: two copies of the record).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Snapshots {
+    /// Read them.
+    Read,
+    /// Leave them out (`before` and `after` are `None`): a page of the feed then weighs
+    /// the same whatever the size of its records.
+    Skip,
 }
 
 /// The changes after `seq` touching records of the given types (edge changes touch both
@@ -44,8 +55,20 @@ pub async fn feed(
     seq: i64,
     limit: u64,
     types: Option<&[&'static str]>,
+    snapshots: Snapshots,
 ) -> Result<Vec<change::Model>> {
+    use sea_orm::Iterable;
     let mut q = change::Entity::find().filter(change::Column::Seq.gt(seq));
+    if snapshots == Snapshots::Skip {
+        q = q
+            .select_only()
+            .columns(
+                change::Column::iter()
+                    .filter(|c| !matches!(c, change::Column::Before | change::Column::After)),
+            )
+            .column_as(Expr::cust("NULL"), "before")
+            .column_as(Expr::cust("NULL"), "after");
+    }
     if let Some(types) = types {
         q = q.filter(
             Condition::any()

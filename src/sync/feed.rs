@@ -344,8 +344,28 @@ impl FeedQuery {
         };
         let tables: Option<Vec<&'static str>> =
             types.map(|t| t.iter().map(|k| k.table()).collect());
-        let rows =
-            changes::feed(ctx.loaders().db(), seq, limit as u64 + 1, tables.as_deref()).await?;
+        // The records' values before and after are read only when asked for.
+        let look = ctx.look_ahead();
+        let asked = |field: &str| {
+            look.field("nodes").field(field).exists()
+                || look.field("edges").field("node").field(field).exists()
+        };
+        let snapshots = if ["before", "after", "changedFields"]
+            .iter()
+            .any(|f| asked(f))
+        {
+            changes::Snapshots::Read
+        } else {
+            changes::Snapshots::Skip
+        };
+        let rows = changes::feed(
+            ctx.loaders().db(),
+            seq,
+            limit as u64 + 1,
+            tables.as_deref(),
+            snapshots,
+        )
+        .await?;
         let counter: Counter = Arc::new(move |loaders| {
             let tables = tables.clone();
             Box::pin(
