@@ -191,7 +191,13 @@ async fn run(cli: Cli) -> Result<(), Error> {
             db.migrate().await?;
             let shape = agora::repo::generate::Shape::scale(scale);
             let started = std::time::Instant::now();
-            let rows = agora::repo::generate::generate(&db.conn, &shape, seed).await?;
+            let rows = agora::repo::generate::generate_with_progress(
+                &db.conn,
+                &shape,
+                seed,
+                progress().as_mut(),
+            )
+            .await?;
             println!(
                 "generated {rows} rows at scale {scale} in {:.1?}",
                 started.elapsed()
@@ -344,10 +350,15 @@ async fn export(
         lang,
     };
     let mut chunks = std::pin::pin!(stream(db.conn.clone(), ex));
+    let mut progress = progress();
+    progress.phase("exporting", 0, "bytes");
     while let Some(chunk) = chunks.next().await {
-        out.write_all(&chunk?)
+        let chunk = chunk?;
+        out.write_all(&chunk)
             .map_err(|e| Error::internal(format!("cannot write the export: {e}")))?;
+        progress.advance(chunk.len() as u64);
     }
+    progress.finish();
     out.flush()
         .map_err(|e| Error::internal(format!("cannot write the export: {e}")))
 }
@@ -358,11 +369,7 @@ async fn import(
     format: Option<agora::export::stream::Format>,
     skip_invalid: bool,
 ) -> Result<(), Error> {
-    use agora::export::{
-        import::{Bar, Lines, Progress, import},
-        stream::Format,
-    };
-    use std::io::IsTerminal;
+    use agora::export::{import::import, stream::Format};
     let format = match format.or_else(|| file.extension()?.to_str().and_then(Format::of_extension))
     {
         Some(f) => f,
@@ -372,12 +379,7 @@ async fn import(
             ));
         }
     };
-    let mut progress: Box<dyn Progress> = if std::io::stderr().is_terminal() {
-        Box::new(Bar::new())
-    } else {
-        Box::new(Lines::new(std::time::Duration::from_secs(2)))
-    };
-    let outcome = import(&db.conn, file, format, skip_invalid, progress.as_mut()).await?;
+    let outcome = import(&db.conn, file, format, skip_invalid, progress().as_mut()).await?;
     for p in &outcome.problems {
         eprintln!("{}:{}: {}", file.display(), p.line, p.reason);
     }
@@ -399,6 +401,17 @@ async fn import(
             outcome.problems.len(),
             outcome.records
         )))
+    }
+}
+
+/// Progress on standard error: a bar on a terminal, else a line every few seconds.
+fn progress() -> Box<dyn agora::export::import::Progress> {
+    use agora::export::import::{Bar, Lines};
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        Box::new(Bar::new())
+    } else {
+        Box::new(Lines::new(Duration::from_secs(2)))
     }
 }
 

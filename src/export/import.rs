@@ -86,8 +86,9 @@ pub struct Outcome {
 
 /// How progress is shown.
 pub trait Progress {
-    /// A phase begins, with this many steps (records) to go.
-    fn phase(&mut self, name: &str, total: u64);
+    /// A phase begins, with this many steps to go (0: unknown), counted in `unit`
+    /// (`records`, `rows`, `bytes`).
+    fn phase(&mut self, name: &str, total: u64, unit: &'static str);
     /// `n` more steps are done.
     fn advance(&mut self, n: u64);
     /// The phase is over.
@@ -98,7 +99,7 @@ pub trait Progress {
 pub struct Quiet;
 
 impl Progress for Quiet {
-    fn phase(&mut self, _: &str, _: u64) {}
+    fn phase(&mut self, _: &str, _: u64, _: &'static str) {}
     fn advance(&mut self, _: u64) {}
     fn finish(&mut self) {}
 }
@@ -120,13 +121,19 @@ impl Default for Bar {
 }
 
 impl Progress for Bar {
-    fn phase(&mut self, name: &str, total: u64) {
-        let bar = indicatif::ProgressBar::new(total);
-        let style = indicatif::ProgressStyle::with_template(
-            "{msg:>8} [{bar:40}] {pos}/{len} records, {per_sec}, {eta} left",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> ");
+    fn phase(&mut self, name: &str, total: u64, unit: &'static str) {
+        let (bar, template) = if total == 0 {
+            let template = format!("{{msg:>9}} {{spinner}} {{pos}} {unit}, {{per_sec}}");
+            (indicatif::ProgressBar::new_spinner(), template)
+        } else {
+            let template = format!(
+                "{{msg:>9}} [{{bar:40}}] {{pos}}/{{len}} {unit}, {{per_sec}}, {{eta}} left"
+            );
+            (indicatif::ProgressBar::new(total), template)
+        };
+        let style = indicatif::ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> ");
         bar.set_style(style);
         bar.set_message(name.to_string());
         self.0 = Some(bar);
@@ -148,6 +155,7 @@ impl Progress for Bar {
 /// Progress as plain lines every few seconds (when the output is not a terminal).
 pub struct Lines {
     name: String,
+    unit: &'static str,
     total: u64,
     done: u64,
     started: Instant,
@@ -160,6 +168,7 @@ impl Lines {
     pub fn new(every: Duration) -> Lines {
         Lines {
             name: String::new(),
+            unit: "records",
             total: 0,
             done: 0,
             started: Instant::now(),
@@ -176,16 +185,20 @@ impl Lines {
         } else {
             0.0
         };
-        eprintln!(
-            "{}: {}/{} records, {:.0}/s, about {:.0} s left",
-            self.name, self.done, self.total, rate, left
-        );
+        if self.total == 0 {
+            eprintln!("{}: {} {}, {:.0}/s", self.name, self.done, self.unit, rate);
+        } else {
+            eprintln!(
+                "{}: {}/{} {}, {:.0}/s, about {:.0} s left",
+                self.name, self.done, self.total, self.unit, rate, left
+            );
+        }
     }
 }
 
 impl Progress for Lines {
-    fn phase(&mut self, name: &str, total: u64) {
-        (self.name, self.total, self.done) = (name.to_string(), total, 0);
+    fn phase(&mut self, name: &str, total: u64, unit: &'static str) {
+        (self.name, self.total, self.done, self.unit) = (name.to_string(), total, 0, unit);
         self.started = Instant::now();
         self.said = Instant::now();
     }
@@ -514,7 +527,7 @@ pub async fn import_from(
     progress: &mut dyn Progress,
 ) -> Result<Outcome> {
     let mut out = Outcome::default();
-    progress.phase("checking", count_lines(source)?);
+    progress.phase("checking", count_lines(source)?, "records");
     // Pass 1: each record on its own.
     let mut lines: HashMap<(NodeType, i64), u64> = HashMap::new();
     let mut refs: Vec<(u64, (NodeType, i64))> = Vec::new();
@@ -649,7 +662,7 @@ async fn write(
     let result = async {
         // Two passes over the records: the records themselves, then their texts and
         // links (which may point to records written later in the file).
-        progress.phase("writing", good);
+        progress.phase("writing", good, "records");
         for kind in ORDER {
             let mut chunk = Vec::with_capacity(CHUNK);
             for row in good_rows(source, format, bad)? {
@@ -668,7 +681,7 @@ async fn write(
             progress.advance(chunk.len() as u64);
         }
         progress.finish();
-        progress.phase("linking", good);
+        progress.phase("linking", good, "records");
         let mut chunk: Vec<Row> = Vec::with_capacity(CHUNK);
         let mut rows = good_rows(source, format, bad)?;
         loop {

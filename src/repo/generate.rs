@@ -9,6 +9,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Value, sea_query::
 
 use crate::{
     error::{Error, Result},
+    export::import::Progress,
     graphql::i18n::fold,
     search::analysis::stems,
 };
@@ -195,7 +196,7 @@ impl Table {
         self.rows.push(row);
     }
 
-    async fn write(self, db: &impl ConnectionTrait) -> Result<u64> {
+    async fn write(self, db: &impl ConnectionTrait, progress: &mut dyn Progress) -> Result<u64> {
         // Stay well under both databases' limits on bound parameters per statement.
         let per_chunk = (30_000 / self.columns.len()).max(1);
         let n = self.rows.len() as u64;
@@ -205,12 +206,15 @@ impl Table {
             insert
                 .into_table(self.name)
                 .columns(self.columns.iter().copied());
+            let mut chunk = 0;
             for row in rows.by_ref().take(per_chunk) {
                 insert
                     .values(row.into_iter().map(Into::into))
                     .map_err(|e| Error::internal(e.to_string()))?;
+                chunk += 1;
             }
             db.execute(&insert).await?;
+            progress.advance(chunk);
         }
         Ok(n)
     }
@@ -232,6 +236,16 @@ macro_rules! cols {
 /// Writes a generated graph of `shape` into the empty database `db`; returns the number
 /// of rows written.
 pub async fn generate(db: &DatabaseConnection, shape: &Shape, seed: u64) -> Result<u64> {
+    generate_with_progress(db, shape, seed, &mut crate::export::import::Quiet).await
+}
+
+/// [`generate`], showing the progress of its writing in rows.
+pub async fn generate_with_progress(
+    db: &DatabaseConnection,
+    shape: &Shape,
+    seed: u64,
+    progress: &mut dyn Progress,
+) -> Result<u64> {
     if !super::node::is_empty(db).await? {
         return Err(Error::bad_input(
             "the database is not empty: generate into an empty one",
@@ -721,7 +735,7 @@ pub async fn generate(db: &DatabaseConnection, shape: &Shape, seed: u64) -> Resu
 
     let txn = crate::repo::write::begin_immediate(db).await?;
     let mut written = 0;
-    for table in [
+    let tables = [
         organisations,
         themes,
         people,
@@ -743,9 +757,12 @@ pub async fn generate(db: &DatabaseConnection, shape: &Shape, seed: u64) -> Resu
         partnerships,
         tags,
         texts,
-    ] {
+    ];
+    let total = tables.iter().map(|t| t.rows.len() as u64).sum();
+    progress.phase("writing", total, "rows");
+    for table in tables {
         let name = table.name;
-        written += table.write(&txn).await?;
+        written += table.write(&txn, progress).await?;
         if txn.get_database_backend() == DbBackend::Postgres {
             // Ids were chosen here: move the sequence past them.
             let sql = format!(
@@ -755,5 +772,6 @@ pub async fn generate(db: &DatabaseConnection, shape: &Shape, seed: u64) -> Resu
         }
     }
     txn.commit().await?;
+    progress.finish();
     Ok(written)
 }

@@ -300,16 +300,30 @@ fn an_export_of_100_000_records_runs_in_bounded_memory() {
     let mut peaks = Vec::new();
     for (scale, db) in [("0.55", "small.db"), ("5.5", "large.db")] {
         let url = format!("sqlite://{db}?mode=rwc");
-        run(
+        let (ok, stderr, _) = run_measured(
             dir.path(),
             &["generate", "--scale", scale, "--database-url", &url],
         );
+        assert!(ok, "{stderr}");
+        // Progress in rows, up to all of them.
+        let done = stderr.lines().last().unwrap_or_default();
+        let (written, total) = done
+            .strip_prefix("writing: ")
+            .and_then(|rest| rest.split_once(" rows"))
+            .and_then(|(counts, _)| counts.split_once('/'))
+            .unwrap_or_else(|| panic!("no progress in rows: {stderr}"));
+        assert_eq!(written, total, "{done}");
         let out = format!("{db}.jsonl");
         let (ok, stderr, peak) = run_measured(
             dir.path(),
             &["export", "all", "--output", &out, "--database-url", &url],
         );
         assert!(ok, "{stderr}");
+        let size = std::fs::metadata(dir.path().join(&out)).unwrap().len();
+        assert!(
+            stderr.contains(&format!("exporting: {size} bytes")),
+            "{stderr}"
+        );
         let lines = std::fs::read_to_string(dir.path().join(&out))
             .unwrap()
             .lines()
