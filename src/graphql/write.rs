@@ -879,6 +879,11 @@ pub async fn upsert_in<N: Writable>(
     let partner = partner_for(w, named).await?;
     match store::id_by_external(w, N::KIND.table(), partner, &external_id).await? {
         Some(id) => update_in::<N>(w, id, input, expected_version).await,
+        // A version expected of a record that does not exist cannot hold.
+        None if expected_version.is_some_and(|v| v > 0) => Err(Error::VersionConflict {
+            expected: expected_version.unwrap_or_default(),
+            current: 0,
+        }),
         None => create_in::<N>(w, input, Some(&external_id), partner).await,
     }
 }
@@ -987,7 +992,7 @@ macro_rules! writes {
                 partner: Option<String>,
                 #[graphql(desc = "The record's values; on update, fields left out keep theirs.")]
                 input: <$node as $crate::graphql::write::Writable>::Input,
-                #[graphql(desc = "On update: fail with CONFLICT, changing nothing, unless the record is at this version.")]
+                #[graphql(desc = "Fail with CONFLICT, changing nothing, unless the record is at this version (a record that does not exist yet is at version 0).")]
                 expected_version: Option<i64>,
             ) -> $crate::error::Result<$crate::graphql::write::WriteResult<$node>> {
                 $crate::graphql::write::in_transaction(ctx, async |w| {

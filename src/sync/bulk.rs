@@ -38,7 +38,8 @@ pub struct Upsert<I: InputType> {
     pub partner: Option<String>,
     /// The record's values; on update, fields left out keep theirs.
     pub input: I,
-    /// On update: fail unless the record is at this version.
+    /// Fail unless the record is at this version (a record that does not exist yet is at
+    /// version 0).
     pub expected_version: Option<i64>,
 }
 

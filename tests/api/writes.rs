@@ -823,3 +823,22 @@ db_test!(
         assert_eq!(gone["removeEdge"]["outcome"], "DELETED");
     }
 );
+
+db_test!(
+    an_expected_version_of_a_record_not_there_is_a_conflict,
+    seeded,
+    |app| {
+        let key = app.key("iom", "write").await;
+        let upsert = |version: i64| {
+            format!(
+                r#"mutation {{ upsertDialogue(externalId: "NEW-1", expectedVersion: {version}, input: {{slug: "new-1", title: [{{lang: "en", text: "New"}}]}}) {{ outcome version }} }}"#
+            )
+        };
+        let body = app.post_as(&key, &upsert(3), json!({})).await;
+        assert_eq!(error_code(&body), "CONFLICT", "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["currentVersion"], 0);
+        // Expecting version 0, it is created.
+        let d = app.data_as(&key, &upsert(0), json!({})).await;
+        assert_eq!(d["upsertDialogue"]["outcome"], "CREATED");
+    }
+);
