@@ -30,6 +30,7 @@ mod nested;
 mod nodes;
 mod pagination;
 mod planner;
+mod readme;
 mod schema;
 mod search;
 mod seed;
