@@ -25,6 +25,16 @@ use crate::{
 /// The longest list an `in` or `notIn` filter accepts.
 pub const MAX_LIST: usize = 500;
 
+/// The longest text a `contains`, `startsWith` or `eq` text condition accepts, in
+/// characters.
+pub const MAX_PATTERN: usize = 500;
+
+/// The most values (bounds, list items, patterns) a whole filter may hold, nesting
+/// included: each is bound in SQL, and each costs the database work on every row it looks
+/// at. (Well below the databases' own limits on bound values: 32,766 for SQLite, 65,535
+/// for PostgreSQL.)
+pub const MAX_FILTER_VALUES: usize = 2_000;
+
 /// A column of a table, qualified by the table's name.
 pub fn col(table: &'static str, column: &'static str) -> Expr {
     Expr::col((table, column))
@@ -35,6 +45,33 @@ fn check_list<T>(name: &str, list: &[T]) -> Result<()> {
         return Err(Error::bad_input(format!(
             "`{name}` takes at most {MAX_LIST} values, not {}",
             list.len()
+        )));
+    }
+    Ok(())
+}
+
+fn check_pattern(name: &str, text: &str) -> Result<()> {
+    let length = text.chars().count();
+    if length > MAX_PATTERN {
+        return Err(Error::bad_input(format!(
+            "`{name}` takes at most {MAX_PATTERN} characters, not {length}"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a filter that holds more than [`MAX_FILTER_VALUES`] values.
+fn check_size(cond: &Condition) -> Result<()> {
+    let (_, values) = Query::select()
+        .expr(Expr::val(1))
+        .cond_where(cond.clone())
+        .build(sea_orm::sea_query::SqliteQueryBuilder);
+    if values.0.len() > MAX_FILTER_VALUES {
+        return Err(Error::QueryTooComplex(format!(
+            "this filter holds {} values (bounds, list items, texts), more than the {} \
+             a filter may hold: split the question, or use wider conditions",
+            values.0.len(),
+            MAX_FILTER_VALUES
         )));
     }
     Ok(())
@@ -168,12 +205,14 @@ impl StringFilter {
         }
         let lower = || Expr::expr(Func::lower(expr.clone()));
         if let Some(v) = &self.contains {
+            check_pattern("contains", v)?;
             c = c.add(like(
                 lower(),
                 format!("%{}%", escape_like(&v.to_lowercase())),
             ));
         }
         if let Some(v) = &self.starts_with {
+            check_pattern("startsWith", v)?;
             c = c.add(like(
                 lower(),
                 format!("{}%", escape_like(&v.to_lowercase())),
@@ -219,6 +258,15 @@ impl TextFilter {
         let id = col(kind.table(), "id");
         let folded = || Expr::col("folded");
         let mut c = Condition::all();
+        for (name, v) in [
+            ("contains", &self.contains),
+            ("startsWith", &self.starts_with),
+            ("eq", &self.eq),
+        ] {
+            if let Some(v) = v {
+                check_pattern(name, v)?;
+            }
+        }
         if let Some(v) = &self.contains {
             let p = format!("%{}%", escape_like(&fold(v)));
             c = c.add(id.clone().in_subquery(texts(Some(like(folded(), p)))?));
@@ -528,5 +576,6 @@ pub fn combine<F>(
     if let Some(f) = not {
         c = c.add(each(f)?.not());
     }
+    check_size(&c)?;
     Ok(c)
 }

@@ -823,3 +823,38 @@ db_test!(
         assert_eq!(d["themes"]["nodes"], json!([{ "code": "GCM" }]));
     }
 );
+
+db_test!(
+    filters_too_large_to_run_are_refused_before_any_sql,
+    seeded,
+    |app| {
+        let count = "query($f: DialogueFilter) { dialogues(filter: $f) { totalCount } }";
+        let ranges = |n: i64| -> Vec<Value> {
+            (0..n)
+                .map(|i| json!({ "year": { "gte": 1900 + i, "lte": 2100 - i } }))
+                .collect()
+        };
+        // Control: 500 conditions (1,000 values) run.
+        let fine = json!({ "or": [{ "and": ranges(250) }, { "and": ranges(250) }] });
+        let d = app.data(count, json!({ "f": fine })).await;
+        assert!(d["dialogues"]["totalCount"].is_number());
+        // 10,000 conditions (an `or` of 50 `and`s of 200), 30,000 ids, a 50 KB text: refused
+        // with a code that says why, before any SQL.
+        let before = app.statements();
+        let costly: Vec<Value> = (0..50).map(|_| json!({ "and": ranges(200) })).collect();
+        let body = app.post(count, json!({ "f": { "or": costly } })).await;
+        assert_eq!(error_code(&body), "QUERY_TOO_COMPLEX", "{body}");
+        let ids: Vec<String> = (1..=500)
+            .map(|i| {
+                agora::graphql::id::encode(agora::graphql::id::NodeType::Dialogue, i).to_string()
+            })
+            .collect();
+        let many: Vec<Value> = (0..60).map(|_| json!({ "id": { "in": ids } })).collect();
+        let body = app.post(count, json!({ "f": { "or": many } })).await;
+        assert_eq!(error_code(&body), "QUERY_TOO_COMPLEX", "{body}");
+        let long = json!({ "title": { "contains": "x".repeat(50_000) } });
+        let body = app.post(count, json!({ "f": long })).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert_eq!(app.statements(), before, "no SQL ran");
+    }
+);
