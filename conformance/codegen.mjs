@@ -14,6 +14,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// The CLI looks for its preset packages from the working folder (run starts suites in a
+// temporary one): look from here.
+process.chdir(here);
 const binary = process.env.AGORA_BINARY;
 if (!binary) throw new Error('AGORA_BINARY is not set');
 const work = mkdtempSync(join(tmpdir(), 'agora-codegen-'));
