@@ -51,6 +51,25 @@ async fn response(stream: &mut TcpStream) -> String {
     String::from_utf8(got).unwrap()
 }
 
+/// Waits until a new client of `addr` is answered 200 again (the server learns of closed
+/// connections when it reads their end: retried until it has).
+async fn served_again(addr: &str) {
+    let served = async {
+        loop {
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            stream.write_all(get("/healthz").as_bytes()).await.unwrap();
+            let mut first = [0u8; 12];
+            if stream.read_exact(&mut first).await.is_ok() && &first == b"HTTP/1.1 200" {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(BOUND, served)
+        .await
+        .expect("served again");
+}
+
 /// A request for `path` that keeps the connection open.
 fn get(path: &str) -> String {
     format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -195,23 +214,9 @@ async fn connections_over_the_cap_are_refused_with_503_at_once() {
     );
     assert_eq!(metric(&mut held[0], "agora_connections_open").await, 4.0);
 
-    // Once one closes, a new client is served again (the server learns of the close when
-    // it reads the end of the stream: retried until it has).
+    // Once one closes, a new client is served again.
     drop(held.pop());
-    let served = async {
-        loop {
-            let mut stream = TcpStream::connect(&server.addr).await.unwrap();
-            stream.write_all(get("/healthz").as_bytes()).await.unwrap();
-            let mut first = [0u8; 12];
-            if stream.read_exact(&mut first).await.is_ok() && &first == b"HTTP/1.1 200" {
-                return;
-            }
-            tokio::task::yield_now().await;
-        }
-    };
-    tokio::time::timeout(BOUND, served)
-        .await
-        .expect("a slot freed");
+    served_again(&server.addr).await;
 }
 
 /// Opens `count` connections that each send half a request (a head, or a head and part
@@ -288,18 +293,5 @@ async fn under_a_low_descriptor_limit_new_clients_are_refused_not_starved() {
 
     // When the slow clients leave, clients are served again.
     drop(slow);
-    let served = async {
-        loop {
-            let mut stream = TcpStream::connect(&server.addr).await.unwrap();
-            stream.write_all(get("/healthz").as_bytes()).await.unwrap();
-            let mut first = [0u8; 12];
-            if stream.read_exact(&mut first).await.is_ok() && &first == b"HTTP/1.1 200" {
-                return;
-            }
-            tokio::task::yield_now().await;
-        }
-    };
-    tokio::time::timeout(BOUND, served)
-        .await
-        .expect("served again");
+    served_again(&server.addr).await;
 }

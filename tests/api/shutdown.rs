@@ -19,14 +19,7 @@ use crate::common::{AGORA, PgScratch, ServerProcess, cli_key, ws_connect};
 
 #[tokio::test]
 async fn sigterm_drains_in_flight_work_then_exits_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
-    let seeded = Command::new(AGORA)
-        .arg("seed")
-        .current_dir(dir.path())
-        .env_remove("AGORA_DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(seeded.status.success());
+    let dir = seeded_dir();
     let key = cli_key(
         Command::new(AGORA)
             .current_dir(dir.path())
@@ -66,6 +59,19 @@ async fn sigterm_drains_and_exits_on_postgresql_too() {
             .env("AGORA_DRAIN_MS", "10000"),
     ));
     drains_then_exits(server, &key).await;
+}
+
+/// A temporary folder with a seeded `agora.db`.
+fn seeded_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let seeded = Command::new(AGORA)
+        .arg("seed")
+        .current_dir(dir.path())
+        .env_remove("AGORA_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(seeded.status.success());
+    dir
 }
 
 /// The JSON log lines of a server started with [`logged`], as they come.
@@ -330,14 +336,7 @@ async fn terminate(
 #[tokio::test]
 async fn a_drain_that_runs_out_does_not_wait_for_sqlite_statements() {
     use sea_orm::sqlx::{Connection, Executor, sqlite::SqliteConnection};
-    let dir = tempfile::tempdir().unwrap();
-    let seeded = Command::new(AGORA)
-        .arg("seed")
-        .current_dir(dir.path())
-        .env_remove("AGORA_DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(seeded.status.success());
+    let dir = seeded_dir();
     let key = cli_key(
         Command::new(AGORA)
             .current_dir(dir.path())
