@@ -14,6 +14,7 @@ pub mod graphql;
 pub mod http;
 pub mod ops;
 pub mod plan;
+pub mod progress;
 pub mod repo;
 pub mod search;
 pub mod seed;

@@ -405,8 +405,8 @@ async fn import(
 }
 
 /// Progress on standard error: a bar on a terminal, else a line every few seconds.
-fn progress() -> Box<dyn agora::export::import::Progress> {
-    use agora::export::import::{Bar, Lines};
+fn progress() -> Box<dyn agora::progress::Progress> {
+    use agora::progress::{Bar, Lines};
     use std::io::IsTerminal;
     if std::io::stderr().is_terminal() {
         Box::new(Bar::new())

@@ -75,6 +75,14 @@ pub fn unique(table: &'static str, columns: &[&'static str]) -> IndexCreateState
     idx
 }
 
+/// `DROP INDEX uq_<table>_<columns>`: the index [`unique`] made.
+pub fn drop_unique(table: &'static str, columns: &[&'static str]) -> IndexDropStatement {
+    Index::drop()
+        .name(format!("uq_{table}_{}", columns.join("_")))
+        .table(table)
+        .to_owned()
+}
+
 /// The indexes of the record columns: provenance lookups and the timestamp sort keys.
 pub fn record_indexes(name: &'static str) -> Vec<IndexCreateStatement> {
     vec![

@@ -4,7 +4,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::common::unique;
+use crate::common::{drop_unique, unique};
 
 pub struct Migration;
 
@@ -29,18 +29,11 @@ const UNIQUE: &[(&str, &[&str])] = &[
     ("theme", &["partner_id", "external_id"]),
 ];
 
-fn drop(table: &'static str, columns: &[&'static str]) -> IndexDropStatement {
-    Index::drop()
-        .name(format!("uq_{table}_{}", columns.join("_")))
-        .table(table)
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for (table, columns) in UNIQUE {
-            manager.drop_index(drop(table, columns)).await?;
+            manager.drop_index(drop_unique(table, columns)).await?;
             let mut idx = unique(table, columns);
             idx.and_where(Expr::col(Alias::new("deleted_at")).is_null());
             manager.create_index(idx).await?;
@@ -50,7 +43,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for (table, columns) in UNIQUE {
-            manager.drop_index(drop(table, columns)).await?;
+            manager.drop_index(drop_unique(table, columns)).await?;
             manager.create_index(unique(table, columns)).await?;
         }
         Ok(())

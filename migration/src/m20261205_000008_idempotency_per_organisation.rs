@@ -3,6 +3,12 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::common::{drop_unique, unique};
+
+/// The key's scope before and after.
+const PER_KEY: &[&str] = &["api_key_id", "key"];
+const PER_ORGANISATION: &[&str] = &["organisation_id", "key"];
+
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -30,45 +36,19 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .drop_index(
-                Index::drop()
-                    .name("uq_idempotency_key_api_key_id_key")
-                    .table("idempotency_key")
-                    .to_owned(),
-            )
+            .drop_index(drop_unique("idempotency_key", PER_KEY))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("uq_idempotency_key_organisation_id_key")
-                    .table("idempotency_key")
-                    .col("organisation_id")
-                    .col("key")
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(unique("idempotency_key", PER_ORGANISATION))
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(
-                Index::drop()
-                    .name("uq_idempotency_key_organisation_id_key")
-                    .table("idempotency_key")
-                    .to_owned(),
-            )
+            .drop_index(drop_unique("idempotency_key", PER_ORGANISATION))
             .await?;
         manager
-            .create_index(
-                Index::create()
-                    .name("uq_idempotency_key_api_key_id_key")
-                    .table("idempotency_key")
-                    .col("api_key_id")
-                    .col("key")
-                    .unique()
-                    .to_owned(),
-            )
+            .create_index(unique("idempotency_key", PER_KEY))
             .await?;
         manager
             .alter_table(

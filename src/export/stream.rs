@@ -107,7 +107,9 @@ fn parse<N: Listable>(filter: Json) -> Result<Condition> {
             e.into_server_error(Default::default()).message
         ))
     })?;
-    N::condition(&parsed)
+    let cond = N::condition(&parsed)?;
+    crate::graphql::filter::check_size(&cond)?;
+    Ok(cond)
 }
 
 /// The SQL condition of a list's filter, given as in GraphQL (`{"year": {"gte": 2015}}`).

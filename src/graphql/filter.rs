@@ -60,8 +60,9 @@ fn check_pattern(name: &str, text: &str) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a filter that holds more than [`MAX_FILTER_VALUES`] values.
-fn check_size(cond: &Condition) -> Result<()> {
+/// Refuses a filter that holds more than [`MAX_FILTER_VALUES`] values: checked once, on the
+/// whole condition of a list's filter (nesting included).
+pub fn check_size(cond: &Condition) -> Result<()> {
     let (_, values) = Query::select()
         .expr(Expr::val(1))
         .cond_where(cond.clone())
@@ -576,6 +577,5 @@ pub fn combine<F>(
     if let Some(f) = not {
         c = c.add(each(f)?.not());
     }
-    check_size(&c)?;
     Ok(c)
 }

@@ -96,7 +96,11 @@ pub fn list_query<N: Listable>(
         settings.max_page_size,
     )?;
     let cond = match &args.filter {
-        Some(f) => N::condition(f)?,
+        Some(f) => {
+            let cond = N::condition(f)?;
+            crate::graphql::filter::check_size(&cond)?;
+            cond
+        }
         None => Condition::all(),
     };
     Ok(ListQuery {

@@ -726,12 +726,12 @@ async fn check_attach<N: Writable>(
             }
         }
         let container = crate::repo::edges::source(w, kind.table(), id).await?;
-        if container.partner_id.is_none() || container.partner_id != w.principal.organisation() {
-            return Err(Error::Forbidden(format!(
+        w.principal.may_change(container.partner_id).map_err(|_| {
+            Error::Forbidden(format!(
                 "`{field}` names a record of another partner: only that partner or an admin \
                  may attach records under it"
-            )));
-        }
+            ))
+        })?;
     }
     Ok(())
 }
@@ -879,12 +879,14 @@ pub async fn upsert_in<N: Writable>(
     let partner = partner_for(w, named).await?;
     match store::id_by_external(w, N::KIND.table(), partner, &external_id).await? {
         Some(id) => update_in::<N>(w, id, input, expected_version).await,
-        // A version expected of a record that does not exist cannot hold.
-        None if expected_version.is_some_and(|v| v > 0) => Err(Error::VersionConflict {
-            expected: expected_version.unwrap_or_default(),
-            current: 0,
-        }),
-        None => create_in::<N>(w, input, Some(&external_id), partner).await,
+        None => match expected_version {
+            // A version expected of a record that does not exist cannot hold.
+            Some(expected) if expected > 0 => Err(Error::VersionConflict {
+                expected,
+                current: 0,
+            }),
+            _ => create_in::<N>(w, input, Some(&external_id), partner).await,
+        },
     }
 }
 

@@ -50,10 +50,8 @@ use crate::{AppState, config::Settings};
 /// the listener, logs and exports.
 const RESERVED_DESCRIPTORS: u64 = 64;
 
-/// What a connection over the cap is answered.
-const REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n\
-    Content-Type: text/plain; charset=utf-8\r\nContent-Length: 41\r\nConnection: close\r\n\r\n\
-    too many connections: retry in a moment\r\n";
+/// What a connection over the cap is told, in a 503.
+const REFUSAL: &str = "too many connections: retry in a moment\r\n";
 
 /// The limits of connections, from the settings.
 #[derive(Clone, Copy, Debug)]
@@ -184,8 +182,14 @@ pub async fn serve(listener: TcpListener, app: Router, state: &AppState, limits:
 
 /// Answers a connection over the cap with 503, and closes it.
 async fn refuse(mut stream: TcpStream) {
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{REFUSAL}",
+        REFUSAL.len()
+    );
     let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        stream.write_all(REFUSAL).await?;
+        stream.write_all(response.as_bytes()).await?;
         stream.shutdown().await
     })
     .await;

@@ -279,18 +279,28 @@ fn matching(t: &EdgeTable, row: &EdgeRow) -> Condition {
     }
 }
 
-/// The ids of the rows of `t` that are the edge `row`.
-async fn find(w: &Writer, t: &EdgeTable, row: &EdgeRow) -> Result<Vec<i64>> {
+/// The rows of `t` that are the edge `row`: their ids and the partners that made them.
+async fn find_owned(w: &Writer, t: &EdgeTable, row: &EdgeRow) -> Result<Vec<(i64, Option<i64>)>> {
     let q = Query::select()
         .expr_as(col(t.name, "id"), "id")
+        .expr_as(col(t.name, "partner_id"), "partner_id")
         .from(t.name)
         .cond_where(matching(t, row))
         .to_owned();
-    let mut ids = Vec::new();
+    let mut rows = Vec::new();
     for r in w.txn().query_all(&q).await? {
-        ids.push(r.try_get("", "id")?);
+        rows.push((r.try_get("", "id")?, r.try_get("", "partner_id")?));
     }
-    Ok(ids)
+    Ok(rows)
+}
+
+/// The ids of the rows of `t` that are the edge `row`.
+async fn find(w: &Writer, t: &EdgeTable, row: &EdgeRow) -> Result<Vec<i64>> {
+    Ok(find_owned(w, t, row)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect())
 }
 
 /// Adds the edge, or (for affiliations, which carry an end date and a position) sets
@@ -397,24 +407,17 @@ async fn write_position(w: &Writer, t: &EdgeTable, id: i64, position: &TextMap) 
 
 /// Removes the edge; returns whether there was one.
 pub async fn remove(w: &mut Writer, t: &EdgeTable, row: &EdgeRow) -> Result<bool> {
-    let q = Query::select()
-        .expr_as(col(t.name, "id"), "id")
-        .expr_as(col(t.name, "partner_id"), "partner_id")
-        .from(t.name)
-        .cond_where(matching(t, row))
-        .to_owned();
     let mut ids = Vec::new();
-    for r in w.txn().query_all(&q).await? {
-        let partner: Option<i64> = r.try_get("", "partner_id")?;
+    for (id, partner) in find_owned(w, t, row).await? {
         // An edge belongs to the partner that made it (whichever way it is named).
-        if !w.principal.is_admin() && (partner.is_none() || partner != w.principal.organisation()) {
-            return Err(Error::Forbidden(
+        w.principal.may_change(partner).map_err(|_| {
+            Error::Forbidden(
                 "this edge was made by another partner: only that partner or an admin may \
                  remove it"
                     .into(),
-            ));
-        }
-        ids.push(r.try_get::<i64>("", "id")?);
+            )
+        })?;
+        ids.push(id);
     }
     if ids.is_empty() {
         return Ok(false);

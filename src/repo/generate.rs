@@ -9,8 +9,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Value, sea_query::
 
 use crate::{
     error::{Error, Result},
-    export::import::Progress,
     graphql::i18n::fold,
+    progress::Progress,
     search::analysis::stems,
 };
 
@@ -236,7 +236,7 @@ macro_rules! cols {
 /// Writes a generated graph of `shape` into the empty database `db`; returns the number
 /// of rows written.
 pub async fn generate(db: &DatabaseConnection, shape: &Shape, seed: u64) -> Result<u64> {
-    generate_with_progress(db, shape, seed, &mut crate::export::import::Quiet).await
+    generate_with_progress(db, shape, seed, &mut crate::progress::Quiet).await
 }
 
 /// [`generate`], showing the progress of its writing in rows.

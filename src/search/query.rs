@@ -60,6 +60,9 @@ fn owners(types: &[NodeType], filter: Option<&SearchFilter>) -> Result<Condition
                 .add(related(col("translation", "owner_id"), kind.table(), cond)),
         );
     }
+    if filter.is_some() {
+        crate::graphql::filter::check_size(&any)?;
+    }
     Ok(any)
 }
 

@@ -25,7 +25,7 @@ use crate::{
     error::{Error, Result},
     export::{
         format::Record,
-        import::{Quiet, Source, import_from},
+        import::{Source, import_from},
         stream::Format,
     },
     graphql::id::NodeType,
@@ -59,7 +59,14 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded> {
     };
     if !exists {
         let source = Source::Text(KNOWLEDGE_BASE);
-        let outcome = import_from(db, source, Format::Jsonl, false, &mut Quiet).await?;
+        let outcome = import_from(
+            db,
+            source,
+            Format::Jsonl,
+            false,
+            &mut crate::progress::Quiet,
+        )
+        .await?;
         if let Some(p) = outcome.problems.first() {
             return Err(Error::internal(format!(
                 "knowledge-base.jsonl, line {}: {}",

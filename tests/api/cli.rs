@@ -16,15 +16,20 @@ use crate::common::csv_column;
 
 const AGORA: &str = env!("CARGO_BIN_EXE_agora");
 
-/// Runs `agora` with `args` in `dir`; returns its standard output.
-fn run(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new(AGORA)
+/// Runs `agora` with `args` in `dir`, with no database or address from the environment.
+fn output(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(AGORA)
         .args(args)
         .current_dir(dir)
         .env_remove("AGORA_DATABASE_URL")
         .env_remove("AGORA_LISTEN")
         .output()
-        .expect("agora runs");
+        .expect("agora runs")
+}
+
+/// Runs `agora` with `args` in `dir`; returns its standard output.
+fn run(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = output(dir, args);
     assert!(
         out.status.success(),
         "agora {args:?}: {}",
@@ -443,13 +448,7 @@ fn a_csv_export_neutralises_formulas_and_json_lines_keep_them() {
 
 /// Runs `agora` with `args` in `dir`, expecting it to fail; returns its standard error.
 fn fails(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new(AGORA)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("AGORA_DATABASE_URL")
-        .env_remove("AGORA_LISTEN")
-        .output()
-        .expect("agora runs");
+    let out = output(dir, args);
     assert!(!out.status.success(), "{args:?} succeeded");
     String::from_utf8_lossy(&out.stderr).into_owned()
 }

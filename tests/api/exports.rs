@@ -19,7 +19,7 @@ async fn import(
     path: &std::path::Path,
     format: Format,
 ) -> agora::export::import::Outcome {
-    let quiet = &mut agora::export::import::Quiet;
+    let quiet = &mut agora::progress::Quiet;
     agora::export::import::import(app.db(), path, format, false, quiet)
         .await
         .unwrap()

@@ -266,9 +266,10 @@ fn peak_kib(pid: u32) -> i64 {
 }
 
 /// A page of the feed that does not ask for the records' values weighs the same whatever
-/// its records weigh: a record of about 400 KB, changed by one word 30 times, makes the
-/// feed's snapshots about 25 MB a page; four such pages at once leave the server's peak
-/// memory where it was. Asking for `after` (the control) reads them, and the peak grows.
+/// its records weigh: a record of 20 summaries of 18,000 characters (360 KB), changed by
+/// one word 30 times, makes the feed's snapshots about 22 MB a page (one copy for the
+/// creation, two for each update); four such pages at once leave the server's peak memory
+/// where it was. Asking for `after` (the control) reads them, and the peak grows.
 #[tokio::test]
 async fn a_page_of_the_feed_weighs_the_same_whatever_its_records_weigh() {
     use std::process::Command;

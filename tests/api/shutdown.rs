@@ -45,12 +45,7 @@ async fn sigterm_drains_and_exits_on_postgresql_too() {
         return;
     };
     let url = scratch.url.clone();
-    let seeded = Command::new(AGORA)
-        .arg("seed")
-        .env("AGORA_DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(seeded.status.success());
+    seed(Command::new(AGORA).env("AGORA_DATABASE_URL", &url));
     let key = cli_key(Command::new(AGORA).env("AGORA_DATABASE_URL", &url), "read");
     let server = ServerProcess::start(logged(
         Command::new(AGORA)
@@ -61,16 +56,20 @@ async fn sigterm_drains_and_exits_on_postgresql_too() {
     drains_then_exits(server, &key).await;
 }
 
+/// Runs `agora seed` as `command` says (its folder or database).
+fn seed(command: &mut Command) {
+    let seeded = command.arg("seed").output().unwrap();
+    assert!(seeded.status.success(), "{seeded:?}");
+}
+
 /// A temporary folder with a seeded `agora.db`.
 fn seeded_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let seeded = Command::new(AGORA)
-        .arg("seed")
-        .current_dir(dir.path())
-        .env_remove("AGORA_DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(seeded.status.success());
+    seed(
+        Command::new(AGORA)
+            .current_dir(dir.path())
+            .env_remove("AGORA_DATABASE_URL"),
+    );
     dir
 }
 
@@ -384,12 +383,7 @@ async fn a_drain_that_runs_out_cancels_postgresql_statements() {
         return;
     };
     let url = scratch.url.clone();
-    let seeded = Command::new(AGORA)
-        .arg("seed")
-        .env("AGORA_DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(seeded.status.success());
+    seed(Command::new(AGORA).env("AGORA_DATABASE_URL", &url));
     let mut server = ServerProcess::start(logged(
         Command::new(AGORA)
             .args(["serve", "--listen", "127.0.0.1:0"])
