@@ -39,8 +39,8 @@ async fn main() {
         ..Settings::default()
     };
     let state = AppState::with_database(settings, db).await.unwrap();
-    let shape = agora::repo::generate::Shape::scale(0.1);
-    agora::repo::generate::generate(&state.db.conn, &shape, 1)
+    let shape = agora::seed::generate::Shape::scale(0.1);
+    agora::seed::generate::generate(&state.db.conn, &shape, 1)
         .await
         .unwrap();
 

@@ -82,7 +82,7 @@ async fn run(name: &str, url: &str, schema: Option<String>) {
     db.migrate().await.unwrap();
     let generated = Instant::now();
     let rows =
-        agora::repo::generate::generate(&db.conn, &agora::repo::generate::Shape::scale(SCALE), 1)
+        agora::seed::generate::generate(&db.conn, &agora::seed::generate::Shape::scale(SCALE), 1)
             .await
             .unwrap();
     println!(

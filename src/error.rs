@@ -195,3 +195,12 @@ impl From<Error> for async_graphql::Error {
 
 /// The result type of resolvers and repository functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Keeps echoed user input short in error messages.
+pub fn truncate(text: &str) -> String {
+    const MAX: usize = 64;
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}

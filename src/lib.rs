@@ -159,7 +159,7 @@ impl AppState {
     /// Like [`AppState::open`], on a database already connected (tests pass their own).
     pub async fn with_database(settings: Settings, db: Database) -> Result<AppState> {
         db.migrate().await?;
-        repo::search::backfill(&db.conn).await?;
+        search::repo::backfill(&db.conn).await?;
         if settings.seed_when_empty && repo::node::is_empty(&db.conn).await? {
             seed::seed(&db.conn).await?;
         }

@@ -189,9 +189,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
             apply(&mut settings, db);
             let db = connect(&settings).await?;
             db.migrate().await?;
-            let shape = agora::repo::generate::Shape::scale(scale);
+            let shape = agora::seed::generate::Shape::scale(scale);
             let started = std::time::Instant::now();
-            let rows = agora::repo::generate::generate_with_progress(
+            let rows = agora::seed::generate::generate_with_progress(
                 &db.conn,
                 &shape,
                 seed,
@@ -255,7 +255,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
 }
 
 async fn keys(db: &Database, command: KeysCommand) -> Result<(), Error> {
-    use agora::{auth::Scopes, repo::keys};
+    use agora::{auth::Scopes, auth::keys};
     match command {
         KeysCommand::Create {
             organisation,

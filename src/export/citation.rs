@@ -4,7 +4,7 @@ use serde_json::{Value as Json, json};
 
 use crate::{
     graphql::id::encode,
-    repo::export::{CitationParts, Row},
+    export::repo::{CitationParts, Row},
 };
 
 /// The text of a field in `lang`, else English, else the original language, else any.

@@ -22,7 +22,7 @@ use serde_json::Value as Json;
 use crate::{
     error::{Error, Result},
     graphql::id::{NodeType, decode, encode},
-    repo::export::{EdgeRow, Row, SourcedText, Ty, columns},
+    export::repo::{EdgeRow, Row, SourcedText, Ty, columns},
 };
 
 /// A text in the export format.

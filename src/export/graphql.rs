@@ -11,7 +11,7 @@ use crate::{
     auth::Principal,
     error::Result,
     graphql::{context::CtxExt, id::NodeType, loader::BatchLoad},
-    repo::export::{CitationParts, Row, by_ids, children, citation_parts},
+    export::repo::{CitationParts, Row, by_ids, children, citation_parts},
 };
 
 /// Records whole (columns, texts, edges) and the nodes below them, by id.

@@ -24,7 +24,7 @@ use crate::{
         id::{NodeType, decode},
     },
     http::{Refusal, authenticate},
-    repo::export::{by_ids, children, citation_parts},
+    export::repo::{by_ids, children, citation_parts},
 };
 
 /// The query parameters of an export.

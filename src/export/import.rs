@@ -33,14 +33,12 @@ use crate::{
         id::{NodeType, decode},
         write::{self as w, MAX_NAME, MAX_TEXT},
     },
-    progress::Progress,
-    repo::{
-        export::{
-            Row, Ty, columns, edge_tables, existing, insert_rows, insert_texts_and_edges,
-            reset_sequences, role_values, set_deferred, to_value,
-        },
-        write::{ChangeRecord, Writer, record_many},
+    export::repo::{
+        Row, Ty, columns, edge_tables, existing, insert_rows, insert_texts_and_edges,
+        reset_sequences, role_values, set_deferred, to_value,
     },
+    progress::Progress,
+    repo::write::{ChangeRecord, Writer, record_many},
     sync::hub::SyncState,
 };
 

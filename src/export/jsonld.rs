@@ -10,7 +10,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::{
     graphql::id::{NodeType, encode},
-    repo::export::{EdgeRow, Row},
+    export::repo::{EdgeRow, Row},
 };
 
 /// The address of a node's JSON-LD document (its `@id`).

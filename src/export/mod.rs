@@ -8,4 +8,5 @@ pub mod graphql;
 pub mod http;
 pub mod import;
 pub mod jsonld;
+pub mod repo;
 pub mod stream;

@@ -13,7 +13,7 @@ use crate::{
     graphql::{id::NodeType, list::Listable},
     organisation::Organisation,
     person::Person,
-    repo::export::batch,
+    export::repo::batch,
     report::Report,
     theme::Theme,
     tool::Tool,

@@ -10,19 +10,16 @@ use std::{borrow::Cow, sync::Arc};
 use async_graphql::{Context, Object, ObjectType, OutputType, SimpleObject, TypeName};
 use futures_util::future::BoxFuture;
 
+pub use crate::repo::page::{EdgeRow, Plain};
 use crate::{
     error::Result,
     graphql::{context::CtxExt, cursor::Cursor, facet::Extras, loader::Loaders},
 };
 
 /// The extra fields an edge of some kind carries (a role, a level, ...).
-pub trait EdgeData: ObjectType + Send + Sync + 'static {
+pub trait EdgeData: EdgeRow + ObjectType {
     /// Inserted into the type names: `Organisation` + `Participation` + `Edge`.
     const NAME: &'static str;
-
-    /// Called once on all the edges loaded in one batch, so that edges that load more
-    /// (texts, say) know their siblings.
-    fn batch(_edges: &mut [&mut Self]) {}
 
     /// The edge's own fields as the read planner serves them (columns of the edge
     /// table); `None` when it does not.
@@ -30,11 +27,6 @@ pub trait EdgeData: ObjectType + Send + Sync + 'static {
         None
     }
 }
-
-/// The data of a plain edge: nothing beyond `cursor` and `node`.
-#[derive(SimpleObject, Clone, Copy, Debug, Default)]
-#[graphql(fake)]
-pub struct Plain;
 
 impl EdgeData for Plain {
     const NAME: &'static str = "";

@@ -5,17 +5,20 @@
 //! filter build any other combination. Relation filters (`hasWorkshop`, ...) become
 //! `id IN (SELECT ...)` sub-queries, never joins, so they cannot multiply rows.
 
-use async_graphql::{Enum, ID, InputObject, InputType};
+use async_graphql::{ID, InputObject, InputType};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveEnum,
     sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement},
 };
 
+pub use crate::repo::{
+    col,
+    page::{OrderDirection, SortField},
+};
 use crate::{
     error::{Error, Result},
     graphql::{
-        cursor::SortType,
         i18n::{check_language, fold},
         id::{NodeType, decode_as},
         scalars::Date,
@@ -35,10 +38,6 @@ pub const MAX_PATTERN: usize = 500;
 /// for PostgreSQL.)
 pub const MAX_FILTER_VALUES: usize = 2_000;
 
-/// A column of a table, qualified by the table's name.
-pub fn col(table: &'static str, column: &'static str) -> Expr {
-    Expr::col((table, column))
-}
 
 fn check_list<T>(name: &str, list: &[T]) -> Result<()> {
     if list.len() > MAX_LIST {
@@ -449,23 +448,7 @@ impl<T: InputType + ActiveEnum> EnumFilter<T> {
     }
 }
 
-/// Which way to sort.
-#[derive(Enum, Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub enum OrderDirection {
-    /// Smallest first (oldest first, A to Z); unknown values come last.
-    #[default]
-    Asc,
-    /// Largest first (newest first, Z to A); unknown values come last.
-    Desc,
-}
 
-/// A field a list can be sorted by.
-pub trait SortField: Copy {
-    /// The column that holds the field.
-    fn column(self) -> &'static str;
-    /// How the field's values are written in cursors.
-    fn sort_type(self) -> SortType;
-}
 
 /// How to sort a list: a field and a direction; ties are broken by id, in the same
 /// direction.

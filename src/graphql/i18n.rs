@@ -12,6 +12,7 @@
 
 use async_graphql::SimpleObject;
 
+pub use crate::repo::text::{TextRow, fold};
 use crate::error::{Error, Result};
 
 /// The two-letter codes of ISO 639-1, the languages a text may be written in.
@@ -51,7 +52,7 @@ pub fn check_language(tag: &str) -> Result<String> {
     parse_language(tag).ok_or_else(|| {
         Error::bad_input(format!(
             "`{}` is not a known language: use an ISO 639-1 code such as `en`, `fr` or `es`",
-            crate::graphql::id::truncate(tag)
+            crate::error::truncate(tag)
         ))
     })
 }
@@ -99,18 +100,6 @@ pub struct LocalizedText {
     pub source: Option<String>,
 }
 
-/// One stored text of a record.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TextRow {
-    /// The translatable field it belongs to (`title`, `summary`, ...).
-    pub field: String,
-    /// Its language.
-    pub lang: String,
-    /// The text.
-    pub value: String,
-    /// Where the text was taken from.
-    pub source: Option<String>,
-}
 
 /// Chooses a field's text along the fallback chain (see the module documentation).
 pub fn pick(
@@ -152,15 +141,6 @@ pub fn languages_of(texts: &[TextRow]) -> Vec<String> {
     langs
 }
 
-/// The form of a text used for case- and accent-insensitive matching: decomposed,
-/// stripped of combining marks, lower-cased.
-pub fn fold(text: &str) -> String {
-    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
-    text.nfkd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
 
 #[cfg(test)]
 mod tests {

@@ -3,72 +3,11 @@
 //! A global id is the URL-safe base64 (no padding) of `Type:number`, as in Relay's own
 //! examples; clients must treat it as opaque.
 
-use async_graphql::{Enum, ID};
+use async_graphql::ID;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
-use crate::error::{Error, Result};
-
-/// The types of node in the knowledge graph.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum NodeType {
-    /// A policy forum or an edition of a meeting series.
-    Dialogue,
-    /// A session of a dialogue.
-    Workshop,
-    /// A document: a UN report, background paper or outcome document.
-    Report,
-    /// A cooperation framework, guideline, indicator set, platform or training.
-    Tool,
-    /// A partner organisation.
-    Organisation,
-    /// A speaker, author, office holder or contact.
-    Person,
-    /// A term of a controlled vocabulary or a free theme.
-    Theme,
-}
-
-impl NodeType {
-    /// Every node type.
-    pub const ALL: [NodeType; 7] = [
-        NodeType::Dialogue,
-        NodeType::Workshop,
-        NodeType::Report,
-        NodeType::Tool,
-        NodeType::Organisation,
-        NodeType::Person,
-        NodeType::Theme,
-    ];
-
-    /// The GraphQL type name, which is also the prefix inside global ids.
-    pub fn name(self) -> &'static str {
-        match self {
-            NodeType::Dialogue => "Dialogue",
-            NodeType::Workshop => "Workshop",
-            NodeType::Report => "Report",
-            NodeType::Tool => "Tool",
-            NodeType::Organisation => "Organisation",
-            NodeType::Person => "Person",
-            NodeType::Theme => "Theme",
-        }
-    }
-
-    /// The table of this type, which is also its `owner_type` in translations and tags.
-    pub fn table(self) -> &'static str {
-        match self {
-            NodeType::Dialogue => "dialogue",
-            NodeType::Workshop => "workshop",
-            NodeType::Report => "report",
-            NodeType::Tool => "tool",
-            NodeType::Organisation => "organisation",
-            NodeType::Person => "person",
-            NodeType::Theme => "theme",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<NodeType> {
-        NodeType::ALL.into_iter().find(|t| t.name() == name)
-    }
-}
+pub use crate::repo::node::NodeType;
+use crate::error::{Error, Result, truncate};
 
 /// The global id of a node.
 pub fn encode(kind: NodeType, id: i64) -> ID {
@@ -108,14 +47,6 @@ pub fn decode_as(id: &str, expected: NodeType) -> Result<i64> {
     Ok(number)
 }
 
-/// Keeps echoed user input short in error messages.
-pub fn truncate(text: &str) -> String {
-    const MAX: usize = 64;
-    match text.char_indices().nth(MAX) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_string(),
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ use sea_orm::{
     sea_query::{Condition, SelectStatement},
 };
 
+pub use crate::repo::node::NodeModel;
 use crate::{
     config::Settings,
     error::Result,
@@ -19,7 +20,6 @@ use crate::{
         cursor::PageArgs,
         facet::{Extras, IdSet},
         filter::{OrderBy, SortField},
-        id::NodeType,
         loader::Batched,
     },
     repo::page::{
@@ -27,30 +27,6 @@ use crate::{
         root_ids, root_page,
     },
 };
-
-/// The row type of a node table.
-pub trait NodeModel: HasRecord + Clone + Default + Send + Sync + 'static {
-    /// The node type of the table.
-    const KIND: NodeType;
-}
-
-macro_rules! node_models {
-    ($($table:ident: $kind:ident),*) => {$(
-        impl NodeModel for entity::$table::Model {
-            const KIND: NodeType = NodeType::$kind;
-        }
-    )*};
-}
-
-node_models!(
-    dialogue: Dialogue,
-    workshop: Workshop,
-    report: Report,
-    tool: Tool,
-    organisation: Organisation,
-    person: Person,
-    theme: Theme
-);
 
 /// A node type that can be listed: its table, filter and sort fields (and its facets).
 pub trait Listable: OutputType + Extras + Sized + Send + Sync + 'static {

@@ -4,7 +4,6 @@
 pub mod complete;
 pub mod connection;
 pub mod context;
-pub mod cursor;
 pub mod facet;
 pub mod filter;
 pub mod guard;
@@ -12,10 +11,12 @@ pub mod i18n;
 pub mod id;
 pub mod links;
 pub mod list;
-pub mod loader;
 pub mod node;
 pub mod record;
 pub mod scalars;
 pub mod shapes;
 pub mod variables;
 pub mod write;
+
+// The store's batching loaders and keyset cursors, which resolvers use as they are.
+pub use crate::repo::{cursor, loader};

@@ -22,11 +22,8 @@ use crate::{
         scalars::Date,
     },
     organisation::repo::by_slug,
-    repo::{
-        idempotency::Claim,
-        write::{self as store, NodeEntity, Outcome, TextMap, Writer},
-    },
-    sync::hub::SyncState,
+    repo::write::{self as store, NodeEntity, Outcome, TextMap, Writer},
+    sync::{hub::SyncState, idempotency::Claim},
 };
 
 /// Longest accepted texts, in characters.
@@ -598,9 +595,9 @@ where
 {
     let mut row = Model::<N>::default();
     set::<N>(&mut row, "id", Value::from(id))?;
-    for c in crate::repo::export::columns(N::KIND) {
+    for c in crate::export::repo::columns(N::KIND) {
         if let Some(v) = values.get(c.name) {
-            set::<N>(&mut row, c.name, crate::repo::export::to_value(c.ty, v)?)?;
+            set::<N>(&mut row, c.name, crate::export::repo::to_value(c.ty, v)?)?;
         }
     }
     N::check(&row, texts)

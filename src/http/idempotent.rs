@@ -4,7 +4,7 @@
 use super::*;
 
 /// Runs a mutation sent with an `Idempotency-Key` at most once (see
-/// `repo::idempotency`): a retry with the same key and body gets the stored response.
+/// `sync::idempotency`): a retry with the same key and body gets the stored response.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn idempotent(
     state: AppState,

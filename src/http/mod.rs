@@ -53,7 +53,7 @@ pub(crate) use response::Refusal;
 
 use crate::{
     AppState,
-    auth::{Principal, bearer},
+    auth::{Principal, bearer, keys},
     error::Error,
     graphql::{
         complete::{Completion, fill_defaults},
@@ -63,10 +63,7 @@ use crate::{
     },
     ops::metrics::Outcome,
     plan::{CATALOGUE, Planned},
-    repo::{
-        idempotency::{self, Begin, Claim},
-        keys,
-    },
+    sync::idempotency::{self, Begin, Claim},
 };
 
 /// The path of the GraphQL endpoint.

@@ -13,7 +13,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryF
 use crate::{
     error::Result,
     graphql::{
-        connection::EdgeData,
+        connection::{EdgeData, EdgeRow},
         i18n::{FALLBACK, LocalizedText},
         record::text_of,
         scalars::Date,
@@ -89,6 +89,8 @@ pub struct Participation {
     pub role: ParticipationRole,
 }
 
+impl EdgeRow for Participation {}
+
 impl EdgeData for Participation {
     const NAME: &'static str = "Participation";
 
@@ -104,6 +106,8 @@ pub struct Development {
     pub role: DeveloperRole,
 }
 
+impl EdgeRow for Development {}
+
 impl EdgeData for Development {
     const NAME: &'static str = "Development";
 
@@ -118,6 +122,8 @@ pub struct Partnership {
     /// The level at which the two organisations work together.
     pub level: PartnershipLevel,
 }
+
+impl EdgeRow for Partnership {}
 
 impl EdgeData for Partnership {
     const NAME: &'static str = "Partnership";
@@ -181,7 +187,9 @@ impl Affiliation {
 
 impl EdgeData for Affiliation {
     const NAME: &'static str = "Affiliation";
+}
 
+impl EdgeRow for Affiliation {
     fn batch(edges: &mut [&mut Self]) {
         let ids: Arc<[i64]> = edges.iter().map(|e| e.id).collect();
         for e in edges {

@@ -5,7 +5,7 @@ use entity::enums::PersonRole;
 use sea_orm::FromQueryResult;
 
 use crate::{
-    graphql::connection::EdgeData,
+    graphql::connection::{EdgeData, EdgeRow},
     plan::catalogue::EdgeColumn,
     repo::{
         edges,
@@ -49,6 +49,8 @@ pub struct Involvement {
     /// The part the person plays.
     pub role: PersonRole,
 }
+
+impl EdgeRow for Involvement {}
 
 impl EdgeData for Involvement {
     const NAME: &'static str = "Involvement";

@@ -9,8 +9,10 @@ use sea_orm::{
 
 use crate::{
     error::{Error, Result},
-    graphql::filter::col,
-    repo::write::{ChangeRecord, Outcome, TextMap, Writer, load_texts, record},
+    repo::{
+        col,
+        write::{ChangeRecord, Outcome, TextMap, Writer, load_texts, record},
+    },
 };
 
 /// The shape of an edge table: the one description of it that paging (`page::EdgeWalk`),

@@ -6,7 +6,7 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Func, Order, Query, SelectStatement},
 };
 
-use crate::{error::Result, graphql::filter::col};
+use crate::{error::Result, repo::col};
 
 /// What a facet groups the records of a table by.
 #[derive(Clone, Copy, Debug)]

@@ -8,7 +8,7 @@ use sea_orm::{
     },
 };
 
-use crate::graphql::filter::col;
+use crate::repo::col;
 
 /// The row points (through `fk`) at a live row of `table` that meets `cond`:
 /// `fk IN (SELECT id FROM table WHERE deleted_at IS NULL AND cond)`.

@@ -1,31 +1,37 @@
-//! Agora's talk with the database (SQL through SeaORM), shared by every domain:
+//! The store: Agora's talk with the database (SQL through SeaORM), shared by every
+//! domain. It imports nothing from the layers above it (GraphQL, the read planner, HTTP),
+//! which `tests/api/layers.rs` checks.
 //!
-//! - `page`: keyset pagination, for root lists and for lists under many parents at once;
-//! - `rows`: the same statements with a chosen select list, read by position (the planner's);
+//! - `node`: the node types and lookups on any node table;
+//! - `edges`: the edge tables, and finding, adding and removing edges;
+//! - `page` and `cursor`: keyset pagination, for root lists and for lists under many
+//!   parents at once, and its cursors;
+//! - `rows`: the same statements with a chosen select list, read by position (the read
+//!   planner's);
+//! - `loader`: the request's batched loads (the dataloader);
 //! - `filter` and `facet`: the SQL of relation filters, and counts grouped by a field;
 //! - `text`: translatable texts, loaded for many records at once and written;
-//! - `node` and `edges`: lookups on any node table, and the edge tables;
-//! - `write`: one transaction per write, versions, timestamps, the feed and history;
-//! - `changes`: reading the change feed;
-//! - `search`: the full-text index (FTS5 on SQLite, `tsvector` on PostgreSQL);
-//! - `keys` and `idempotency`: API keys, and the stored outcomes of retried writes;
-//! - `export`: records in bulk, as exports and imports see them;
-//! - `generate`: the synthetic graph of the benchmarks.
+//! - `write`: one transaction per write, versions, timestamps, the feed and history.
 //!
-//! The knowledge base of the source document and the vocabularies are data, loaded by
-//! `crate::seed`.
+//! Feature code keeps its SQL with its feature: the search index (`search::repo`), API
+//! keys (`auth::keys`), the change feed and idempotency (`sync::changes`,
+//! `sync::idempotency`), exports and imports (`export::repo`) and the synthetic graph
+//! (`seed::generate`).
 
-pub mod changes;
 pub mod edges;
-pub mod export;
+pub mod cursor;
 pub mod facet;
 pub mod filter;
-pub mod generate;
-pub mod idempotency;
-pub mod keys;
+pub mod loader;
 pub mod node;
 pub mod page;
 pub mod rows;
-pub mod search;
 pub mod text;
 pub mod write;
+
+use sea_orm::sea_query::Expr;
+
+/// A column of a table, qualified by the table's name.
+pub fn col(table: &'static str, column: &'static str) -> Expr {
+    Expr::col((table, column))
+}

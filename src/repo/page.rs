@@ -31,13 +31,12 @@ use sea_orm::{
 
 use crate::{
     error::{Error, Result},
-    graphql::{
-        connection::{EdgeData, Plain},
+    repo::{
+        col,
         cursor::{Cursor, SortType, SortValue, Window},
-        filter::{OrderDirection, SortField, col},
+        edges::EdgeTable,
         loader::{BatchLoad, Batched},
     },
-    repo::edges::EdgeTable,
 };
 
 /// The sort order of a list: one column and a direction, ties broken by id.
@@ -389,7 +388,7 @@ where
 }
 
 /// Moves the nodes of several lists into one shared batch, and makes a page of each.
-fn into_pages<M, X: EdgeData, K: Eq + std::hash::Hash>(
+fn into_pages<M, X: EdgeRow, K: Eq + std::hash::Hash>(
     lists: Vec<(K, Finished<M, X>)>,
 ) -> HashMap<K, Page<M, X>> {
     let mut models = Vec::new();
@@ -584,7 +583,7 @@ pub async fn linked_pages<E, X>(
 where
     E: EntityTrait,
     E::Model: HasRecord,
-    X: FromQueryResult + EdgeData,
+    X: FromQueryResult + EdgeRow,
 {
     let child = table_of::<E>();
     let mut inner = Query::select();
@@ -727,7 +726,7 @@ impl<E, X> BatchLoad for LinkedPages<E, X>
 where
     E: EntityTrait,
     E::Model: HasRecord + Sync,
-    X: FromQueryResult + EdgeData + Clone,
+    X: FromQueryResult + EdgeRow + Clone,
 {
     type Key = i64;
     type Value = Arc<Page<E::Model, X>>;
@@ -790,3 +789,36 @@ impl<E: EntityTrait> BatchLoad for LinkedCounts<E> {
         .await
     }
 }
+
+/// Which way to sort.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum OrderDirection {
+    /// Smallest first (oldest first, A to Z); unknown values come last.
+    #[default]
+    Asc,
+    /// Largest first (newest first, Z to A); unknown values come last.
+    Desc,
+}
+
+/// A field a list can be sorted by.
+pub trait SortField: Copy {
+    /// The column that holds the field.
+    fn column(self) -> &'static str;
+    /// How the field's values are written in cursors.
+    fn sort_type(self) -> SortType;
+}
+
+/// What the row of an edge table says beyond its ends (a role, a level...), read with
+/// each page of a linked list.
+pub trait EdgeRow: FromQueryResult + Send + Sync + 'static {
+    /// Called once on all the edges loaded in one batch, so that edges that load more
+    /// (texts, say) know their siblings.
+    fn batch(_edges: &mut [&mut Self]) {}
+}
+
+/// The data of a plain edge: nothing beyond its ends.
+#[derive(async_graphql::SimpleObject, Clone, Copy, Debug, Default)]
+#[graphql(fake)]
+pub struct Plain;
+
+impl EdgeRow for Plain {}

@@ -19,9 +19,13 @@ use sea_orm::{
 
 use crate::{
     error::{Error, Result},
-    graphql::{cursor::SortValue, filter::col, i18n::TextRow},
-    repo::page::{
+    repo::{
+        col,
+        cursor::SortValue,
+        text::TextRow,
+        page::{
         Link, ListQuery, Via, in_ids, keyset, linked_from, not_deleted, page_of_each, read_order,
+    },
     },
 };
 

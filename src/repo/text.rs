@@ -7,10 +7,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set, sea_query::
 
 use crate::{
     error::Result,
-    graphql::{
-        i18n::{TextRow, fold},
-        loader::BatchLoad,
-    },
+    repo::loader::BatchLoad,
     search::analysis::stems,
 };
 
@@ -97,4 +94,27 @@ pub async fn write_sourced(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// One stored text of a record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextRow {
+    /// The translatable field it belongs to (`title`, `summary`, ...).
+    pub field: String,
+    /// Its language.
+    pub lang: String,
+    /// The text.
+    pub value: String,
+    /// Where the text was taken from.
+    pub source: Option<String>,
+}
+
+/// The form of a text used for case- and accent-insensitive matching: decomposed,
+/// stripped of combining marks, lower-cased.
+pub fn fold(text: &str) -> String {
+    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+    text.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
 }

@@ -23,8 +23,11 @@ use tokio::sync::OwnedMutexGuard;
 use crate::{
     auth::Principal,
     error::{Error, Result},
-    graphql::{filter::col, id::NodeType, list::NodeModel},
-    repo::idempotency::Claim,
+    repo::{
+        col,
+        node::{NodeModel, NodeType},
+    },
+    sync::idempotency::Claim,
     sync::hub::{CHANNEL, SyncState},
 };
 

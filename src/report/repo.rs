@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryF
 
 use crate::{
     error::Result,
-    graphql::connection::EdgeData,
+    graphql::connection::{EdgeData, EdgeRow},
     plan::catalogue::EdgeColumn,
     repo::{
         edges,
@@ -59,6 +59,8 @@ pub struct Reference {
     /// The report's part: background paper, outcome or citation.
     pub role: ReportRole,
 }
+
+impl EdgeRow for Reference {}
 
 impl EdgeData for Reference {
     const NAME: &'static str = "Reference";

@@ -7,21 +7,21 @@ use sea_orm::sea_query::{Condition, ExprTrait};
 
 use super::analysis::{SearchQuery, Term, lower, parse, stem, variants, words};
 use crate::{
-    error::{Error, Result},
+    error::{Error, Result, truncate},
     graphql::{
         connection::PageInfo,
         context::CtxExt,
         cursor::{decode_opaque, encode_opaque},
         filter::{IntFilter, RecordFilter, col},
         i18n::{check_language, fold},
-        id::{NodeType, truncate},
+        id::NodeType,
         node::{Node, load},
     },
     repo::{
         filter::related,
-        search::{self as store, Hit, Search},
         text::Texts,
     },
+    search::repo::{self as store, Hit, Search},
 };
 
 /// Conditions on the records a search may return.

@@ -15,6 +15,7 @@
 //!
 //! Both are built into the binary: a fresh clone needs nothing else.
 
+pub mod generate;
 pub mod vocab;
 
 use sea_orm::DatabaseConnection;

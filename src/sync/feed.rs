@@ -19,7 +19,7 @@ use crate::{
         node::{Node, load},
     },
     organisation::Organisation,
-    repo::changes,
+    sync::changes,
     sync::edges::EdgeKind,
 };
 

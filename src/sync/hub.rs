@@ -21,7 +21,7 @@ use tokio::sync::{Mutex, Notify, broadcast};
 
 use crate::{
     error::Result,
-    repo::changes::{last_seq, read_after},
+    sync::changes::{last_seq, read_after},
 };
 
 /// The PostgreSQL channel on which writers announce commits.

@@ -2,8 +2,10 @@
 //! subscriptions.
 
 pub mod bulk;
+pub mod changes;
 pub mod edges;
 pub mod feed;
 pub mod hub;
+pub mod idempotency;
 pub mod subscription;
 pub mod ws;

@@ -11,7 +11,7 @@ use crate::{
         id::NodeType,
         loader::{Batched, Loaders},
     },
-    repo::changes::read_after,
+    sync::changes::read_after,
     sync::{
         feed::{Change, feed_position},
         hub::SyncState,

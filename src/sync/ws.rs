@@ -45,7 +45,7 @@ use crate::{
         loader::Loaders,
     },
     http::{MAX_BODY, Operation, Refusal, admit, client_address, client_id, operation_type},
-    repo::keys,
+    auth::keys,
 };
 
 /// The sub-protocol.

@@ -129,7 +129,7 @@ db_test!(bad_and_revoked_keys_are_refused, seeded, |app| {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(error_code(&body), "UNAUTHENTICATED");
     }
-    let keys = agora::repo::keys::list(app.db()).await.unwrap();
+    let keys = agora::auth::keys::list(app.db()).await.unwrap();
     let id = keys
         .iter()
         .find(|k| k.organisation == "iom")
@@ -137,7 +137,7 @@ db_test!(bad_and_revoked_keys_are_refused, seeded, |app| {
         .key
         .id;
     assert!(keys[0].key.last_used_at.is_some(), "use is recorded");
-    agora::repo::keys::revoke(app.db(), id).await.unwrap();
+    agora::auth::keys::revoke(app.db(), id).await.unwrap();
     let (status, body) = app.send(send(format!("Bearer {key}"))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(&body), "UNAUTHENTICATED");

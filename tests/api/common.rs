@@ -257,7 +257,7 @@ impl TestApp {
     /// A new API key of the organisation `slug` with `scopes` (such as `write`).
     pub async fn key(&self, slug: &str, scopes: &str) -> String {
         let scopes = agora::auth::Scopes::parse(scopes).expect("valid scopes");
-        agora::repo::keys::create(self.db(), slug, scopes, None)
+        agora::auth::keys::create(self.db(), slug, scopes, None)
             .await
             .expect("a key")
             .1
@@ -375,15 +375,15 @@ pub fn strings(list: &Value, field: &str) -> Vec<String> {
 }
 
 /// Writes a generated graph of the given shape into the app's (empty) database.
-pub async fn generate(app: &TestApp, shape: &agora::repo::generate::Shape) {
-    agora::repo::generate::generate(app.db(), shape, 7)
+pub async fn generate(app: &TestApp, shape: &agora::seed::generate::Shape) {
+    agora::seed::generate::generate(app.db(), shape, 7)
         .await
         .expect("the graph is generated");
 }
 
 /// A small generated graph with every type and relation populated.
-pub fn small_shape() -> agora::repo::generate::Shape {
-    agora::repo::generate::Shape {
+pub fn small_shape() -> agora::seed::generate::Shape {
+    agora::seed::generate::Shape {
         organisations: 30,
         dialogues: 12,
         workshops_per_dialogue: 3,

@@ -162,7 +162,7 @@ impl Server {
     /// A new API key of `iom` with `scopes`.
     async fn key(&self, scopes: &str) -> String {
         let scopes = agora::auth::Scopes::parse(scopes).unwrap();
-        agora::repo::keys::create(&self.state.db.conn, "iom", scopes, None)
+        agora::auth::keys::create(&self.state.db.conn, "iom", scopes, None)
             .await
             .unwrap()
             .1

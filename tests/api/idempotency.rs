@@ -246,7 +246,7 @@ db_test!(
 );
 
 db_test!(a_claim_taken_over_can_no_longer_commit, seeded, |app| {
-    use agora::repo::idempotency::{Begin, Claim, Claimant, begin};
+    use agora::sync::idempotency::{Begin, Claim, Claimant, begin};
     use sea_orm::TransactionTrait;
     let claimant = |after: i64| Claimant {
         organisation: 1,

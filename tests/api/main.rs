@@ -25,6 +25,7 @@ mod faults;
 mod filters;
 mod hardening;
 mod i18n;
+mod layers;
 mod lookups;
 mod nested;
 mod nodes;

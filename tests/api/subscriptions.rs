@@ -230,8 +230,8 @@ db_test!(a_revoked_key_closes_its_connections, seeded, |app| {
         json!({ "type": "subscribe", "id": "1", "payload": { "query": SUBSCRIBE } }),
     )
     .await;
-    let id = agora::repo::keys::list(app.db()).await.unwrap()[0].key.id;
-    agora::repo::keys::revoke(app.db(), id).await.unwrap();
+    let id = agora::auth::keys::list(app.db()).await.unwrap()[0].key.id;
+    agora::auth::keys::revoke(app.db(), id).await.unwrap();
     // Within the re-check period (4 s), the connection is closed as forbidden.
     assert_eq!(next(&mut s).await, json!({ "close": 4403 }));
 });
@@ -246,8 +246,8 @@ db_test!(a_revoked_key_starts_nothing, seeded, |app| {
     send(&mut s, query.clone()).await;
     assert_eq!(next(&mut s).await["type"], "next");
     assert_eq!(next(&mut s).await["type"], "complete");
-    let id = agora::repo::keys::list(app.db()).await.unwrap()[0].key.id;
-    agora::repo::keys::revoke(app.db(), id).await.unwrap();
+    let id = agora::auth::keys::list(app.db()).await.unwrap()[0].key.id;
+    agora::auth::keys::revoke(app.db(), id).await.unwrap();
     // At once, before any periodic check: the next operation closes the connection.
     send(&mut s, query).await;
     assert_eq!(next(&mut s).await, json!({ "close": 4403 }));

@@ -246,7 +246,7 @@ pub async fn generate_with_progress(
     seed: u64,
     progress: &mut dyn Progress,
 ) -> Result<u64> {
-    if !super::node::is_empty(db).await? {
+    if !crate::repo::node::is_empty(db).await? {
         return Err(Error::bad_input(
             "the database is not empty: generate into an empty one",
         ));

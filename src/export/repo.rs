@@ -594,7 +594,7 @@ pub async fn insert_texts_and_edges(db: &impl ConnectionTrait, rows: &[Row]) -> 
                         .iter()
                         .map(|(l, v)| (l.as_str(), v.as_str()))
                         .collect();
-                    super::text::write(db, t.name, id, "position", &texts).await?;
+                    crate::repo::text::write(db, t.name, id, "position", &texts).await?;
                 }
             }
         }

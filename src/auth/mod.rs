@@ -6,6 +6,8 @@
 //! feed), `write` (also create records, and change those whose provenance is the
 //! partner's), `admin` (also change any record, and assign records to partners).
 
+pub mod keys;
+
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 
