@@ -5,6 +5,7 @@
 //! and what the tests call in process.
 
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod console;
 pub mod db;
