@@ -3,8 +3,8 @@
 use serde_json::{Value as Json, json};
 
 use crate::{
-    graphql::id::encode,
     export::repo::{CitationParts, Row},
+    graphql::id::encode,
 };
 
 /// The text of a field in `lang`, else English, else the original language, else any.

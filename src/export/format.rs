@@ -21,8 +21,8 @@ use serde_json::Value as Json;
 
 use crate::{
     error::{Error, Result},
-    graphql::id::{NodeType, decode, encode},
     export::repo::{EdgeRow, Row, SourcedText, Ty, columns},
+    graphql::id::{NodeType, decode, encode},
 };
 
 /// A text in the export format.

@@ -10,8 +10,8 @@ use super::{citation, jsonld};
 use crate::{
     auth::Principal,
     error::Result,
-    graphql::{context::CtxExt, id::NodeType, loader::BatchLoad},
     export::repo::{CitationParts, Row, by_ids, children, citation_parts},
+    graphql::{context::CtxExt, id::NodeType, loader::BatchLoad},
 };
 
 /// Records whole (columns, texts, edges) and the nodes below them, by id.

@@ -19,12 +19,12 @@ use super::{
 use crate::{
     AppState,
     error::{Error, Result},
+    export::repo::{by_ids, children, citation_parts},
     graphql::{
         i18n::check_language,
         id::{NodeType, decode},
     },
     http::{Refusal, authenticate},
-    export::repo::{by_ids, children, citation_parts},
 };
 
 /// The query parameters of an export.

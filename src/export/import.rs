@@ -28,14 +28,14 @@ use super::{
 use crate::{
     auth::Principal,
     error::{Error, Result},
+    export::repo::{
+        Row, Ty, columns, edge_tables, existing, insert_rows, insert_texts_and_edges,
+        reset_sequences, role_values, set_deferred, to_value,
+    },
     graphql::{
         i18n::check_language,
         id::{NodeType, decode},
         write::{self as w, MAX_NAME, MAX_TEXT},
-    },
-    export::repo::{
-        Row, Ty, columns, edge_tables, existing, insert_rows, insert_texts_and_edges,
-        reset_sequences, role_values, set_deferred, to_value,
     },
     progress::Progress,
     repo::write::{ChangeRecord, Writer, record_many},

@@ -9,8 +9,8 @@
 use serde_json::{Map, Value as Json, json};
 
 use crate::{
-    graphql::id::{NodeType, encode},
     export::repo::{EdgeRow, Row},
+    graphql::id::{NodeType, encode},
 };
 
 /// The address of a node's JSON-LD document (its `@id`).

@@ -10,10 +10,10 @@ use super::format::{Record, csv_header, csv_row};
 use crate::{
     dialogue::Dialogue,
     error::{Error, Result},
+    export::repo::batch,
     graphql::{id::NodeType, list::Listable},
     organisation::Organisation,
     person::Person,
-    export::repo::batch,
     report::Report,
     theme::Theme,
     tool::Tool,

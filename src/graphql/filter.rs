@@ -38,7 +38,6 @@ pub const MAX_PATTERN: usize = 500;
 /// for PostgreSQL.)
 pub const MAX_FILTER_VALUES: usize = 2_000;
 
-
 fn check_list<T>(name: &str, list: &[T]) -> Result<()> {
     if list.len() > MAX_LIST {
         return Err(Error::bad_input(format!(
@@ -447,8 +446,6 @@ impl<T: InputType + ActiveEnum> EnumFilter<T> {
         Ok(c)
     }
 }
-
-
 
 /// How to sort a list: a field and a direction; ties are broken by id, in the same
 /// direction.

@@ -12,8 +12,8 @@
 
 use async_graphql::SimpleObject;
 
-pub use crate::repo::text::{TextRow, fold};
 use crate::error::{Error, Result};
+pub use crate::repo::text::{TextRow, fold};
 
 /// The two-letter codes of ISO 639-1, the languages a text may be written in.
 pub const LANGUAGES: &[&str] = &[
@@ -100,7 +100,6 @@ pub struct LocalizedText {
     pub source: Option<String>,
 }
 
-
 /// Chooses a field's text along the fallback chain (see the module documentation).
 pub fn pick(
     texts: &[TextRow],
@@ -140,7 +139,6 @@ pub fn languages_of(texts: &[TextRow]) -> Vec<String> {
     langs.dedup();
     langs
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -6,8 +6,8 @@
 use async_graphql::ID;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
-pub use crate::repo::node::NodeType;
 use crate::error::{Error, Result, truncate};
+pub use crate::repo::node::NodeType;
 
 /// The global id of a node.
 pub fn encode(kind: NodeType, id: i64) -> ID {
@@ -46,7 +46,6 @@ pub fn decode_as(id: &str, expected: NodeType) -> Result<i64> {
     }
     Ok(number)
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -8,9 +8,7 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    error::{Error, Result, truncate},
-};
+use crate::error::{Error, Result, truncate};
 
 /// A sort key's value inside a cursor. Dates and times travel as ISO 8601 text.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -18,8 +18,8 @@
 //! `sync::idempotency`), exports and imports (`export::repo`) and the synthetic graph
 //! (`seed::generate`).
 
-pub mod edges;
 pub mod cursor;
+pub mod edges;
 pub mod facet;
 pub mod filter;
 pub mod loader;

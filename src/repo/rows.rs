@@ -22,10 +22,11 @@ use crate::{
     repo::{
         col,
         cursor::SortValue,
-        text::TextRow,
         page::{
-        Link, ListQuery, Via, in_ids, keyset, linked_from, not_deleted, page_of_each, read_order,
-    },
+            Link, ListQuery, Via, in_ids, keyset, linked_from, not_deleted, page_of_each,
+            read_order,
+        },
+        text::TextRow,
     },
 };
 

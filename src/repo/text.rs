@@ -5,11 +5,7 @@ use std::{collections::HashMap, sync::Arc};
 use entity::translation;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set, sea_query::OnConflict};
 
-use crate::{
-    error::Result,
-    repo::loader::BatchLoad,
-    search::analysis::stems,
-};
+use crate::{error::Result, repo::loader::BatchLoad, search::analysis::stems};
 
 /// Batched load of all texts of records of one owner type (`dialogue`, `affiliation`, ...).
 #[derive(Clone, Copy)]

@@ -27,8 +27,8 @@ use crate::{
         col,
         node::{NodeModel, NodeType},
     },
-    sync::idempotency::Claim,
     sync::hub::{CHANNEL, SyncState},
+    sync::idempotency::Claim,
 };
 
 /// The texts of a record: field, then language, then text.

@@ -17,10 +17,7 @@ use crate::{
         id::NodeType,
         node::{Node, load},
     },
-    repo::{
-        filter::related,
-        text::Texts,
-    },
+    repo::{filter::related, text::Texts},
     search::repo::{self as store, Hit, Search},
 };
 

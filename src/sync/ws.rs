@@ -36,6 +36,7 @@ use tokio::{
 
 use crate::{
     AppState,
+    auth::keys,
     auth::{Principal, bearer},
     error::Error,
     graphql::{
@@ -45,7 +46,6 @@ use crate::{
         loader::Loaders,
     },
     http::{MAX_BODY, Operation, Refusal, admit, client_address, client_id, operation_type},
-    auth::keys,
 };
 
 /// The sub-protocol.

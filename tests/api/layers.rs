@@ -55,7 +55,10 @@ fn files(dir: &Path) -> Vec<(String, String)> {
         if path.is_dir() {
             out.extend(files(&path));
         } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
+            out.push((
+                path.display().to_string(),
+                std::fs::read_to_string(&path).unwrap(),
+            ));
         }
     }
     out
