@@ -54,9 +54,11 @@ pub struct Settings {
     /// Who may introspect the schema: `on` (anyone), `authenticated` (clients with an API
     /// key) or `off`. Default: `on` in development, `authenticated` in production.
     pub introspection: Option<String>,
-    /// Serve the query console on a browser's GET of the GraphQL path. Default: on in
-    /// development, off in production.
+    /// Serve GraphiQL on a browser's GET of the GraphQL path. Default: on in development,
+    /// off in production.
     pub console: Option<bool>,
+    /// Serve the researchers' explorer at `/explore` (a page on the public API).
+    pub explore: bool,
     /// Web origins (`https://app.example.org`) whose pages may call the API from a
     /// browser; none by default (only pages of the server's own origin).
     pub cors_origins: Vec<String>,
@@ -135,6 +137,7 @@ impl Default for Settings {
             env: "development".into(),
             introspection: None,
             console: None,
+            explore: true,
             cors_origins: Vec::new(),
             trusted_documents: None,
             persisted_queries: 1000,
@@ -242,7 +245,7 @@ impl Settings {
         }
     }
 
-    /// Whether a browser's GET of the GraphQL path gets the query console.
+    /// Whether a browser's GET of the GraphQL path gets GraphiQL.
     pub fn console_enabled(&self) -> bool {
         self.console.unwrap_or(!self.production())
     }

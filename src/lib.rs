@@ -7,7 +7,6 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod console;
 pub mod db;
 pub mod error;
 pub mod export;
@@ -20,6 +19,7 @@ pub mod repo;
 pub mod search;
 pub mod seed;
 pub mod sync;
+pub mod web;
 
 pub mod dialogue;
 pub mod organisation;

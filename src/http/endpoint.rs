@@ -157,7 +157,7 @@ pub(super) async fn graphql_get(
     };
     if params.query.is_none() && params.extensions.is_none() && params.document_id.is_none() {
         if state.settings.console_enabled() {
-            return crate::console::page();
+            return crate::web::graphiql(&headers);
         }
         let e = Error::bad_input("a GET request needs a `query` parameter");
         return Refusal(StatusCode::BAD_REQUEST, e).into_response();

@@ -1,6 +1,6 @@
 //! The HTTP face of Agora: GraphQL over HTTP at `/graphql` (POST, and GET for queries),
-//! the query console on a browser's GET of the same path, `/healthz`, `/readyz` and
-//! `/metrics`.
+//! GraphiQL on a browser's GET of the same path, the researchers' explorer at `/explore`
+//! (both in `crate::web`), `/healthz`, `/readyz` and `/metrics`.
 //!
 //! Every request passes the same gate before any SQL runs: body size (413), content type
 //! (415, so that a web page cannot post a request without a CORS preflight), method (a
@@ -92,6 +92,9 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/export/{file}", get(crate::export::http::export))
+        .route("/graphiql/{file}", get(crate::web::graphiql_file))
+        .route("/explore", get(crate::web::explore))
+        .route("/explore/{file}", get(crate::web::explore_file))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
         .layer(CompressionLayer::new());
     if let Some(cors) = cors(&state.settings.cors_origins) {
@@ -145,7 +148,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
-/// The root: browsers go to the console (when it is on); others learn where the API is.
+/// The root: browsers go to GraphiQL (when it is on); others learn where the API is.
 async fn root(State(state): State<AppState>) -> Response {
     if state.settings.console_enabled() {
         return axum::response::Redirect::to(GRAPHQL_PATH).into_response();

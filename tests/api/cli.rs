@@ -171,10 +171,10 @@ async fn serve_creates_migrates_seeds_and_answers_in_french() {
 
     let (status, body) = http(&addr, format!("GET /graphql HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\nConnection: close\r\n\r\n")).await;
     assert!(
-        status.contains("200") && body.contains("Agora console"),
+        status.contains("200") && body.contains("Agora GraphiQL"),
         "{status}"
     );
-    // The root sends browsers to the console.
+    // The root sends browsers to GraphiQL.
     let (status, _) = http(
         &addr,
         format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),

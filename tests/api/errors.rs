@@ -195,12 +195,12 @@ db_test!(http_edges_of_the_endpoint, seeded, |app| {
     let (status, body) = app.send(get).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["data"]["dialogueBySlug"]["slug"], "idm");
-    // GET without a query, from a browser, is the console.
+    // GET without a query, from a browser, is GraphiQL.
     let (status, body) = app
         .send(Request::get("/graphql").body(Body::empty()).unwrap())
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body.as_str().unwrap().contains("Agora console"));
+    assert!(body.as_str().unwrap().contains("Agora GraphiQL"));
     // Batches are not accepted.
     let batch = Request::post("/graphql")
         .header(header::CONTENT_TYPE, "application/json")

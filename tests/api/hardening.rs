@@ -277,7 +277,7 @@ db_test!(
         let body = app.post("{ dialogs { totalCount } }", json!({})).await;
         assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED");
         assert!(!body.to_string().contains("Did you mean"), "{body}");
-        // No console.
+        // No GraphiQL.
         let (status, _) = app
             .send(Request::get("/graphql").body(Body::empty()).unwrap())
             .await;

@@ -8,7 +8,7 @@ mod common;
 
 mod cli;
 mod connections;
-mod console;
+mod pages;
 
 mod access;
 mod bulk;
