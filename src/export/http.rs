@@ -34,6 +34,11 @@ pub struct ExportParams {
     filter: Option<String>,
     /// The language of CSV labels and citation titles.
     lang: Option<String>,
+    /// Only the records a search for these words finds (as the `search` query reads them).
+    q: Option<String>,
+    /// The language of the texts the search words are looked for in (the `lang` of
+    /// `search`).
+    qlang: Option<String>,
 }
 
 fn refuse(e: Error) -> Response {
@@ -91,7 +96,22 @@ async fn respond(
                     .map_err(|e| Error::bad_input(format!("`filter` is not JSON: {e}")))
             })
             .transpose()?;
-        let cond = condition(kinds[0], filter)?;
+        if kinds.len() > 1 && (filter.is_some() || params.q.is_some()) {
+            return Err(Error::bad_input(
+                "`all` takes no `filter` or `q`: export one list to choose its records",
+            ));
+        }
+        let mut cond = condition(kinds[0], filter)?;
+        if let Some(q) = params.q.as_deref() {
+            let qlang = params.qlang.as_deref().map(check_language).transpose()?;
+            let backend = state.db.conn.get_database_backend();
+            cond = cond.add(crate::search::query::found(
+                backend,
+                q,
+                qlang.as_deref(),
+                kinds[0],
+            )?);
+        }
         let ex = Export {
             kinds,
             cond,

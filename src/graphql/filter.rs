@@ -20,7 +20,7 @@ use crate::{
     error::{Error, Result},
     graphql::{
         i18n::{check_language, fold},
-        id::{NodeType, decode_as},
+        id::{NodeType, decode, decode_as},
         scalars::Date,
     },
 };
@@ -158,6 +158,52 @@ impl IdFilter {
         }
         if let Some(ids) = &self.not_in {
             c = c.add(expr.clone().is_not_in(many("notIn", ids)?));
+        }
+        Ok(null_check(c, &expr, self.is_null))
+    }
+
+    /// The condition on the id column `expr` of nodes of type `kind`, in a filter over
+    /// several types (search): ids of other types match none of these nodes, rather than
+    /// being refused.
+    pub fn condition_of_any_type(&self, expr: Expr, kind: NodeType) -> Result<Condition> {
+        let of_kind = |ids: &[ID]| -> Result<Vec<i64>> {
+            let mut out = Vec::new();
+            for id in ids {
+                let (k, n) = decode(id)?;
+                if k == kind {
+                    out.push(n);
+                }
+            }
+            Ok(out)
+        };
+        let nothing = || Expr::val(1).eq(0);
+        let mut c = Condition::all();
+        if let Some(id) = &self.eq {
+            c = c.add(match of_kind(std::slice::from_ref(id))?.pop() {
+                Some(n) => expr.clone().eq(n),
+                None => nothing(),
+            });
+        }
+        if let Some(id) = &self.ne
+            && let Some(n) = of_kind(std::slice::from_ref(id))?.pop()
+        {
+            c = c.add(expr.clone().ne(n));
+        }
+        if let Some(ids) = &self.in_list {
+            check_list("in", ids)?;
+            let ids = of_kind(ids)?;
+            c = c.add(if ids.is_empty() {
+                nothing()
+            } else {
+                expr.clone().is_in(ids)
+            });
+        }
+        if let Some(ids) = &self.not_in {
+            check_list("notIn", ids)?;
+            let ids = of_kind(ids)?;
+            if !ids.is_empty() {
+                c = c.add(expr.clone().is_not_in(ids));
+            }
         }
         Ok(null_check(c, &expr, self.is_null))
     }

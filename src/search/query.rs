@@ -3,10 +3,14 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, InputObject, Object, SimpleObject};
-use sea_orm::sea_query::{Condition, ExprTrait};
+use sea_orm::{
+    DbBackend,
+    sea_query::{Condition, ExprTrait},
+};
 
 use super::analysis::{SearchQuery, Term, lower, parse, stem, variants, words};
 use crate::{
+    dialogue::DialogueFilter,
     error::{Error, Result, truncate},
     graphql::{
         connection::PageInfo,
@@ -17,8 +21,13 @@ use crate::{
         id::NodeType,
         node::{Node, load},
     },
+    organisation::{DeveloperFilter, OrganisationFilter, ParticipantFilter},
+    person::PersonFilter,
     repo::{filter::related, text::Texts},
+    report::ReportFilter,
     search::repo::{self as store, Hit, Search},
+    tool::ToolFilter,
+    workshop::WorkshopFilter,
 };
 
 /// Conditions on the records a search may return.
@@ -28,6 +37,10 @@ pub struct SearchFilter {
     pub record: RecordFilter,
     /// The year (dialogues, workshops, reports and tools; other types never match it).
     pub year: Option<IntFilter>,
+    /// Records linked to an organisation that matches: dialogues and workshops it takes
+    /// part in, reports it published, tools it developed, people affiliated with it, and
+    /// the organisations that match themselves. Themes never match it.
+    pub has_organisation: Option<Box<OrganisationFilter>>,
 }
 
 const WITH_YEAR: [NodeType; 4] = [
@@ -43,12 +56,27 @@ fn owners(types: &[NodeType], filter: Option<&SearchFilter>) -> Result<Condition
     for &kind in types {
         let mut cond = Condition::all();
         if let Some(f) = filter {
-            cond = cond.add(f.record.condition(kind)?);
+            // Ids of other types than `kind` match none of its records (rather than
+            // being refused, as in a list of one type).
+            let record = RecordFilter {
+                id: None,
+                ..f.record.clone()
+            };
+            cond = cond.add(record.condition(kind)?);
+            if let Some(id) = &f.record.id {
+                cond = cond.add(id.condition_of_any_type(col(kind.table(), "id"), kind)?);
+            }
             if let Some(year) = &f.year {
                 if !WITH_YEAR.contains(&kind) {
                     continue;
                 }
                 cond = cond.add(year.condition(col(kind.table(), "year"))?);
+            }
+            if let Some(org) = &f.has_organisation {
+                let Some(linked) = linked_to(kind, org)? else {
+                    continue;
+                };
+                cond = cond.add(linked);
             }
         }
         any = any.add(
@@ -61,6 +89,75 @@ fn owners(types: &[NodeType], filter: Option<&SearchFilter>) -> Result<Condition
         crate::graphql::filter::check_size(&any)?;
     }
     Ok(any)
+}
+
+/// The search words as the search reads them.
+fn read(query: &str) -> Result<SearchQuery> {
+    if query.chars().count() > 1000 {
+        return Err(Error::bad_input("a query takes at most 1000 characters"));
+    }
+    parse(query)
+}
+
+/// The records of type `kind` that a search for `query` (in the texts in `lang`) finds, as
+/// a condition on their table: what an export of a search lists.
+pub fn found(
+    backend: DbBackend,
+    query: &str,
+    lang: Option<&str>,
+    kind: NodeType,
+) -> Result<Condition> {
+    let parsed = read(query)?;
+    let search = Search {
+        query: &parsed,
+        lang,
+        owners: Condition::all().add(col("translation", "owner_type").eq(kind.table())),
+    };
+    Ok(Condition::all().add(col(kind.table(), "id").in_subquery(store::found(backend, &search))))
+}
+
+/// Records of type `kind` linked to an organisation that matches `org`, as that type's own
+/// filter links them; `None` for a type that has no such link.
+fn linked_to(kind: NodeType, org: &OrganisationFilter) -> Result<Option<Condition>> {
+    let organisation = Some(org.clone());
+    let participant = || {
+        Some(Box::new(ParticipantFilter {
+            organisation: organisation.clone(),
+            ..Default::default()
+        }))
+    };
+    Ok(Some(match kind {
+        NodeType::Dialogue => DialogueFilter {
+            has_participant: participant(),
+            ..Default::default()
+        }
+        .condition()?,
+        NodeType::Workshop => WorkshopFilter {
+            has_participant: participant(),
+            ..Default::default()
+        }
+        .condition()?,
+        NodeType::Report => ReportFilter {
+            has_publisher: Some(Box::new(org.clone())),
+            ..Default::default()
+        }
+        .condition()?,
+        NodeType::Tool => ToolFilter {
+            has_developer: Some(Box::new(DeveloperFilter {
+                organisation,
+                ..Default::default()
+            })),
+            ..Default::default()
+        }
+        .condition()?,
+        NodeType::Person => PersonFilter {
+            has_affiliation: Some(Box::new(org.clone())),
+            ..Default::default()
+        }
+        .condition()?,
+        NodeType::Organisation => org.condition()?,
+        NodeType::Theme => return Ok(None),
+    }))
 }
 
 fn encode_cursor(hit: &Hit) -> String {
@@ -226,14 +323,19 @@ impl SearchEdge {
             .load(Texts(owner), self.hit.owner_id, siblings)
             .await?
             .unwrap_or_default();
+        // The text that matches the most terms; among those, a title, then a text in the
+        // language the client prefers most (`Accept-Language`), then the first.
+        let preferred = ctx.languages();
+        let rank = |lang: &str| {
+            let at = preferred.iter().position(|p| p == lang);
+            std::cmp::Reverse(at.unwrap_or(usize::MAX))
+        };
         let best = texts
             .iter()
             .filter(|t| self.lang.as_deref().is_none_or(|l| l == t.lang))
             .filter_map(|t| highlight(&self.query, &t.lang, &t.value).map(|(n, html)| (n, t, html)))
-            .max_by(|a, b| {
-                a.0.cmp(&b.0)
-                    .then_with(|| (b.1.field != "title").cmp(&(a.1.field != "title")))
-            });
+            .rev()
+            .max_by_key(|(n, t, _)| (*n, t.field == "title", rank(&t.lang)));
         Ok(best.map(|(_, t, html)| Snippet {
             field: t.field.clone(),
             lang: t.lang.clone(),
@@ -310,10 +412,7 @@ impl SearchRoot {
         first: Option<i32>,
         #[graphql(desc = "Return the results after this cursor.")] after: Option<String>,
     ) -> Result<SearchConnection> {
-        if query.chars().count() > 1000 {
-            return Err(Error::bad_input("a query takes at most 1000 characters"));
-        }
-        let parsed = Arc::new(parse(&query)?);
+        let parsed = Arc::new(read(&query)?);
         let lang = lang.as_deref().map(check_language).transpose()?;
         let settings = ctx.settings();
         let limit = match first.unwrap_or(settings.default_page_size as i32) {

@@ -282,6 +282,14 @@ pub async fn search(
     Ok(out)
 }
 
+/// The ids of the records a search finds (of any type: `owners` chooses), as a sub-query.
+pub fn found(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
+    Query::select()
+        .column("owner_id")
+        .from_subquery(hits(backend, s), Alias::new("hits"))
+        .to_owned()
+}
+
 /// How many records match.
 pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<i64> {
     let q = Query::select()

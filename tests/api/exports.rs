@@ -459,3 +459,56 @@ db_test!(
         assert!(again.ends_with(&written), "{again:?}");
     }
 );
+
+db_test!(an_export_lists_what_a_search_finds, seeded, |app| {
+    let count = |q: &'static str, types: Value, filter: Value| {
+        let app = &app;
+        async move {
+            app.data(
+                "query($q: String!, $t: [NodeType!], $f: SearchFilter) { search(query: $q, types: $t, filter: $f) { totalCount } }",
+                json!({ "q": q, "t": types, "f": filter }),
+            )
+            .await["search"]["totalCount"]
+                .as_u64()
+                .unwrap() as usize
+        }
+    };
+    // The dialogues a search finds, as JSON Lines: the search's count, not the list's.
+    let found = count("2017", json!(["DIALOGUE"]), Value::Null).await;
+    let (status, _, body) = get(&app, "/export/dialogues.jsonl?q=2017").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, _, whole) = get(&app, "/export/dialogues.jsonl").await;
+    assert!(
+        (1..whole.lines().count()).contains(&found),
+        "the search finds some dialogues, not all: {found}"
+    );
+    assert_eq!(body.lines().count(), found, "{body}");
+
+    // With a filter of the list, as CSV: both apply.
+    let filter = json!({ "year": { "eq": 2017 } });
+    let found = count("migration", json!(["DIALOGUE"]), filter.clone()).await;
+    let path = format!(
+        "/export/dialogues.csv?q=migration&filter={}",
+        url_escape(&filter.to_string())
+    );
+    let (status, _, body) = get(&app, &path).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, rows) = csv_column(&body, "id");
+    assert_eq!(rows.len(), found, "{body}");
+    assert!(found >= 1);
+
+    // In one language's texts only.
+    let (status, _, body) = get(&app, "/export/reports.jsonl?q=migrations&qlang=fr").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body.lines().count(), 1, "{body}");
+    let (status, _, body) = get(&app, "/export/reports.jsonl?q=migration&qlang=x!").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    // `all` is every list whole: a filter or search words are refused, not applied to
+    // the wrong lists.
+    for query in ["filter=%7B%7D", "q=migration"] {
+        let (status, _, body) = get(&app, &format!("/export/all.jsonl?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert!(body.contains("BAD_USER_INPUT"), "{body}");
+    }
+});

@@ -315,3 +315,122 @@ db_test!(
         }
     }
 );
+
+db_test!(a_search_can_be_narrowed_to_an_organisation, seeded, |app| {
+    const LINKED: &str = r#"query($filter: SearchFilter) {
+        search(query: "migration", filter: $filter, first: 100) {
+            totalCount
+            edges { node { __typename
+                ... on Dialogue { participants { nodes { slug } } }
+                ... on Workshop { participants { nodes { slug } } }
+                ... on Report { publishers { nodes { slug } } }
+                ... on Tool { developers { nodes { slug } } }
+                ... on Person { affiliations { nodes { slug } } }
+                ... on Organisation { slug }
+            } }
+        } }"#;
+    let linked_to_iom = |node: &Value| -> bool {
+        if node["__typename"] == "Organisation" {
+            return node["slug"] == "iom";
+        }
+        let list = ["participants", "publishers", "developers", "affiliations"]
+            .iter()
+            .find_map(|f| node.get(*f))
+            .unwrap_or(&Value::Null);
+        list["nodes"]
+            .as_array()
+            .is_some_and(|orgs| orgs.iter().any(|o| o["slug"] == "iom"))
+    };
+    // Without the filter, the search finds records linked to IOM and others.
+    let all = app.data(LINKED, json!({})).await["search"].clone();
+    let nodes: Vec<Value> = pluck(&all["edges"], "node");
+    let expected = nodes.iter().filter(|n| linked_to_iom(n)).count();
+    assert!(expected >= 3, "{all}");
+    assert!(expected < nodes.len(), "{all}");
+    assert_eq!(all["totalCount"], nodes.len());
+
+    // With it, exactly those linked to IOM, of several types.
+    let filter = json!({ "filter": { "hasOrganisation": { "slug": { "eq": "iom" } } } });
+    let narrowed = app.data(LINKED, filter).await["search"].clone();
+    let found: Vec<Value> = pluck(&narrowed["edges"], "node");
+    assert_eq!(found.len(), expected, "{narrowed}");
+    assert_eq!(narrowed["totalCount"], expected);
+    assert!(found.iter().all(linked_to_iom), "{narrowed}");
+    let kinds: std::collections::BTreeSet<String> =
+        found.iter().map(|n| n["__typename"].to_string()).collect();
+    assert!(kinds.len() >= 2, "{kinds:?}");
+});
+
+db_test!(a_search_filter_takes_ids_of_several_types, seeded, |app| {
+    let ids = app
+        .data(
+            r#"{ dialogueBySlug(slug: "idm-2018") { id } reports(first: 1) { nodes { id } } }"#,
+            json!({}),
+        )
+        .await;
+    let dialogue = ids["dialogueBySlug"]["id"].clone();
+    let report = ids["reports"]["nodes"][0]["id"].clone();
+    // Each type takes the ids of its own records; the others match none of its records.
+    let found = search(
+        &app,
+        json!({ "q": "migration", "filter": { "id": { "in": [dialogue, report] } } }),
+    )
+    .await;
+    let mut got = pluck(&found["edges"], "node")
+        .iter()
+        .map(|n| n["id"].clone())
+        .collect::<Vec<_>>();
+    got.sort_by_key(|v| v.to_string());
+    let mut want = vec![dialogue.clone(), report.clone()];
+    want.sort_by_key(|v| v.to_string());
+    assert_eq!(got, want, "{found}");
+    let one = search(
+        &app,
+        json!({ "q": "migration", "filter": { "id": { "eq": report } } }),
+    )
+    .await;
+    assert_eq!(one["totalCount"], 1, "{one}");
+    let others = search(
+        &app,
+        json!({ "q": "migration", "filter": { "id": { "notIn": [dialogue] } } }),
+    )
+    .await;
+    let all = search(&app, json!({ "q": "migration" })).await;
+    assert_eq!(
+        others["totalCount"].as_i64().unwrap() + 1,
+        all["totalCount"].as_i64().unwrap()
+    );
+    // A malformed id is still an error.
+    let body = app
+        .post(
+            SEARCH,
+            json!({ "q": "migration", "filter": { "id": { "eq": "nope" } } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+});
+
+db_test!(
+    a_snippet_is_in_the_language_the_client_prefers,
+    seeded,
+    |app| {
+        // IDM 2018's title matches in English and in French alike: the client's language
+        // chooses, whichever it is.
+        for lang in ["fr", "en"] {
+            let body = app
+                .post_with(
+                    SEARCH,
+                    json!({ "q": "migration", "types": ["DIALOGUE"] }),
+                    &[("accept-language", lang)],
+                )
+                .await;
+            let edges = body["data"]["search"]["edges"].as_array().unwrap().clone();
+            let idm = edges
+                .iter()
+                .find(|e| e["node"]["slug"] == "idm-2018")
+                .expect("IDM 2018 is found");
+            assert_eq!(idm["snippet"]["field"], "title", "{idm}");
+            assert_eq!(idm["snippet"]["lang"], lang, "{idm}");
+        }
+    }
+);
