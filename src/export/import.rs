@@ -30,7 +30,7 @@ use crate::{
     error::{Error, Result},
     export::repo::{
         Row, Ty, columns, edge_tables, existing, insert_rows, insert_texts_and_edges,
-        reset_sequences, role_values, set_deferred, to_value,
+        reset_sequences, set_deferred, to_value,
     },
     graphql::{
         i18n::check_language,
@@ -308,18 +308,18 @@ fn check(record: &Record) -> Result<(Key, Vec<Key>)> {
         };
         let (to_type, to_id) = decode(&e.to)
             .map_err(|_| Error::field("edges", format!("`{}` is not a global id", e.to)))?;
-        if to_type.table() != t.target {
+        if to_type != t.target {
             return Err(Error::field(
                 "edges",
                 format!(
                     "a {} edge goes to a {}, not to a {}",
                     t.name,
-                    t.target,
+                    t.target.name(),
                     to_type.name()
                 ),
             ));
         }
-        match (t.role, &e.role, role_values(t.name)) {
+        match (t.role, &e.role, t.role.map(|r| r.kind.values())) {
             (Some(_), Some(r), Some(values)) if !values.contains(r) => {
                 return Err(Error::field(
                     "edges",

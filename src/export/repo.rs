@@ -8,10 +8,7 @@ use std::{
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{
-    DeveloperRole, OrganisationKind, ParticipationRole, PartnershipLevel, PersonRole, ReportKind,
-    ReportRole, ThemeScheme, ToolKind,
-};
+use entity::enums::{OrganisationKind, ReportKind, ThemeScheme, ToolKind};
 use entity::translation;
 use sea_orm::{
     ActiveEnum,
@@ -137,32 +134,11 @@ pub fn columns(kind: NodeType) -> &'static [ColumnInfo] {
 
 /// The kinds of edge that start at records of `kind`.
 pub fn edge_tables(kind: NodeType) -> Vec<&'static EdgeTable> {
-    let from_type = |t: &EdgeTable| match t.from {
-        "dialogue_id" => Some(NodeType::Dialogue),
-        "workshop_id" => Some(NodeType::Workshop),
-        "report_id" => Some(NodeType::Report),
-        "tool_id" => Some(NodeType::Tool),
-        "person_id" => Some(NodeType::Person),
-        "organisation_id" => Some(NodeType::Organisation),
-        _ => None,
-    };
     edges::ALL
         .iter()
         .copied()
-        .filter(|t| t.typed_source || from_type(t) == Some(kind))
+        .filter(|t| t.source.is_none_or(|source| source == kind))
         .collect()
-}
-
-/// The values an edge table's role column may take.
-pub fn role_values(table: &str) -> Option<Vec<String>> {
-    match table {
-        "dialogue_participant" | "workshop_participant" => stored::<ParticipationRole>(),
-        "dialogue_person" | "workshop_person" => stored::<PersonRole>(),
-        "dialogue_report" | "workshop_report" => stored::<ReportRole>(),
-        "tool_developer" => stored::<DeveloperRole>(),
-        "partnership" => stored::<PartnershipLevel>(),
-        _ => None,
-    }
 }
 
 /// A text and the web address it was taken from.
@@ -342,13 +318,6 @@ async fn texts(db: &DatabaseConnection, owner: &str, ids: &[i64]) -> Result<Vec<
     Ok(out)
 }
 
-fn target_type(t: &EdgeTable) -> Result<NodeType> {
-    NodeType::ALL
-        .into_iter()
-        .find(|k| k.table() == t.target)
-        .ok_or_else(|| Error::internal(format!("edge table {} has no node target", t.name)))
-}
-
 /// The edges of `t` from the records `ids` of `kind` (to live records only).
 async fn edges_from(
     db: &DatabaseConnection,
@@ -362,14 +331,17 @@ async fn edges_from(
         .expr_as(col(t.name, t.from), "from_id")
         .expr_as(col(t.name, t.to), "to_id")
         .from(t.name)
-        .inner_join(t.target, col(t.target, "id").equals((t.name, t.to)))
+        .inner_join(
+            t.target.table(),
+            col(t.target.table(), "id").equals((t.name, t.to)),
+        )
         .and_where(in_ids(backend, col(t.name, t.from), ids))
-        .and_where(col(t.target, "deleted_at").is_null())
+        .and_where(col(t.target.table(), "deleted_at").is_null())
         .order_by((t.name, "id"), Order::Asc);
-    if let Some(role) = t.role {
+    if let Some(role) = t.role_column() {
         q.expr_as(col(t.name, role), "role");
     }
-    if t.typed_source {
+    if t.typed_source() {
         q.and_where(col(t.name, "node_type").eq(kind.table()));
     }
     if t.dated {
@@ -377,7 +349,7 @@ async fn edges_from(
             .expr_as(col(t.name, "end_date"), "end_date");
     }
     let rows = db.query_all(&q).await?;
-    let to_type = target_type(t)?;
+    let to_type = t.target;
     let mut out = Vec::with_capacity(rows.len());
     let mut dated = Vec::new();
     for r in &rows {
@@ -545,8 +517,8 @@ pub async fn insert_texts_and_edges(db: &impl ConnectionTrait, rows: &[Row]) -> 
     }
     for t in edges::ALL {
         let mut columns = vec![t.from, t.to, "partner_id", "created_at"];
-        columns.extend(t.role);
-        if t.typed_source {
+        columns.extend(t.role_column());
+        if t.typed_source() {
             columns.push("node_type");
         }
         if t.dated {
@@ -563,7 +535,7 @@ pub async fn insert_texts_and_edges(db: &impl ConnectionTrait, rows: &[Row]) -> 
                 if t.role.is_some() {
                     values.push(e.role.clone().into());
                 }
-                if t.typed_source {
+                if t.typed_source() {
                     values.push(row.kind.table().into());
                 }
                 if t.dated {

@@ -11,12 +11,13 @@ use crate::{
     error::{Error, Result},
     repo::{
         col,
+        node::NodeType,
         write::{ChangeRecord, Outcome, TextMap, Writer, load_texts, record},
     },
 };
 
-/// The shape of an edge table: the one description of it that paging (`page::EdgeWalk`),
-/// writes, the change feed and exports read.
+/// The one description of an edge table, which paging (`page::EdgeWalk`), writes, the
+/// edge mutations, the change feed, exports and imports read.
 #[derive(Debug)]
 pub struct EdgeTable {
     /// The table, which is also the edge kind's name in the change feed.
@@ -25,139 +26,193 @@ pub struct EdgeTable {
     pub from: &'static str,
     /// The column of the target record's id.
     pub to: &'static str,
-    /// The target record's table.
-    pub target: &'static str,
-    /// The column of the role or level, if the kind has one.
-    pub role: Option<&'static str>,
-    /// The source can be of any type, named in `node_type` (theme tags).
-    pub typed_source: bool,
+    /// The source record's type; `None`: any type, named in `node_type` (theme tags).
+    pub source: Option<NodeType>,
+    /// The target record's type.
+    pub target: NodeType,
+    /// The role or level, if the kind has one.
+    pub role: Option<Role>,
     /// An edge and its reverse are the same (partnerships).
     pub symmetric: bool,
     /// The edge has a period and a position (affiliations).
     pub dated: bool,
 }
 
+/// The role (or level) column of an edge table, and which values it takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Role {
+    /// The column.
+    pub column: &'static str,
+    /// Its values.
+    pub kind: RoleKind,
+}
+
+/// The enumerations an edge's role takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleKind {
+    /// What an organisation does in a dialogue or workshop.
+    Participation,
+    /// What a person does in a dialogue or workshop.
+    Person,
+    /// Why a dialogue or workshop cites a report.
+    Report,
+    /// What an organisation did in developing a tool.
+    Developer,
+    /// The level of a partnership.
+    Level,
+}
+
+impl RoleKind {
+    /// The values, as stored.
+    pub fn values(self) -> Vec<String> {
+        use entity::enums::*;
+        use sea_orm::ActiveEnum;
+        match self {
+            RoleKind::Participation => ParticipationRole::values(),
+            RoleKind::Person => PersonRole::values(),
+            RoleKind::Report => ReportRole::values(),
+            RoleKind::Developer => DeveloperRole::values(),
+            RoleKind::Level => PartnershipLevel::values(),
+        }
+    }
+}
+
+impl EdgeTable {
+    /// The source can be of any type, named in `node_type` (theme tags).
+    pub fn typed_source(&self) -> bool {
+        self.source.is_none()
+    }
+
+    /// The role column, if the kind has one.
+    pub fn role_column(&self) -> Option<&'static str> {
+        self.role.map(|r| r.column)
+    }
+}
+
 /// Options of an edge table beyond its ends.
 #[derive(Clone, Copy)]
-pub struct Shape {
-    /// The column of the role or level, if the kind has one.
-    pub role: Option<&'static str>,
-    /// The source can be of any type, named in `node_type`.
-    pub typed_source: bool,
-    /// An edge and its reverse are the same.
-    pub symmetric: bool,
-    /// The edge has a period and a position.
-    pub dated: bool,
+struct Shape {
+    role: Option<Role>,
+    symmetric: bool,
+    dated: bool,
 }
 
 const PLAIN: Shape = Shape {
     role: None,
-    typed_source: false,
     symmetric: false,
     dated: false,
 };
-const ROLE: Shape = Shape {
-    role: Some("role"),
-    ..PLAIN
-};
+
+const fn role(kind: RoleKind) -> Shape {
+    Shape {
+        role: Some(Role {
+            column: "role",
+            kind,
+        }),
+        ..PLAIN
+    }
+}
 
 const fn table(
     name: &'static str,
-    from: &'static str,
-    to: &'static str,
-    target: &'static str,
+    (from, source): (&'static str, Option<NodeType>),
+    (to, target): (&'static str, NodeType),
     shape: Shape,
 ) -> EdgeTable {
     EdgeTable {
         name,
         from,
         to,
+        source,
         target,
         role: shape.role,
-        typed_source: shape.typed_source,
         symmetric: shape.symmetric,
         dated: shape.dated,
     }
 }
 
+use NodeType as N;
+
 /// Organisations taking part in dialogues.
 pub static DIALOGUE_PARTICIPANT: EdgeTable = table(
     "dialogue_participant",
-    "dialogue_id",
-    "organisation_id",
-    "organisation",
-    ROLE,
+    ("dialogue_id", Some(N::Dialogue)),
+    ("organisation_id", N::Organisation),
+    role(RoleKind::Participation),
 );
 /// Organisations taking part in workshops.
 pub static WORKSHOP_PARTICIPANT: EdgeTable = table(
     "workshop_participant",
-    "workshop_id",
-    "organisation_id",
-    "organisation",
-    ROLE,
+    ("workshop_id", Some(N::Workshop)),
+    ("organisation_id", N::Organisation),
+    role(RoleKind::Participation),
 );
 /// People of dialogues.
 pub static DIALOGUE_PERSON: EdgeTable = table(
     "dialogue_person",
-    "dialogue_id",
-    "person_id",
-    "person",
-    ROLE,
+    ("dialogue_id", Some(N::Dialogue)),
+    ("person_id", N::Person),
+    role(RoleKind::Person),
 );
 /// People of workshops.
 pub static WORKSHOP_PERSON: EdgeTable = table(
     "workshop_person",
-    "workshop_id",
-    "person_id",
-    "person",
-    ROLE,
+    ("workshop_id", Some(N::Workshop)),
+    ("person_id", N::Person),
+    role(RoleKind::Person),
 );
 /// Reports referenced by dialogues.
 pub static DIALOGUE_REPORT: EdgeTable = table(
     "dialogue_report",
-    "dialogue_id",
-    "report_id",
-    "report",
-    ROLE,
+    ("dialogue_id", Some(N::Dialogue)),
+    ("report_id", N::Report),
+    role(RoleKind::Report),
 );
 /// Reports referenced by workshops.
 pub static WORKSHOP_REPORT: EdgeTable = table(
     "workshop_report",
-    "workshop_id",
-    "report_id",
-    "report",
-    ROLE,
+    ("workshop_id", Some(N::Workshop)),
+    ("report_id", N::Report),
+    role(RoleKind::Report),
 );
 /// Publishers of reports.
 pub static REPORT_PUBLISHER: EdgeTable = table(
     "report_publisher",
-    "report_id",
-    "organisation_id",
-    "organisation",
+    ("report_id", Some(N::Report)),
+    ("organisation_id", N::Organisation),
     PLAIN,
 );
 /// Authors of reports.
-pub static REPORT_AUTHOR: EdgeTable =
-    table("report_author", "report_id", "person_id", "person", PLAIN);
+pub static REPORT_AUTHOR: EdgeTable = table(
+    "report_author",
+    ("report_id", Some(N::Report)),
+    ("person_id", N::Person),
+    PLAIN,
+);
 /// Developers of tools.
 pub static TOOL_DEVELOPER: EdgeTable = table(
     "tool_developer",
-    "tool_id",
-    "organisation_id",
-    "organisation",
-    ROLE,
+    ("tool_id", Some(N::Tool)),
+    ("organisation_id", N::Organisation),
+    role(RoleKind::Developer),
 );
 /// Tools presented at workshops.
-pub static WORKSHOP_TOOL: EdgeTable =
-    table("workshop_tool", "workshop_id", "tool_id", "tool", PLAIN);
+pub static WORKSHOP_TOOL: EdgeTable = table(
+    "workshop_tool",
+    ("workshop_id", Some(N::Workshop)),
+    ("tool_id", N::Tool),
+    PLAIN,
+);
 /// Partnerships between organisations.
 pub static PARTNERSHIP: EdgeTable = table(
     "partnership",
-    "organisation_id",
-    "peer_id",
-    "organisation",
+    ("organisation_id", Some(N::Organisation)),
+    ("peer_id", N::Organisation),
     Shape {
-        role: Some("level"),
+        role: Some(Role {
+            column: "level",
+            kind: RoleKind::Level,
+        }),
         symmetric: true,
         ..PLAIN
     },
@@ -165,9 +220,8 @@ pub static PARTNERSHIP: EdgeTable = table(
 /// Affiliations of people with organisations.
 pub static AFFILIATION: EdgeTable = table(
     "affiliation",
-    "person_id",
-    "organisation_id",
-    "organisation",
+    ("person_id", Some(N::Person)),
+    ("organisation_id", N::Organisation),
     Shape {
         dated: true,
         ..PLAIN
@@ -176,13 +230,9 @@ pub static AFFILIATION: EdgeTable = table(
 /// Themes of records of any type.
 pub static THEME_TAG: EdgeTable = table(
     "theme_tag",
-    "node_id",
-    "theme_id",
-    "theme",
-    Shape {
-        typed_source: true,
-        ..PLAIN
-    },
+    ("node_id", None),
+    ("theme_id", N::Theme),
+    PLAIN,
 );
 
 /// Every edge table.
@@ -201,6 +251,11 @@ pub static ALL: [&EdgeTable; 13] = [
     &AFFILIATION,
     &THEME_TAG,
 ];
+
+/// The edge table called `name`.
+pub fn named(name: &str) -> Option<&'static EdgeTable> {
+    ALL.iter().copied().find(|t| t.name == name)
+}
 
 /// One edge, as a write names it.
 pub struct EdgeRow {
@@ -257,10 +312,10 @@ fn matching(t: &EdgeTable, row: &EdgeRow) -> Condition {
         let mut c = Condition::all()
             .add(col(t.name, from).eq(row.from))
             .add(col(t.name, to).eq(row.to));
-        if let (Some(role_col), Some(role)) = (t.role, &row.role) {
+        if let (Some(role_col), Some(role)) = (t.role_column(), &row.role) {
             c = c.add(col(t.name, role_col).eq(role.as_str()));
         }
-        if t.typed_source {
+        if t.typed_source() {
             c = c.add(col(t.name, "node_type").eq(row.from_type));
         }
         if t.dated {
@@ -326,11 +381,11 @@ pub async fn add(
         w.principal.organisation().into(),
         w.now.into(),
     ];
-    if let (Some(role_col), Some(role)) = (t.role, &row.role) {
+    if let (Some(role_col), Some(role)) = (t.role_column(), &row.role) {
         columns.push(role_col);
         values.push(role.as_str().into());
     }
-    if t.typed_source {
+    if t.typed_source() {
         columns.push("node_type");
         values.push(row.from_type.into());
     }
@@ -463,7 +518,7 @@ pub async fn touch(
         external_id: source.external_id.as_deref(),
         partner_id: source.partner_id,
         version,
-        edge: Some((t.name, t.target, row.to, row.role.clone())),
+        edge: Some((t.name, t.target.table(), row.to, row.role.clone())),
         before: None,
         after: None,
     };

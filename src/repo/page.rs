@@ -200,7 +200,10 @@ impl EdgeWalk {
         if edge.dated {
             &["id", "start_date", "end_date"]
         } else {
-            edge.role.as_slice()
+            match &edge.role {
+                Some(role) => std::slice::from_ref(&role.column),
+                None => &[],
+            }
         }
     }
 }

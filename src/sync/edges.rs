@@ -7,12 +7,12 @@ use sea_orm::ActiveEnum;
 use crate::{
     error::{Error, Result},
     graphql::{
-        id::{NodeType, encode},
+        id::encode,
         scalars::Date,
         write::{self as w, NodeRef, TextInput, in_transaction, resolve},
     },
     repo::{
-        edges::{self as store, EdgeRow},
+        edges::{self as store, EdgeRow, RoleKind},
         write::{Outcome, TextMap, Writer},
     },
 };
@@ -51,96 +51,33 @@ pub enum EdgeKind {
     ThemeTag,
 }
 
-/// Which role field an edge kind takes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Role {
-    None,
-    Participation,
-    Person,
-    Report,
-    Developer,
-    Level,
-}
-
 impl EdgeKind {
-    /// The edge table, the types of its ends (`None`: any type) and its role.
-    fn shape(self) -> (&'static store::EdgeTable, Option<NodeType>, NodeType, Role) {
-        use NodeType as T;
+    /// The edge table of the kind, which says everything else about it.
+    pub fn table(self) -> &'static store::EdgeTable {
         match self {
-            EdgeKind::DialogueParticipant => (
-                &store::DIALOGUE_PARTICIPANT,
-                Some(T::Dialogue),
-                T::Organisation,
-                Role::Participation,
-            ),
-            EdgeKind::WorkshopParticipant => (
-                &store::WORKSHOP_PARTICIPANT,
-                Some(T::Workshop),
-                T::Organisation,
-                Role::Participation,
-            ),
-            EdgeKind::DialoguePerson => (
-                &store::DIALOGUE_PERSON,
-                Some(T::Dialogue),
-                T::Person,
-                Role::Person,
-            ),
-            EdgeKind::WorkshopPerson => (
-                &store::WORKSHOP_PERSON,
-                Some(T::Workshop),
-                T::Person,
-                Role::Person,
-            ),
-            EdgeKind::DialogueReport => (
-                &store::DIALOGUE_REPORT,
-                Some(T::Dialogue),
-                T::Report,
-                Role::Report,
-            ),
-            EdgeKind::WorkshopReport => (
-                &store::WORKSHOP_REPORT,
-                Some(T::Workshop),
-                T::Report,
-                Role::Report,
-            ),
-            EdgeKind::ReportPublisher => (
-                &store::REPORT_PUBLISHER,
-                Some(T::Report),
-                T::Organisation,
-                Role::None,
-            ),
-            EdgeKind::ReportAuthor => (
-                &store::REPORT_AUTHOR,
-                Some(T::Report),
-                T::Person,
-                Role::None,
-            ),
-            EdgeKind::ToolDeveloper => (
-                &store::TOOL_DEVELOPER,
-                Some(T::Tool),
-                T::Organisation,
-                Role::Developer,
-            ),
-            EdgeKind::WorkshopTool => (
-                &store::WORKSHOP_TOOL,
-                Some(T::Workshop),
-                T::Tool,
-                Role::None,
-            ),
-            EdgeKind::Partnership => (
-                &store::PARTNERSHIP,
-                Some(T::Organisation),
-                T::Organisation,
-                Role::Level,
-            ),
-            EdgeKind::Affiliation => (
-                &store::AFFILIATION,
-                Some(T::Person),
-                T::Organisation,
-                Role::None,
-            ),
-            EdgeKind::ThemeTag => (&store::THEME_TAG, None, T::Theme, Role::None),
+            EdgeKind::DialogueParticipant => &store::DIALOGUE_PARTICIPANT,
+            EdgeKind::WorkshopParticipant => &store::WORKSHOP_PARTICIPANT,
+            EdgeKind::DialoguePerson => &store::DIALOGUE_PERSON,
+            EdgeKind::WorkshopPerson => &store::WORKSHOP_PERSON,
+            EdgeKind::DialogueReport => &store::DIALOGUE_REPORT,
+            EdgeKind::WorkshopReport => &store::WORKSHOP_REPORT,
+            EdgeKind::ReportPublisher => &store::REPORT_PUBLISHER,
+            EdgeKind::ReportAuthor => &store::REPORT_AUTHOR,
+            EdgeKind::ToolDeveloper => &store::TOOL_DEVELOPER,
+            EdgeKind::WorkshopTool => &store::WORKSHOP_TOOL,
+            EdgeKind::Partnership => &store::PARTNERSHIP,
+            EdgeKind::Affiliation => &store::AFFILIATION,
+            EdgeKind::ThemeTag => &store::THEME_TAG,
         }
+    }
+
+    /// The kind whose edge table is `table`.
+    pub fn of_table(table: &str) -> Option<EdgeKind> {
+        use async_graphql::resolver_utils::EnumType;
+        EdgeKind::items()
+            .iter()
+            .map(|item| item.value)
+            .find(|kind| kind.table().name == table)
     }
 }
 
@@ -174,33 +111,33 @@ pub struct EdgeInput {
 impl EdgeInput {
     /// The role the edge kind takes, stored form; fails when it is missing, or when a role
     /// of another kind is given.
-    fn role(&self, wanted: Role) -> Result<Option<String>> {
+    fn role(&self, wanted: Option<RoleKind>) -> Result<Option<String>> {
         let given = [
             (
-                Role::Participation,
+                RoleKind::Participation,
                 "participationRole",
                 self.participation_role.map(|r| r.to_value()),
             ),
             (
-                Role::Person,
+                RoleKind::Person,
                 "personRole",
                 self.person_role.map(|r| r.to_value()),
             ),
             (
-                Role::Report,
+                RoleKind::Report,
                 "reportRole",
                 self.report_role.map(|r| r.to_value()),
             ),
             (
-                Role::Developer,
+                RoleKind::Developer,
                 "developerRole",
                 self.developer_role.map(|r| r.to_value()),
             ),
-            (Role::Level, "level", self.level.map(|r| r.to_value())),
+            (RoleKind::Level, "level", self.level.map(|r| r.to_value())),
         ];
         let mut found = None;
         for (role, field, value) in given {
-            match (role == wanted, value) {
+            match (Some(role) == wanted, value) {
                 (true, None) => {
                     return Err(Error::field(field, "is required for this kind of edge"));
                 }
@@ -244,8 +181,9 @@ pub struct EdgeWriteResult {
 /// Adds (`add`) or removes an edge.
 pub async fn write_edge(w: &mut Writer, input: &EdgeInput, add: bool) -> Result<EdgeWriteResult> {
     w.principal.require_write()?;
-    let (table, from_type, to_type, role) = input.kind.shape();
-    let role = input.role(role)?;
+    let table = input.kind.table();
+    let (from_type, to_type) = (table.source, table.target);
+    let role = input.role(table.role.map(|r| r.kind))?;
     let (from_kind, from) = resolve(w, "from", &input.from, from_type).await?;
     let (_, to) = resolve(w, "to", &input.to, Some(to_type)).await?;
     if input.kind == EdgeKind::Partnership && from == to {

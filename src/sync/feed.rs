@@ -48,26 +48,6 @@ fn kind_of(table: &str) -> Result<NodeType> {
         .ok_or_else(|| Error::internal(format!("unknown node type {table}")))
 }
 
-fn edge_kind_of(table: &str) -> Option<EdgeKind> {
-    use EdgeKind as K;
-    Some(match table {
-        "dialogue_participant" => K::DialogueParticipant,
-        "workshop_participant" => K::WorkshopParticipant,
-        "dialogue_person" => K::DialoguePerson,
-        "workshop_person" => K::WorkshopPerson,
-        "dialogue_report" => K::DialogueReport,
-        "workshop_report" => K::WorkshopReport,
-        "report_publisher" => K::ReportPublisher,
-        "report_author" => K::ReportAuthor,
-        "tool_developer" => K::ToolDeveloper,
-        "workshop_tool" => K::WorkshopTool,
-        "partnership" => K::Partnership,
-        "affiliation" => K::Affiliation,
-        "theme_tag" => K::ThemeTag,
-        _ => return None,
-    })
-}
-
 /// The edge an edge change added or removed.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct EdgeChange {
@@ -192,7 +172,7 @@ impl Change {
             return Ok(None);
         };
         let target_type = kind_of(target_type)?;
-        Ok(edge_kind_of(kind).map(|kind| EdgeChange {
+        Ok(EdgeKind::of_table(kind).map(|kind| EdgeChange {
             kind,
             target: encode(target_type, target),
             target_type,
