@@ -2,12 +2,15 @@
 // Agora server, and fails (non-zero exit, with the reason) unless:
 // - the page comes with its Content-Security-Policy, and loads without a console error,
 //   a page error, a failed request or a CSP violation (listened to from the start);
-// - a search, then the same search with one facet (a year chosen in the chart, then a
-//   type), shows the count the API gives for the same arguments (a GraphQL request sent
-//   from here), and the facet's own count said so beforehand;
+// - a search, then the same search with one facet (a year chosen in the chart, then an
+//   organisation, then a type), shows the count the API gives for the same arguments (a
+//   GraphQL request sent from here, `hasOrganisation` for the organisation), and the
+//   facet's own count said so beforehand; every organisation the facet lists has the
+//   count the API gives;
 // - the chart has bars; a result card's JSON-LD, BibTeX and CSL-JSON links, and the
-//   list's CSV and JSON Lines downloads answer 200 with their media types, the JSON Lines
-//   holding as many records as the page counts;
+//   list's CSV and JSON Lines downloads answer 200 with their media types; a search's
+//   download links carry its words (`q=`), and each JSON Lines file holds as many records
+//   as the page counts for its type (with the organisation too, in each list's filter);
 // - the page's language switches to French and a reload of the address shows the same view.
 // With SCREENSHOT_DIR set, writes ${SCREENSHOT_DIR}/explore.png (1280x900).
 //
@@ -102,6 +105,10 @@ try {
     }, before, { timeout: WAIT }).catch(() => fail(`no view was shown within ${WAIT / 1000} s after ${what}`));
     const st = await page.$eval('#results', (el) => ({ ...el.dataset }));
     if (st.state === 'error') fail(`the page shows an error after ${what}: ${await page.textContent('#error')}`);
+    // The organisation facet is counted after the results are shown: the view is whole
+    // once it is (and acting sooner would abort its requests, on purpose).
+    await page.waitForSelector('#facet-org[data-state="ready"]', { timeout: WAIT })
+      .catch(() => fail(`the organisation facet was not counted within ${WAIT / 1000} s after ${what}`));
     clean(`after ${what}`);
     return st;
   }
@@ -154,16 +161,65 @@ try {
   step(`search "${word}" + year ${top.year}: the page shows ${yearTotal}, the API ${apiYear}`);
   if (shots) {
     await mkdir(shots, { recursive: true });
-    await page.waitForSelector('#downloads[data-state="ready"], #downloads[data-state="pending"] button', { timeout: WAIT });
+    await page.waitForSelector('#downloads[data-state="ready"]', { timeout: WAIT });
     await page.mouse.move(0, 0);
     await page.screenshot({ path: path.join(shots, 'explore.png') });
     step(`screenshot: ${path.join(shots, 'explore.png')}`);
   }
 
-  // 4. Another facet instead: reports only (the year removed from its chip).
+  // 4. Another facet instead: an organisation (the year removed from its chip).
   before = await viewNumber();
   await page.click('#active .chip >> text=/^(Year|Année) /');
   await nextView(before, 'removing the year');
+  const orgValues = await page.$$eval('#facet-org .facet-value[data-count]', (bs) => bs.map((b) => ({
+    id: b.dataset.value, count: Number(b.dataset.count), shown: Number(b.querySelector('.count').textContent.replace(/\D/g, '')) })));
+  expect(orgValues.length > 0, `the organisation facet lists no organisation for "${word}"`);
+  for (const v of orgValues) {
+    expect(v.count === v.shown, `the organisation facet shows ${v.shown} for ${v.id}, its data says ${v.count}`);
+    const n = await searchCount({ q: word, filter: { hasOrganisation: { id: { eq: v.id } } } });
+    expect(v.count === n, `"${word}" + organisation ${v.id}: the facet says ${v.count}, the API counts ${n}`);
+  }
+  const org = orgValues.reduce((a, b) => (b.count > a.count ? b : a));
+  expect(org.count > 0, `no organisation is linked to a record that "${word}" finds`);
+  before = await viewNumber();
+  await page.click(`#facet-org .facet-value[data-value="${org.id}"]`);
+  await nextView(before, `choosing the organisation ${org.id}`);
+  const orgTotal = await shownTotal();
+  const apiOrg = await searchCount({ q: word, filter: { hasOrganisation: { id: { eq: org.id } } } });
+  expect(orgTotal === apiOrg, `"${word}" + organisation ${org.id}: the page shows ${orgTotal}, the API counts ${apiOrg}`);
+  expect(orgTotal === org.count, `"${word}" + organisation ${org.id}: the facet said ${org.count}, the page shows ${orgTotal}`);
+  expect(new URL(page.url()).searchParams.get('org') === org.id, `the address does not hold the organisation: ${page.url()}`);
+  step(`search "${word}" + organisation ${org.id}: the page shows ${orgTotal}, the API ${apiOrg}, the facet said ${org.count} (${orgValues.length} organisations listed, each as the API counts)`);
+
+  // The downloads of that search: its words, and the organisation in each list's filter.
+  const get = async (href, what, media) => {
+    const url = new URL(href, base).href;
+    const r = await page.request.get(url, { timeout: WAIT });
+    const type = r.headers()['content-type'] || '';
+    expect(r.status() === 200, `${what} (${url}) answered ${r.status()}: ${(await r.text()).slice(0, 300)}`);
+    expect(type.startsWith(media), `${what} (${url}) came as "${type}", not ${media}`);
+    return r.text();
+  };
+  const records = (text) => text.split('\n').filter((l) => l.trim());
+  await page.waitForSelector('#downloads[data-state="ready"]', { timeout: WAIT }).catch(() => fail('the download links did not appear'));
+  const orgLinks = await page.$$eval('#downloads li[data-type]', (lis) => lis.map((li) => ({
+    t: li.dataset.type, count: Number(li.dataset.count), jsonl: li.querySelector('a.dl-jsonl')?.getAttribute('href') })));
+  expect(orgLinks.length > 0, `"${word}" + organisation ${org.id}: no download link`);
+  expect(orgLinks.reduce((n, l) => n + l.count, 0) === orgTotal,
+    `"${word}" + organisation ${org.id}: the download links count ${orgLinks.map((l) => `${l.t} ${l.count}`).join(', ')}, the page ${orgTotal}`);
+  for (const l of orgLinks) {
+    const params = new URL(l.jsonl, base).searchParams;
+    expect(params.get('q') === word && !/"id":\{"in"/.test(params.get('filter') || ''), `the ${l.t} download of the search does not carry its words: ${l.jsonl}`);
+    const lines = records(await get(l.jsonl, `the ${l.t} JSON Lines download`, 'application/jsonl'));
+    expect(lines.length === l.count, `the ${l.t} JSON Lines download of "${word}" + organisation ${org.id} holds ${lines.length} records, the page counts ${l.count} (${l.jsonl})`);
+  }
+  step(`its JSON Lines downloads (with q=) hold the records counted: ${orgLinks.map((l) => `${l.t} ${l.count}`).join(', ')}`);
+
+  // 5. Another facet instead: reports only (the organisation removed from its chip).
+  before = await viewNumber();
+  await page.click('#active .chip >> text=/^Organisation: /');
+  await nextView(before, 'removing the organisation');
+  expect(await shownTotal() === total, `without the organisation, the page does not show the ${total} results of "${word}" again`);
   const reportFacet = Number(await page.$eval('#facet-type input[value="REPORT"] + label .count', (el) => el.textContent.replace(/\D/g, '')));
   before = await viewNumber();
   await page.check('#facet-type input[value="REPORT"]');
@@ -175,15 +231,7 @@ try {
   step(`search "${word}" + type REPORT: the page shows ${reportTotal}, the API ${apiReports}`);
   expect(reportTotal > 0, `no report matches "${word}": the citation links cannot be checked`);
 
-  // 5. A card's links, and the list's downloads.
-  const get = async (href, what, media) => {
-    const url = new URL(href, base).href;
-    const r = await page.request.get(url, { timeout: WAIT });
-    const type = r.headers()['content-type'] || '';
-    expect(r.status() === 200, `${what} (${url}) answered ${r.status()}: ${(await r.text()).slice(0, 300)}`);
-    expect(type.startsWith(media), `${what} (${url}) came as "${type}", not ${media}`);
-    return r.text();
-  };
+  // 6. A card's links, and the list's downloads.
   const card = await page.waitForSelector('.card[data-type="REPORT"]', { timeout: WAIT });
   const href = async (sel) => {
     const a = await card.$(sel);
@@ -197,20 +245,18 @@ try {
   const csl = JSON.parse(await get(await href('a.rec-csl'), 'the CSL-JSON link', 'application/vnd.citationstyles.csl+json'));
   expect(csl && (csl.type || csl.title || Array.isArray(csl)), 'the CSL-JSON link gave no CSL item');
   step('the report card\'s JSON-LD, BibTeX and CSL-JSON links answer 200 with their media types');
-  // Beyond a few records, a search's download links are prepared on request.
-  const prepare = await page.$('#downloads[data-state="pending"] button');
-  if (prepare) await prepare.click();
   await page.waitForSelector('#downloads[data-state="ready"] a.dl-csv[data-type="REPORT"]', { timeout: WAIT })
     .catch(() => fail('the download links of the reports did not appear'));
   const csvHref = await page.getAttribute('#downloads a.dl-csv[data-type="REPORT"]', 'href');
   const csvText = await get(csvHref, 'the CSV download', 'text/csv');
   expect(/^type,id,/.test(csvText), `the CSV download does not start with its header: ${csvText.slice(0, 80)}`);
   const jsonlHref = await page.getAttribute('#downloads a.dl-jsonl[data-type="REPORT"]', 'href');
-  const jsonl = (await get(jsonlHref, 'the JSON Lines download', 'application/jsonl')).split('\n').filter((l) => l.trim());
+  expect(new URL(jsonlHref, base).searchParams.get('q') === word, `the JSON Lines download of the search does not carry its words: ${jsonlHref}`);
+  const jsonl = records(await get(jsonlHref, 'the JSON Lines download', 'application/jsonl'));
   expect(jsonl.length === reportTotal, `the JSON Lines download holds ${jsonl.length} records, the page counts ${reportTotal}`);
-  step(`the list's CSV and JSON Lines downloads answer 200; the JSON Lines holds the ${jsonl.length} records counted`);
+  step(`the list's CSV and JSON Lines downloads (${jsonlHref}) answer 200; the JSON Lines holds the ${jsonl.length} records counted`);
 
-  // 6. The page in French, and the address reloads the same view.
+  // 7. The page in French, and the address reloads the same view.
   before = await viewNumber();
   await page.click('.ui-lang-btn[data-ui="fr"]');
   await nextView(before, 'switching to French');

@@ -13,47 +13,49 @@
 //   and `facets`, summed over the types shown.
 // Each facet is counted under every other filter but its own, so that another value of
 // it can be chosen; the total and the results are under all filters.
+//
+// "Linked to an organisation" means what `SearchFilter.hasOrganisation` means, in both
+// engines: dialogues and workshops it takes part in, reports it published, tools it
+// developed, people affiliated with it, and the organisation itself (never a theme).
 
 const API = '/graphql';
 const PAGE = 20;              // results per page of a single list
 const GROUP_PAGE = 5;         // results shown per type when browsing several types
 const MAX_ROOT_FIELDS = 20;   // the server's default `max_root_fields`
 const PARALLEL = 3;           // operations in flight at once for the counts
-const ORG_COUNT_LIMIT = 500;  // records whose organisations are read to count them
-const EXPORT_AUTO = 100;      // a search's ids read at once for its download links
-const EXPORT_MAX = 250;       // a search's ids per type a download link may name (its address stays under 8 KB)
+const ORG_COUNT_LIMIT = 500;  // records whose organisations are read to count them (no words)
+const ORG_SAMPLE = 100;       // best results of a search whose organisations are candidates
+const ORG_SAMPLE_LINKS = 10;  // organisations read per record of that sample
+const ORG_CANDIDATES = 20;    // organisations counted for a search (one operation of aliases)
 const UI_LANGS = ['en', 'fr'];
 
 // The node types, with what each list knows.
 const TYPES = [
   { t: 'DIALOGUE', typename: 'Dialogue', list: 'dialogues', filterType: 'DialogueFilter', orderType: 'DialogueOrder',
     order: { field: 'YEAR', direction: 'DESC' }, year: true, theme: true, texts: ['title', 'summary'],
-    org: (id) => ({ hasParticipant: { organisation: { id: { eq: id } } } }),
-    links: 'participants(first: 100) { totalCount nodes { id } }', linked: (n) => n.participants },
+    org: (id) => ({ hasParticipant: { organisation: { id: { eq: id } } } }), rel: 'participants' },
   { t: 'WORKSHOP', typename: 'Workshop', list: 'workshops', filterType: 'WorkshopFilter', orderType: 'WorkshopOrder',
     order: { field: 'YEAR', direction: 'DESC' }, year: true, theme: true, texts: ['title', 'summary'],
-    org: (id) => ({ hasParticipant: { organisation: { id: { eq: id } } } }),
-    links: 'participants(first: 100) { totalCount nodes { id } }', linked: (n) => n.participants },
+    org: (id) => ({ hasParticipant: { organisation: { id: { eq: id } } } }), rel: 'participants' },
   { t: 'REPORT', typename: 'Report', list: 'reports', filterType: 'ReportFilter', orderType: 'ReportOrder',
     order: { field: 'YEAR', direction: 'DESC' }, year: true, theme: true, texts: ['title', 'summary'],
-    org: (id) => ({ hasPublisher: { id: { eq: id } } }),
-    links: 'publishers(first: 100) { totalCount nodes { id } }', linked: (n) => n.publishers },
+    org: (id) => ({ hasPublisher: { id: { eq: id } } }), rel: 'publishers' },
   { t: 'TOOL', typename: 'Tool', list: 'tools', filterType: 'ToolFilter', orderType: 'ToolOrder',
     order: { field: 'YEAR', direction: 'DESC' }, year: true, theme: true, texts: ['name', 'summary'],
-    org: (id) => ({ hasDeveloper: { organisation: { id: { eq: id } } } }),
-    links: 'developers(first: 100) { totalCount nodes { id } }', linked: (n) => n.developers },
+    org: (id) => ({ hasDeveloper: { organisation: { id: { eq: id } } } }), rel: 'developers' },
   { t: 'ORGANISATION', typename: 'Organisation', list: 'organisations', filterType: 'OrganisationFilter', orderType: 'OrganisationOrder',
     order: { field: 'SLUG', direction: 'ASC' }, year: false, theme: true, texts: ['name', 'acronym'],
-    org: (id) => ({ or: [{ id: { eq: id } }, { parentId: { eq: id } }] }),
-    links: 'parent { id }', linked: (n) => ({ totalCount: 1, nodes: [{ id: n.id }].concat(n.parent ? [n.parent] : []) }) },
+    org: (id) => ({ id: { eq: id } }), rel: null },
   { t: 'PERSON', typename: 'Person', list: 'people', filterType: 'PersonFilter', orderType: 'PersonOrder',
     order: { field: 'NAME', direction: 'ASC' }, year: false, theme: true, texts: ['summary'],
-    org: (id) => ({ hasAffiliation: { id: { eq: id } } }),
-    links: 'affiliations(first: 100) { totalCount nodes { id } }', linked: (n) => n.affiliations },
+    org: (id) => ({ hasAffiliation: { id: { eq: id } } }), rel: 'affiliations' },
   { t: 'THEME', typename: 'Theme', list: 'themes', filterType: 'ThemeFilter', orderType: 'ThemeOrder',
     order: { field: 'CODE', direction: 'ASC' }, year: false, theme: false, texts: ['title', 'description'],
-    org: null, links: null, linked: null },
+    org: null, rel: null },
 ];
+// The organisations a record is linked to (as `org` filters them), when read with `orgLinks`.
+const orgLinks = (T, first) => (T.rel ? `${T.rel}(first: ${first}) { totalCount nodes { id } }` : '');
+const linkedOrgs = (T, n) => (T.rel ? n[T.rel] : { totalCount: 1, nodes: [{ id: n.id }] });
 const TYPE = Object.fromEntries(TYPES.map((T) => [T.t, T]));
 const BY_TYPENAME = Object.fromEntries(TYPES.map((T) => [T.typename, T]));
 
@@ -106,11 +108,7 @@ const WORDS = {
     chartBar: (y, n) => `${y}: ${n} ${n === 1 ? 'result' : 'results'}`,
     chartLabel: (a, b) => `Bar chart of the results per year, ${a} to ${b}. Choose a bar to keep that year only.`,
     downloads: 'Download this list',
-    downloadsSearchNote: 'The export endpoints take no search words, so each link names the records this search found.',
-    downloadsPrepare: (n) => `Prepare the downloads (${n} records)`,
-    downloadsPreparing: 'Reading the ids of the records found…',
-    downloadsTooMany: (label, max) => `${label}: more than ${max} found, too many to name in a download link: narrow the search.`,
-    withoutWords: (label) => `${label} under the other filters, without the words:`,
+    downloadsSearchNote: 'Each file holds the records of its type that this search finds, under the same filters.',
     downloadsNone: 'Nothing to download.',
     csv: 'CSV',
     jsonl: 'JSON Lines',
@@ -118,10 +116,7 @@ const WORDS = {
     bibtex: 'BibTeX',
     csl: 'CSL-JSON',
     recordLinks: 'Record',
-    orgNeedsBrowse: 'The API’s search cannot filter or count by organisation: empty the search box to use this filter.',
-    orgConflict: 'A text search cannot be combined with an organisation filter: the API’s search has no organisation filter.',
-    orgRemove: 'Remove the organisation filter',
-    orgClearSearch: 'Clear the search words',
+    orgSample: (n) => `The organisations linked to the ${n} best results, each counted over all the results. Find any other by name:`,
     orgTooMany: (n) => `Counts by organisation are read from the records themselves, up to ${n}: narrow the list, or find an organisation by name.`,
     orgFind: 'Find an organisation by name',
     orgFindButton: 'Find',
@@ -207,11 +202,7 @@ const WORDS = {
     chartBar: (y, n) => `${y} : ${n} ${n <= 1 ? 'résultat' : 'résultats'}`,
     chartLabel: (a, b) => `Histogramme des résultats par année, de ${a} à ${b}. Choisir une barre pour ne garder que cette année.`,
     downloads: 'Télécharger cette liste',
-    downloadsSearchNote: 'Les adresses d’export ne prennent pas de mots à chercher : chaque lien nomme les fiches trouvées par cette recherche.',
-    downloadsPrepare: (n) => `Préparer les téléchargements (${n} fiches)`,
-    downloadsPreparing: 'Lecture des identifiants des fiches trouvées…',
-    downloadsTooMany: (label, max) => `${label} : plus de ${max} trouvés, trop pour les nommer dans un lien de téléchargement : précisez la recherche.`,
-    withoutWords: (label) => `${label} selon les autres filtres, sans les mots :`,
+    downloadsSearchNote: 'Chaque fichier contient les fiches de son type que trouve cette recherche, selon les mêmes filtres.',
     downloadsNone: 'Rien à télécharger.',
     csv: 'CSV',
     jsonl: 'JSON Lines',
@@ -219,10 +210,7 @@ const WORDS = {
     bibtex: 'BibTeX',
     csl: 'CSL-JSON',
     recordLinks: 'Fiche',
-    orgNeedsBrowse: 'La recherche de l’API ne sait ni filtrer ni compter par organisation : videz la zone de recherche pour utiliser ce filtre.',
-    orgConflict: 'Une recherche de mots ne peut pas se combiner avec un filtre par organisation : la recherche de l’API n’a pas de filtre par organisation.',
-    orgRemove: 'Retirer le filtre par organisation',
-    orgClearSearch: 'Effacer les mots cherchés',
+    orgSample: (n) => `Les organisations liées aux ${n} meilleurs résultats, chacune comptée sur tous les résultats. Chercher toute autre par son nom :`,
     orgTooMany: (n) => `Les nombres par organisation sont lus dans les fiches elles-mêmes, jusqu’à ${n} : réduisez la liste, ou cherchez une organisation par son nom.`,
     orgFind: 'Chercher une organisation par son nom',
     orgFindButton: 'Chercher',
@@ -420,12 +408,14 @@ class ApiError extends Error {
 let sent = [];
 
 async function gql(query, variables, signal, record = true) {
+  if (signal?.aborted) throw new DOMException('superseded by a newer view', 'AbortError');
   if (record) sent.push({ query, variables });
   let res;
   try {
     res = await fetch(API, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+      // Accept-Language: the search snippets prefer, among equally good texts, the page's language.
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', 'accept-language': state.ui },
       body: JSON.stringify({ query, variables }),
       signal,
       credentials: 'same-origin',
@@ -546,6 +536,7 @@ function searchArgs(s) {
   if (yearActive(s)) filter.year = yearCondition(s);
   if (s.theme) filter.hasTheme = { code: { eq: s.theme } };
   if (s.gcm) filter.hasThemeWithin = { code: { eq: s.gcm } };
+  if (s.org) filter.hasOrganisation = { id: { eq: s.org } };
   return {
     q: s.q,
     types: s.types.length ? s.types : null,
@@ -588,6 +579,12 @@ async function runCountJobs(jobs, signal) {
   return jobs;
 }
 
+/** The count job of one organisation: the search under every filter but the organisation's, and that one. */
+function orgJob(s, id) {
+  const a = searchArgs({ ...without(s, 'org'), org: id });
+  return { facet: 'org', value: id, args: a };
+}
+
 async function runSearch(s, signal) {
   const voc = await loadVocabulary(signal);
   const args = searchArgs(s);
@@ -603,6 +600,7 @@ async function runSearch(s, signal) {
   const noType = without(s, 'type');
   for (const T of TYPES) {
     if (yearActive(s) && !T.year) continue; // never has a year: counts 0
+    if (s.org && !T.org) continue; // never linked to an organisation: counts 0
     add('type', T.t, noType, (a) => { a.types = [T.t]; });
   }
   const noYear = without(s, 'year');
@@ -635,7 +633,7 @@ async function runSearch(s, signal) {
     total,
     counts,
     yearNull,
-    org: { unavailable: 'search' },
+    org: { values: null, pending: true },
     groups: [{
       type: null,
       total,
@@ -655,46 +653,59 @@ async function moreSearch(group, signal) {
   group.cursor = d.search.pageInfo.endCursor;
 }
 
-// Downloads of a search: the export endpoints take a list's filter, not words, so the
-// link names the ids the search found, per type (as `{"id": {"in": [...]}}`).
+// The organisation facet of a search. No facet of the API counts by organisation, and
+// there are too many organisations to count each: the candidates are the organisations
+// linked to the ORG_SAMPLE best results (under every filter but the organisation), the
+// most frequent first, at most ORG_CANDIDATES with the one chosen; each is then counted
+// exactly, as a `search` with `hasOrganisation`, in one operation of aliases. Any other
+// organisation can be found by name, and is counted the same way.
+const SEARCH_ORGANISATIONS = `query ExploreSearchOrganisations($q: String!, $types: [NodeType!], $lang: String, $filter: SearchFilter, $first: Int!) {
+  search(query: $q, types: $types, lang: $lang, filter: $filter, first: $first) {
+    edges { node { __typename id${TYPES.filter((T) => T.rel).map((T) => ` ... on ${T.typename} { ${orgLinks(T, ORG_SAMPLE_LINKS)} }`).join('')} } }
+  }
+}`;
+
+async function countSearchOrganisations(view, signal) {
+  const s = view.state;
+  const args = searchArgs(without(s, 'org'));
+  const d = await gql(SEARCH_ORGANISATIONS, { ...args, first: ORG_SAMPLE }, signal);
+  const seen = new Map(); // id -> [records of the sample linked to it, rank of its first one]
+  d.search.edges.forEach((e, rank) => {
+    const T = BY_TYPENAME[e.node.__typename];
+    if (!T || !T.org) return;
+    for (const id of new Set(linkedOrgs(T, e.node).nodes.map((o) => o.id))) {
+      const v = seen.get(id);
+      if (v) v[0] += 1; else seen.set(id, [1, rank]);
+    }
+  });
+  const ranked = [...seen.entries()].sort((a, b) => b[1][0] - a[1][0] || a[1][1] - b[1][1]).map(([id]) => id);
+  let ids = ranked.slice(0, ORG_CANDIDATES);
+  if (s.org && !ids.includes(s.org)) ids = ranked.filter((id) => id !== s.org).slice(0, ORG_CANDIDATES - 1).concat(s.org);
+  const [jobs, names] = await Promise.all([
+    ids.length ? runCountJobs(ids.map((id) => orgJob(s, id)), signal) : [],
+    organisationNames(ids, signal),
+  ]);
+  view.org = {
+    values: jobs.map((j) => ({ id: j.value, count: j.count })).sort((a, b) => b.count - a.count
+      || orgLabel(names.get(a.id)).localeCompare(orgLabel(names.get(b.id)), state.ui)),
+    names,
+    sample: d.search.edges.length,
+    // Every result read, and each of their organisations counted: no other one counts.
+    complete: d.search.edges.length < ORG_SAMPLE && ranked.every((id) => ids.includes(id)),
+  };
+  if (current === view) renderChips();
+}
+
+// Downloads of a search: each list's export with the words (`q`, and `qlang` for the
+// language of the texts), and the other filters in that list's own filter.
 function searchExports(s, typeCounts) {
   const types = (s.types.length ? s.types : TYPES.map((T) => T.t)).filter((t) => (typeCounts.get(t) || 0) > 0);
   return {
     mode: 'search',
-    items: types.map((t) => ({ t, count: typeCounts.get(t), ids: null, tooMany: typeCounts.get(t) > EXPORT_MAX })),
-    ready: false,
-    auto: types.every((t) => typeCounts.get(t) <= EXPORT_AUTO),
+    ready: true,
+    items: types.map((t) => ({ t, count: typeCounts.get(t), filter: listFilter(TYPE[t], { ...s, lang: null }), q: s.q, qlang: s.lang }))
+      .filter((it) => it.filter !== undefined),
   };
-}
-
-const SEARCH_IDS = (n) => {
-  const decl = ['$q: String!', '$lang: String', '$filter: SearchFilter'];
-  const fields = [];
-  for (let i = 0; i < n; i++) {
-    decl.push(`$t${i}: [NodeType!]!`, `$a${i}: String`);
-    fields.push(`  i${i}: search(query: $q, types: $t${i}, lang: $lang, filter: $filter, first: 100, after: $a${i}) { pageInfo { hasNextPage endCursor } edges { node { id } } }`);
-  }
-  return `query ExploreSearchIds(${decl.join(', ')}) {\n${fields.join('\n')}\n}`;
-};
-
-async function prepareSearchExports(view, signal) {
-  const ex = view.exports;
-  const args = searchArgs(view.state);
-  const todo = ex.items.filter((it) => !it.tooMany).map((it) => ({ it, ids: [], after: null, done: false }));
-  while (todo.some((x) => !x.done)) {
-    const round = todo.filter((x) => !x.done).slice(0, MAX_ROOT_FIELDS);
-    const variables = { q: args.q, lang: args.lang, filter: args.filter };
-    round.forEach((x, i) => { variables[`t${i}`] = [x.it.t]; variables[`a${i}`] = x.after; });
-    const data = await gql(SEARCH_IDS(round.length), variables, signal);
-    round.forEach((x, i) => {
-      const r = data[`i${i}`];
-      x.ids.push(...r.edges.map((e) => e.node.id));
-      x.after = r.pageInfo.endCursor;
-      x.done = !r.pageInfo.hasNextPage || x.ids.length >= EXPORT_MAX;
-    });
-  }
-  for (const x of todo) x.it.ids = x.ids;
-  ex.ready = true;
 }
 
 // ---------------------------------------------------------------------------------
@@ -863,19 +874,19 @@ const ORG_NAMES = `query ExploreOrganisations($ids: [ID!]!, $ui: String!) {
 
 async function countOrganisations(view, signal) {
   const st = without(view.state, 'org');
-  const lists = shownTypes(st).filter((T) => T.links).map((T) => ({ T, filter: listFilter(T, st), after: null, done: false }))
+  const lists = shownTypes(st).filter((T) => T.org).map((T) => ({ T, filter: listFilter(T, st), after: null, done: false }))
     .filter((x) => x.filter !== undefined);
   const counts = new Map();
   let partial = false;
   while (lists.some((x) => !x.done)) {
     const round = lists.filter((x) => !x.done);
     const parts = round.map((x) => ({ alias: x.T.list, T: x.T, filter: x.filter, first: 100, after: x.after,
-      body: `pageInfo { hasNextPage endCursor } nodes { id ${x.T.links} }` }));
+      body: `pageInfo { hasNextPage endCursor } nodes { id ${orgLinks(x.T, 100)} }` }));
     const data = await runListOperations('ExploreOrganisationLinks', parts, false, signal);
     for (const x of round) {
       const r = data[x.T.list];
       for (const n of r.nodes) {
-        const linked = x.T.linked(n);
+        const linked = linkedOrgs(x.T, n);
         if (linked.totalCount > linked.nodes.length) partial = true;
         for (const id of new Set(linked.nodes.map((o) => o.id))) counts.set(id, (counts.get(id) || 0) + 1);
       }
@@ -959,12 +970,7 @@ async function refresh({ focusResults = false } = {}) {
   showError(null);
   renderStatic();
   try {
-    let view;
-    if (s.q.trim() && s.org) {
-      view = conflictView(s);
-    } else {
-      view = s.q.trim() ? await runSearch(s, signal) : await runBrowse(s, signal);
-    }
+    const view = s.q.trim() ? await runSearch(s, signal) : await runBrowse(s, signal);
     if (signal.aborted) return;
     current = view;
     render(view);
@@ -974,13 +980,15 @@ async function refresh({ focusResults = false } = {}) {
     else restoreFocus(focus);
     announce(W.updated(fmt(view.total)));
     // Slower parts, shown when ready.
-    if (view.mode === 'browse' && view.org.pending) {
-      countOrganisations(view, signal).then(() => { if (current === view) { renderOrgFacet(view); restoreFocus(focus); } })
-        .catch((e) => { if (e.name !== 'AbortError') showError(e); });
-    }
-    if (view.mode === 'search' && view.exports.auto && view.exports.items.length) {
-      prepareSearchExports(view, signal).then(() => { if (current === view) renderDownloads(view); })
-        .catch((e) => { if (e.name !== 'AbortError') showError(e); });
+    if (view.org.pending) {
+      (view.mode === 'search' ? countSearchOrganisations : countOrganisations)(view, signal)
+        .then(() => { if (current === view) { renderOrgFacet(view); renderQueries(); restoreFocus(focus); } })
+        .catch((e) => {
+          if (e.name === 'AbortError' || signal.aborted) return;
+          showError(e);
+          view.org = { values: null, failed: true };
+          if (current === view) renderOrgFacet(view);
+        });
     }
   } catch (e) {
     if (e.name === 'AbortError' || signal.aborted) return;
@@ -989,10 +997,6 @@ async function refresh({ focusResults = false } = {}) {
     renderEmpty();
     Object.assign(results.dataset, { state: 'error', view: String(gen), total: '', mode: '' });
   }
-}
-
-function conflictView(s) {
-  return { mode: 'conflict', state: s, total: 0, counts: null, groups: [], exports: null, org: { unavailable: 'search' } };
 }
 
 // ---------------------------------------------------------------------------------
@@ -1060,7 +1064,7 @@ function renderEmpty() {
 function render(view) {
   renderStatic();
   const s = view.state;
-  $('#total').textContent = view.mode === 'conflict' ? '—' : W.totalFor(fmt(view.total), s.q.trim());
+  $('#total').textContent = W.totalFor(fmt(view.total), s.q.trim());
   renderTypeFacet(view);
   renderValueFacet(view, 'theme');
   renderValueFacet(view, 'gcm');
@@ -1166,20 +1170,17 @@ function renderYearFacet(view) {
 }
 
 function renderOrgFacet(view) {
-  const body = $('#facet-org .facet-body');
+  const box = $('#facet-org');
+  const body = $('.facet-body', box);
   body.replaceChildren();
-  if (view.mode === 'conflict') {
-    body.append(h('p', { class: 'facet-note warn' }, W.orgConflict));
-    return;
-  }
-  if (view.org.unavailable === 'search') {
-    body.append(h('p', { class: 'facet-note' }, W.orgNeedsBrowse));
-    return;
-  }
-  if (view.org.values) {
-    const values = view.org.values.slice();
+  const org = view.org;
+  box.dataset.state = org.pending ? 'loading' : 'ready';
+  if (org.pending) { body.append(h('p', { class: 'facet-note' }, W.loading)); return; }
+  const search = view.mode === 'search';
+  if (org.values) {
+    const values = org.values.slice();
     if (state.org && !values.some((v) => v.id === state.org)) values.push({ id: state.org, count: 0 });
-    if (!values.length) { body.append(h('p', { class: 'facet-note' }, W.noValues)); return; }
+    if (!values.length) body.append(h('p', { class: 'facet-note' }, W.noValues));
     const limit = 8;
     const open = expanded.has('org');
     let shownValues = open ? values : values.slice(0, limit);
@@ -1187,13 +1188,13 @@ function renderOrgFacet(view) {
     const ul = h('ul', { class: 'facet-list' });
     for (const { id, count } of shownValues) {
       const pressed = id === state.org;
-      const o = view.org.names.get(id);
-      ul.append(h('li', { class: 'facet-item' }, h('button', {
-        type: 'button', class: 'facet-value', 'aria-pressed': String(pressed), dataset: { value: id },
+      const o = org.names.get(id);
+      ul.append(h('li', { class: ['facet-item', count === 0 && !pressed && 'zero'] }, h('button', {
+        type: 'button', class: 'facet-value', 'aria-pressed': String(pressed), dataset: { value: id, count },
         onclick: () => { state.org = pressed ? null : id; refresh(); },
       }, h('span', { class: 'facet-label', lang: o?.name?.lang }, orgLabel(o)), h('span', { class: 'count' }, fmt(count)))));
     }
-    body.append(ul);
+    if (values.length) body.append(ul);
     if (values.length > limit) {
       body.append(h('button', { type: 'button', class: 'link-button', 'aria-expanded': String(open), onclick: () => {
         if (open) expanded.delete('org'); else expanded.add('org');
@@ -1201,44 +1202,67 @@ function renderOrgFacet(view) {
         $('#facet-org .link-button')?.focus();
       } }, open ? W.showFewer : W.showAll(values.length)));
     }
-    if (view.org.partial) body.append(h('p', { class: 'facet-note' }, W.orgPartial));
-    return;
+    if (org.partial) body.append(h('p', { class: 'facet-note' }, W.orgPartial));
+    // Browsing, or a search whose every linked organisation is listed: nothing else to find.
+    if (!search || org.complete) return;
+    body.append(h('p', { class: 'facet-note' }, W.orgSample(fmt(org.sample))));
+  } else {
+    // Too many records to count their organisations (or the counting failed): find one by name.
+    if (!org.failed) body.append(h('p', { class: 'facet-note' }, W.orgTooMany(fmt(ORG_COUNT_LIMIT))));
+    if (state.org) {
+      const o = orgNameCache.get(`${state.ui}|${state.org}`);
+      const ul = h('ul', { class: 'facet-list' });
+      ul.append(h('li', { class: 'facet-item' }, h('button', {
+        type: 'button', class: 'facet-value', 'aria-pressed': 'true', dataset: { value: state.org, count: view.total },
+        onclick: () => { state.org = null; refresh(); },
+      }, h('span', { class: 'facet-label' }, o ? orgLabel(o) : state.org), h('span', { class: 'count' }, fmt(view.total)))));
+      body.append(ul);
+      if (!o) organisationNames([state.org]).then(() => { if (current === view) { renderOrgFacet(view); renderChips(); } }).catch(() => {});
+    }
   }
-  if (view.org.pending) { body.append(h('p', { class: 'facet-note' }, W.loading)); return; }
-  // Too many records to count their organisations: find one by name.
-  body.append(h('p', { class: 'facet-note' }, W.orgTooMany(fmt(ORG_COUNT_LIMIT))));
-  if (state.org) {
-    const o = orgNameCache.get(`${state.ui}|${state.org}`);
-    const ul = h('ul', { class: 'facet-list' });
-    ul.append(h('li', { class: 'facet-item' }, h('button', {
-      type: 'button', class: 'facet-value', 'aria-pressed': 'true', onclick: () => { state.org = null; refresh(); },
-    }, h('span', { class: 'facet-label' }, o ? orgLabel(o) : state.org), h('span', { class: 'count' }, fmt(view.total)))));
-    body.append(ul);
-    if (!o) organisationNames([state.org]).then(() => { if (current === view) { renderOrgFacet(view); renderChips(); } }).catch(() => {});
-  }
+  body.append(...orgFindBox(view));
+}
+
+/** A box to find an organisation by name; in a search, each one found is counted too. */
+function orgFindBox(view) {
   const results = h('ul', { class: 'facet-list', id: 'org-found' });
   const input = h('input', { type: 'search', id: 'org-find', autocomplete: 'off', maxlength: '200' });
   const form = h('form', { class: 'org-find', role: 'search', onsubmit: async (e) => {
     e.preventDefault();
     const text = input.value.trim();
     results.replaceChildren();
+    results.removeAttribute('data-state');
     if (!text) return;
     try {
-      const d = await gql(FIND_ORGS, { text, ui: state.ui }, undefined, false);
+      const d = await gql(FIND_ORGS, { text, ui: state.ui }, controller?.signal, false);
+      if (current !== view) return;
       if (!d.organisations.nodes.length) results.append(h('li', { class: 'facet-note' }, W.orgFindNone));
+      const spans = new Map();
       for (const o of d.organisations.nodes) {
         orgNameCache.set(`${state.ui}|${o.id}`, o);
+        const count = h('span', { class: 'count' });
+        spans.set(o.id, count);
         results.append(h('li', { class: 'facet-item' }, h('button', {
-          type: 'button', class: 'facet-value', 'aria-pressed': String(o.id === state.org),
+          type: 'button', class: 'facet-value', 'aria-pressed': String(o.id === state.org), dataset: { value: o.id },
           onclick: () => { state.org = o.id; refresh(); },
-        }, h('span', { class: 'facet-label', lang: o.name?.lang }, orgLabel(o)))));
+        }, h('span', { class: 'facet-label', lang: o.name?.lang }, orgLabel(o)), count)));
       }
-    } catch (err) { showError(err); }
+      if (view.mode === 'search' && spans.size) {
+        const jobs = await runCountJobs([...spans.keys()].map((id) => orgJob(view.state, id)), controller?.signal);
+        if (current !== view) return;
+        for (const j of jobs) {
+          spans.get(j.value).textContent = fmt(j.count);
+          spans.get(j.value).parentElement.dataset.count = String(j.count);
+        }
+        renderQueries();
+      }
+      results.dataset.state = 'ready';
+    } catch (err) { if (err.name !== 'AbortError') showError(err); }
   } },
   h('label', { for: 'org-find', class: 'vh' }, W.orgFind),
   h('div', { class: 'org-find-row' }, input, h('button', { type: 'submit' }, W.orgFindButton)));
   input.setAttribute('placeholder', W.orgFind);
-  body.append(form, results);
+  return [form, results];
 }
 
 // The chart: one bar per year, drawn as SVG by this script.
@@ -1337,91 +1361,43 @@ function niceTicks(max) {
   return out;
 }
 
-// Download links of the list shown, through the public export endpoints.
-function exportUrl(t, ext, filter) {
+// Download links of the list shown, through the public export endpoints. A search's
+// links carry its words (`q`, with `qlang` for the language of the texts): each lists
+// the records of its type that the search finds, under the list's own `filter`.
+function exportUrl(t, ext, it) {
   const p = new URLSearchParams();
-  if (filter) p.set('filter', JSON.stringify(filter));
+  if (it.q) p.set('q', it.q);
+  if (it.q && it.qlang) p.set('qlang', it.qlang);
+  if (it.filter) p.set('filter', JSON.stringify(it.filter));
   p.set('lang', state.ui);
   return `/export/${TYPE[t].list}.${ext}?${p}`;
-}
-
-function idFilter(ids) {
-  const parts = chunk(ids, 500).map((c) => ({ id: { in: c } }));
-  return parts.length === 1 ? parts[0] : { or: parts };
 }
 
 function renderDownloads(view) {
   const box = $('#downloads');
   box.replaceChildren();
   const ex = view.exports;
-  box.dataset.state = !ex ? 'none' : ex.ready ? 'ready' : 'pending';
+  box.dataset.state = ex ? 'ready' : 'none';
   if (!ex) return;
-  const head = h('h3', { class: 'downloads-title' }, W.downloads);
-  box.append(head);
+  box.append(h('h3', { class: 'downloads-title' }, W.downloads));
   if (!ex.items.length) { box.append(h('p', { class: 'downloads-note' }, W.downloadsNone)); return; }
   if (ex.mode === 'search') box.append(h('p', { class: 'downloads-note' }, W.downloadsSearchNote));
-  if (ex.mode === 'search' && !ex.ready) {
-    if (ex.auto) { box.append(h('p', { class: 'downloads-note' }, W.downloadsPreparing)); return; }
-    const n = ex.items.filter((it) => !it.tooMany).reduce((a, it) => a + it.count, 0);
-    const button = h('button', { type: 'button', class: 'secondary', onclick: async () => {
-      button.disabled = true;
-      button.textContent = W.downloadsPreparing;
-      try {
-        await prepareSearchExports(view, controller.signal);
-        if (current === view) {
-          renderDownloads(view);
-          $('#downloads a')?.focus();
-        }
-      } catch (e) { if (e.name !== 'AbortError') showError(e); }
-    } }, W.downloadsPrepare(fmt(n)));
-    if (n > 0) box.append(button);
-    const ul = h('ul', { class: 'downloads-list' });
-    for (const it of ex.items.filter((x) => x.tooMany)) ul.append(tooManyItem(view, it));
-    if (ul.childElementCount) box.append(ul);
-    return;
-  }
   const ul = h('ul', { class: 'downloads-list' });
   for (const it of ex.items) {
     const label = `${typeLabel(it.t)} (${fmt(it.count)})`;
-    if (ex.mode === 'search' && it.tooMany) {
-      ul.append(tooManyItem(view, it));
-      continue;
-    }
-    const filter = ex.mode === 'search' ? idFilter(it.ids) : it.filter;
-    ul.append(h('li', { dataset: { type: it.t } },
+    ul.append(h('li', { dataset: { type: it.t, count: it.count } },
       h('span', { class: 'downloads-type' }, label), ' ',
-      h('a', { href: exportUrl(it.t, 'csv', filter), class: 'dl dl-csv', download: `${TYPE[it.t].list}.csv`, dataset: { format: 'csv', type: it.t } }, W.csv),
+      h('a', { href: exportUrl(it.t, 'csv', it), class: 'dl dl-csv', download: `${TYPE[it.t].list}.csv`, dataset: { format: 'csv', type: it.t } }, W.csv),
       ' · ',
-      h('a', { href: exportUrl(it.t, 'jsonl', filter), class: 'dl dl-jsonl', download: `${TYPE[it.t].list}.jsonl`, dataset: { format: 'jsonl', type: it.t } }, W.jsonl)));
+      h('a', { href: exportUrl(it.t, 'jsonl', it), class: 'dl dl-jsonl', download: `${TYPE[it.t].list}.jsonl`, dataset: { format: 'jsonl', type: it.t } }, W.jsonl)));
   }
   box.append(ul);
-}
-
-/** A type a search found too many records of to name them: the list without the words instead. */
-function tooManyItem(view, it) {
-  const li = h('li', { class: 'downloads-wide' }, h('span', { class: 'warn' }, W.downloadsTooMany(typeLabel(it.t), fmt(EXPORT_MAX))));
-  const filter = listFilter(TYPE[it.t], { ...view.state, q: '' });
-  if (filter !== undefined) {
-    li.append(' ', h('span', { class: 'downloads-type' }, W.withoutWords(typeLabel(it.t))), ' ',
-      h('a', { href: exportUrl(it.t, 'csv', filter), class: 'dl-all', download: `${TYPE[it.t].list}.csv` }, W.csv), ' · ',
-      h('a', { href: exportUrl(it.t, 'jsonl', filter), class: 'dl-all', download: `${TYPE[it.t].list}.jsonl` }, W.jsonl));
-  }
-  return li;
 }
 
 // The results.
 function renderResults(view) {
   const body = $('#result-body');
   body.replaceChildren();
-  if (view.mode === 'conflict') {
-    body.append(h('div', { class: 'notice' },
-      h('p', {}, W.orgConflict),
-      h('p', { class: 'notice-actions' },
-        h('button', { type: 'button', class: 'secondary', onclick: () => { state.org = null; refresh(); } }, W.orgRemove),
-        ' ',
-        h('button', { type: 'button', class: 'secondary', onclick: () => { state.q = ''; $('#q').value = ''; refresh(); } }, W.orgClearSearch))));
-    return;
-  }
   if (!view.total) { body.append(h('p', { class: 'empty' }, W.noResults)); return; }
   const several = view.mode === 'browse' && view.groups.length > 1;
   for (const group of view.groups) {
