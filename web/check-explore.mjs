@@ -35,7 +35,7 @@ if (!/^https?:\/\//.test(base)) {
 }
 
 const steps = [];
-const step = (text) => { steps.push(text); console.log(`check-explore: ${text}`); };
+const step = (text) => { steps.push(text); console.log(`ok   ${steps.length}. ${text}`); };
 
 class Failure extends Error {}
 const fail = (message) => { throw new Failure(message); };
