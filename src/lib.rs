@@ -4,6 +4,11 @@
 //! (when empty) seeds the database, and [`app`] is the HTTP router: what `agora serve` runs
 //! and what the tests call in process.
 
+// The store first: its macros (`table!`, `column!`, `col!`), which name the tables and
+// columns the entity crate declares, are in scope in every module after it.
+#[macro_use]
+pub mod repo;
+
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -15,7 +20,6 @@ pub mod http;
 pub mod ops;
 pub mod plan;
 pub mod progress;
-pub mod repo;
 pub mod search;
 pub mod seed;
 pub mod sync;

@@ -9,7 +9,7 @@ use crate::{
         cursor::SortType,
         filter::{
             DateFilter, IdFilter, IntFilter, RecordFilter, SortField, StringFilter, TextFilter,
-            col, combine,
+            combine,
         },
         id::NodeType,
     },
@@ -20,7 +20,7 @@ use crate::{
     workshop::WorkshopFilter,
 };
 
-const T: &str = "dialogue";
+const T: &str = table!(dialogue);
 
 /// Conditions on dialogues. All the given conditions must hold.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -70,7 +70,7 @@ impl DialogueFilter {
     pub fn condition(&self) -> Result<Condition> {
         let mut c = self.record.condition(NodeType::Dialogue)?;
         if let Some(f) = &self.slug {
-            c = c.add(f.condition(col(T, "slug"))?);
+            c = c.add(f.condition(col!(dialogue.slug))?);
         }
         if let Some(f) = &self.title {
             c = c.add(f.condition(NodeType::Dialogue, "title")?);
@@ -79,45 +79,45 @@ impl DialogueFilter {
             c = c.add(f.condition(NodeType::Dialogue, "summary")?);
         }
         if let Some(f) = &self.start_date {
-            c = c.add(f.condition(col(T, "start_date"))?);
+            c = c.add(f.condition(col!(dialogue.start_date))?);
         }
         if let Some(f) = &self.end_date {
-            c = c.add(f.condition(col(T, "end_date"))?);
+            c = c.add(f.condition(col!(dialogue.end_date))?);
         }
         if let Some(f) = &self.year {
-            c = c.add(f.condition(col(T, "year"))?);
+            c = c.add(f.condition(col!(dialogue.year))?);
         }
         if let Some(f) = &self.month {
-            c = c.add(f.condition(col(T, "month"))?);
+            c = c.add(f.condition(col!(dialogue.month))?);
         }
         if let Some(f) = &self.city {
-            c = c.add(f.condition(col(T, "city"))?);
+            c = c.add(f.condition(col!(dialogue.city))?);
         }
         if let Some(f) = &self.country {
-            c = c.add(f.condition(col(T, "country"))?);
+            c = c.add(f.condition(col!(dialogue.country))?);
         }
         if let Some(f) = &self.series_id {
-            c = c.add(f.condition(col(T, "series_id"), NodeType::Dialogue)?);
+            c = c.add(f.condition(col!(dialogue.series_id), NodeType::Dialogue)?);
         }
         if let Some(f) = &self.series {
-            c = c.add(related(col(T, "series_id"), T, f.condition()?));
+            c = c.add(related(col!(dialogue.series_id), T, f.condition()?));
         }
         if let Some(f) = &self.has_workshop {
             c = c.add(having(
-                col(T, "id"),
-                "workshop",
-                "dialogue_id",
+                col!(dialogue.id),
+                table!(workshop),
+                column_name!(workshop.dialogue_id),
                 f.condition()?,
             ));
         }
         if let Some(f) = &self.has_participant {
-            c = c.add(f.condition(col(T, "id"), "dialogue_participant", "dialogue_id")?);
+            c = c.add(f.condition(col!(dialogue.id), &crate::repo::edges::DIALOGUE_PARTICIPANT)?);
         }
         if let Some(f) = &self.has_person {
-            c = c.add(f.condition(col(T, "id"), "dialogue_person", "dialogue_id")?);
+            c = c.add(f.condition(col!(dialogue.id), &crate::repo::edges::DIALOGUE_PERSON)?);
         }
         if let Some(f) = &self.has_report {
-            c = c.add(f.condition(col(T, "id"), "dialogue_report", "dialogue_id")?);
+            c = c.add(f.condition(col!(dialogue.id), &crate::repo::edges::DIALOGUE_REPORT)?);
         }
         combine(c, &self.and, &self.or, &self.not, DialogueFilter::condition)
     }

@@ -228,8 +228,8 @@ pub async fn batch(
     q.from(table)
         .cond_where(
             Condition::all()
-                .add(col(table, "deleted_at").is_null())
-                .add(col(table, "id").gt(after))
+                .add(col(table, crate::repo::node::column::DELETED_AT).is_null())
+                .add(col(table, crate::repo::node::column::ID).gt(after))
                 .add(cond),
         )
         .order_by((table, "id"), Order::Asc)
@@ -294,7 +294,7 @@ type TextRow = (i64, String, String, String, Option<String>);
 async fn texts(db: &DatabaseConnection, owner: &str, ids: &[i64]) -> Result<Vec<TextRow>> {
     let q = Query::select()
         .columns(["owner_id", "field", "lang", "value", "source_url"])
-        .from("translation")
+        .from(table!(translation))
         .and_where(Expr::col("owner_type").eq(owner))
         .and_where(in_ids(
             db.get_database_backend(),
@@ -327,7 +327,7 @@ async fn edges_from(
 ) -> Result<Vec<(i64, EdgeRow)>> {
     let backend = db.get_database_backend();
     let mut q = Query::select();
-    q.expr_as(col(t.name, "id"), "edge_id")
+    q.expr_as(col(t.name, crate::repo::edges::column::ID), "edge_id")
         .expr_as(col(t.name, t.from), "from_id")
         .expr_as(col(t.name, t.to), "to_id")
         .from(t.name)
@@ -342,11 +342,17 @@ async fn edges_from(
         q.expr_as(col(t.name, role), "role");
     }
     if t.typed_source() {
-        q.and_where(col(t.name, "node_type").eq(kind.table()));
+        q.and_where(col(t.name, crate::repo::edges::column::NODE_TYPE).eq(kind.table()));
     }
     if t.dated {
-        q.expr_as(col(t.name, "start_date"), "start_date")
-            .expr_as(col(t.name, "end_date"), "end_date");
+        q.expr_as(
+            col(t.name, crate::repo::edges::column::START_DATE),
+            "start_date",
+        )
+        .expr_as(
+            col(t.name, crate::repo::edges::column::END_DATE),
+            "end_date",
+        );
     }
     let rows = db.query_all(&q).await?;
     let to_type = t.target;
@@ -613,11 +619,11 @@ pub async fn children(
     for (child, fk) in below {
         let t = child.table();
         let q = Query::select()
-            .expr_as(col(t, "id"), "id")
+            .expr_as(col(t, crate::repo::node::column::ID), "id")
             .expr_as(col(t, fk), "parent")
             .from(t)
             .and_where(in_ids(db.get_database_backend(), col(t, fk), ids))
-            .and_where(col(t, "deleted_at").is_null())
+            .and_where(col(t, crate::repo::node::column::DELETED_AT).is_null())
             .order_by((t, "id"), Order::Asc)
             .to_owned();
         for r in db.query_all(&q).await? {
@@ -646,16 +652,19 @@ pub async fn citation_parts(
     let backend = db.get_database_backend();
     let mut out: HashMap<i64, CitationParts> = HashMap::new();
     let authors = Query::select()
-        .expr_as(col("report_author", "report_id"), "report")
-        .expr_as(col("person", "name"), "name")
-        .from("report_author")
+        .expr_as(col!(report_author.report_id), "report")
+        .expr_as(col!(person.name), "name")
+        .from(table!(report_author))
         .inner_join(
             "person",
-            col("person", "id").equals(("report_author", "person_id")),
+            col!(person.id).equals((table!(report_author), column_name!(report_author.person_id))),
         )
-        .and_where(in_ids(backend, col("report_author", "report_id"), ids))
-        .and_where(col("person", "deleted_at").is_null())
-        .order_by(("report_author", "id"), Order::Asc)
+        .and_where(in_ids(backend, col!(report_author.report_id), ids))
+        .and_where(col!(person.deleted_at).is_null())
+        .order_by(
+            (table!(report_author), column_name!(report_author.id)),
+            Order::Asc,
+        )
         .to_owned();
     for r in db.query_all(&authors).await? {
         out.entry(r.try_get("", "report")?)
@@ -664,25 +673,34 @@ pub async fn citation_parts(
             .push(r.try_get("", "name")?);
     }
     let publishers = Query::select()
-        .expr_as(col("report_publisher", "report_id"), "report")
-        .expr_as(col("report_publisher", "organisation_id"), "organisation")
-        .expr_as(col("translation", "lang"), "lang")
-        .expr_as(col("translation", "value"), "name")
-        .from("report_publisher")
+        .expr_as(col!(report_publisher.report_id), "report")
+        .expr_as(col!(report_publisher.organisation_id), "organisation")
+        .expr_as(col!(translation.lang), "lang")
+        .expr_as(col!(translation.value), "name")
+        .from(table!(report_publisher))
         .inner_join(
             "organisation",
-            col("organisation", "id").equals(("report_publisher", "organisation_id")),
+            col!(organisation.id).equals((
+                table!(report_publisher),
+                column_name!(report_publisher.organisation_id),
+            )),
         )
         .inner_join(
             "translation",
             Condition::all()
-                .add(col("translation", "owner_id").equals(("report_publisher", "organisation_id")))
-                .add(col("translation", "owner_type").eq("organisation"))
-                .add(col("translation", "field").eq("name")),
+                .add(col!(translation.owner_id).equals((
+                    table!(report_publisher),
+                    column_name!(report_publisher.organisation_id),
+                )))
+                .add(col!(translation.owner_type).eq("organisation"))
+                .add(col!(translation.field).eq("name")),
         )
-        .and_where(in_ids(backend, col("report_publisher", "report_id"), ids))
-        .and_where(col("organisation", "deleted_at").is_null())
-        .order_by(("report_publisher", "id"), Order::Asc)
+        .and_where(in_ids(backend, col!(report_publisher.report_id), ids))
+        .and_where(col!(organisation.deleted_at).is_null())
+        .order_by(
+            (table!(report_publisher), column_name!(report_publisher.id)),
+            Order::Asc,
+        )
         .to_owned();
     let mut seen: HashMap<(i64, i64), usize> = HashMap::new();
     for r in db.query_all(&publishers).await? {

@@ -12,6 +12,7 @@ use sea_orm::{
     sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement},
 };
 
+use crate::repo::node::column;
 pub use crate::repo::{
     col,
     page::{OrderDirection, SortField},
@@ -289,7 +290,7 @@ impl TextFilter {
         let texts = |extra: Option<Expr>| -> Result<SelectStatement> {
             let mut q = Query::select();
             q.column("owner_id")
-                .from("translation")
+                .from(table!(translation))
                 .and_where(Expr::col("owner_type").eq(kind.table()))
                 .and_where(Expr::col("field").eq(field));
             if let Some(lang) = &self.lang {
@@ -545,22 +546,22 @@ impl RecordFilter {
         let t = kind.table();
         let mut c = Condition::all();
         if let Some(f) = &self.id {
-            c = c.add(f.condition(col(t, "id"), kind)?);
+            c = c.add(f.condition(col(t, column::ID), kind)?);
         }
         if let Some(f) = &self.partner {
-            c = c.add(f.condition(col(t, "partner_id"), NodeType::Organisation)?);
+            c = c.add(f.condition(col(t, column::PARTNER_ID), NodeType::Organisation)?);
         }
         if let Some(f) = &self.external_id {
-            c = c.add(f.condition(col(t, "external_id"))?);
+            c = c.add(f.condition(col(t, column::EXTERNAL_ID))?);
         }
         if let Some(f) = &self.original_language {
-            c = c.add(f.condition(col(t, "original_lang"))?);
+            c = c.add(f.condition(col(t, column::ORIGINAL_LANG))?);
         }
         if let Some(f) = &self.created_at {
-            c = c.add(f.condition(col(t, "created_at"))?);
+            c = c.add(f.condition(col(t, column::CREATED_AT))?);
         }
         if let Some(f) = &self.updated_at {
-            c = c.add(f.condition(col(t, "updated_at"))?);
+            c = c.add(f.condition(col(t, column::UPDATED_AT))?);
         }
         if let Some(f) = &self.has_theme_within {
             c = c.add(crate::theme::tagged_within(kind, f)?);

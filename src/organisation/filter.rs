@@ -17,7 +17,7 @@ use crate::{
     repo::filter::{related, through},
 };
 
-const T: &str = "organisation";
+const T: &str = table!(organisation);
 
 /// Conditions on organisations. All the given conditions must hold.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -55,10 +55,10 @@ impl OrganisationFilter {
     pub fn condition(&self) -> Result<Condition> {
         let mut c = self.record.condition(NodeType::Organisation)?;
         if let Some(f) = &self.slug {
-            c = c.add(f.condition(col(T, "slug"))?);
+            c = c.add(f.condition(col!(organisation.slug))?);
         }
         if let Some(f) = &self.kind {
-            c = c.add(f.condition(col(T, "kind"))?);
+            c = c.add(f.condition(col!(organisation.kind))?);
         }
         if let Some(f) = &self.name {
             c = c.add(f.condition(NodeType::Organisation, "name")?);
@@ -67,19 +67,19 @@ impl OrganisationFilter {
             c = c.add(f.condition(NodeType::Organisation, "acronym")?);
         }
         if let Some(f) = &self.country {
-            c = c.add(f.condition(col(T, "country"))?);
+            c = c.add(f.condition(col!(organisation.country))?);
         }
         if let Some(f) = &self.founded_year {
-            c = c.add(f.condition(col(T, "founded_year"))?);
+            c = c.add(f.condition(col!(organisation.founded_year))?);
         }
         if let Some(f) = &self.member_state_count {
-            c = c.add(f.condition(col(T, "member_state_count"))?);
+            c = c.add(f.condition(col!(organisation.member_state_count))?);
         }
         if let Some(f) = &self.parent_id {
-            c = c.add(f.condition(col(T, "parent_id"), NodeType::Organisation)?);
+            c = c.add(f.condition(col!(organisation.parent_id), NodeType::Organisation)?);
         }
         if let Some(f) = &self.parent {
-            c = c.add(related(col(T, "parent_id"), T, f.condition()?));
+            c = c.add(related(col!(organisation.parent_id), T, f.condition()?));
         }
         combine(
             c,
@@ -139,26 +139,21 @@ pub struct ParticipantFilter {
 }
 
 impl ParticipantFilter {
-    /// Rows whose `id` has a participant that matches, in edge table `edge` whose column
-    /// `from` holds the row's id.
-    pub fn condition(&self, id: Expr, edge: &'static str, from: &'static str) -> Result<Condition> {
+    /// Rows whose `id` has a participant that matches, in edge table `edge`.
+    pub fn condition(
+        &self,
+        id: Expr,
+        edge: &'static crate::repo::edges::EdgeTable,
+    ) -> Result<Condition> {
         let edge_cond = match &self.role {
-            Some(r) => r.condition(col(edge, "role"))?,
+            Some(r) => r.condition(col(edge.name, crate::repo::edges::column::ROLE))?,
             None => Condition::all(),
         };
         let cond = match &self.organisation {
             Some(o) => o.condition()?,
             None => Condition::all(),
         };
-        Ok(through(
-            id,
-            edge,
-            from,
-            "organisation_id",
-            edge_cond,
-            T,
-            cond,
-        ))
+        Ok(through(id, edge, edge_cond, cond))
     }
 }
 
@@ -175,21 +170,18 @@ impl DeveloperFilter {
     /// Tools with a developer that matches.
     pub fn condition(&self) -> Result<Condition> {
         let edge_cond = match &self.role {
-            Some(r) => r.condition(col("tool_developer", "role"))?,
+            Some(r) => r.condition(col!(tool_developer.role))?,
             None => Condition::all(),
         };
         let cond = match &self.organisation {
             Some(o) => o.condition()?,
             None => Condition::all(),
         };
-        let id = col("tool", "id");
+        let id = col!(tool.id);
         Ok(through(
             id,
-            "tool_developer",
-            "tool_id",
-            "organisation_id",
+            &crate::repo::edges::TOOL_DEVELOPER,
             edge_cond,
-            T,
             cond,
         ))
     }

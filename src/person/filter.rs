@@ -15,8 +15,6 @@ use crate::{
     repo::filter::through,
 };
 
-const T: &str = "person";
-
 /// Conditions on people. All the given conditions must hold.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct PersonFilter {
@@ -41,22 +39,18 @@ impl PersonFilter {
     pub fn condition(&self) -> Result<Condition> {
         let mut c = self.record.condition(NodeType::Person)?;
         if let Some(f) = &self.name {
-            c = c.add(f.condition(col(T, "name"))?);
+            c = c.add(f.condition(col!(person.name))?);
         }
         if let Some(f) = &self.summary {
             c = c.add(f.condition(NodeType::Person, "summary")?);
         }
         if let Some(f) = &self.has_affiliation {
-            let (edge, all) = ("affiliation", Condition::all());
-            let orgs = f.condition()?;
+            let all = Condition::all();
             c = c.add(through(
-                col(T, "id"),
-                edge,
-                "person_id",
-                "organisation_id",
+                col!(person.id),
+                &crate::repo::edges::AFFILIATION,
                 all,
-                "organisation",
-                orgs,
+                f.condition()?,
             ));
         }
         combine(c, &self.and, &self.or, &self.not, PersonFilter::condition)
@@ -75,16 +69,20 @@ pub struct InvolvementFilter {
 impl InvolvementFilter {
     /// Rows whose `id` has a person that matches, in edge table `edge` whose column `from`
     /// holds the row's id.
-    pub fn condition(&self, id: Expr, edge: &'static str, from: &'static str) -> Result<Condition> {
+    pub fn condition(
+        &self,
+        id: Expr,
+        edge: &'static crate::repo::edges::EdgeTable,
+    ) -> Result<Condition> {
         let edge_cond = match &self.role {
-            Some(r) => r.condition(col(edge, "role"))?,
+            Some(r) => r.condition(col(edge.name, crate::repo::edges::column::ROLE))?,
             None => Condition::all(),
         };
         let cond = match &self.person {
             Some(p) => p.condition()?,
             None => Condition::all(),
         };
-        Ok(through(id, edge, from, "person_id", edge_cond, T, cond))
+        Ok(through(id, edge, edge_cond, cond))
     }
 }
 

@@ -11,10 +11,36 @@ use crate::{
     error::{Error, Result},
     repo::{
         col,
-        node::NodeType,
+        node::{NodeType, column as node_column},
         write::{ChangeRecord, Outcome, TextMap, Writer, load_texts, record},
     },
 };
+
+/// The columns edge tables share, by name; each is checked against the tables of the
+/// entity crate that have it when Agora compiles.
+pub mod column {
+    /// The edge's id.
+    pub const ID: &str = column_name!(id in dialogue_participant, workshop_participant, dialogue_person, workshop_person, dialogue_report,
+        workshop_report, report_publisher, report_author, tool_developer, workshop_tool, partnership,
+        affiliation, theme_tag);
+    /// The partner organisation that made the edge.
+    pub const PARTNER_ID: &str = column_name!(partner_id in dialogue_participant, workshop_participant, dialogue_person, workshop_person, dialogue_report,
+        workshop_report, report_publisher, report_author, tool_developer, workshop_tool, partnership,
+        affiliation, theme_tag);
+    /// When the edge was made.
+    pub const CREATED_AT: &str = column_name!(created_at in dialogue_participant, workshop_participant, dialogue_person, workshop_person, dialogue_report,
+        workshop_report, report_publisher, report_author, tool_developer, workshop_tool, partnership,
+        affiliation, theme_tag);
+    /// The role of an edge with roles.
+    pub const ROLE: &str = column_name!(role in dialogue_participant, workshop_participant, dialogue_person,
+        workshop_person, dialogue_report, workshop_report, tool_developer);
+    /// The type of a tag's source record (theme tags).
+    pub const NODE_TYPE: &str = column_name!(theme_tag.node_type);
+    /// When a dated edge began (affiliations).
+    pub const START_DATE: &str = column_name!(affiliation.start_date);
+    /// When a dated edge ended (affiliations).
+    pub const END_DATE: &str = column_name!(affiliation.end_date);
+}
 
 /// The one description of an edge table, which paging (`page::EdgeWalk`), writes, the
 /// edge mutations, the change feed, exports and imports read.
@@ -106,14 +132,14 @@ const PLAIN: Shape = Shape {
 const fn role(kind: RoleKind) -> Shape {
     Shape {
         role: Some(Role {
-            column: "role",
+            column: column::ROLE,
             kind,
         }),
         ..PLAIN
     }
 }
 
-const fn table(
+const fn edge(
     name: &'static str,
     (from, source): (&'static str, Option<NodeType>),
     (to, target): (&'static str, NodeType),
@@ -134,83 +160,104 @@ const fn table(
 use NodeType as N;
 
 /// Organisations taking part in dialogues.
-pub static DIALOGUE_PARTICIPANT: EdgeTable = table(
-    "dialogue_participant",
-    ("dialogue_id", Some(N::Dialogue)),
-    ("organisation_id", N::Organisation),
+pub static DIALOGUE_PARTICIPANT: EdgeTable = edge(
+    table!(dialogue_participant),
+    (
+        column_name!(dialogue_participant.dialogue_id),
+        Some(N::Dialogue),
+    ),
+    (
+        column_name!(dialogue_participant.organisation_id),
+        N::Organisation,
+    ),
     role(RoleKind::Participation),
 );
 /// Organisations taking part in workshops.
-pub static WORKSHOP_PARTICIPANT: EdgeTable = table(
-    "workshop_participant",
-    ("workshop_id", Some(N::Workshop)),
-    ("organisation_id", N::Organisation),
+pub static WORKSHOP_PARTICIPANT: EdgeTable = edge(
+    table!(workshop_participant),
+    (
+        column_name!(workshop_participant.workshop_id),
+        Some(N::Workshop),
+    ),
+    (
+        column_name!(workshop_participant.organisation_id),
+        N::Organisation,
+    ),
     role(RoleKind::Participation),
 );
 /// People of dialogues.
-pub static DIALOGUE_PERSON: EdgeTable = table(
-    "dialogue_person",
-    ("dialogue_id", Some(N::Dialogue)),
-    ("person_id", N::Person),
+pub static DIALOGUE_PERSON: EdgeTable = edge(
+    table!(dialogue_person),
+    (column_name!(dialogue_person.dialogue_id), Some(N::Dialogue)),
+    (column_name!(dialogue_person.person_id), N::Person),
     role(RoleKind::Person),
 );
 /// People of workshops.
-pub static WORKSHOP_PERSON: EdgeTable = table(
-    "workshop_person",
-    ("workshop_id", Some(N::Workshop)),
-    ("person_id", N::Person),
+pub static WORKSHOP_PERSON: EdgeTable = edge(
+    table!(workshop_person),
+    (column_name!(workshop_person.workshop_id), Some(N::Workshop)),
+    (column_name!(workshop_person.person_id), N::Person),
     role(RoleKind::Person),
 );
 /// Reports referenced by dialogues.
-pub static DIALOGUE_REPORT: EdgeTable = table(
-    "dialogue_report",
-    ("dialogue_id", Some(N::Dialogue)),
-    ("report_id", N::Report),
+pub static DIALOGUE_REPORT: EdgeTable = edge(
+    table!(dialogue_report),
+    (column_name!(dialogue_report.dialogue_id), Some(N::Dialogue)),
+    (column_name!(dialogue_report.report_id), N::Report),
     role(RoleKind::Report),
 );
 /// Reports referenced by workshops.
-pub static WORKSHOP_REPORT: EdgeTable = table(
-    "workshop_report",
-    ("workshop_id", Some(N::Workshop)),
-    ("report_id", N::Report),
+pub static WORKSHOP_REPORT: EdgeTable = edge(
+    table!(workshop_report),
+    (column_name!(workshop_report.workshop_id), Some(N::Workshop)),
+    (column_name!(workshop_report.report_id), N::Report),
     role(RoleKind::Report),
 );
 /// Publishers of reports.
-pub static REPORT_PUBLISHER: EdgeTable = table(
-    "report_publisher",
-    ("report_id", Some(N::Report)),
-    ("organisation_id", N::Organisation),
+pub static REPORT_PUBLISHER: EdgeTable = edge(
+    table!(report_publisher),
+    (column_name!(report_publisher.report_id), Some(N::Report)),
+    (
+        column_name!(report_publisher.organisation_id),
+        N::Organisation,
+    ),
     PLAIN,
 );
 /// Authors of reports.
-pub static REPORT_AUTHOR: EdgeTable = table(
-    "report_author",
-    ("report_id", Some(N::Report)),
-    ("person_id", N::Person),
+pub static REPORT_AUTHOR: EdgeTable = edge(
+    table!(report_author),
+    (column_name!(report_author.report_id), Some(N::Report)),
+    (column_name!(report_author.person_id), N::Person),
     PLAIN,
 );
 /// Developers of tools.
-pub static TOOL_DEVELOPER: EdgeTable = table(
-    "tool_developer",
-    ("tool_id", Some(N::Tool)),
-    ("organisation_id", N::Organisation),
+pub static TOOL_DEVELOPER: EdgeTable = edge(
+    table!(tool_developer),
+    (column_name!(tool_developer.tool_id), Some(N::Tool)),
+    (
+        column_name!(tool_developer.organisation_id),
+        N::Organisation,
+    ),
     role(RoleKind::Developer),
 );
 /// Tools presented at workshops.
-pub static WORKSHOP_TOOL: EdgeTable = table(
-    "workshop_tool",
-    ("workshop_id", Some(N::Workshop)),
-    ("tool_id", N::Tool),
+pub static WORKSHOP_TOOL: EdgeTable = edge(
+    table!(workshop_tool),
+    (column_name!(workshop_tool.workshop_id), Some(N::Workshop)),
+    (column_name!(workshop_tool.tool_id), N::Tool),
     PLAIN,
 );
 /// Partnerships between organisations.
-pub static PARTNERSHIP: EdgeTable = table(
-    "partnership",
-    ("organisation_id", Some(N::Organisation)),
-    ("peer_id", N::Organisation),
+pub static PARTNERSHIP: EdgeTable = edge(
+    table!(partnership),
+    (
+        column_name!(partnership.organisation_id),
+        Some(N::Organisation),
+    ),
+    (column_name!(partnership.peer_id), N::Organisation),
     Shape {
         role: Some(Role {
-            column: "level",
+            column: column_name!(partnership.level),
             kind: RoleKind::Level,
         }),
         symmetric: true,
@@ -218,20 +265,20 @@ pub static PARTNERSHIP: EdgeTable = table(
     },
 );
 /// Affiliations of people with organisations.
-pub static AFFILIATION: EdgeTable = table(
-    "affiliation",
-    ("person_id", Some(N::Person)),
-    ("organisation_id", N::Organisation),
+pub static AFFILIATION: EdgeTable = edge(
+    table!(affiliation),
+    (column_name!(affiliation.person_id), Some(N::Person)),
+    (column_name!(affiliation.organisation_id), N::Organisation),
     Shape {
         dated: true,
         ..PLAIN
     },
 );
 /// Themes of records of any type.
-pub static THEME_TAG: EdgeTable = table(
-    "theme_tag",
-    ("node_id", None),
-    ("theme_id", N::Theme),
+pub static THEME_TAG: EdgeTable = edge(
+    table!(theme_tag),
+    (column_name!(theme_tag.node_id), None),
+    (column_name!(theme_tag.theme_id), N::Theme),
     PLAIN,
 );
 
@@ -292,7 +339,7 @@ pub async fn source(w: &Writer, table: &'static str, id: i64) -> Result<Source> 
             (table, "version"),
         ])
         .from(table)
-        .and_where(col(table, "id").eq(id))
+        .and_where(col(table, node_column::ID).eq(id))
         .to_owned();
     let row = w
         .txn()
@@ -316,13 +363,13 @@ fn matching(t: &EdgeTable, row: &EdgeRow) -> Condition {
             c = c.add(col(t.name, role_col).eq(role.as_str()));
         }
         if t.typed_source() {
-            c = c.add(col(t.name, "node_type").eq(row.from_type));
+            c = c.add(col(t.name, column::NODE_TYPE).eq(row.from_type));
         }
         if t.dated {
             // An affiliation is known by its start date; one without is another.
             c = c.add(match row.start_date {
-                Some(d) => col(t.name, "start_date").eq(d),
-                None => col(t.name, "start_date").is_null(),
+                Some(d) => col(t.name, column::START_DATE).eq(d),
+                None => col(t.name, column::START_DATE).is_null(),
             });
         }
         c
@@ -339,8 +386,8 @@ fn matching(t: &EdgeTable, row: &EdgeRow) -> Condition {
 /// The rows of `t` that are the edge `row`: their ids and the partners that made them.
 async fn find_owned(w: &Writer, t: &EdgeTable, row: &EdgeRow) -> Result<Vec<(i64, Option<i64>)>> {
     let q = Query::select()
-        .expr_as(col(t.name, "id"), "id")
-        .expr_as(col(t.name, "partner_id"), "partner_id")
+        .expr_as(col(t.name, column::ID), "id")
+        .expr_as(col(t.name, column::PARTNER_ID), "partner_id")
         .from(t.name)
         .cond_where(matching(t, row))
         .to_owned();

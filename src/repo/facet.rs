@@ -63,25 +63,25 @@ fn statement(table: &'static str, ids: &SelectStatement, d: Dimension) -> Select
     let (value, record) = match d {
         Dimension::Column(c) => {
             q.from(table)
-                .and_where(col(table, "id").in_subquery(ids.clone()));
-            (col(table, c), col(table, "id"))
+                .and_where(col(table, crate::repo::node::column::ID).in_subquery(ids.clone()));
+            (col(table, c), col(table, crate::repo::node::column::ID))
         }
         Dimension::Language => {
-            q.from("translation")
-                .and_where(col("translation", "owner_type").eq(table))
-                .and_where(col("translation", "owner_id").in_subquery(ids.clone()));
-            (col("translation", "lang"), col("translation", "owner_id"))
+            q.from(table!(translation))
+                .and_where(col!(translation.owner_type).eq(table))
+                .and_where(col!(translation.owner_id).in_subquery(ids.clone()));
+            (col!(translation.lang), col!(translation.owner_id))
         }
         Dimension::Theme => {
-            q.from("theme_tag")
+            q.from(table!(theme_tag))
                 .inner_join(
                     "theme",
-                    col("theme", "id").equals(("theme_tag", "theme_id")),
+                    col!(theme.id).equals((table!(theme_tag), column_name!(theme_tag.theme_id))),
                 )
-                .and_where(col("theme_tag", "node_type").eq(table))
-                .and_where(col("theme_tag", "node_id").in_subquery(ids.clone()))
-                .and_where(col("theme", "deleted_at").is_null());
-            (col("theme", "code"), col("theme_tag", "node_id"))
+                .and_where(col!(theme_tag.node_type).eq(table))
+                .and_where(col!(theme_tag.node_id).in_subquery(ids.clone()))
+                .and_where(col!(theme.deleted_at).is_null());
+            (col!(theme.code), col!(theme_tag.node_id))
         }
         Dimension::Edge {
             table: edge,
@@ -100,9 +100,12 @@ fn statement(table: &'static str, ids: &SelectStatement, d: Dimension) -> Select
             column,
         } => {
             q.from(edge)
-                .inner_join(target, col(target, "id").equals((edge, to)))
+                .inner_join(
+                    target,
+                    col(target, crate::repo::node::column::ID).equals((edge, to)),
+                )
                 .and_where(col(edge, from).in_subquery(ids.clone()))
-                .and_where(col(target, "deleted_at").is_null());
+                .and_where(col(target, crate::repo::node::column::DELETED_AT).is_null());
             (col(target, column), col(edge, from))
         }
     };
@@ -142,9 +145,9 @@ pub async fn per_year(
 ) -> Result<Vec<(i32, i64)>> {
     let q = Query::select()
         .expr_as(col(table, "year"), "year")
-        .expr_as(Func::count(col(table, "id")), "n")
+        .expr_as(Func::count(col(table, crate::repo::node::column::ID)), "n")
         .from(table)
-        .and_where(col(table, "id").in_subquery(ids.clone()))
+        .and_where(col(table, crate::repo::node::column::ID).in_subquery(ids.clone()))
         .and_where(col(table, "year").is_not_null())
         .group_by_col((table, "year"))
         .order_by((table, "year"), Order::Asc)

@@ -8,15 +8,15 @@ use sea_orm::{
     },
 };
 
-use crate::repo::col;
+use crate::repo::{col, edges::EdgeTable};
 
 /// The row points (through `fk`) at a live row of `table` that meets `cond`:
 /// `fk IN (SELECT id FROM table WHERE deleted_at IS NULL AND cond)`.
 pub fn related(fk: Expr, table: &'static str, cond: Condition) -> Condition {
     let mut q = Query::select();
-    q.expr(col(table, "id"))
+    q.expr(col(table, crate::repo::node::column::ID))
         .from(table)
-        .and_where(col(table, "deleted_at").is_null())
+        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null())
         .cond_where(cond);
     Condition::all().add(fk.in_subquery(q))
 }
@@ -27,27 +27,24 @@ pub fn having(id: Expr, table: &'static str, fk: &'static str, cond: Condition) 
     let mut q = Query::select();
     q.expr(col(table, fk))
         .from(table)
-        .and_where(col(table, "deleted_at").is_null())
+        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null())
         .cond_where(cond);
     Condition::all().add(id.in_subquery(q))
 }
 
-/// The row is linked through edge table `edge` (from its column `from` to its column `to`)
-/// to a live row of `table` that meets `cond`, by an edge that meets `edge_cond`.
+/// The row is linked through edge table `edge` to a live target that meets `cond`, by an
+/// edge that meets `edge_cond`.
 pub fn through(
     id: Expr,
-    edge: &'static str,
-    from: &'static str,
-    to: &'static str,
+    edge: &'static EdgeTable,
     edge_cond: Condition,
-    table: &'static str,
     cond: Condition,
 ) -> Condition {
     let mut q = Query::select();
-    q.expr(col(edge, from))
-        .from(edge)
+    q.expr(col(edge.name, edge.from))
+        .from(edge.name)
         .cond_where(edge_cond)
-        .cond_where(related(col(edge, to), table, cond));
+        .cond_where(related(col(edge.name, edge.to), edge.target.table(), cond));
     Condition::all().add(id.in_subquery(q))
 }
 
@@ -60,16 +57,16 @@ pub fn related_or_below(
     cond: Condition,
 ) -> Condition {
     let mut top = Query::select()
-        .expr(col(table, "id"))
+        .expr(col(table, crate::repo::node::column::ID))
         .from(table)
-        .and_where(col(table, "deleted_at").is_null())
+        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null())
         .cond_where(cond)
         .to_owned();
     let below = Query::select()
-        .expr(col(table, "id"))
+        .expr(col(table, crate::repo::node::column::ID))
         .from(table)
         .inner_join("below", col(table, up).equals(("below", "id")))
-        .and_where(col(table, "deleted_at").is_null())
+        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null())
         .to_owned();
     let cte = CommonTableExpression::new()
         .query(top.union(UnionType::Distinct, below).to_owned())
@@ -88,16 +85,21 @@ pub fn related_or_below(
 /// or lies below one in its hierarchy (column `up`), by an edge that meets `edge_cond`.
 pub fn through_or_below(
     id: Expr,
-    (edge, from, to): (&'static str, &'static str, &'static str),
+    edge: &'static EdgeTable,
     edge_cond: Condition,
-    (table, up): (&'static str, &'static str),
+    up: &'static str,
     cond: Condition,
 ) -> Condition {
     let mut q = Query::select();
-    q.expr(col(edge, from))
-        .from(edge)
+    q.expr(col(edge.name, edge.from))
+        .from(edge.name)
         .cond_where(edge_cond)
-        .cond_where(related_or_below(col(edge, to), table, up, cond));
+        .cond_where(related_or_below(
+            col(edge.name, edge.to),
+            edge.target.table(),
+            up,
+            cond,
+        ));
     Condition::all().add(id.in_subquery(q))
 }
 

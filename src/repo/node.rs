@@ -10,6 +10,34 @@ use entity::HasRecord;
 
 use crate::{error::Result, repo::col};
 
+/// The columns every node table has, by name; each is checked against every node table
+/// of the entity crate when Agora compiles.
+pub mod column {
+    /// The row's id.
+    pub const ID: &str =
+        column_name!(id in dialogue, workshop, report, tool, organisation, person, theme);
+    /// When it was deleted (a tombstone), or null.
+    pub const DELETED_AT: &str =
+        column_name!(deleted_at in dialogue, workshop, report, tool, organisation, person, theme);
+    /// The partner organisation that supplied it.
+    pub const PARTNER_ID: &str =
+        column_name!(partner_id in dialogue, workshop, report, tool, organisation, person, theme);
+    /// Its id in the partner's own system.
+    pub const EXTERNAL_ID: &str =
+        column_name!(external_id in dialogue, workshop, report, tool, organisation, person, theme);
+    /// The language it was first written in.
+    pub const ORIGINAL_LANG: &str = column_name!(original_lang in dialogue, workshop, report, tool, organisation, person, theme);
+    /// When it was created.
+    pub const CREATED_AT: &str =
+        column_name!(created_at in dialogue, workshop, report, tool, organisation, person, theme);
+    /// When it last changed.
+    pub const UPDATED_AT: &str =
+        column_name!(updated_at in dialogue, workshop, report, tool, organisation, person, theme);
+    /// Its version, for optimistic concurrency.
+    pub const VERSION: &str =
+        column_name!(version in dialogue, workshop, report, tool, organisation, person, theme);
+}
+
 /// The types of node in the knowledge graph.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum NodeType {
@@ -57,13 +85,13 @@ impl NodeType {
     /// The table of this type, which is also its `owner_type` in translations and tags.
     pub fn table(self) -> &'static str {
         match self {
-            NodeType::Dialogue => "dialogue",
-            NodeType::Workshop => "workshop",
-            NodeType::Report => "report",
-            NodeType::Tool => "tool",
-            NodeType::Organisation => "organisation",
-            NodeType::Person => "person",
-            NodeType::Theme => "theme",
+            NodeType::Dialogue => table!(dialogue),
+            NodeType::Workshop => table!(workshop),
+            NodeType::Report => table!(report),
+            NodeType::Tool => table!(tool),
+            NodeType::Organisation => table!(organisation),
+            NodeType::Person => table!(person),
+            NodeType::Theme => table!(theme),
         }
     }
 
@@ -104,11 +132,11 @@ pub async fn id_by_external_id(
     external_id: &str,
 ) -> Result<Option<i64>> {
     let q = Query::select()
-        .expr_as(col(table, "id"), "id")
+        .expr_as(col(table, crate::repo::node::column::ID), "id")
         .from(table)
-        .and_where(col(table, "partner_id").eq(partner_id))
-        .and_where(col(table, "external_id").eq(external_id))
-        .and_where(col(table, "deleted_at").is_null())
+        .and_where(col(table, crate::repo::node::column::PARTNER_ID).eq(partner_id))
+        .and_where(col(table, crate::repo::node::column::EXTERNAL_ID).eq(external_id))
+        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null())
         .to_owned();
     let row = db.query_one(&q).await?;
     Ok(match row {

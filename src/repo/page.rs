@@ -222,7 +222,7 @@ fn table_of<E: EntityTrait>() -> &'static str {
 }
 
 pub(super) fn not_deleted(table: &'static str) -> Expr {
-    col(table, "deleted_at").is_null()
+    col(table, crate::repo::node::column::DELETED_AT).is_null()
 }
 
 /// `expr IN (ids)`, with all ids in one bound value.
@@ -297,7 +297,7 @@ fn after(
     cursor: &Cursor,
 ) -> Result<Condition> {
     let key = || col(table, order.column);
-    let id = || col(table, "id");
+    let id = || col(table, crate::repo::node::column::ID);
     let beyond = |a: Expr, b: Value| if desc { a.lt(b) } else { a.gt(b) };
     let id_beyond = beyond(id(), Value::BigInt(Some(cursor.id)));
     if order.column == "id" {
@@ -451,7 +451,7 @@ where
         );
     }
     let models = select
-        .order_by(col(table, "id"), id_dir)
+        .order_by(col(table, crate::repo::node::column::ID), id_dir)
         .limit(q.window.limit + 1)
         .all(db)
         .await?;
@@ -535,7 +535,7 @@ pub(super) fn linked_from(select: &mut SelectStatement, child: &'static str, via
                 select.inner_join(table, on);
             }
             if let Some(node_type) = e.node_type {
-                select.and_where(col(table, "node_type").eq(node_type));
+                select.and_where(col(table, crate::repo::edges::column::NODE_TYPE).eq(node_type));
             }
             col(table, parent)
         }
@@ -564,7 +564,7 @@ pub(super) fn page_of_each(
     if q.order.column != "id" {
         window.order_by_expr_with_nulls(col(child, q.order.column), dir, nulls);
     }
-    window.order_by_expr(col(child, "id"), id_dir);
+    window.order_by_expr(col(child, crate::repo::node::column::ID), id_dir);
     inner
         .expr_window_as(Expr::cust("ROW_NUMBER()"), window, "__rn")
         .and_where(in_ids(db.get_database_backend(), parent, parents))
@@ -692,7 +692,11 @@ where
         let table = table_of::<E>();
         let models = E::find()
             .filter(not_deleted(table))
-            .filter(in_ids(db.get_database_backend(), col(table, "id"), &ids))
+            .filter(in_ids(
+                db.get_database_backend(),
+                col(table, crate::repo::node::column::ID),
+                &ids,
+            ))
             .all(db)
             .await?;
         // The rows found together are siblings.

@@ -388,7 +388,7 @@ pub async fn root_rows(
 ) -> Result<Vec<Row>> {
     let (dir, nulls, id_dir) = read_order(&q.order, &q.window);
     let mut select = Query::select();
-    select.expr_as(col(table, "id"), "__id");
+    select.expr_as(col(table, crate::repo::node::column::ID), "__id");
     for (i, c) in columns.iter().enumerate() {
         select.expr_as(col(table, c.name), Alias::new(format!("__c{i}")));
     }
@@ -401,7 +401,7 @@ pub async fn root_rows(
         select.order_by_expr_with_nulls(col(table, q.order.column), dir.clone(), nulls);
     }
     select
-        .order_by_expr(col(table, "id"), id_dir.clone())
+        .order_by_expr(col(table, crate::repo::node::column::ID), id_dir.clone())
         .limit(q.window.limit + 1);
     if texts.is_empty() {
         return decode_rows(planned(db, &select).await?, false, columns, &[], 0);
@@ -456,7 +456,11 @@ pub async fn rows_by_id(
     texts: &[TextRead],
     ids: &[i64],
 ) -> Result<Vec<Row>> {
-    let by_id = in_ids(db.get_database_backend(), col(table, "id"), ids);
+    let by_id = in_ids(
+        db.get_database_backend(),
+        col(table, crate::repo::node::column::ID),
+        ids,
+    );
     rows_where(db, table, columns, texts, by_id, None).await
 }
 
@@ -484,12 +488,12 @@ async fn rows_where(
     limit: Option<u64>,
 ) -> Result<Vec<Row>> {
     let mut select = Query::select();
-    select.expr(col(table, "id"));
+    select.expr(col(table, crate::repo::node::column::ID));
     select_columns(&mut select, table, columns);
     select.from(table);
     let owner = Owner {
-        id: col(table, "id"),
-        original: col(table, "original_lang"),
+        id: col(table, crate::repo::node::column::ID),
+        original: col(table, crate::repo::node::column::ORIGINAL_LANG),
     };
     join_texts(&mut select, db.get_database_backend(), table, &owner, texts);
     select.and_where(not_deleted(table)).and_where(cond);
@@ -517,7 +521,7 @@ pub async fn linked_rows(
     let mut inner = Query::select();
     let parent = linked_from(&mut inner, child, &link.via);
     inner
-        .expr_as(col(child, "id"), "__id")
+        .expr_as(col(child, crate::repo::node::column::ID), "__id")
         .expr_as(parent.clone(), "__parent");
     for (i, c) in columns.iter().enumerate() {
         inner.expr_as(col(child, c.name), Alias::new(format!("__c{i}")));
@@ -671,7 +675,7 @@ pub async fn texts(
         .and_where(translation::Column::OwnerType.eq(owner))
         .and_where(in_ids(
             db.get_database_backend(),
-            col("translation", "owner_id"),
+            col!(translation.owner_id),
             ids,
         ));
     if let Some(fields) = fields {

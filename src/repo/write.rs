@@ -223,8 +223,8 @@ pub fn snapshot<E: EntityTrait>(model: &E::Model, texts: &TextMap) -> serde_json
 pub async fn load<E: NodeEntity>(w: &Writer, id: i64) -> Result<Option<(E::Model, TextMap)>> {
     let table = E::default().table_name();
     let Some(model) = E::find()
-        .filter(col(table, "id").eq(id))
-        .filter(col(table, "deleted_at").is_null())
+        .filter(col(table, crate::repo::node::column::ID).eq(id))
+        .filter(col(table, crate::repo::node::column::DELETED_AT).is_null())
         .lock_exclusive()
         .one(w.txn())
         .await?
@@ -257,13 +257,13 @@ pub async fn id_by_external(
     external_id: &str,
 ) -> Result<Option<i64>> {
     let mut q = Query::select();
-    q.expr_as(col(table, "id"), "id")
+    q.expr_as(col(table, crate::repo::node::column::ID), "id")
         .from(table)
-        .and_where(col(table, "external_id").eq(external_id))
-        .and_where(col(table, "deleted_at").is_null());
+        .and_where(col(table, crate::repo::node::column::EXTERNAL_ID).eq(external_id))
+        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null());
     match partner {
-        Some(p) => q.and_where(col(table, "partner_id").eq(p)),
-        None => q.and_where(col(table, "partner_id").is_null()),
+        Some(p) => q.and_where(col(table, crate::repo::node::column::PARTNER_ID).eq(p)),
+        None => q.and_where(col(table, crate::repo::node::column::PARTNER_ID).is_null()),
     };
     match w.txn().query_one(&q).await? {
         Some(row) => Ok(Some(row.try_get("", "id")?)),
@@ -283,10 +283,10 @@ pub async fn taken(
     q.expr(Expr::val(1))
         .from(table)
         .and_where(col(table, column).eq(value))
-        .and_where(col(table, "deleted_at").is_null())
+        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null())
         .limit(1);
     if let Some(id) = except {
-        q.and_where(col(table, "id").ne(id));
+        q.and_where(col(table, crate::repo::node::column::ID).ne(id));
     }
     Ok(w.txn().query_one(&q).await?.is_some())
 }
@@ -310,7 +310,7 @@ pub async fn is_ancestor(
         let mut q = Query::select();
         q.column(sea_orm::sea_query::Alias::new(parent))
             .from(table)
-            .and_where(col(table, "id").eq(at));
+            .and_where(col(table, crate::repo::node::column::ID).eq(at));
         let next = match w.txn().query_one(&q).await? {
             Some(row) => row.try_get_by_index::<Option<i64>>(0)?,
             None => None,
@@ -560,8 +560,8 @@ pub async fn exists(w: &Writer, table: &'static str, id: i64) -> Result<bool> {
     let q = Query::select()
         .expr(Expr::val(1))
         .from(table)
-        .and_where(col(table, "id").eq(id))
-        .and_where(col(table, "deleted_at").is_null())
+        .and_where(col(table, crate::repo::node::column::ID).eq(id))
+        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null())
         .to_owned();
     Ok(w.txn().query_one(&q).await?.is_some())
 }

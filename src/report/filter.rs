@@ -19,8 +19,6 @@ use crate::{
     repo::filter::through,
 };
 
-const T: &str = "report";
-
 /// Conditions on reports. All the given conditions must hold.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct ReportFilter {
@@ -63,42 +61,36 @@ impl ReportFilter {
             c = c.add(f.condition(NodeType::Report, "summary")?);
         }
         if let Some(f) = &self.symbol {
-            c = c.add(f.condition(col(T, "symbol"))?);
+            c = c.add(f.condition(col!(report.symbol))?);
         }
         if let Some(f) = &self.kind {
-            c = c.add(f.condition(col(T, "kind"))?);
+            c = c.add(f.condition(col!(report.kind))?);
         }
         if let Some(f) = &self.published_on {
-            c = c.add(f.condition(col(T, "published_on"))?);
+            c = c.add(f.condition(col!(report.published_on))?);
         }
         if let Some(f) = &self.year {
-            c = c.add(f.condition(col(T, "year"))?);
+            c = c.add(f.condition(col!(report.year))?);
         }
         if let Some(f) = &self.month {
-            c = c.add(f.condition(col(T, "month"))?);
+            c = c.add(f.condition(col!(report.month))?);
         }
-        let id = || col(T, "id");
+        let id = || col!(report.id);
         if let Some(f) = &self.has_publisher {
-            let (edge, all) = ("report_publisher", Condition::all());
+            let all = Condition::all();
             c = c.add(through(
                 id(),
-                edge,
-                "report_id",
-                "organisation_id",
+                &crate::repo::edges::REPORT_PUBLISHER,
                 all,
-                "organisation",
                 f.condition()?,
             ));
         }
         if let Some(f) = &self.has_author {
-            let (edge, all) = ("report_author", Condition::all());
+            let all = Condition::all();
             c = c.add(through(
                 id(),
-                edge,
-                "report_id",
-                "person_id",
+                &crate::repo::edges::REPORT_AUTHOR,
                 all,
-                "person",
                 f.condition()?,
             ));
         }
@@ -118,16 +110,20 @@ pub struct ReferenceFilter {
 impl ReferenceFilter {
     /// Rows whose `id` references a report that matches, in edge table `edge` whose column
     /// `from` holds the row's id.
-    pub fn condition(&self, id: Expr, edge: &'static str, from: &'static str) -> Result<Condition> {
+    pub fn condition(
+        &self,
+        id: Expr,
+        edge: &'static crate::repo::edges::EdgeTable,
+    ) -> Result<Condition> {
         let edge_cond = match &self.role {
-            Some(r) => r.condition(col(edge, "role"))?,
+            Some(r) => r.condition(col(edge.name, crate::repo::edges::column::ROLE))?,
             None => Condition::all(),
         };
         let cond = match &self.report {
             Some(r) => r.condition()?,
             None => Condition::all(),
         };
-        Ok(through(id, edge, from, "report_id", edge_cond, T, cond))
+        Ok(through(id, edge, edge_cond, cond))
     }
 }
 

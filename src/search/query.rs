@@ -81,8 +81,8 @@ fn owners(types: &[NodeType], filter: Option<&SearchFilter>) -> Result<Condition
         }
         any = any.add(
             Condition::all()
-                .add(col("translation", "owner_type").eq(kind.table()))
-                .add(related(col("translation", "owner_id"), kind.table(), cond)),
+                .add(col!(translation.owner_type).eq(kind.table()))
+                .add(related(col!(translation.owner_id), kind.table(), cond)),
         );
     }
     if filter.is_some() {
@@ -111,7 +111,7 @@ pub fn found(
     let search = Search {
         query: &parsed,
         lang,
-        owners: Condition::all().add(col("translation", "owner_type").eq(kind.table())),
+        owners: Condition::all().add(col!(translation.owner_type).eq(kind.table())),
     };
     Ok(Condition::all().add(col(kind.table(), "id").in_subquery(store::found(backend, &search))))
 }

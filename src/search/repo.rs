@@ -11,7 +11,6 @@ use sea_orm::{
 
 use crate::{
     error::Result,
-    graphql::filter::col,
     graphql::i18n::fold,
     search::analysis::{STEMMED, SearchQuery, Term, stem, stems, variants},
 };
@@ -172,7 +171,10 @@ fn ts_query(s: &Search<'_>) -> String {
 /// aggregate).
 fn matches(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
     let mut q = Query::select();
-    q.columns([("translation", "owner_type"), ("translation", "owner_id")]);
+    q.columns([
+        (table!(translation), column_name!(translation.owner_type)),
+        (table!(translation), column_name!(translation.owner_id)),
+    ]);
     match backend {
         DbBackend::Postgres => {
             // Numbered placeholders: sea-query reads `?` as one for SQLite and MySQL only.
@@ -184,10 +186,10 @@ fn matches(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
                 ),
                 "score",
             )
-            .from("translation")
+            .from(table!(translation))
             .and_where(Expr::cust_with_values("translation.tsv @@ to_tsquery('simple', $1)", [tsq]));
             if let Some(l) = s.lang {
-                q.and_where(col("translation", "lang").eq(l));
+                q.and_where(col!(translation.lang).eq(l));
             }
         }
         _ => {
@@ -201,7 +203,7 @@ fn matches(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
             // 200,000 texts instead of milliseconds). sea-query writes no ON clause for a
             // cross join, so the join condition is in WHERE.
             .join(JoinType::CrossJoin, "translation", Condition::all())
-            .and_where(col("translation", "id").equals(("translation_fts", "rowid")))
+            .and_where(col!(translation.id).equals(("translation_fts", "rowid")))
             .and_where(Expr::cust_with_values(
                 "translation_fts MATCH ?",
                 [fts_query(s)],
@@ -309,7 +311,7 @@ pub async fn backfill(db: &DatabaseConnection) -> Result<u64> {
     loop {
         let q = Query::select()
             .columns(["id", "lang", "value"])
-            .from("translation")
+            .from(table!(translation))
             .and_where(Expr::col("stems").is_null())
             .limit(500)
             .to_owned();
@@ -324,7 +326,7 @@ pub async fn backfill(db: &DatabaseConnection) -> Result<u64> {
                 row.try_get("", "value")?,
             );
             let update = Query::update()
-                .table("translation")
+                .table(table!(translation))
                 .value("stems", stems(&lang, &value))
                 .and_where(Expr::col("id").eq(id))
                 .to_owned();

@@ -10,11 +10,7 @@ use sea_orm::{
     sea_query::{Asterisk, Expr, ExprTrait, Order, Query, WindowStatement},
 };
 
-use crate::{
-    error::Result,
-    graphql::{filter::col, loader::BatchLoad},
-    repo::page::in_ids,
-};
+use crate::{error::Result, graphql::loader::BatchLoad, repo::page::in_ids};
 
 /// The number of the last change, 0 when there is none.
 pub async fn last_seq(db: &DatabaseConnection) -> Result<i64> {
@@ -113,21 +109,21 @@ impl BatchLoad for History {
             .expr(Expr::col(("change", Asterisk)))
             .expr_window_as(
                 Expr::cust("ROW_NUMBER()"),
-                WindowStatement::partition_by(("change", "node_id"))
-                    .order_by(("change", "seq"), Order::Desc)
+                WindowStatement::partition_by((table!(change), column_name!(change.node_id)))
+                    .order_by((table!(change), column_name!(change.seq)), Order::Desc)
                     .to_owned(),
                 "__rn",
             )
-            .from("change")
-            .and_where(col("change", "node_type").eq(self.owner))
-            .and_where(col("change", "op").is_in(["create", "update", "delete"]))
+            .from(table!(change))
+            .and_where(col!(change.node_type).eq(self.owner))
+            .and_where(col!(change.op).is_in(["create", "update", "delete"]))
             .and_where(in_ids(
                 db.get_database_backend(),
-                col("change", "node_id"),
+                col!(change.node_id),
                 &ids,
             ));
         if let Some(before) = self.before {
-            inner.and_where(col("change", "seq").lt(before));
+            inner.and_where(col!(change.seq).lt(before));
         }
         let outer = Query::select()
             .column(Asterisk)

@@ -16,7 +16,7 @@ use crate::{
     repo::filter::{related, through, through_or_below},
 };
 
-const T: &str = "theme";
+const T: &str = table!(theme);
 
 /// Conditions on themes. All the given conditions must hold.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -48,10 +48,10 @@ impl ThemeFilter {
     pub fn condition(&self) -> Result<Condition> {
         let mut c = self.record.condition(NodeType::Theme)?;
         if let Some(f) = &self.code {
-            c = c.add(f.condition(col(T, "code"))?);
+            c = c.add(f.condition(col!(theme.code))?);
         }
         if let Some(f) = &self.scheme {
-            c = c.add(f.condition(col(T, "scheme"))?);
+            c = c.add(f.condition(col!(theme.scheme))?);
         }
         if let Some(f) = &self.title {
             c = c.add(f.condition(NodeType::Theme, "title")?);
@@ -60,10 +60,10 @@ impl ThemeFilter {
             c = c.add(f.condition(NodeType::Theme, "description")?);
         }
         if let Some(f) = &self.broader_id {
-            c = c.add(f.condition(col(T, "broader_id"), NodeType::Theme)?);
+            c = c.add(f.condition(col!(theme.broader_id), NodeType::Theme)?);
         }
         if let Some(f) = &self.broader {
-            c = c.add(related(col(T, "broader_id"), T, f.condition()?));
+            c = c.add(related(col!(theme.broader_id), T, f.condition()?));
         }
         combine(c, &self.and, &self.or, &self.not, ThemeFilter::condition)
     }
@@ -71,15 +71,12 @@ impl ThemeFilter {
 
 /// Nodes of type `kind` tagged with at least one theme that matches `filter`.
 pub fn tagged_with(kind: NodeType, filter: &ThemeFilter) -> Result<Condition> {
-    let id = col(kind.table(), "id");
-    let edge = Condition::all().add(col("theme_tag", "node_type").eq(kind.table()));
+    let id = col(kind.table(), crate::repo::node::column::ID);
+    let edge = Condition::all().add(col!(theme_tag.node_type).eq(kind.table()));
     Ok(through(
         id,
-        "theme_tag",
-        "node_id",
-        "theme_id",
+        &crate::repo::edges::THEME_TAG,
         edge,
-        T,
         filter.condition()?,
     ))
 }
@@ -87,13 +84,14 @@ pub fn tagged_with(kind: NodeType, filter: &ThemeFilter) -> Result<Condition> {
 /// Nodes of type `kind` tagged with a theme that matches `filter` or with a theme narrower
 /// than one that does (at any depth).
 pub fn tagged_within(kind: NodeType, filter: &ThemeFilter) -> Result<Condition> {
-    let id = col(kind.table(), "id");
-    let edge = Condition::all().add(col("theme_tag", "node_type").eq(kind.table()));
+    let id = col(kind.table(), crate::repo::node::column::ID);
+    let edge = Condition::all().add(col!(theme_tag.node_type).eq(kind.table()));
+    let up = column_name!(theme.broader_id);
     Ok(through_or_below(
         id,
-        ("theme_tag", "node_id", "theme_id"),
+        &crate::repo::edges::THEME_TAG,
         edge,
-        (T, "broader_id"),
+        up,
         filter.condition()?,
     ))
 }

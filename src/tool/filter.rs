@@ -8,13 +8,11 @@ use crate::{
     error::Result,
     graphql::{
         cursor::SortType,
-        filter::{EnumFilter, IntFilter, RecordFilter, SortField, TextFilter, col, combine},
+        filter::{EnumFilter, IntFilter, RecordFilter, SortField, TextFilter, combine},
         id::NodeType,
     },
     organisation::DeveloperFilter,
 };
-
-const T: &str = "tool";
 
 /// Conditions on tools. All the given conditions must hold.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -50,10 +48,10 @@ impl ToolFilter {
             c = c.add(f.condition(NodeType::Tool, "summary")?);
         }
         if let Some(f) = &self.kind {
-            c = c.add(f.condition(col(T, "kind"))?);
+            c = c.add(f.condition(col!(tool.kind))?);
         }
         if let Some(f) = &self.year {
-            c = c.add(f.condition(col(T, "year"))?);
+            c = c.add(f.condition(col!(tool.year))?);
         }
         if let Some(f) = &self.has_developer {
             c = c.add(f.condition()?);

@@ -10,7 +10,7 @@ use crate::{
         cursor::SortType,
         filter::{
             DateFilter, IdFilter, IntFilter, RecordFilter, SortField, StringFilter, TextFilter,
-            col, combine,
+            combine,
         },
         id::NodeType,
     },
@@ -20,8 +20,6 @@ use crate::{
     report::ReferenceFilter,
     tool::ToolFilter,
 };
-
-const T: &str = "workshop";
 
 /// Conditions on workshops. All the given conditions must hold.
 #[derive(InputObject, Clone, Debug, Default)]
@@ -75,48 +73,49 @@ impl WorkshopFilter {
             c = c.add(f.condition(NodeType::Workshop, "summary")?);
         }
         if let Some(f) = &self.position {
-            c = c.add(f.condition(col(T, "position"))?);
+            c = c.add(f.condition(col!(workshop.position))?);
         }
         if let Some(f) = &self.start_date {
-            c = c.add(f.condition(col(T, "start_date"))?);
+            c = c.add(f.condition(col!(workshop.start_date))?);
         }
         if let Some(f) = &self.end_date {
-            c = c.add(f.condition(col(T, "end_date"))?);
+            c = c.add(f.condition(col!(workshop.end_date))?);
         }
         if let Some(f) = &self.year {
-            c = c.add(f.condition(col(T, "year"))?);
+            c = c.add(f.condition(col!(workshop.year))?);
         }
         if let Some(f) = &self.city {
-            c = c.add(f.condition(col(T, "city"))?);
+            c = c.add(f.condition(col!(workshop.city))?);
         }
         if let Some(f) = &self.country {
-            c = c.add(f.condition(col(T, "country"))?);
+            c = c.add(f.condition(col!(workshop.country))?);
         }
         if let Some(f) = &self.dialogue_id {
-            c = c.add(f.condition(col(T, "dialogue_id"), NodeType::Dialogue)?);
+            c = c.add(f.condition(col!(workshop.dialogue_id), NodeType::Dialogue)?);
         }
         if let Some(f) = &self.dialogue {
-            c = c.add(related(col(T, "dialogue_id"), "dialogue", f.condition()?));
+            c = c.add(related(
+                col!(workshop.dialogue_id),
+                "dialogue",
+                f.condition()?,
+            ));
         }
         if let Some(f) = &self.has_participant {
-            c = c.add(f.condition(col(T, "id"), "workshop_participant", "workshop_id")?);
+            c = c.add(f.condition(col!(workshop.id), &crate::repo::edges::WORKSHOP_PARTICIPANT)?);
         }
         if let Some(f) = &self.has_person {
-            c = c.add(f.condition(col(T, "id"), "workshop_person", "workshop_id")?);
+            c = c.add(f.condition(col!(workshop.id), &crate::repo::edges::WORKSHOP_PERSON)?);
         }
         if let Some(f) = &self.has_report {
-            c = c.add(f.condition(col(T, "id"), "workshop_report", "workshop_id")?);
+            c = c.add(f.condition(col!(workshop.id), &crate::repo::edges::WORKSHOP_REPORT)?);
         }
         if let Some(f) = &self.has_tool {
-            let (edge, tools) = ("workshop_tool", f.condition()?);
+            let all = Condition::all();
             c = c.add(through(
-                col(T, "id"),
-                edge,
-                "workshop_id",
-                "tool_id",
-                Condition::all(),
-                "tool",
-                tools,
+                col!(workshop.id),
+                &crate::repo::edges::WORKSHOP_TOOL,
+                all,
+                f.condition()?,
             ));
         }
         combine(c, &self.and, &self.or, &self.not, WorkshopFilter::condition)
