@@ -23,8 +23,10 @@ use crate::{
     error::{Error, Result},
     graphql::{filter::col, i18n::fold, id::NodeType},
     repo::{
-        edges::{self, EdgeTable},
+        edges::{self, EdgeTable, column as edge_column},
+        node::column as node_column,
         page::in_ids,
+        text::column as text_column,
     },
     search::analysis::stems,
 };
@@ -81,7 +83,7 @@ fn columns_of<E: EntityTrait>(table: &'static str) -> Vec<ColumnInfo> {
     E::Column::iter()
         .filter_map(|c| {
             let name: &'static str = sea_orm::IdenStatic::as_str(&c);
-            if matches!(name, "id" | "deleted_at") {
+            if [node_column::ID, node_column::DELETED_AT].contains(&name) {
                 return None;
             }
             let def = c.def();
@@ -221,18 +223,18 @@ pub async fn batch(
         .filter(|c| private || !c.private)
         .collect();
     let mut q = Query::select();
-    q.column((table, "id"));
+    q.column((table, node_column::ID));
     for c in &cols {
         q.column((table, c.name));
     }
     q.from(table)
         .cond_where(
             Condition::all()
-                .add(col(table, crate::repo::node::column::DELETED_AT).is_null())
-                .add(col(table, crate::repo::node::column::ID).gt(after))
+                .add(col(table, node_column::DELETED_AT).is_null())
+                .add(col(table, node_column::ID).gt(after))
                 .add(cond),
         )
-        .order_by((table, "id"), Order::Asc)
+        .order_by((table, node_column::ID), Order::Asc)
         .limit(limit);
     let mut rows = Vec::new();
     for r in db.query_all(&q).await? {
@@ -242,7 +244,7 @@ pub async fn batch(
         }
         rows.push(Row {
             kind,
-            id: r.try_get("", "id")?,
+            id: r.try_get("", node_column::ID)?,
             values,
             texts: Texts::new(),
             edges: Vec::new(),
@@ -283,7 +285,7 @@ pub async fn by_ids(
 ) -> Result<Vec<Row>> {
     let cond = Condition::all().add(in_ids(
         db.get_database_backend(),
-        col(kind.table(), "id"),
+        col(kind.table(), node_column::ID),
         ids,
     ));
     batch(db, kind, cond, 0, ids.len() as u64, private).await
@@ -293,26 +295,32 @@ type TextRow = (i64, String, String, String, Option<String>);
 
 async fn texts(db: &DatabaseConnection, owner: &str, ids: &[i64]) -> Result<Vec<TextRow>> {
     let q = Query::select()
-        .columns(["owner_id", "field", "lang", "value", "source_url"])
+        .columns([
+            text_column::OWNER_ID,
+            text_column::FIELD,
+            text_column::LANG,
+            text_column::VALUE,
+            text_column::SOURCE_URL,
+        ])
         .from(table!(translation))
-        .and_where(Expr::col("owner_type").eq(owner))
+        .and_where(Expr::col(text_column::OWNER_TYPE).eq(owner))
         .and_where(in_ids(
             db.get_database_backend(),
-            Expr::col("owner_id"),
+            Expr::col(text_column::OWNER_ID),
             ids,
         ))
-        .order_by("owner_id", Order::Asc)
-        .order_by("field", Order::Asc)
-        .order_by("lang", Order::Asc)
+        .order_by(text_column::OWNER_ID, Order::Asc)
+        .order_by(text_column::FIELD, Order::Asc)
+        .order_by(text_column::LANG, Order::Asc)
         .to_owned();
     let mut out = Vec::new();
     for r in db.query_all(&q).await? {
         out.push((
-            r.try_get("", "owner_id")?,
-            r.try_get("", "field")?,
-            r.try_get("", "lang")?,
-            r.try_get("", "value")?,
-            r.try_get("", "source_url")?,
+            r.try_get("", text_column::OWNER_ID)?,
+            r.try_get("", text_column::FIELD)?,
+            r.try_get("", text_column::LANG)?,
+            r.try_get("", text_column::VALUE)?,
+            r.try_get("", text_column::SOURCE_URL)?,
         ));
     }
     Ok(out)
@@ -327,32 +335,26 @@ async fn edges_from(
 ) -> Result<Vec<(i64, EdgeRow)>> {
     let backend = db.get_database_backend();
     let mut q = Query::select();
-    q.expr_as(col(t.name, crate::repo::edges::column::ID), "edge_id")
+    q.expr_as(col(t.name, edge_column::ID), "edge_id")
         .expr_as(col(t.name, t.from), "from_id")
         .expr_as(col(t.name, t.to), "to_id")
         .from(t.name)
         .inner_join(
             t.target.table(),
-            col(t.target.table(), "id").equals((t.name, t.to)),
+            col(t.target.table(), node_column::ID).equals((t.name, t.to)),
         )
         .and_where(in_ids(backend, col(t.name, t.from), ids))
-        .and_where(col(t.target.table(), "deleted_at").is_null())
-        .order_by((t.name, "id"), Order::Asc);
+        .and_where(col(t.target.table(), node_column::DELETED_AT).is_null())
+        .order_by((t.name, edge_column::ID), Order::Asc);
     if let Some(role) = t.role_column() {
-        q.expr_as(col(t.name, role), "role");
+        q.expr_as(col(t.name, role), edge_column::ROLE);
     }
     if t.typed_source() {
-        q.and_where(col(t.name, crate::repo::edges::column::NODE_TYPE).eq(kind.table()));
+        q.and_where(col(t.name, edge_column::NODE_TYPE).eq(kind.table()));
     }
     if t.dated {
-        q.expr_as(
-            col(t.name, crate::repo::edges::column::START_DATE),
-            "start_date",
-        )
-        .expr_as(
-            col(t.name, crate::repo::edges::column::END_DATE),
-            "end_date",
-        );
+        q.expr_as(col(t.name, edge_column::START_DATE), "start_date")
+            .expr_as(col(t.name, edge_column::END_DATE), "end_date");
     }
     let rows = db.query_all(&q).await?;
     let to_type = t.target;
@@ -363,7 +365,7 @@ async fn edges_from(
             table: t.name,
             to: (to_type, r.try_get("", "to_id")?),
             role: match t.role {
-                Some(_) => r.try_get("", "role")?,
+                Some(_) => r.try_get("", edge_column::ROLE)?,
                 None => None,
             },
             start_date: if t.dated {
@@ -404,12 +406,16 @@ pub async fn existing(
     let mut found = HashSet::new();
     for chunk in ids.chunks(5000) {
         let q = Query::select()
-            .column("id")
+            .column(node_column::ID)
             .from(kind.table())
-            .and_where(in_ids(db.get_database_backend(), Expr::col("id"), chunk))
+            .and_where(in_ids(
+                db.get_database_backend(),
+                Expr::col(node_column::ID),
+                chunk,
+            ))
             .to_owned();
         for r in db.query_all(&q).await? {
-            found.insert(r.try_get("", "id")?);
+            found.insert(r.try_get("", node_column::ID)?);
         }
     }
     Ok(found)
@@ -459,7 +465,7 @@ pub async fn insert_rows(
         .collect();
     let mut q = Query::insert();
     q.into_table(kind.table())
-        .columns(std::iter::once("id").chain(cols.iter().map(|c| c.name)));
+        .columns(std::iter::once(node_column::ID).chain(cols.iter().map(|c| c.name)));
     for row in rows {
         let mut values: Vec<Expr> = vec![Expr::val(row.id)];
         for c in &cols {
@@ -477,7 +483,7 @@ pub async fn insert_rows(
 pub async fn set_deferred(db: &impl ConnectionTrait, row: &Row, deferred: &[&str]) -> Result<()> {
     let mut q = Query::update();
     q.table(row.kind.table())
-        .and_where(Expr::col("id").eq(row.id));
+        .and_where(Expr::col(node_column::ID).eq(row.id));
     let mut any = false;
     for c in columns(row.kind)
         .iter()
@@ -522,13 +528,18 @@ pub async fn insert_texts_and_edges(db: &impl ConnectionTrait, rows: &[Row]) -> 
             .await?;
     }
     for t in edges::ALL {
-        let mut columns = vec![t.from, t.to, "partner_id", "created_at"];
+        let mut columns = vec![
+            t.from,
+            t.to,
+            edge_column::PARTNER_ID,
+            edge_column::CREATED_AT,
+        ];
         columns.extend(t.role_column());
         if t.typed_source() {
-            columns.push("node_type");
+            columns.push(edge_column::NODE_TYPE);
         }
         if t.dated {
-            columns.extend(["start_date", "end_date"]);
+            columns.extend([edge_column::START_DATE, edge_column::END_DATE]);
         }
         let mut insert = Query::insert();
         insert.into_table(t.name).columns(columns.clone());
@@ -562,9 +573,9 @@ pub async fn insert_texts_and_edges(db: &impl ConnectionTrait, rows: &[Row]) -> 
                         .columns(columns.clone())
                         .values(values)
                         .map_err(|e| Error::internal(e.to_string()))?
-                        .returning_col("id");
+                        .returning_col(edge_column::ID);
                     let id: i64 = match db.query_one(&one).await? {
-                        Some(r) => r.try_get("", "id")?,
+                        Some(r) => r.try_get("", edge_column::ID)?,
                         None => return Err(Error::internal("an inserted edge has no id")),
                     };
                     let texts: Vec<(&str, &str)> = e
@@ -619,17 +630,17 @@ pub async fn children(
     for (child, fk) in below {
         let t = child.table();
         let q = Query::select()
-            .expr_as(col(t, crate::repo::node::column::ID), "id")
+            .expr_as(col(t, node_column::ID), node_column::ID)
             .expr_as(col(t, fk), "parent")
             .from(t)
             .and_where(in_ids(db.get_database_backend(), col(t, fk), ids))
-            .and_where(col(t, crate::repo::node::column::DELETED_AT).is_null())
-            .order_by((t, "id"), Order::Asc)
+            .and_where(col(t, node_column::DELETED_AT).is_null())
+            .order_by((t, node_column::ID), Order::Asc)
             .to_owned();
         for r in db.query_all(&q).await? {
             out.entry(r.try_get("", "parent")?)
                 .or_default()
-                .push((*child, r.try_get("", "id")?));
+                .push((*child, r.try_get("", node_column::ID)?));
         }
     }
     Ok(out)

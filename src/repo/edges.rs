@@ -334,9 +334,9 @@ pub struct Source {
 pub async fn source(w: &Writer, table: &'static str, id: i64) -> Result<Source> {
     let q = Query::select()
         .columns([
-            (table, "partner_id"),
-            (table, "external_id"),
-            (table, "version"),
+            (table, node_column::PARTNER_ID),
+            (table, node_column::EXTERNAL_ID),
+            (table, node_column::VERSION),
         ])
         .from(table)
         .and_where(col(table, node_column::ID).eq(id))
@@ -347,9 +347,9 @@ pub async fn source(w: &Writer, table: &'static str, id: i64) -> Result<Source> 
         .await?
         .ok_or_else(|| Error::field("from", "refers to no live record"))?;
     Ok(Source {
-        partner_id: row.try_get("", "partner_id")?,
-        external_id: row.try_get("", "external_id")?,
-        version: row.try_get("", "version")?,
+        partner_id: row.try_get("", node_column::PARTNER_ID)?,
+        external_id: row.try_get("", node_column::EXTERNAL_ID)?,
+        version: row.try_get("", node_column::VERSION)?,
     })
 }
 
@@ -386,14 +386,17 @@ fn matching(t: &EdgeTable, row: &EdgeRow) -> Condition {
 /// The rows of `t` that are the edge `row`: their ids and the partners that made them.
 async fn find_owned(w: &Writer, t: &EdgeTable, row: &EdgeRow) -> Result<Vec<(i64, Option<i64>)>> {
     let q = Query::select()
-        .expr_as(col(t.name, column::ID), "id")
-        .expr_as(col(t.name, column::PARTNER_ID), "partner_id")
+        .expr_as(col(t.name, column::ID), column::ID)
+        .expr_as(col(t.name, column::PARTNER_ID), column::PARTNER_ID)
         .from(t.name)
         .cond_where(matching(t, row))
         .to_owned();
     let mut rows = Vec::new();
     for r in w.txn().query_all(&q).await? {
-        rows.push((r.try_get("", "id")?, r.try_get("", "partner_id")?));
+        rows.push((
+            r.try_get("", column::ID)?,
+            r.try_get("", column::PARTNER_ID)?,
+        ));
     }
     Ok(rows)
 }
@@ -421,7 +424,7 @@ pub async fn add(
             false => Ok(Outcome::Unchanged),
         };
     }
-    let mut columns = vec![t.from, t.to, "partner_id", "created_at"];
+    let mut columns = vec![t.from, t.to, column::PARTNER_ID, column::CREATED_AT];
     let mut values: Vec<Expr> = vec![
         row.from.into(),
         row.to.into(),
@@ -433,11 +436,11 @@ pub async fn add(
         values.push(role.as_str().into());
     }
     if t.typed_source() {
-        columns.push("node_type");
+        columns.push(column::NODE_TYPE);
         values.push(row.from_type.into());
     }
     if t.dated {
-        columns.extend(["start_date", "end_date"]);
+        columns.extend([column::START_DATE, column::END_DATE]);
         values.extend([
             Value::from(row.start_date).into(),
             Value::from(row.end_date).into(),
@@ -469,12 +472,12 @@ async fn update_dated(
     position: &TextMap,
 ) -> Result<Outcome> {
     let q = Query::select()
-        .column("end_date")
+        .column(column::END_DATE)
         .from(t.name)
-        .and_where(Expr::col("id").eq(id))
+        .and_where(Expr::col(column::ID).eq(id))
         .to_owned();
     let end_date: Option<NaiveDate> = match w.txn().query_one(&q).await? {
-        Some(r) => r.try_get("", "end_date")?,
+        Some(r) => r.try_get("", column::END_DATE)?,
         None => None,
     };
     let texts = load_texts(w.txn(), t.name, id).await?;
@@ -483,14 +486,14 @@ async fn update_dated(
     }
     let update = Query::update()
         .table(t.name)
-        .value("end_date", row.end_date)
-        .and_where(Expr::col("id").eq(id))
+        .value(column::END_DATE, row.end_date)
+        .and_where(Expr::col(column::ID).eq(id))
         .to_owned();
     w.txn().execute(&update).await?;
     let clear = Query::delete()
-        .from_table("translation")
-        .and_where(Expr::col("owner_type").eq(t.name))
-        .and_where(Expr::col("owner_id").eq(id))
+        .from_table(table!(translation))
+        .and_where(Expr::col(column_name!(translation.owner_type)).eq(t.name))
+        .and_where(Expr::col(column_name!(translation.owner_id)).eq(id))
         .to_owned();
     w.txn().execute(&clear).await?;
     write_position(w, t, id, position).await?;
@@ -528,15 +531,15 @@ pub async fn remove(w: &mut Writer, t: &EdgeTable, row: &EdgeRow) -> Result<bool
     }
     if t.dated {
         let texts = Query::delete()
-            .from_table("translation")
-            .and_where(Expr::col("owner_type").eq(t.name))
-            .and_where(Expr::col("owner_id").is_in(ids.iter().copied()))
+            .from_table(table!(translation))
+            .and_where(Expr::col(column_name!(translation.owner_type)).eq(t.name))
+            .and_where(Expr::col(column_name!(translation.owner_id)).is_in(ids.iter().copied()))
             .to_owned();
         w.txn().execute(&texts).await?;
     }
     let delete = Query::delete()
         .from_table(t.name)
-        .and_where(Expr::col("id").is_in(ids))
+        .and_where(Expr::col(column::ID).is_in(ids))
         .to_owned();
     w.txn().execute(&delete).await?;
     Ok(true)
@@ -553,9 +556,9 @@ pub async fn touch(
     let version = source.version + 1;
     let update = Query::update()
         .table(row.from_type)
-        .value("version", version)
-        .value("updated_at", w.now)
-        .and_where(Expr::col("id").eq(row.from))
+        .value(node_column::VERSION, version)
+        .value(node_column::UPDATED_AT, w.now)
+        .and_where(Expr::col(node_column::ID).eq(row.from))
         .to_owned();
     w.txn().execute(&update).await?;
     let change = ChangeRecord {

@@ -7,6 +7,26 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, Set, sea_query::
 
 use crate::{error::Result, repo::loader::BatchLoad, search::analysis::stems};
 
+/// The columns of `translation`, the table of every translatable text, by name.
+pub mod column {
+    /// The text's id.
+    pub const ID: &str = column_name!(translation.id);
+    /// The table of the record it belongs to.
+    pub const OWNER_TYPE: &str = column_name!(translation.owner_type);
+    /// The id of the record it belongs to.
+    pub const OWNER_ID: &str = column_name!(translation.owner_id);
+    /// The translatable field (`title`, `summary`, ...).
+    pub const FIELD: &str = column_name!(translation.field);
+    /// Its language.
+    pub const LANG: &str = column_name!(translation.lang);
+    /// The text.
+    pub const VALUE: &str = column_name!(translation.value);
+    /// Where it was taken from.
+    pub const SOURCE_URL: &str = column_name!(translation.source_url);
+    /// Its search stems.
+    pub const STEMS: &str = column_name!(translation.stems);
+}
+
 /// Batched load of all texts of records of one owner type (`dialogue`, `affiliation`, ...).
 #[derive(Clone, Copy)]
 pub struct Texts(pub &'static str);

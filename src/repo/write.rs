@@ -25,7 +25,7 @@ use crate::{
     error::{Error, Result},
     repo::{
         col,
-        node::{NodeModel, NodeType},
+        node::{NodeModel, NodeType, column as node_column},
     },
     sync::hub::{CHANNEL, SyncState},
     sync::idempotency::Claim,
@@ -211,7 +211,14 @@ pub fn snapshot<E: EntityTrait>(model: &E::Model, texts: &TextMap) -> serde_json
     let mut columns = Map::new();
     for c in E::Column::iter() {
         let name = sea_orm::IdenStatic::as_str(&c);
-        if matches!(name, "id" | "version" | "created_at" | "updated_at") {
+        if [
+            node_column::ID,
+            node_column::VERSION,
+            node_column::CREATED_AT,
+            node_column::UPDATED_AT,
+        ]
+        .contains(&name)
+        {
             continue;
         }
         columns.insert(name.to_string(), sea_value_to_json_value(&model.get(c)));
@@ -223,8 +230,8 @@ pub fn snapshot<E: EntityTrait>(model: &E::Model, texts: &TextMap) -> serde_json
 pub async fn load<E: NodeEntity>(w: &Writer, id: i64) -> Result<Option<(E::Model, TextMap)>> {
     let table = E::default().table_name();
     let Some(model) = E::find()
-        .filter(col(table, crate::repo::node::column::ID).eq(id))
-        .filter(col(table, crate::repo::node::column::DELETED_AT).is_null())
+        .filter(col(table, node_column::ID).eq(id))
+        .filter(col(table, node_column::DELETED_AT).is_null())
         .lock_exclusive()
         .one(w.txn())
         .await?
@@ -257,16 +264,16 @@ pub async fn id_by_external(
     external_id: &str,
 ) -> Result<Option<i64>> {
     let mut q = Query::select();
-    q.expr_as(col(table, crate::repo::node::column::ID), "id")
+    q.expr_as(col(table, node_column::ID), node_column::ID)
         .from(table)
-        .and_where(col(table, crate::repo::node::column::EXTERNAL_ID).eq(external_id))
-        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null());
+        .and_where(col(table, node_column::EXTERNAL_ID).eq(external_id))
+        .and_where(col(table, node_column::DELETED_AT).is_null());
     match partner {
-        Some(p) => q.and_where(col(table, crate::repo::node::column::PARTNER_ID).eq(p)),
-        None => q.and_where(col(table, crate::repo::node::column::PARTNER_ID).is_null()),
+        Some(p) => q.and_where(col(table, node_column::PARTNER_ID).eq(p)),
+        None => q.and_where(col(table, node_column::PARTNER_ID).is_null()),
     };
     match w.txn().query_one(&q).await? {
-        Some(row) => Ok(Some(row.try_get("", "id")?)),
+        Some(row) => Ok(Some(row.try_get("", node_column::ID)?)),
         None => Ok(None),
     }
 }
@@ -283,10 +290,10 @@ pub async fn taken(
     q.expr(Expr::val(1))
         .from(table)
         .and_where(col(table, column).eq(value))
-        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null())
+        .and_where(col(table, node_column::DELETED_AT).is_null())
         .limit(1);
     if let Some(id) = except {
-        q.and_where(col(table, crate::repo::node::column::ID).ne(id));
+        q.and_where(col(table, node_column::ID).ne(id));
     }
     Ok(w.txn().query_one(&q).await?.is_some())
 }
@@ -310,7 +317,7 @@ pub async fn is_ancestor(
         let mut q = Query::select();
         q.column(sea_orm::sea_query::Alias::new(parent))
             .from(table)
-            .and_where(col(table, crate::repo::node::column::ID).eq(at));
+            .and_where(col(table, node_column::ID).eq(at));
         let next = match w.txn().query_one(&q).await? {
             Some(row) => row.try_get_by_index::<Option<i64>>(0)?,
             None => None,
@@ -449,12 +456,16 @@ pub async fn create<E: NodeEntity>(
     mut model: E::Model,
     texts: &TextMap,
 ) -> Result<E::Model> {
-    set::<E>(&mut model, "version", 1_i64.into())?;
-    set::<E>(&mut model, "created_at", w.now.into())?;
-    set::<E>(&mut model, "updated_at", w.now.into())?;
-    set::<E>(&mut model, "deleted_at", Value::ChronoDateTimeUtc(None))?;
+    set::<E>(&mut model, node_column::VERSION, 1_i64.into())?;
+    set::<E>(&mut model, node_column::CREATED_AT, w.now.into())?;
+    set::<E>(&mut model, node_column::UPDATED_AT, w.now.into())?;
+    set::<E>(
+        &mut model,
+        node_column::DELETED_AT,
+        Value::ChronoDateTimeUtc(None),
+    )?;
     let mut am = model.into_active_model().reset_all();
-    am.not_set(column::<E>("id")?);
+    am.not_set(column::<E>(node_column::ID)?);
     let created = am.insert(w.txn()).await.map_err(conflict_on_unique)?;
     let rec = created.record();
     write_texts(w, kind.table(), rec.id, &TextMap::new(), texts).await?;
@@ -492,8 +503,8 @@ pub async fn update<E: NodeEntity>(
         return Ok((Outcome::Unchanged, old));
     }
     let version = old.record().version + 1;
-    set::<E>(&mut new, "version", version.into())?;
-    set::<E>(&mut new, "updated_at", w.now.into())?;
+    set::<E>(&mut new, node_column::VERSION, version.into())?;
+    set::<E>(&mut new, node_column::UPDATED_AT, w.now.into())?;
     let updated = new
         .into_active_model()
         .reset_all()
@@ -539,7 +550,7 @@ pub async fn delete<E: NodeEntity>(
     let mut gone = before.0.clone();
     set::<E>(
         &mut gone,
-        "deleted_at",
+        node_column::DELETED_AT,
         Value::ChronoDateTimeUtc(Some(w.now)),
     )?;
     let texts = before.1.clone();
@@ -560,8 +571,8 @@ pub async fn exists(w: &Writer, table: &'static str, id: i64) -> Result<bool> {
     let q = Query::select()
         .expr(Expr::val(1))
         .from(table)
-        .and_where(col(table, crate::repo::node::column::ID).eq(id))
-        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null())
+        .and_where(col(table, node_column::ID).eq(id))
+        .and_where(col(table, node_column::DELETED_AT).is_null())
         .to_owned();
     Ok(w.txn().query_one(&q).await?.is_some())
 }

@@ -12,6 +12,7 @@ use sea_orm::{
 use crate::{
     error::Result,
     graphql::i18n::fold,
+    repo::text::column::{ID, LANG, OWNER_ID, OWNER_TYPE, STEMS, VALUE},
     search::analysis::{STEMMED, SearchQuery, Term, stem, stems, variants},
 };
 
@@ -202,7 +203,7 @@ fn matches(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
             // SQLite may walk `translation` and run the match once per row (minutes on
             // 200,000 texts instead of milliseconds). sea-query writes no ON clause for a
             // cross join, so the join condition is in WHERE.
-            .join(JoinType::CrossJoin, "translation", Condition::all())
+            .join(JoinType::CrossJoin, table!(translation), Condition::all())
             .and_where(col!(translation.id).equals(("translation_fts", "rowid")))
             .and_where(Expr::cust_with_values(
                 "translation_fts MATCH ?",
@@ -218,11 +219,11 @@ fn matches(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
 /// Records that an excluded term (`-word`) matches in any of their texts are left out.
 fn hits(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
     let mut q = Query::select();
-    q.columns(["owner_type", "owner_id"])
+    q.columns([OWNER_TYPE, OWNER_ID])
         .expr_as(Expr::col("score").max(), "score")
         .from_subquery(matches(backend, s), Alias::new("matches"))
-        .group_by_col("owner_type")
-        .group_by_col("owner_id");
+        .group_by_col(OWNER_TYPE)
+        .group_by_col(OWNER_ID);
     if !s.query.none.is_empty() {
         let excluded = SearchQuery {
             all: vec![s.query.none.clone()],
@@ -262,11 +263,11 @@ pub async fn search(
             Condition::any().add(Expr::col("score").lt(score)).add(
                 Condition::all().add(Expr::col("score").eq(score)).add(
                     Condition::any()
-                        .add(Expr::col("owner_type").gt(kind.clone()))
+                        .add(Expr::col(OWNER_TYPE).gt(kind.clone()))
                         .add(
                             Condition::all()
-                                .add(Expr::col("owner_type").eq(kind))
-                                .add(Expr::col("owner_id").gt(id)),
+                                .add(Expr::col(OWNER_TYPE).eq(kind))
+                                .add(Expr::col(OWNER_ID).gt(id)),
                         ),
                 ),
             ),
@@ -274,8 +275,8 @@ pub async fn search(
     }
     outer
         .order_by("score", Order::Desc)
-        .order_by("owner_type", Order::Asc)
-        .order_by("owner_id", Order::Asc)
+        .order_by(OWNER_TYPE, Order::Asc)
+        .order_by(OWNER_ID, Order::Asc)
         .limit(limit);
     let mut out = Vec::new();
     for row in db.query_all(&outer).await? {
@@ -287,7 +288,7 @@ pub async fn search(
 /// The ids of the records a search finds (of any type: `owners` chooses), as a sub-query.
 pub fn found(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
     Query::select()
-        .column("owner_id")
+        .column(OWNER_ID)
         .from_subquery(hits(backend, s), Alias::new("hits"))
         .to_owned()
 }
@@ -310,9 +311,9 @@ pub async fn backfill(db: &DatabaseConnection) -> Result<u64> {
     let mut done = 0;
     loop {
         let q = Query::select()
-            .columns(["id", "lang", "value"])
+            .columns([ID, LANG, VALUE])
             .from(table!(translation))
-            .and_where(Expr::col("stems").is_null())
+            .and_where(Expr::col(STEMS).is_null())
             .limit(500)
             .to_owned();
         let rows = db.query_all(&q).await?;
@@ -321,14 +322,14 @@ pub async fn backfill(db: &DatabaseConnection) -> Result<u64> {
         }
         for row in rows {
             let (id, lang, value): (i64, String, String) = (
-                row.try_get("", "id")?,
-                row.try_get("", "lang")?,
-                row.try_get("", "value")?,
+                row.try_get("", ID)?,
+                row.try_get("", LANG)?,
+                row.try_get("", VALUE)?,
             );
             let update = Query::update()
                 .table(table!(translation))
-                .value("stems", stems(&lang, &value))
-                .and_where(Expr::col("id").eq(id))
+                .value(STEMS, stems(&lang, &value))
+                .and_where(Expr::col(ID).eq(id))
                 .to_owned();
             db.execute(&update).await?;
             done += 1;

@@ -184,7 +184,7 @@ struct Table {
 }
 
 impl Table {
-    fn new(name: &'static str, columns: &'static [&'static str]) -> Table {
+    fn new((name, columns): (&'static str, &'static [&'static str])) -> Table {
         Table {
             name,
             columns,
@@ -225,11 +225,21 @@ fn node_values(lang: &str, at: DateTime<Utc>) -> Vec<Value> {
     vec![lang.into(), 1_i64.into(), at.into(), at.into()]
 }
 
-/// A table's columns followed by the record columns every node table has.
-macro_rules! cols {
-    ($($c:literal),*) => {{
-        const COLS: &[&str] = &[$($c,)* "original_lang", "version", "created_at", "updated_at"];
-        COLS
+/// A table and the columns the generator writes, named through the entity crate.
+macro_rules! columns {
+    ($table:ident: $($c:ident),*) => {{
+        const COLS: &[&str] = &[$(column_name!($table.$c)),*];
+        (table!($table), COLS)
+    }};
+}
+
+/// A node table's columns followed by the record columns every node table has.
+macro_rules! node_columns {
+    ($table:ident: $($c:ident),*) => {{
+        use crate::repo::node::column::{CREATED_AT, ORIGINAL_LANG, UPDATED_AT, VERSION};
+        const COLS: &[&str] =
+            &[$(column_name!($table.$c),)* ORIGINAL_LANG, VERSION, CREATED_AT, UPDATED_AT];
+        (table!($table), COLS)
     }};
 }
 
@@ -254,18 +264,8 @@ pub async fn generate_with_progress(
     let mut rng = Rng(seed);
     let base = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap_or_default();
     let stamp = |i: usize| base + Duration::seconds(i as i64);
-    let mut texts = Table::new(
-        "translation",
-        &[
-            "owner_type",
-            "owner_id",
-            "field",
-            "lang",
-            "value",
-            "folded",
-            "stems",
-        ],
-    );
+    let mut texts =
+        Table::new(columns!(translation: owner_type, owner_id, field, lang, value, folded, stems));
     let mut text = |owner: &str, id: usize, field: &str, lang: &str, value: String| {
         let folded = fold(&value);
         let stems = stems(lang, &value);
@@ -298,21 +298,9 @@ pub async fn generate_with_progress(
         }
     };
 
-    let mut tags = Table::new(
-        "theme_tag",
-        &["theme_id", "node_type", "node_id", "created_at"],
-    );
+    let mut tags = Table::new(columns!(theme_tag: theme_id, node_type, node_id, created_at));
     let mut organisations = Table::new(
-        "organisation",
-        cols!(
-            "id",
-            "slug",
-            "kind",
-            "parent_id",
-            "country",
-            "founded_year",
-            "member_state_count"
-        ),
+        node_columns!(organisation: id, slug, kind, parent_id, country, founded_year, member_state_count),
     );
     for i in 1..=shape.organisations {
         let kind = *rng.pick(KINDS);
@@ -332,7 +320,7 @@ pub async fn generate_with_progress(
         if rng.chance(0.3) {
             tags.push(vec![
                 ((1 + rng.below(shape.themes)) as i64).into(),
-                "organisation".into(),
+                table!(organisation).into(),
                 (i as i64).into(),
                 stamp(i).into(),
             ]);
@@ -344,11 +332,11 @@ pub async fn generate_with_progress(
                 "es" => format!("Organización {i} para {}", topic.2),
                 _ => format!("Organisation {i} for {}", topic.0),
             };
-            text("organisation", i, "name", lang, name);
+            text(table!(organisation), i, "name", lang, name);
         }
     }
 
-    let mut themes = Table::new("theme", cols!("id", "code", "scheme", "broader_id"));
+    let mut themes = Table::new(node_columns!(theme: id, code, scheme, broader_id));
     let roots = (shape.themes / 6).max(1);
     for i in 1..=shape.themes {
         let broader = (i > roots).then(|| 1 + rng.below(roots) as i64);
@@ -368,7 +356,7 @@ pub async fn generate_with_progress(
         let topic = TOPICS[i % TOPICS.len()];
         for lang in ["en", "fr", "es"] {
             text(
-                "theme",
+                table!(theme),
                 i,
                 "title",
                 lang,
@@ -377,17 +365,9 @@ pub async fn generate_with_progress(
         }
     }
 
-    let mut people = Table::new("person", cols!("id", "name"));
-    let mut affiliations = Table::new(
-        "affiliation",
-        &[
-            "id",
-            "person_id",
-            "organisation_id",
-            "start_date",
-            "created_at",
-        ],
-    );
+    let mut people = Table::new(node_columns!(person: id, name));
+    let mut affiliations =
+        Table::new(columns!(affiliation: id, person_id, organisation_id, start_date, created_at));
     for i in 1..=shape.people {
         let mut row = vec![(i as i64).into(), format!("Person {i}").into()];
         row.extend(node_values("en", stamp(i)));
@@ -395,7 +375,7 @@ pub async fn generate_with_progress(
         if rng.chance(0.3) {
             tags.push(vec![
                 ((1 + rng.below(shape.themes)) as i64).into(),
-                "person".into(),
+                table!(person).into(),
                 (i as i64).into(),
                 stamp(i).into(),
             ]);
@@ -408,63 +388,36 @@ pub async fn generate_with_progress(
             start.into(),
             stamp(i).into(),
         ]);
-        text("affiliation", i, "position", "en", "Adviser".into());
-        text("affiliation", i, "position", "fr", "Conseiller".into());
+        text(table!(affiliation), i, "position", "en", "Adviser".into());
+        text(
+            table!(affiliation),
+            i,
+            "position",
+            "fr",
+            "Conseiller".into(),
+        );
     }
 
     let series = (shape.dialogues / 10).max(1);
     let mut dialogues = Table::new(
-        "dialogue",
-        cols!(
-            "id",
-            "slug",
-            "series_id",
-            "start_date",
-            "end_date",
-            "year",
-            "month",
-            "city",
-            "country"
-        ),
+        node_columns!(dialogue: id, slug, series_id, start_date, end_date, year, month, city, country),
     );
     let mut workshops = Table::new(
-        "workshop",
-        cols!(
-            "id",
-            "dialogue_id",
-            "position",
-            "start_date",
-            "end_date",
-            "year",
-            "city",
-            "country"
-        ),
+        node_columns!(workshop: id, dialogue_id, position, start_date, end_date, year, city, country),
     );
-    let mut participants = Table::new(
-        "workshop_participant",
-        &["workshop_id", "organisation_id", "role", "created_at"],
-    );
-    let mut dialogue_participants = Table::new(
-        "dialogue_participant",
-        &["dialogue_id", "organisation_id", "role", "created_at"],
-    );
-    let mut dialogue_people = Table::new(
-        "dialogue_person",
-        &["dialogue_id", "person_id", "role", "created_at"],
-    );
-    let mut dialogue_reports = Table::new(
-        "dialogue_report",
-        &["dialogue_id", "report_id", "role", "created_at"],
-    );
-    let mut workshop_reports = Table::new(
-        "workshop_report",
-        &["workshop_id", "report_id", "role", "created_at"],
-    );
-    let mut workshop_tools = Table::new("workshop_tool", &["workshop_id", "tool_id", "created_at"]);
-    let mut workshop_people = Table::new(
-        "workshop_person",
-        &["workshop_id", "person_id", "role", "created_at"],
-    );
+    let mut participants =
+        Table::new(columns!(workshop_participant: workshop_id, organisation_id, role, created_at));
+    let mut dialogue_participants =
+        Table::new(columns!(dialogue_participant: dialogue_id, organisation_id, role, created_at));
+    let mut dialogue_people =
+        Table::new(columns!(dialogue_person: dialogue_id, person_id, role, created_at));
+    let mut dialogue_reports =
+        Table::new(columns!(dialogue_report: dialogue_id, report_id, role, created_at));
+    let mut workshop_reports =
+        Table::new(columns!(workshop_report: workshop_id, report_id, role, created_at));
+    let mut workshop_tools = Table::new(columns!(workshop_tool: workshop_id, tool_id, created_at));
+    let mut workshop_people =
+        Table::new(columns!(workshop_person: workshop_id, person_id, role, created_at));
     let mut workshop_id = 0_usize;
     for d in 1..=shape.dialogues {
         let dated = rng.chance(0.9);
@@ -494,10 +447,10 @@ pub async fn generate_with_progress(
         let (topic, event) = (*rng.pick(TOPICS), *rng.pick(EVENTS));
         for lang in langs(&mut rng) {
             let title = format!("{} {d} on {}", say(lang, &event), say(lang, &topic));
-            text("dialogue", d, "title", lang, title);
+            text(table!(dialogue), d, "title", lang, title);
         }
         text(
-            "dialogue",
+            table!(dialogue),
             d,
             "summary",
             "en",
@@ -539,7 +492,7 @@ pub async fn generate_with_progress(
             let theme = 1 + (first + k) % shape.themes;
             tags.push(vec![
                 (theme as i64).into(),
-                "dialogue".into(),
+                table!(dialogue).into(),
                 (d as i64).into(),
                 stamp(d).into(),
             ]);
@@ -568,7 +521,7 @@ pub async fn generate_with_progress(
                     "fr" => format!("Atelier {p} : {}", wtopic.1),
                     _ => format!("Workshop {p}: {}", wtopic.0),
                 };
-                text("workshop", w, "title", lang, title);
+                text(table!(workshop), w, "title", lang, title);
             }
             // Distinct organisations: consecutive ids from a random start.
             let first = rng.below(shape.organisations);
@@ -608,22 +561,18 @@ pub async fn generate_with_progress(
             }
             tags.push(vec![
                 ((1 + rng.below(shape.themes)) as i64).into(),
-                "workshop".into(),
+                table!(workshop).into(),
                 (w as i64).into(),
                 stamp(w).into(),
             ]);
         }
     }
 
-    let mut reports = Table::new(
-        "report",
-        cols!("id", "symbol", "kind", "published_on", "year", "month"),
-    );
-    let mut publishers = Table::new(
-        "report_publisher",
-        &["report_id", "organisation_id", "created_at"],
-    );
-    let mut authors = Table::new("report_author", &["report_id", "person_id", "created_at"]);
+    let mut reports =
+        Table::new(node_columns!(report: id, symbol, kind, published_on, year, month));
+    let mut publishers =
+        Table::new(columns!(report_publisher: report_id, organisation_id, created_at));
+    let mut authors = Table::new(columns!(report_author: report_id, person_id, created_at));
     for r in 1..=shape.reports {
         let un = rng.chance(0.3);
         let year = 2000 + rng.below(26) as i32;
@@ -652,7 +601,7 @@ pub async fn generate_with_progress(
                 "es" => format!("Informe {r} sobre {}", topic.2),
                 _ => format!("Report {r} on {}", topic.0),
             };
-            text("report", r, "title", lang, title);
+            text(table!(report), r, "title", lang, title);
         }
         publishers.push(vec![
             (r as i64).into(),
@@ -666,17 +615,15 @@ pub async fn generate_with_progress(
         ]);
         tags.push(vec![
             ((1 + rng.below(shape.themes)) as i64).into(),
-            "report".into(),
+            table!(report).into(),
             (r as i64).into(),
             stamp(r).into(),
         ]);
     }
 
-    let mut tools = Table::new("tool", cols!("id", "kind", "year"));
-    let mut developers = Table::new(
-        "tool_developer",
-        &["tool_id", "organisation_id", "role", "created_at"],
-    );
+    let mut tools = Table::new(node_columns!(tool: id, kind, year));
+    let mut developers =
+        Table::new(columns!(tool_developer: tool_id, organisation_id, role, created_at));
     for t in 1..=shape.tools {
         let kind = *rng.pick(&[
             "framework",
@@ -695,13 +642,13 @@ pub async fn generate_with_progress(
         if rng.chance(0.5) {
             tags.push(vec![
                 ((1 + rng.below(shape.themes)) as i64).into(),
-                "tool".into(),
+                table!(tool).into(),
                 (t as i64).into(),
                 stamp(t).into(),
             ]);
         }
         text(
-            "tool",
+            table!(tool),
             t,
             "name",
             "en",
@@ -719,10 +666,8 @@ pub async fn generate_with_progress(
         }
     }
 
-    let mut partnerships = Table::new(
-        "partnership",
-        &["organisation_id", "peer_id", "level", "created_at"],
-    );
+    let mut partnerships =
+        Table::new(columns!(partnership: organisation_id, peer_id, level, created_at));
     for o in (2..=shape.organisations).step_by(2) {
         let level = *rng.pick(&["local", "national", "regional", "international"]);
         partnerships.push(vec![
