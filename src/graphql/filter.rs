@@ -140,59 +140,52 @@ pub struct IdFilter {
 }
 
 impl IdFilter {
-    /// The condition on the column `expr`, which holds ids of nodes of type `kind`.
+    /// The condition on the column `expr`, which holds ids of nodes of type `kind`; an id
+    /// of another type is refused.
     pub fn condition(&self, expr: Expr, kind: NodeType) -> Result<Condition> {
-        let one = |id: &ID| decode_as(id, kind);
-        let many = |name: &str, ids: &[ID]| -> Result<Vec<i64>> {
-            check_list(name, ids)?;
-            ids.iter().map(one).collect()
-        };
-        let mut c = Condition::all();
-        if let Some(id) = &self.eq {
-            c = c.add(expr.clone().eq(one(id)?));
-        }
-        if let Some(id) = &self.ne {
-            c = c.add(expr.clone().ne(one(id)?));
-        }
-        if let Some(ids) = &self.in_list {
-            c = c.add(expr.clone().is_in(many("in", ids)?));
-        }
-        if let Some(ids) = &self.not_in {
-            c = c.add(expr.clone().is_not_in(many("notIn", ids)?));
-        }
-        Ok(null_check(c, &expr, self.is_null))
+        self.condition_with(expr, |id| decode_as(id, kind).map(Some))
     }
 
     /// The condition on the id column `expr` of nodes of type `kind`, in a filter over
     /// several types (search): ids of other types match none of these nodes, rather than
     /// being refused.
     pub fn condition_of_any_type(&self, expr: Expr, kind: NodeType) -> Result<Condition> {
-        let of_kind = |ids: &[ID]| -> Result<Vec<i64>> {
-            let mut out = Vec::new();
+        self.condition_with(expr, |id| {
+            let (k, n) = decode(id)?;
+            Ok((k == kind).then_some(n))
+        })
+    }
+
+    /// The condition, with `own` reading each id as a value of the column (`None`: an id
+    /// that no value of the column can be).
+    fn condition_with(
+        &self,
+        expr: Expr,
+        own: impl Fn(&ID) -> Result<Option<i64>>,
+    ) -> Result<Condition> {
+        let many = |name: &str, ids: &[ID]| -> Result<Vec<i64>> {
+            check_list(name, ids)?;
+            let mut out = Vec::with_capacity(ids.len());
             for id in ids {
-                let (k, n) = decode(id)?;
-                if k == kind {
-                    out.push(n);
-                }
+                out.extend(own(id)?);
             }
             Ok(out)
         };
         let nothing = || Expr::val(1).eq(0);
         let mut c = Condition::all();
         if let Some(id) = &self.eq {
-            c = c.add(match of_kind(std::slice::from_ref(id))?.pop() {
+            c = c.add(match own(id)? {
                 Some(n) => expr.clone().eq(n),
                 None => nothing(),
             });
         }
         if let Some(id) = &self.ne
-            && let Some(n) = of_kind(std::slice::from_ref(id))?.pop()
+            && let Some(n) = own(id)?
         {
             c = c.add(expr.clone().ne(n));
         }
         if let Some(ids) = &self.in_list {
-            check_list("in", ids)?;
-            let ids = of_kind(ids)?;
+            let ids = many("in", ids)?;
             c = c.add(if ids.is_empty() {
                 nothing()
             } else {
@@ -200,8 +193,7 @@ impl IdFilter {
             });
         }
         if let Some(ids) = &self.not_in {
-            check_list("notIn", ids)?;
-            let ids = of_kind(ids)?;
+            let ids = many("notIn", ids)?;
             if !ids.is_empty() {
                 c = c.add(expr.clone().is_not_in(ids));
             }

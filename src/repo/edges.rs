@@ -299,11 +299,6 @@ pub static ALL: [&EdgeTable; 13] = [
     &THEME_TAG,
 ];
 
-/// The edge table called `name`.
-pub fn named(name: &str) -> Option<&'static EdgeTable> {
-    ALL.iter().copied().find(|t| t.name == name)
-}
-
 /// One edge, as a write names it.
 pub struct EdgeRow {
     /// The source record's table.

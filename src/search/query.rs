@@ -52,16 +52,16 @@ const WITH_YEAR: [NodeType; 4] = [
 
 /// Which texts may match: those of live records of `types` that meet `filter`.
 fn owners(types: &[NodeType], filter: Option<&SearchFilter>) -> Result<Condition> {
+    // Ids of other types than a record's match none of its records (rather than being
+    // refused, as in a list of one type): the id filter is applied per type below.
+    let record = filter.map(|f| RecordFilter {
+        id: None,
+        ..f.record.clone()
+    });
     let mut any = Condition::any();
     for &kind in types {
         let mut cond = Condition::all();
-        if let Some(f) = filter {
-            // Ids of other types than `kind` match none of its records (rather than
-            // being refused, as in a list of one type).
-            let record = RecordFilter {
-                id: None,
-                ..f.record.clone()
-            };
+        if let (Some(f), Some(record)) = (filter, &record) {
             cond = cond.add(record.condition(kind)?);
             if let Some(id) = &f.record.id {
                 cond = cond.add(id.condition_of_any_type(col(kind.table(), "id"), kind)?);
