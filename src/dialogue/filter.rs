@@ -143,12 +143,12 @@ pub enum DialogueOrderField {
 impl SortField for DialogueOrderField {
     fn column(self) -> &'static str {
         match self {
-            Self::Id => "id",
-            Self::Slug => "slug",
-            Self::StartDate => "start_date",
-            Self::Year => "year",
-            Self::CreatedAt => "created_at",
-            Self::UpdatedAt => "updated_at",
+            Self::Id => column_name!(dialogue.id),
+            Self::Slug => column_name!(dialogue.slug),
+            Self::StartDate => column_name!(dialogue.start_date),
+            Self::Year => column_name!(dialogue.year),
+            Self::CreatedAt => column_name!(dialogue.created_at),
+            Self::UpdatedAt => column_name!(dialogue.updated_at),
         }
     }
 

@@ -80,7 +80,7 @@ impl Writable for Dialogue {
         refs: &HashMap<&'static str, i64>,
     ) -> Result<()> {
         if let Some(s) = &input.slug {
-            row.slug = w::text_column("slug", "slug", s)?;
+            row.slug = w::text_column(column_name!(dialogue.slug), "slug", s)?;
         }
         w::texts(texts, "title", &input.title, w::MAX_NAME)?;
         w::texts(texts, "summary", &input.summary, w::MAX_TEXT)?;
@@ -91,22 +91,22 @@ impl Writable for Dialogue {
         w::maybe(&mut row.start_date, &input.start_date, w::day)?;
         w::maybe(&mut row.end_date, &input.end_date, w::day)?;
         w::maybe(&mut row.year, &input.year, |y| {
-            w::int_column("year", "year", *y)
+            w::int_column(column_name!(dialogue.year), "year", *y)
         })?;
         w::maybe(&mut row.month, &input.month, |m| {
-            w::int_column("month", "month", *m)
+            w::int_column(column_name!(dialogue.month), "month", *m)
         })?;
         w::maybe(&mut row.city, &input.city, |c| {
-            w::text_column("city", "city", c)
+            w::text_column(column_name!(dialogue.city), "city", c)
         })?;
         w::maybe(&mut row.country, &input.country, |c| {
-            w::text_column("country", "country", c)
+            w::text_column(column_name!(dialogue.country), "country", c)
         })?;
         w::maybe(&mut row.website, &input.website, |u| {
-            w::text_column("website", "website", u)
+            w::text_column(column_name!(dialogue.website), "website", u)
         })?;
         w::maybe(&mut row.webcast_url, &input.webcast_url, |u| {
-            w::text_column("webcast_url", "webcastUrl", u)
+            w::text_column(column_name!(dialogue.webcast_url), "webcastUrl", u)
         })?;
         if input.year.is_undefined() && row.year.is_none() {
             row.year = row.start_date.map(|d| d.year());
@@ -127,11 +127,12 @@ impl Writable for Dialogue {
     }
 
     fn parent(row: &dialogue::Model) -> Option<(&'static str, &'static str, i64)> {
-        row.series_id.map(|id| ("series", "series_id", id))
+        row.series_id
+            .map(|id| ("series", column_name!(dialogue.series_id), id))
     }
 
     fn uniques(row: &dialogue::Model) -> Vec<(&'static str, &'static str, String)> {
-        vec![("slug", "slug", row.slug.clone())]
+        vec![("slug", column_name!(dialogue.slug), row.slug.clone())]
     }
 }
 

@@ -179,12 +179,12 @@ links!(DialogueLinks(dialogue::Model) {
     /// The workshops (sessions) of this dialogue.
     workshops -> Workshop, Plain = crate::workshop::repo::OF_DIALOGUE;
     /// The organisations taking part in the dialogue, with the role of each.
-    participants [role: ParticipationRole = "dialogue_participant"."role"]
+    participants [role: ParticipationRole = dialogue_participant.role]
         -> Organisation, Participation = crate::organisation::repo::OF_DIALOGUE;
     /// The people speaking at the dialogue (or named as its contact), with the role of each.
-    people [role: PersonRole = "dialogue_person"."role"]
+    people [role: PersonRole = dialogue_person.role]
         -> Person, Involvement = crate::person::repo::OF_DIALOGUE;
     /// The reports the dialogue references, with the role of each.
-    reports [role: ReportRole = "dialogue_report"."role"]
+    reports [role: ReportRole = dialogue_report.role]
         -> Report, Reference = crate::report::repo::OF_DIALOGUE;
 });

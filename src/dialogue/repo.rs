@@ -14,7 +14,7 @@ use crate::{
 /// The editions of a dialogue series.
 pub static EDITIONS: Link = Link {
     name: "dialogue.editions",
-    via: Via::Column("series_id"),
+    via: Via::Column(column_name!(dialogue.series_id)),
 };
 
 /// The dialogues an organisation takes part in.
@@ -38,7 +38,7 @@ pub static OF_REPORT: Link = Link {
 /// The dialogues tagged with a theme.
 pub static OF_THEME: Link = Link {
     name: "theme.dialogues",
-    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type("dialogue")),
+    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type(table!(dialogue))),
 };
 
 /// The live dialogue with this slug.

@@ -5,6 +5,7 @@ use serde_json::{Value as Json, json};
 use crate::{
     export::repo::{CitationParts, Row},
     graphql::id::encode,
+    repo::node::column as node_column,
 };
 
 /// The text of a field in `lang`, else English, else the original language, else any.
@@ -12,7 +13,7 @@ fn text(row: &Row, field: &str, lang: &str) -> Option<String> {
     let langs = row.texts.get(field)?;
     let original = row
         .values
-        .get("original_lang")
+        .get(node_column::ORIGINAL_LANG)
         .and_then(Json::as_str)
         .unwrap_or("en");
     [lang, "en", original]
@@ -41,11 +42,15 @@ fn publishers(parts: &CitationParts, lang: &str) -> Vec<String> {
 
 /// When the report was published: (year, month, day) as far as known.
 fn issued(row: &Row) -> Vec<i64> {
-    if let Some(d) = row.values.get("published_on").and_then(Json::as_str) {
+    if let Some(d) = row
+        .values
+        .get(column_name!(report.published_on))
+        .and_then(Json::as_str)
+    {
         return d.split('-').filter_map(|p| p.parse().ok()).collect();
     }
-    let year = row.values.get("year").and_then(Json::as_i64);
-    let month = row.values.get("month").and_then(Json::as_i64);
+    let year = row.values.get(node_column::YEAR).and_then(Json::as_i64);
+    let month = row.values.get(node_column::MONTH).and_then(Json::as_i64);
     year.into_iter().chain(year.and(month)).collect()
 }
 
@@ -69,17 +74,23 @@ pub fn csl(row: &Row, parts: &CitationParts, lang: &str) -> Json {
     put(
         &mut item,
         "number",
-        row.values.get("symbol").filter(|v| !v.is_null()).cloned(),
+        row.values
+            .get(column_name!(report.symbol))
+            .filter(|v| !v.is_null())
+            .cloned(),
     );
     put(
         &mut item,
         "URL",
-        row.values.get("url").filter(|v| !v.is_null()).cloned(),
+        row.values
+            .get(column_name!(report.url))
+            .filter(|v| !v.is_null())
+            .cloned(),
     );
     put(
         &mut item,
         "language",
-        row.values.get("original_lang").cloned(),
+        row.values.get(node_column::ORIGINAL_LANG).cloned(),
     );
     let date = issued(row);
     if !date.is_empty() {
@@ -125,7 +136,10 @@ const MONTHS: [&str; 12] = [
 
 /// The BibTeX entry of a report (`@techreport`), keyed by its symbol or id.
 pub fn bibtex(row: &Row, parts: &CitationParts, lang: &str) -> String {
-    let symbol = row.values.get("symbol").and_then(Json::as_str);
+    let symbol = row
+        .values
+        .get(column_name!(report.symbol))
+        .and_then(Json::as_str);
     let key: String = symbol
         .map(str::to_string)
         .unwrap_or_else(|| encode(row.kind, row.id).0)
@@ -161,10 +175,18 @@ pub fn bibtex(row: &Row, parts: &CitationParts, lang: &str) -> String {
     {
         fields.push(("month", (*m).to_string()));
     }
-    if let Some(u) = row.values.get("url").and_then(Json::as_str) {
+    if let Some(u) = row
+        .values
+        .get(column_name!(report.url))
+        .and_then(Json::as_str)
+    {
         fields.push(("url", u.to_string()));
     }
-    if let Some(l) = row.values.get("original_lang").and_then(Json::as_str) {
+    if let Some(l) = row
+        .values
+        .get(node_column::ORIGINAL_LANG)
+        .and_then(Json::as_str)
+    {
         fields.push(("language", l.to_string()));
     }
     let body: Vec<String> = fields

@@ -23,6 +23,7 @@ use crate::{
     error::{Error, Result},
     export::repo::{EdgeRow, Row, SourcedText, Ty, columns},
     graphql::id::{NodeType, decode, encode},
+    repo::node::column as node_column,
 };
 
 /// A text in the export format.
@@ -295,14 +296,14 @@ pub fn to_row(record: &Record) -> Result<Row> {
         let v = match (c.refers, &v, c.name) {
             (Some(_), Json::String(gid), _) => Json::from(decode(gid)?.1),
             // Hand-made files may leave out what the server would set.
-            (_, Json::Null, "version") => Json::from(1),
-            (_, Json::Null, "original_lang") => {
+            (_, Json::Null, node_column::VERSION) => Json::from(1),
+            (_, Json::Null, node_column::ORIGINAL_LANG) => {
                 let first = ["title", "name"]
                     .iter()
                     .find_map(|f| record.texts.get(*f)?.keys().next().cloned());
                 Json::from(first.unwrap_or_else(|| "en".into()))
             }
-            (_, Json::Null, "created_at" | "updated_at") => {
+            (_, Json::Null, node_column::CREATED_AT | node_column::UPDATED_AT) => {
                 Json::from(chrono::Utc::now().to_rfc3339())
             }
             _ => v,

@@ -38,6 +38,7 @@ use crate::{
         write::{self as w, MAX_NAME, MAX_TEXT},
     },
     progress::Progress,
+    repo::node::column as node_column,
     repo::write::{ChangeRecord, Writer, record_many},
     sync::hub::SyncState,
 };
@@ -57,7 +58,12 @@ pub const ORDER: [NodeType; 7] = [
 ];
 
 /// References written after every record (they may point at records of any type).
-const DEFERRED: [&str; 4] = ["partner_id", "parent_id", "broader_id", "series_id"];
+const DEFERRED: [&str; 4] = [
+    node_column::PARTNER_ID,
+    column_name!(organisation.parent_id),
+    column_name!(theme.broader_id),
+    column_name!(dialogue.series_id),
+];
 
 /// How many records are inserted per statement.
 const CHUNK: usize = 200;
@@ -204,7 +210,10 @@ fn check(record: &Record) -> Result<(Key, Vec<Key>)> {
             if !c.nullable
                 && !matches!(
                     c.name,
-                    "version" | "created_at" | "updated_at" | "original_lang"
+                    node_column::VERSION
+                        | node_column::CREATED_AT
+                        | node_column::UPDATED_AT
+                        | node_column::ORIGINAL_LANG
                 )
             {
                 return Err(Error::field(c.name, "is required"));
@@ -239,7 +248,7 @@ fn check(record: &Record) -> Result<(Key, Vec<Key>)> {
         // The API's rule of each column (`text_column`, `int_column`); the value must be
         // as the API would store it.
         match (c.name, c.ty, v) {
-            ("original_lang", _, Json::String(s)) => {
+            (node_column::ORIGINAL_LANG, _, Json::String(s)) => {
                 drop(check_language(s).map_err(|e| Error::field(c.name, reason(&e)))?)
             }
             (_, Ty::Text, Json::String(s)) if c.values.is_none() => {
@@ -255,7 +264,7 @@ fn check(record: &Record) -> Result<(Key, Vec<Key>)> {
                 let n = n.as_i64().and_then(|n| i32::try_from(n).ok()).unwrap_or(-1);
                 w::int_column(c.name, c.name, n)?;
             }
-            ("version", _, Json::Number(n)) if n.as_i64().is_none_or(|n| n < 1) => {
+            (node_column::VERSION, _, Json::Number(n)) if n.as_i64().is_none_or(|n| n < 1) => {
                 return Err(Error::field(c.name, "must be at least 1"));
             }
             _ => {}
@@ -564,11 +573,17 @@ async fn write(
             let changes = chunk
                 .iter()
                 .map(|row| ChangeRecord {
-                    external_id: row.values.get("external_id").and_then(Json::as_str),
-                    partner_id: row.values.get("partner_id").and_then(Json::as_i64),
+                    external_id: row
+                        .values
+                        .get(node_column::EXTERNAL_ID)
+                        .and_then(Json::as_str),
+                    partner_id: row
+                        .values
+                        .get(node_column::PARTNER_ID)
+                        .and_then(Json::as_i64),
                     version: row
                         .values
-                        .get("version")
+                        .get(node_column::VERSION)
                         .and_then(Json::as_i64)
                         .unwrap_or(1),
                     ..ChangeRecord::created(row.kind.table(), row.id)

@@ -11,6 +11,7 @@ use serde_json::{Map, Value as Json, json};
 use crate::{
     export::repo::{EdgeRow, Row},
     graphql::id::{NodeType, encode},
+    repo::{edges, node::column as node_column},
 };
 
 /// The address of a node's JSON-LD document (its `@id`).
@@ -77,23 +78,33 @@ fn list(v: Vec<Json>) -> Option<Json> {
 
 /// The start of an event: its date, else its year and month, else its year.
 fn start(row: &Row) -> Option<Json> {
-    if let Some(d) = value(row, "start_date") {
+    if let Some(d) = value(row, column_name!(start_date in dialogue, workshop)) {
         return Some(d.clone());
     }
-    let year = value(row, "year")?.as_i64()?;
-    Some(match value(row, "month").and_then(Json::as_i64) {
-        Some(m) => json!(format!("{year}-{m:02}")),
-        None => json!(year.to_string()),
-    })
+    let year = value(row, node_column::YEAR)?.as_i64()?;
+    Some(
+        match value(row, node_column::MONTH).and_then(Json::as_i64) {
+            Some(m) => json!(format!("{year}-{m:02}")),
+            None => json!(year.to_string()),
+        },
+    )
 }
 
 fn place(row: &Row) -> Option<Json> {
     let mut address = Map::new();
-    put(&mut address, "addressLocality", value(row, "city").cloned());
+    put(
+        &mut address,
+        "addressLocality",
+        value(row, column_name!(city in dialogue, workshop)).cloned(),
+    );
     put(
         &mut address,
         "addressCountry",
-        value(row, "country").cloned(),
+        value(
+            row,
+            column_name!(country in dialogue, workshop, organisation),
+        )
+        .cloned(),
     );
     let venue = texts(row, "venue");
     if address.is_empty() && venue.is_none() {
@@ -110,28 +121,38 @@ fn place(row: &Row) -> Option<Json> {
 }
 
 /// The participants, people, reports and themes of a dialogue or workshop.
-fn event_links(doc: &mut Map<String, Json>, base: &str, row: &Row, prefix: &str) {
-    let participant = format!("{prefix}_participant");
-    let person = format!("{prefix}_person");
-    let report = format!("{prefix}_report");
+fn event_links(doc: &mut Map<String, Json>, base: &str, row: &Row) {
+    let (participant, person, report) = match row.kind {
+        NodeType::Dialogue => (
+            &edges::DIALOGUE_PARTICIPANT,
+            &edges::DIALOGUE_PERSON,
+            &edges::DIALOGUE_REPORT,
+        ),
+        _ => (
+            &edges::WORKSHOP_PARTICIPANT,
+            &edges::WORKSHOP_PERSON,
+            &edges::WORKSHOP_REPORT,
+        ),
+    };
+    let (participant, person, report) = (participant.name, person.name, report.name);
     put(
         doc,
         "organizer",
-        list(targets(base, row, &participant, Some(&["organiser"]))),
+        list(targets(base, row, participant, Some(&["organiser"]))),
     );
     put(
         doc,
         "contributor",
-        list(targets(base, row, &participant, Some(&["host"]))),
+        list(targets(base, row, participant, Some(&["host"]))),
     );
-    let mut performers = targets(base, row, &participant, Some(&["speaker"]));
-    performers.extend(targets(base, row, &person, Some(&["speaker", "moderator"])));
+    let mut performers = targets(base, row, participant, Some(&["speaker"]));
+    performers.extend(targets(base, row, person, Some(&["speaker", "moderator"])));
     put(doc, "performer", list(performers));
-    let mut attendees = targets(base, row, &participant, Some(&["participant"]));
-    attendees.extend(targets(base, row, &person, Some(&["contact"])));
+    let mut attendees = targets(base, row, participant, Some(&["participant"]));
+    attendees.extend(targets(base, row, person, Some(&["contact"])));
     put(doc, "attendee", list(attendees));
-    let mut works = targets(base, row, &report, None);
-    works.extend(targets(base, row, "workshop_tool", None));
+    let mut works = targets(base, row, report, None);
+    works.extend(targets(base, row, edges::WORKSHOP_TOOL.name, None));
     put(doc, "workFeatured", list(works));
 }
 
@@ -143,19 +164,29 @@ pub fn document(base: &str, row: &Row, children: &[(NodeType, i64)]) -> Json {
     doc.insert("@id".into(), json!(iri(base, row.kind, row.id)));
     doc.insert("identifier".into(), json!(encode(row.kind, row.id).0));
     let below: Vec<Json> = children.iter().map(|(k, id)| node(base, *k, *id)).collect();
-    let about = list(targets(base, row, "theme_tag", None));
+    let about = list(targets(base, row, edges::THEME_TAG.name, None));
     match row.kind {
         NodeType::Dialogue | NodeType::Workshop => {
             doc.insert("@type".into(), json!("Event"));
             put(&mut doc, "name", texts(row, "title"));
             put(&mut doc, "description", texts(row, "summary"));
             put(&mut doc, "startDate", start(row));
-            put(&mut doc, "endDate", value(row, "end_date").cloned());
+            put(
+                &mut doc,
+                "endDate",
+                value(row, column_name!(end_date in dialogue, workshop)).cloned(),
+            );
             put(&mut doc, "location", place(row));
-            put(&mut doc, "url", value(row, "website").cloned());
+            put(
+                &mut doc,
+                "url",
+                value(row, column_name!(website in dialogue, organisation)).cloned(),
+            );
             let parent = match row.kind {
-                NodeType::Dialogue => value(row, "series_id").and_then(Json::as_i64),
-                _ => value(row, "dialogue_id").and_then(Json::as_i64),
+                NodeType::Dialogue => {
+                    value(row, column_name!(dialogue.series_id)).and_then(Json::as_i64)
+                }
+                _ => value(row, column_name!(workshop.dialogue_id)).and_then(Json::as_i64),
             };
             put(
                 &mut doc,
@@ -163,47 +194,67 @@ pub fn document(base: &str, row: &Row, children: &[(NodeType, i64)]) -> Json {
                 parent.map(|p| node(base, NodeType::Dialogue, p)),
             );
             put(&mut doc, "subEvent", list(below));
-            event_links(&mut doc, base, row, row.kind.table());
+            event_links(&mut doc, base, row);
             put(&mut doc, "about", about);
         }
         NodeType::Report => {
             doc.insert("@type".into(), json!("Report"));
             put(&mut doc, "name", texts(row, "title"));
             put(&mut doc, "abstract", texts(row, "summary"));
-            put(&mut doc, "reportNumber", value(row, "symbol").cloned());
-            let published = value(row, "published_on")
+            put(
+                &mut doc,
+                "reportNumber",
+                value(row, column_name!(report.symbol)).cloned(),
+            );
+            let published = value(row, column_name!(report.published_on))
                 .cloned()
-                .or_else(|| value(row, "year").map(|y| json!(y.to_string())));
+                .or_else(|| value(row, node_column::YEAR).map(|y| json!(y.to_string())));
             put(&mut doc, "datePublished", published);
-            put(&mut doc, "url", value(row, "url").cloned());
+            put(
+                &mut doc,
+                "url",
+                value(row, column_name!(url in report, tool)).cloned(),
+            );
             put(
                 &mut doc,
                 "author",
-                list(targets(base, row, "report_author", None)),
+                list(targets(base, row, edges::REPORT_AUTHOR.name, None)),
             );
             put(
                 &mut doc,
                 "publisher",
-                list(targets(base, row, "report_publisher", None)),
+                list(targets(base, row, edges::REPORT_PUBLISHER.name, None)),
             );
-            put(&mut doc, "inLanguage", value(row, "original_lang").cloned());
+            put(
+                &mut doc,
+                "inLanguage",
+                value(row, node_column::ORIGINAL_LANG).cloned(),
+            );
             put(&mut doc, "about", about);
         }
         NodeType::Tool => {
             doc.insert("@type".into(), json!("CreativeWork"));
             put(&mut doc, "name", texts(row, "name"));
             put(&mut doc, "description", texts(row, "summary"));
-            put(&mut doc, "genre", value(row, "kind").cloned());
+            put(
+                &mut doc,
+                "genre",
+                value(row, column_name!(tool.kind)).cloned(),
+            );
             put(
                 &mut doc,
                 "dateCreated",
-                value(row, "year").map(|y| json!(y.to_string())),
+                value(row, node_column::YEAR).map(|y| json!(y.to_string())),
             );
-            put(&mut doc, "url", value(row, "url").cloned());
+            put(
+                &mut doc,
+                "url",
+                value(row, column_name!(url in report, tool)).cloned(),
+            );
             put(
                 &mut doc,
                 "creator",
-                list(targets(base, row, "tool_developer", None)),
+                list(targets(base, row, edges::TOOL_DEVELOPER.name, None)),
             );
             put(&mut doc, "about", about);
         }
@@ -212,21 +263,36 @@ pub fn document(base: &str, row: &Row, children: &[(NodeType, i64)]) -> Json {
             put(&mut doc, "name", texts(row, "name"));
             put(&mut doc, "alternateName", texts(row, "acronym"));
             put(&mut doc, "description", texts(row, "summary"));
-            put(&mut doc, "url", value(row, "website").cloned());
+            put(
+                &mut doc,
+                "url",
+                value(row, column_name!(website in dialogue, organisation)).cloned(),
+            );
             put(
                 &mut doc,
                 "foundingDate",
-                value(row, "founded_year").map(|y| json!(y.to_string())),
+                value(row, column_name!(organisation.founded_year)).map(|y| json!(y.to_string())),
             );
-            put(&mut doc, "email", value(row, "email").cloned());
-            put(&mut doc, "telephone", value(row, "phone").cloned());
+            put(
+                &mut doc,
+                "email",
+                value(row, column_name!(email in organisation, person)).cloned(),
+            );
+            put(
+                &mut doc,
+                "telephone",
+                value(row, column_name!(phone in organisation, person)).cloned(),
+            );
             put(
                 &mut doc,
                 "address",
-                value(row, "country")
-                    .map(|c| json!({ "@type": "PostalAddress", "addressCountry": c })),
+                value(
+                    row,
+                    column_name!(country in dialogue, workshop, organisation),
+                )
+                .map(|c| json!({ "@type": "PostalAddress", "addressCountry": c })),
             );
-            let parent = value(row, "parent_id").and_then(Json::as_i64);
+            let parent = value(row, column_name!(organisation.parent_id)).and_then(Json::as_i64);
             put(
                 &mut doc,
                 "parentOrganization",
@@ -237,14 +303,26 @@ pub fn document(base: &str, row: &Row, children: &[(NodeType, i64)]) -> Json {
         }
         NodeType::Person => {
             doc.insert("@type".into(), json!("Person"));
-            put(&mut doc, "name", value(row, "name").cloned());
+            put(
+                &mut doc,
+                "name",
+                value(row, column_name!(person.name)).cloned(),
+            );
             put(&mut doc, "description", texts(row, "summary"));
-            put(&mut doc, "email", value(row, "email").cloned());
-            put(&mut doc, "telephone", value(row, "phone").cloned());
+            put(
+                &mut doc,
+                "email",
+                value(row, column_name!(email in organisation, person)).cloned(),
+            );
+            put(
+                &mut doc,
+                "telephone",
+                value(row, column_name!(phone in organisation, person)).cloned(),
+            );
             put(
                 &mut doc,
                 "affiliation",
-                list(targets(base, row, "affiliation", None)),
+                list(targets(base, row, edges::AFFILIATION.name, None)),
             );
             put(&mut doc, "knowsAbout", about);
         }
@@ -252,13 +330,18 @@ pub fn document(base: &str, row: &Row, children: &[(NodeType, i64)]) -> Json {
             doc.insert("@type".into(), json!("DefinedTerm"));
             put(&mut doc, "name", texts(row, "title"));
             put(&mut doc, "description", texts(row, "description"));
-            put(&mut doc, "termCode", value(row, "code").cloned());
+            put(
+                &mut doc,
+                "termCode",
+                value(row, column_name!(theme.code)).cloned(),
+            );
             put(
                 &mut doc,
                 "inDefinedTermSet",
-                value(row, "scheme").map(|s| json!({ "@type": "DefinedTermSet", "name": s })),
+                value(row, column_name!(theme.scheme))
+                    .map(|s| json!({ "@type": "DefinedTermSet", "name": s })),
             );
-            let broader = value(row, "broader_id").and_then(Json::as_i64);
+            let broader = value(row, column_name!(theme.broader_id)).and_then(Json::as_i64);
             put(
                 &mut doc,
                 "broader",
@@ -273,12 +356,24 @@ pub fn document(base: &str, row: &Row, children: &[(NodeType, i64)]) -> Json {
     }
     // Where the record's facts come from.
     let mut source = Map::new();
-    put(&mut source, "url", value(row, "source_url").cloned());
-    put(&mut source, "name", value(row, "source_document").cloned());
+    put(
+        &mut source,
+        "url",
+        value(row, node_column::SOURCE_URL).cloned(),
+    );
+    put(
+        &mut source,
+        "name",
+        value(row, node_column::SOURCE_DOCUMENT).cloned(),
+    );
     if !source.is_empty() {
         source.insert("@type".into(), json!("CreativeWork"));
         doc.insert("subjectOf".into(), Json::Object(source));
     }
-    put(&mut doc, "dateModified", value(row, "updated_at").cloned());
+    put(
+        &mut doc,
+        "dateModified",
+        value(row, node_column::UPDATED_AT).cloned(),
+    );
     Json::Object(doc)
 }

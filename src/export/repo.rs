@@ -80,6 +80,18 @@ fn stored<T: ActiveEnum<Value = String>>() -> Option<Vec<String>> {
 }
 
 fn columns_of<E: EntityTrait>(table: &'static str) -> Vec<ColumnInfo> {
+    const SERIES_ID: &str = column_name!(dialogue.series_id);
+    const DIALOGUE_ID: &str = column_name!(workshop.dialogue_id);
+    const PARENT_ID: &str = column_name!(organisation.parent_id);
+    const BROADER_ID: &str = column_name!(theme.broader_id);
+    const KIND: &str = column_name!(kind in report, tool, organisation);
+    const SCHEME: &str = column_name!(theme.scheme);
+    const EMAIL: &str = column_name!(email in organisation, person);
+    const PHONE: &str = column_name!(phone in organisation, person);
+    const REPORT: &str = table!(report);
+    const TOOL: &str = table!(tool);
+    const ORGANISATION: &str = table!(organisation);
+    const THEME: &str = table!(theme);
     E::Column::iter()
         .filter_map(|c| {
             let name: &'static str = sea_orm::IdenStatic::as_str(&c);
@@ -92,19 +104,19 @@ fn columns_of<E: EntityTrait>(table: &'static str) -> Vec<ColumnInfo> {
                 ty: ty_of(def.get_column_type()),
                 nullable: def.is_null(),
                 refers: match name {
-                    "series_id" | "dialogue_id" => Some(NodeType::Dialogue),
-                    "parent_id" | "partner_id" => Some(NodeType::Organisation),
-                    "broader_id" => Some(NodeType::Theme),
+                    SERIES_ID | DIALOGUE_ID => Some(NodeType::Dialogue),
+                    PARENT_ID | node_column::PARTNER_ID => Some(NodeType::Organisation),
+                    BROADER_ID => Some(NodeType::Theme),
                     _ => None,
                 },
                 values: match (table, name) {
-                    ("report", "kind") => stored::<ReportKind>(),
-                    ("tool", "kind") => stored::<ToolKind>(),
-                    ("organisation", "kind") => stored::<OrganisationKind>(),
-                    ("theme", "scheme") => stored::<ThemeScheme>(),
+                    (REPORT, KIND) => stored::<ReportKind>(),
+                    (TOOL, KIND) => stored::<ToolKind>(),
+                    (ORGANISATION, KIND) => stored::<OrganisationKind>(),
+                    (THEME, SCHEME) => stored::<ThemeScheme>(),
                     _ => None,
                 },
-                private: matches!(name, "email" | "phone"),
+                private: matches!(name, EMAIL | PHONE),
             })
         })
         .collect()
@@ -353,8 +365,11 @@ async fn edges_from(
         q.and_where(col(t.name, edge_column::NODE_TYPE).eq(kind.table()));
     }
     if t.dated {
-        q.expr_as(col(t.name, edge_column::START_DATE), "start_date")
-            .expr_as(col(t.name, edge_column::END_DATE), "end_date");
+        q.expr_as(
+            col(t.name, edge_column::START_DATE),
+            edge_column::START_DATE,
+        )
+        .expr_as(col(t.name, edge_column::END_DATE), edge_column::END_DATE);
     }
     let rows = db.query_all(&q).await?;
     let to_type = t.target;
@@ -369,12 +384,12 @@ async fn edges_from(
                 None => None,
             },
             start_date: if t.dated {
-                r.try_get("", "start_date")?
+                r.try_get("", edge_column::START_DATE)?
             } else {
                 None
             },
             end_date: if t.dated {
-                r.try_get("", "end_date")?
+                r.try_get("", edge_column::END_DATE)?
             } else {
                 None
             },
@@ -545,7 +560,10 @@ pub async fn insert_texts_and_edges(db: &impl ConnectionTrait, rows: &[Row]) -> 
         insert.into_table(t.name).columns(columns.clone());
         let mut any = false;
         for row in rows {
-            let partner = row.values.get("partner_id").and_then(Json::as_i64);
+            let partner = row
+                .values
+                .get(node_column::PARTNER_ID)
+                .and_then(Json::as_i64);
             for e in row.edges.iter().filter(|e| e.table == t.name) {
                 let mut values: Vec<Expr> =
                     vec![row.id.into(), e.to.1.into(), partner.into(), now.into()];
@@ -601,9 +619,9 @@ pub async fn reset_sequences(db: &impl ConnectionTrait) -> Result<()> {
         return Ok(());
     }
     for kind in NodeType::ALL {
-        let t = kind.table();
+        let (t, id) = (kind.table(), node_column::ID);
         db.execute_unprepared(&format!(
-            "SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM \"{t}\"), 1))"
+            "SELECT setval(pg_get_serial_sequence('{t}', '{id}'), GREATEST((SELECT COALESCE(MAX(\"{id}\"), 0) FROM \"{t}\"), 1))"
         ))
         .await?;
     }
@@ -619,11 +637,11 @@ pub async fn children(
 ) -> Result<HashMap<i64, Vec<(NodeType, i64)>>> {
     let below: &[(NodeType, &str)] = match kind {
         NodeType::Dialogue => &[
-            (NodeType::Workshop, "dialogue_id"),
-            (NodeType::Dialogue, "series_id"),
+            (NodeType::Workshop, column_name!(workshop.dialogue_id)),
+            (NodeType::Dialogue, column_name!(dialogue.series_id)),
         ],
-        NodeType::Organisation => &[(NodeType::Organisation, "parent_id")],
-        NodeType::Theme => &[(NodeType::Theme, "broader_id")],
+        NodeType::Organisation => &[(NodeType::Organisation, column_name!(organisation.parent_id))],
+        NodeType::Theme => &[(NodeType::Theme, column_name!(theme.broader_id))],
         _ => &[],
     };
     let mut out: HashMap<i64, Vec<(NodeType, i64)>> = HashMap::new();
@@ -631,14 +649,14 @@ pub async fn children(
         let t = child.table();
         let q = Query::select()
             .expr_as(col(t, node_column::ID), node_column::ID)
-            .expr_as(col(t, fk), "parent")
+            .expr_as(col(t, fk), "parent_of")
             .from(t)
             .and_where(in_ids(db.get_database_backend(), col(t, fk), ids))
             .and_where(col(t, node_column::DELETED_AT).is_null())
             .order_by((t, node_column::ID), Order::Asc)
             .to_owned();
         for r in db.query_all(&q).await? {
-            out.entry(r.try_get("", "parent")?)
+            out.entry(r.try_get("", "parent_of")?)
                 .or_default()
                 .push((*child, r.try_get("", node_column::ID)?));
         }
@@ -663,11 +681,11 @@ pub async fn citation_parts(
     let backend = db.get_database_backend();
     let mut out: HashMap<i64, CitationParts> = HashMap::new();
     let authors = Query::select()
-        .expr_as(col!(report_author.report_id), "report")
-        .expr_as(col!(person.name), "name")
+        .expr_as(col!(report_author.report_id), "cited")
+        .expr_as(col!(person.name), "author")
         .from(table!(report_author))
         .inner_join(
-            "person",
+            table!(person),
             col!(person.id).equals((table!(report_author), column_name!(report_author.person_id))),
         )
         .and_where(in_ids(backend, col!(report_author.report_id), ids))
@@ -678,32 +696,32 @@ pub async fn citation_parts(
         )
         .to_owned();
     for r in db.query_all(&authors).await? {
-        out.entry(r.try_get("", "report")?)
+        out.entry(r.try_get("", "cited")?)
             .or_default()
             .authors
-            .push(r.try_get("", "name")?);
+            .push(r.try_get("", "author")?);
     }
     let publishers = Query::select()
-        .expr_as(col!(report_publisher.report_id), "report")
-        .expr_as(col!(report_publisher.organisation_id), "organisation")
-        .expr_as(col!(translation.lang), "lang")
-        .expr_as(col!(translation.value), "name")
+        .expr_as(col!(report_publisher.report_id), "cited")
+        .expr_as(col!(report_publisher.organisation_id), "publisher")
+        .expr_as(col!(translation.lang), "name_lang")
+        .expr_as(col!(translation.value), "name_text")
         .from(table!(report_publisher))
         .inner_join(
-            "organisation",
+            table!(organisation),
             col!(organisation.id).equals((
                 table!(report_publisher),
                 column_name!(report_publisher.organisation_id),
             )),
         )
         .inner_join(
-            "translation",
+            table!(translation),
             Condition::all()
                 .add(col!(translation.owner_id).equals((
                     table!(report_publisher),
                     column_name!(report_publisher.organisation_id),
                 )))
-                .add(col!(translation.owner_type).eq("organisation"))
+                .add(col!(translation.owner_type).eq(table!(organisation)))
                 .add(col!(translation.field).eq("name")),
         )
         .and_where(in_ids(backend, col!(report_publisher.report_id), ids))
@@ -715,13 +733,13 @@ pub async fn citation_parts(
         .to_owned();
     let mut seen: HashMap<(i64, i64), usize> = HashMap::new();
     for r in db.query_all(&publishers).await? {
-        let (report, org): (i64, i64) = (r.try_get("", "report")?, r.try_get("", "organisation")?);
+        let (report, org): (i64, i64) = (r.try_get("", "cited")?, r.try_get("", "publisher")?);
         let parts = out.entry(report).or_default();
         let at = *seen.entry((report, org)).or_insert_with(|| {
             parts.publishers.push(BTreeMap::new());
             parts.publishers.len() - 1
         });
-        parts.publishers[at].insert(r.try_get("", "lang")?, r.try_get("", "name")?);
+        parts.publishers[at].insert(r.try_get("", "name_lang")?, r.try_get("", "name_text")?);
     }
     Ok(out)
 }

@@ -125,9 +125,9 @@ impl Extras for crate::sync::feed::Change {
 /// ```text
 /// facets!(DialogueFacets for Dialogue {
 ///     /// By year.
-///     year = Column("year");
+///     year = Column(column_name!(dialogue.year));
 ///     /// By the kind of the organisations taking part.
-///     participant_kind enum = Through { ... };
+///     participant_kind enum = Through(&edges::DIALOGUE_PARTICIPANT, column_name!(organisation.kind));
 /// } per_year);
 /// ```
 macro_rules! facets {

@@ -12,11 +12,11 @@ use sea_orm::{
     sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement},
 };
 
-use crate::repo::node::column;
 pub use crate::repo::{
     col,
     page::{OrderDirection, SortField},
 };
+use crate::repo::{node::column, text::column as text_column};
 use crate::{
     error::{Error, Result},
     graphql::{
@@ -281,20 +281,20 @@ impl TextFilter {
     pub fn condition(&self, kind: NodeType, field: &'static str) -> Result<Condition> {
         let texts = |extra: Option<Expr>| -> Result<SelectStatement> {
             let mut q = Query::select();
-            q.column("owner_id")
+            q.column(text_column::OWNER_ID)
                 .from(table!(translation))
-                .and_where(Expr::col("owner_type").eq(kind.table()))
-                .and_where(Expr::col("field").eq(field));
+                .and_where(Expr::col(text_column::OWNER_TYPE).eq(kind.table()))
+                .and_where(Expr::col(text_column::FIELD).eq(field));
             if let Some(lang) = &self.lang {
-                q.and_where(Expr::col("lang").eq(check_language(lang)?));
+                q.and_where(Expr::col(text_column::LANG).eq(check_language(lang)?));
             }
             if let Some(e) = extra {
                 q.and_where(e);
             }
             Ok(q)
         };
-        let id = col(kind.table(), "id");
-        let folded = || Expr::col("folded");
+        let id = col(kind.table(), column::ID);
+        let folded = || Expr::col(text_column::FOLDED);
         let mut c = Condition::all();
         for (name, v) in [
             ("contains", &self.contains),

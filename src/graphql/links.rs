@@ -22,7 +22,7 @@ macro_rules! links {
     ($links:ident($model:ty) {
         $(
             $(#[doc = $doc:literal])+
-            $field:ident $([$role:ident: $role_ty:ty = $edge:literal . $column:literal])?
+            $field:ident $([$role:ident: $role_ty:ty = $edge:ident . $column:ident])?
                 -> $node:ty, $data:ty = $link:path;
         )+
     }) => {
@@ -91,10 +91,10 @@ macro_rules! planned_edge_cond {
     ($args:ident) => {
         sea_orm::sea_query::Condition::all()
     };
-    ($args:ident, $role:ident: $role_ty:ty, $edge:literal, $column:literal) => {
+    ($args:ident, $role:ident: $role_ty:ty, $edge:ident, $column:ident) => {
         $crate::repo::filter::role_in::<$role_ty>(
-            $edge,
-            $column,
+            $crate::table!($edge),
+            $crate::column_name!($edge.$column),
             $crate::plan::catalogue::parse($args, stringify!($role))?,
         )
     };
@@ -105,8 +105,12 @@ macro_rules! edge_cond {
     () => {
         sea_orm::sea_query::Condition::all()
     };
-    ($role:ident, $edge:literal, $column:literal) => {
-        $crate::repo::filter::role_in($edge, $column, $role)
+    ($role:ident, $edge:ident, $column:ident) => {
+        $crate::repo::filter::role_in(
+            $crate::table!($edge),
+            $crate::column_name!($edge.$column),
+            $role,
+        )
     };
 }
 

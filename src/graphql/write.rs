@@ -22,7 +22,10 @@ use crate::{
         scalars::Date,
     },
     organisation::repo::by_slug,
-    repo::write::{self as store, NodeEntity, Outcome, TextMap, Writer},
+    repo::{
+        node::column as node_column,
+        write::{self as store, NodeEntity, Outcome, TextMap, Writer},
+    },
     sync::{hub::SyncState, idempotency::Claim},
 };
 
@@ -149,15 +152,16 @@ pub fn maybe<T: Clone, U>(
 /// field (named `field` in errors) and `agora import` in a file's column. Returns the
 /// value as stored (trimmed, a country code in upper case).
 pub fn text_column(column: &str, field: &str, text: &str) -> Result<String> {
+    use ruled::*;
     match column {
-        "slug" => slug(field, text),
-        "url" | "website" | "webcast_url" | "source_url" => url(field, text),
-        "country" => country(field, text),
-        "email" => email(field, text),
-        "phone" => phone(field, text),
-        "symbol" | "code" => identifier(field, text, 64),
-        "external_id" => identifier(field, text, MAX_SHORT),
-        "source_document" => short(field, text, MAX_NAME),
+        SLUG => slug(field, text),
+        URL | WEBSITE | WEBCAST_URL | node_column::SOURCE_URL => url(field, text),
+        COUNTRY => country(field, text),
+        EMAIL => email(field, text),
+        PHONE => phone(field, text),
+        SYMBOL | CODE => identifier(field, text, 64),
+        node_column::EXTERNAL_ID => identifier(field, text, MAX_SHORT),
+        node_column::SOURCE_DOCUMENT => short(field, text, MAX_NAME),
         // `name`, `city`: and any text column added later is bounded too.
         _ => short(field, text, MAX_SHORT),
     }
@@ -165,11 +169,26 @@ pub fn text_column(column: &str, field: &str, text: &str) -> Result<String> {
 
 /// The rule of a whole-number column, by the column's name (as [`text_column`]).
 pub fn int_column(column: &str, field: &str, value: i32) -> Result<i32> {
+    use ruled::*;
     match column {
-        "year" | "founded_year" => year(field, value),
-        "month" => month(field, value),
+        node_column::YEAR | FOUNDED_YEAR => year(field, value),
+        node_column::MONTH => month(field, value),
         _ => count(field, value),
     }
+}
+
+/// The columns with a rule of their own, beyond those every node table has.
+mod ruled {
+    pub const SLUG: &str = column_name!(slug in dialogue, organisation);
+    pub const URL: &str = column_name!(url in report, tool);
+    pub const WEBSITE: &str = column_name!(website in dialogue, organisation);
+    pub const WEBCAST_URL: &str = column_name!(dialogue.webcast_url);
+    pub const COUNTRY: &str = column_name!(country in dialogue, workshop, organisation);
+    pub const EMAIL: &str = column_name!(email in organisation, person);
+    pub const PHONE: &str = column_name!(phone in organisation, person);
+    pub const SYMBOL: &str = column_name!(report.symbol);
+    pub const CODE: &str = column_name!(theme.code);
+    pub const FOUNDED_YEAR: &str = column_name!(organisation.founded_year);
 }
 
 /// Whether `c` is a character that shows nothing: a format character (zero-width space,
@@ -506,7 +525,7 @@ pub async fn resolve(
         }
         (None, Some(external)) => {
             // Looked up as it is stored.
-            let external = &text_column("external_id", field, external)?;
+            let external = &text_column(node_column::EXTERNAL_ID, field, external)?;
             let kind = expected
                 .or(r.kind)
                 .ok_or_else(|| Error::field(field, "needs `type` with `externalId`"))?;
@@ -594,7 +613,7 @@ where
     Model<N>: Default,
 {
     let mut row = Model::<N>::default();
-    set::<N>(&mut row, "id", Value::from(id))?;
+    set::<N>(&mut row, node_column::ID, Value::from(id))?;
     for c in crate::export::repo::columns(N::KIND) {
         if let Some(v) = values.get(c.name) {
             set::<N>(&mut row, c.name, crate::export::repo::to_value(c.ty, v)?)?;
@@ -643,19 +662,19 @@ fn apply_record<N: Writable>(
 ) -> Result<()> {
     let mut source_url = row.record().source_url.map(str::to_string);
     maybe(&mut source_url, &record.source_url, |u| {
-        text_column("source_url", "sourceUrl", u)
+        text_column(node_column::SOURCE_URL, "sourceUrl", u)
     })?;
-    set::<N>(row, "source_url", source_url.into())?;
+    set::<N>(row, node_column::SOURCE_URL, source_url.into())?;
     let mut source_document = row.record().source_document.map(str::to_string);
     maybe(&mut source_document, &record.source_document, |d| {
-        text_column("source_document", "sourceDocument", d)
+        text_column(node_column::SOURCE_DOCUMENT, "sourceDocument", d)
     })?;
-    set::<N>(row, "source_document", source_document.into())?;
+    set::<N>(row, node_column::SOURCE_DOCUMENT, source_document.into())?;
     let mut external = row.record().external_id.map(str::to_string);
     maybe(&mut external, &record.external_id, |e| {
-        text_column("external_id", "externalId", e)
+        text_column(node_column::EXTERNAL_ID, "externalId", e)
     })?;
-    set::<N>(row, "external_id", external.into())?;
+    set::<N>(row, node_column::EXTERNAL_ID, external.into())?;
     let lang = match &record.original_language {
         Some(l) => {
             Some(check_language(l).map_err(|e| Error::field("originalLanguage", e.to_string()))?)
@@ -678,7 +697,7 @@ fn apply_record<N: Writable>(
         None => None,
     };
     if let Some(lang) = lang {
-        set::<N>(row, "original_lang", lang.into())?;
+        set::<N>(row, node_column::ORIGINAL_LANG, lang.into())?;
     }
     Ok(())
 }
@@ -781,9 +800,13 @@ pub async fn create_in<N: Writable>(
     let mut texts = TextMap::new();
     N::apply(input, &mut row, &mut texts, &refs)?;
     apply_record::<N>(record, &mut row, &texts, true)?;
-    set::<N>(&mut row, "partner_id", partner.into())?;
+    set::<N>(&mut row, node_column::PARTNER_ID, partner.into())?;
     if let Some(e) = external_id {
-        set::<N>(&mut row, "external_id", Some(e.to_string()).into())?;
+        set::<N>(
+            &mut row,
+            node_column::EXTERNAL_ID,
+            Some(e.to_string()).into(),
+        )?;
     }
     N::check(&row, &texts)?;
     check_controlled::<N>(w, &[&row])?;
@@ -826,7 +849,7 @@ pub async fn update_in<N: Writable>(
     apply_record::<N>(record, &mut new_row, &new_texts, false)?;
     if record.partner.is_some() {
         let partner = partner_for(w, record.partner.as_deref()).await?;
-        set::<N>(&mut new_row, "partner_id", partner.into())?;
+        set::<N>(&mut new_row, node_column::PARTNER_ID, partner.into())?;
     }
     N::check(&new_row, &new_texts)?;
     check_controlled::<N>(w, &[&row, &new_row])?;
@@ -869,7 +892,7 @@ pub async fn upsert_in<N: Writable>(
     expected_version: Option<i64>,
 ) -> Result<WriteResult<N>> {
     w.principal.require_write()?;
-    let external_id = text_column("external_id", "externalId", external_id)?;
+    let external_id = text_column(node_column::EXTERNAL_ID, "externalId", external_id)?;
     // The partner named by the argument, else by the input, else the caller's: the same
     // for the lookup and for a create.
     let named = partner.or(N::record_input(input).partner.as_deref());

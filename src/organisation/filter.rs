@@ -111,12 +111,12 @@ pub enum OrganisationOrderField {
 impl SortField for OrganisationOrderField {
     fn column(self) -> &'static str {
         match self {
-            Self::Id => "id",
-            Self::Slug => "slug",
-            Self::FoundedYear => "founded_year",
-            Self::MemberStateCount => "member_state_count",
-            Self::CreatedAt => "created_at",
-            Self::UpdatedAt => "updated_at",
+            Self::Id => column_name!(organisation.id),
+            Self::Slug => column_name!(organisation.slug),
+            Self::FoundedYear => column_name!(organisation.founded_year),
+            Self::MemberStateCount => column_name!(organisation.member_state_count),
+            Self::CreatedAt => column_name!(organisation.created_at),
+            Self::UpdatedAt => column_name!(organisation.updated_at),
         }
     }
 

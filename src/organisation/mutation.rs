@@ -57,7 +57,8 @@ impl Writable for Organisation {
         &input.record
     }
 
-    const CONTAINERS: &'static [(&'static str, &'static str)] = &[("parent", "parent_id")];
+    const CONTAINERS: &'static [(&'static str, &'static str)] =
+        &[("parent", column_name!(organisation.parent_id))];
 
     fn refs(input: &OrganisationInput) -> Vec<(&'static str, NodeType, &NodeRef)> {
         input
@@ -81,7 +82,7 @@ impl Writable for Organisation {
         refs: &HashMap<&'static str, i64>,
     ) -> Result<()> {
         if let Some(s) = &input.slug {
-            row.slug = w::text_column("slug", "slug", s)?;
+            row.slug = w::text_column(column_name!(organisation.slug), "slug", s)?;
         }
         if let Some(kind) = input.kind {
             row.kind = kind;
@@ -93,29 +94,41 @@ impl Writable for Organisation {
             w::resolved(refs, "parent")
         })?;
         w::maybe(&mut row.country, &input.country, |c| {
-            w::text_column("country", "country", c)
+            w::text_column(column_name!(organisation.country), "country", c)
         })?;
         w::maybe(&mut row.founded_year, &input.founded_year, |y| {
-            w::int_column("founded_year", "foundedYear", *y)
+            w::int_column(column_name!(organisation.founded_year), "foundedYear", *y)
         })?;
         w::maybe(
             &mut row.member_state_count,
             &input.member_state_count,
-            |n| w::int_column("member_state_count", "memberStateCount", *n),
+            |n| {
+                w::int_column(
+                    column_name!(organisation.member_state_count),
+                    "memberStateCount",
+                    *n,
+                )
+            },
         )?;
         w::maybe(
             &mut row.country_presence_count,
             &input.country_presence_count,
-            |n| w::int_column("country_presence_count", "countryPresenceCount", *n),
+            |n| {
+                w::int_column(
+                    column_name!(organisation.country_presence_count),
+                    "countryPresenceCount",
+                    *n,
+                )
+            },
         )?;
         w::maybe(&mut row.website, &input.website, |u| {
-            w::text_column("website", "website", u)
+            w::text_column(column_name!(organisation.website), "website", u)
         })?;
         w::maybe(&mut row.email, &input.email, |e| {
-            w::text_column("email", "email", e)
+            w::text_column(column_name!(organisation.email), "email", e)
         })?;
         w::maybe(&mut row.phone, &input.phone, |p| {
-            w::text_column("phone", "phone", p)
+            w::text_column(column_name!(organisation.phone), "phone", p)
         })
     }
 
@@ -131,11 +144,12 @@ impl Writable for Organisation {
     }
 
     fn parent(row: &organisation::Model) -> Option<(&'static str, &'static str, i64)> {
-        row.parent_id.map(|id| ("parent", "parent_id", id))
+        row.parent_id
+            .map(|id| ("parent", column_name!(organisation.parent_id), id))
     }
 
     fn uniques(row: &organisation::Model) -> Vec<(&'static str, &'static str, String)> {
-        vec![("slug", "slug", row.slug.clone())]
+        vec![("slug", column_name!(organisation.slug), row.slug.clone())]
     }
 }
 

@@ -185,18 +185,18 @@ links!(OrganisationLinks(organisation::Model) {
     children -> Organisation, Plain = super::repo::CHILDREN;
     /// The organisations this one works in partnership with, with the level of each
     /// partnership (partnerships are mutual: they show from both sides).
-    partners [level: PartnershipLevel = "partnership"."level"]
+    partners [level: PartnershipLevel = partnership.level]
         -> Organisation, Partnership = super::repo::PARTNERS;
     /// The dialogues the organisation takes part in, with its role in each.
-    dialogues [role: ParticipationRole = "dialogue_participant"."role"]
+    dialogues [role: ParticipationRole = dialogue_participant.role]
         -> Dialogue, Participation = crate::dialogue::repo::OF_ORGANISATION;
     /// The workshops the organisation takes part in, with its role in each.
-    workshops [role: ParticipationRole = "workshop_participant"."role"]
+    workshops [role: ParticipationRole = workshop_participant.role]
         -> Workshop, Participation = crate::workshop::repo::OF_ORGANISATION;
     /// The reports the organisation published.
     reports -> Report, Plain = crate::report::repo::OF_PUBLISHER;
     /// The tools the organisation developed, with its role in each.
-    tools [role: DeveloperRole = "tool_developer"."role"]
+    tools [role: DeveloperRole = tool_developer.role]
         -> Tool, Development = crate::tool::repo::OF_DEVELOPER;
     /// The people affiliated with the organisation, with their positions and periods.
     affiliates -> Person, Affiliation = crate::person::repo::OF_ORGANISATION;

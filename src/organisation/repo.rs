@@ -28,7 +28,7 @@ use crate::{
 /// Organisations nested in a parent organisation.
 pub static CHILDREN: Link = Link {
     name: "organisation.children",
-    via: Via::Column("parent_id"),
+    via: Via::Column(column_name!(organisation.parent_id)),
 };
 
 /// Partners of an organisation, in either direction of the partnership.
@@ -70,7 +70,7 @@ pub static OF_PERSON: Link = Link {
 /// Organisations tagged with a theme.
 pub static OF_THEME: Link = Link {
     name: "theme.organisations",
-    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type("organisation")),
+    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type(table!(organisation))),
 };
 
 /// The live organisation with this slug.
@@ -95,7 +95,9 @@ impl EdgeData for Participation {
     const NAME: &'static str = "Participation";
 
     fn planned() -> Option<Vec<EdgeColumn>> {
-        Some(vec![EdgeColumn::enumerated::<ParticipationRole>("role")])
+        Some(vec![EdgeColumn::enumerated::<ParticipationRole>(
+            edges::column::ROLE,
+        )])
     }
 }
 
@@ -112,7 +114,9 @@ impl EdgeData for Development {
     const NAME: &'static str = "Development";
 
     fn planned() -> Option<Vec<EdgeColumn>> {
-        Some(vec![EdgeColumn::enumerated::<DeveloperRole>("role")])
+        Some(vec![EdgeColumn::enumerated::<DeveloperRole>(
+            edges::column::ROLE,
+        )])
     }
 }
 
@@ -129,7 +133,9 @@ impl EdgeData for Partnership {
     const NAME: &'static str = "Partnership";
 
     fn planned() -> Option<Vec<EdgeColumn>> {
-        Some(vec![EdgeColumn::enumerated::<PartnershipLevel>("level")])
+        Some(vec![EdgeColumn::enumerated::<PartnershipLevel>(
+            column_name!(partnership.level),
+        )])
     }
 }
 
@@ -164,7 +170,7 @@ impl Affiliation {
         let siblings = self.siblings.iter().copied();
         text_of(
             ctx,
-            "affiliation",
+            table!(affiliation),
             self.id,
             FALLBACK,
             siblings,

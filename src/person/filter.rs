@@ -102,10 +102,10 @@ pub enum PersonOrderField {
 impl SortField for PersonOrderField {
     fn column(self) -> &'static str {
         match self {
-            Self::Id => "id",
-            Self::Name => "name",
-            Self::CreatedAt => "created_at",
-            Self::UpdatedAt => "updated_at",
+            Self::Id => column_name!(person.id),
+            Self::Name => column_name!(person.name),
+            Self::CreatedAt => column_name!(person.created_at),
+            Self::UpdatedAt => column_name!(person.updated_at),
         }
     }
 

@@ -54,14 +54,14 @@ impl Writable for Person {
         _refs: &HashMap<&'static str, i64>,
     ) -> Result<()> {
         if let Some(n) = &input.name {
-            row.name = w::text_column("name", "name", n)?;
+            row.name = w::text_column(column_name!(person.name), "name", n)?;
         }
         w::texts(texts, "summary", &input.summary, w::MAX_TEXT)?;
         w::maybe(&mut row.email, &input.email, |e| {
-            w::text_column("email", "email", e)
+            w::text_column(column_name!(person.email), "email", e)
         })?;
         w::maybe(&mut row.phone, &input.phone, |p| {
-            w::text_column("phone", "phone", p)
+            w::text_column(column_name!(person.phone), "phone", p)
         })
     }
 }

@@ -106,10 +106,10 @@ links!(PersonLinks(person::Model) {
     /// The organisations the person is affiliated with, with position and period.
     affiliations -> Organisation, Affiliation = crate::organisation::repo::OF_PERSON;
     /// The dialogues the person speaks at (or is the contact for), with the role in each.
-    dialogues [role: PersonRole = "dialogue_person"."role"]
+    dialogues [role: PersonRole = dialogue_person.role]
         -> Dialogue, Involvement = crate::dialogue::repo::OF_PERSON;
     /// The workshops the person speaks at (or is the contact for), with the role in each.
-    workshops [role: PersonRole = "workshop_person"."role"]
+    workshops [role: PersonRole = workshop_person.role]
         -> Workshop, Involvement = crate::workshop::repo::OF_PERSON;
     /// The reports the person wrote.
     reports -> Report, Plain = crate::report::repo::OF_AUTHOR;

@@ -40,7 +40,7 @@ pub static OF_ORGANISATION: Link = Link {
 /// The people tagged with a theme.
 pub static OF_THEME: Link = Link {
     name: "theme.people",
-    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type("person")),
+    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type(table!(person))),
 };
 
 /// A person's part in a dialogue or workshop.
@@ -56,6 +56,8 @@ impl EdgeData for Involvement {
     const NAME: &'static str = "Involvement";
 
     fn planned() -> Option<Vec<EdgeColumn>> {
-        Some(vec![EdgeColumn::enumerated::<PersonRole>("role")])
+        Some(vec![EdgeColumn::enumerated::<PersonRole>(
+            edges::column::ROLE,
+        )])
     }
 }

@@ -19,6 +19,7 @@ use crate::{
         shapes::find_operation,
     },
     repo::{
+        node::column as node_column,
         page::{Link, ListQuery},
         rows::{ColumnRead, TextRead},
     },
@@ -509,7 +510,7 @@ impl<'d> Builder<'d> {
                     }
                 };
                 if level.original.is_none() {
-                    let original = *node.all_columns.get("original_lang")?;
+                    let original = *node.all_columns.get(node_column::ORIGINAL_LANG)?;
                     level.original = Some(level.column(original));
                 }
                 let fields = self.collect(&selections(&group), &|on| on == "LocalizedText")?;

@@ -18,6 +18,7 @@ use crate::{
         list::{ListArgs, Listable, NodeModel, list_query},
     },
     repo::{
+        node::column as node_column,
         page::{Link, ListQuery},
         rows::{ColumnRead, columns_of},
     },
@@ -221,10 +222,18 @@ impl NodeCat {
         for (c, names) in enums {
             add(camel(c.as_str()), c.as_str(), Out::Enum(names));
         }
-        for c in ["version", "created_at", "updated_at"] {
+        for c in [
+            node_column::VERSION,
+            node_column::CREATED_AT,
+            node_column::UPDATED_AT,
+        ] {
             add(camel(c), c, Out::Plain);
         }
-        add("originalLanguage".into(), "original_lang", Out::Plain);
+        add(
+            "originalLanguage".into(),
+            node_column::ORIGINAL_LANG,
+            Out::Plain,
+        );
         let connection = <crate::graphql::connection::Connection<
             N,
             crate::graphql::connection::Plain,

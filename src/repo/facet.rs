@@ -6,7 +6,10 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Func, Order, Query, SelectStatement},
 };
 
-use crate::{error::Result, repo::col};
+use crate::{
+    error::{Error, Result},
+    repo::{col, edges::EdgeTable, node::column as node_column},
+};
 
 /// What a facet groups the records of a table by.
 #[derive(Clone, Copy, Debug)]
@@ -17,29 +20,11 @@ pub enum Dimension {
     Language,
     /// The codes of the themes the record is tagged with.
     Theme,
-    /// A column of the edges from the record (`dialogue_participant.role`).
-    Edge {
-        /// The edge table.
-        table: &'static str,
-        /// Its column holding the record's id.
-        from: &'static str,
-        /// The column grouped by.
-        column: &'static str,
-    },
+    /// The role of the edges from the record (`dialogue_participant.role`).
+    Role(&'static EdgeTable),
     /// A column of the records at the other end of the edges (the `kind` of the
     /// organisations taking part).
-    Through {
-        /// The edge table.
-        table: &'static str,
-        /// Its column holding the record's id.
-        from: &'static str,
-        /// Its column holding the other record's id.
-        to: &'static str,
-        /// The other record's table.
-        target: &'static str,
-        /// The column of the other record grouped by.
-        column: &'static str,
-    },
+    Through(&'static EdgeTable, &'static str),
 }
 
 /// One group of a facet: a value (`None` for records without one) and how many records
@@ -58,13 +43,13 @@ fn as_text(e: Expr) -> Expr {
 
 /// The statement of a facet: each value and the number of distinct records that have
 /// it, most frequent first. `ids` selects the ids of the list's records, all pages.
-fn statement(table: &'static str, ids: &SelectStatement, d: Dimension) -> SelectStatement {
+fn statement(table: &'static str, ids: &SelectStatement, d: Dimension) -> Result<SelectStatement> {
     let mut q = Query::select();
     let (value, record) = match d {
         Dimension::Column(c) => {
             q.from(table)
-                .and_where(col(table, crate::repo::node::column::ID).in_subquery(ids.clone()));
-            (col(table, c), col(table, crate::repo::node::column::ID))
+                .and_where(col(table, node_column::ID).in_subquery(ids.clone()));
+            (col(table, c), col(table, node_column::ID))
         }
         Dimension::Language => {
             q.from(table!(translation))
@@ -75,7 +60,7 @@ fn statement(table: &'static str, ids: &SelectStatement, d: Dimension) -> Select
         Dimension::Theme => {
             q.from(table!(theme_tag))
                 .inner_join(
-                    "theme",
+                    table!(theme),
                     col!(theme.id).equals((table!(theme_tag), column_name!(theme_tag.theme_id))),
                 )
                 .and_where(col!(theme_tag.node_type).eq(table))
@@ -83,30 +68,24 @@ fn statement(table: &'static str, ids: &SelectStatement, d: Dimension) -> Select
                 .and_where(col!(theme.deleted_at).is_null());
             (col!(theme.code), col!(theme_tag.node_id))
         }
-        Dimension::Edge {
-            table: edge,
-            from,
-            column,
-        } => {
-            q.from(edge)
-                .and_where(col(edge, from).in_subquery(ids.clone()));
-            (col(edge, column), col(edge, from))
+        Dimension::Role(edge) => {
+            let role = edge.role_column().ok_or_else(|| {
+                Error::internal(format!("a role facet of {}, which has no role", edge.name))
+            })?;
+            q.from(edge.name)
+                .and_where(col(edge.name, edge.from).in_subquery(ids.clone()));
+            (col(edge.name, role), col(edge.name, edge.from))
         }
-        Dimension::Through {
-            table: edge,
-            from,
-            to,
-            target,
-            column,
-        } => {
-            q.from(edge)
+        Dimension::Through(edge, column) => {
+            let target = edge.target.table();
+            q.from(edge.name)
                 .inner_join(
                     target,
-                    col(target, crate::repo::node::column::ID).equals((edge, to)),
+                    col(target, node_column::ID).equals((edge.name, edge.to)),
                 )
-                .and_where(col(edge, from).in_subquery(ids.clone()))
-                .and_where(col(target, crate::repo::node::column::DELETED_AT).is_null());
-            (col(target, column), col(edge, from))
+                .and_where(col(edge.name, edge.from).in_subquery(ids.clone()))
+                .and_where(col(target, node_column::DELETED_AT).is_null());
+            (col(target, column), col(edge.name, edge.from))
         }
     };
     // Output names that no table has, so that ORDER BY cannot mistake them.
@@ -115,7 +94,7 @@ fn statement(table: &'static str, ids: &SelectStatement, d: Dimension) -> Select
         .add_group_by([value])
         .order_by_expr(Expr::col("facet_n"), Order::Desc)
         .order_by_expr(Expr::col("facet_value"), Order::Asc);
-    q
+    Ok(q)
 }
 
 /// The buckets of a facet over the records `ids` of `table`.
@@ -125,7 +104,7 @@ pub async fn buckets(
     ids: &SelectStatement,
     d: Dimension,
 ) -> Result<Vec<Bucket>> {
-    let rows = db.query_all(&statement(table, ids, d)).await?;
+    let rows = db.query_all(&statement(table, ids, d)?).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         out.push(Bucket {
@@ -143,18 +122,19 @@ pub async fn per_year(
     table: &'static str,
     ids: &SelectStatement,
 ) -> Result<Vec<(i32, i64)>> {
+    let year = node_column::YEAR;
     let q = Query::select()
-        .expr_as(col(table, "year"), "year")
-        .expr_as(Func::count(col(table, crate::repo::node::column::ID)), "n")
+        .expr_as(col(table, year), "facet_year")
+        .expr_as(Func::count(col(table, node_column::ID)), "facet_n")
         .from(table)
-        .and_where(col(table, crate::repo::node::column::ID).in_subquery(ids.clone()))
-        .and_where(col(table, "year").is_not_null())
-        .group_by_col((table, "year"))
-        .order_by((table, "year"), Order::Asc)
+        .and_where(col(table, node_column::ID).in_subquery(ids.clone()))
+        .and_where(col(table, year).is_not_null())
+        .group_by_col((table, year))
+        .order_by((table, year), Order::Asc)
         .to_owned();
     let mut out = Vec::new();
     for row in db.query_all(&q).await? {
-        out.push((row.try_get("", "year")?, row.try_get("", "n")?));
+        out.push((row.try_get("", "facet_year")?, row.try_get("", "facet_n")?));
     }
     Ok(out)
 }

@@ -8,15 +8,15 @@ use sea_orm::{
     },
 };
 
-use crate::repo::{col, edges::EdgeTable};
+use crate::repo::{col, edges::EdgeTable, node::column as node_column};
 
 /// The row points (through `fk`) at a live row of `table` that meets `cond`:
 /// `fk IN (SELECT id FROM table WHERE deleted_at IS NULL AND cond)`.
 pub fn related(fk: Expr, table: &'static str, cond: Condition) -> Condition {
     let mut q = Query::select();
-    q.expr(col(table, crate::repo::node::column::ID))
+    q.expr(col(table, node_column::ID))
         .from(table)
-        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null())
+        .and_where(col(table, node_column::DELETED_AT).is_null())
         .cond_where(cond);
     Condition::all().add(fk.in_subquery(q))
 }
@@ -27,7 +27,7 @@ pub fn having(id: Expr, table: &'static str, fk: &'static str, cond: Condition) 
     let mut q = Query::select();
     q.expr(col(table, fk))
         .from(table)
-        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null())
+        .and_where(col(table, node_column::DELETED_AT).is_null())
         .cond_where(cond);
     Condition::all().add(id.in_subquery(q))
 }
@@ -57,24 +57,24 @@ pub fn related_or_below(
     cond: Condition,
 ) -> Condition {
     let mut top = Query::select()
-        .expr(col(table, crate::repo::node::column::ID))
+        .expr(col(table, node_column::ID))
         .from(table)
-        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null())
+        .and_where(col(table, node_column::DELETED_AT).is_null())
         .cond_where(cond)
         .to_owned();
     let below = Query::select()
-        .expr(col(table, crate::repo::node::column::ID))
+        .expr(col(table, node_column::ID))
         .from(table)
-        .inner_join("below", col(table, up).equals(("below", "id")))
-        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null())
+        .inner_join("below", col(table, up).equals(("below", node_column::ID)))
+        .and_where(col(table, node_column::DELETED_AT).is_null())
         .to_owned();
     let cte = CommonTableExpression::new()
         .query(top.union(UnionType::Distinct, below).to_owned())
-        .column("id")
+        .column(node_column::ID)
         .table_name("below")
         .to_owned();
     let ids = Query::select()
-        .column("id")
+        .column(node_column::ID)
         .from("below")
         .to_owned()
         .with(WithClause::new().recursive(true).cte(cte).to_owned());

@@ -25,6 +25,11 @@ pub mod column {
     /// Its id in the partner's own system.
     pub const EXTERNAL_ID: &str =
         column_name!(external_id in dialogue, workshop, report, tool, organisation, person, theme);
+    /// The web address of the source it was taken from.
+    pub const SOURCE_URL: &str =
+        column_name!(source_url in dialogue, workshop, report, tool, organisation, person, theme);
+    /// The title of the source document it was taken from.
+    pub const SOURCE_DOCUMENT: &str = column_name!(source_document in dialogue, workshop, report, tool, organisation, person, theme);
     /// The language it was first written in.
     pub const ORIGINAL_LANG: &str = column_name!(original_lang in dialogue, workshop, report, tool, organisation, person, theme);
     /// When it was created.
@@ -36,6 +41,10 @@ pub mod column {
     /// Its version, for optimistic concurrency.
     pub const VERSION: &str =
         column_name!(version in dialogue, workshop, report, tool, organisation, person, theme);
+    /// The year of a dated record (dialogues, workshops, reports, tools).
+    pub const YEAR: &str = column_name!(year in dialogue, workshop, report, tool);
+    /// The month of a dated record, if known.
+    pub const MONTH: &str = column_name!(month in dialogue, report);
 }
 
 /// The types of node in the knowledge graph.
@@ -132,15 +141,15 @@ pub async fn id_by_external_id(
     external_id: &str,
 ) -> Result<Option<i64>> {
     let q = Query::select()
-        .expr_as(col(table, crate::repo::node::column::ID), "id")
+        .expr_as(col(table, column::ID), column::ID)
         .from(table)
-        .and_where(col(table, crate::repo::node::column::PARTNER_ID).eq(partner_id))
-        .and_where(col(table, crate::repo::node::column::EXTERNAL_ID).eq(external_id))
-        .and_where(col(table, crate::repo::node::column::DELETED_AT).is_null())
+        .and_where(col(table, column::PARTNER_ID).eq(partner_id))
+        .and_where(col(table, column::EXTERNAL_ID).eq(external_id))
+        .and_where(col(table, column::DELETED_AT).is_null())
         .to_owned();
     let row = db.query_one(&q).await?;
     Ok(match row {
-        Some(row) => Some(row.try_get("", "id")?),
+        Some(row) => Some(row.try_get("", column::ID)?),
         None => None,
     })
 }

@@ -34,8 +34,9 @@ use crate::{
     repo::{
         col,
         cursor::{Cursor, SortType, SortValue, Window},
-        edges::EdgeTable,
+        edges::{EdgeTable, column as edge_column},
         loader::{BatchLoad, Batched},
+        node::column as node_column,
     },
 };
 
@@ -53,7 +54,7 @@ pub struct OrderSpec {
 impl OrderSpec {
     /// The order by id, smallest first: the default of every list.
     pub const BY_ID: OrderSpec = OrderSpec {
-        column: "id",
+        column: node_column::ID,
         ty: SortType::Int,
         desc: false,
     };
@@ -198,7 +199,11 @@ impl EdgeWalk {
     fn extras(&self) -> &'static [&'static str] {
         let edge: &'static EdgeTable = self.edge;
         if edge.dated {
-            &["id", "start_date", "end_date"]
+            &[
+                edge_column::ID,
+                edge_column::START_DATE,
+                edge_column::END_DATE,
+            ]
         } else {
             match &edge.role {
                 Some(role) => std::slice::from_ref(&role.column),
@@ -222,7 +227,7 @@ fn table_of<E: EntityTrait>() -> &'static str {
 }
 
 pub(super) fn not_deleted(table: &'static str) -> Expr {
-    col(table, crate::repo::node::column::DELETED_AT).is_null()
+    col(table, node_column::DELETED_AT).is_null()
 }
 
 /// `expr IN (ids)`, with all ids in one bound value.
@@ -297,10 +302,10 @@ fn after(
     cursor: &Cursor,
 ) -> Result<Condition> {
     let key = || col(table, order.column);
-    let id = || col(table, crate::repo::node::column::ID);
+    let id = || col(table, node_column::ID);
     let beyond = |a: Expr, b: Value| if desc { a.lt(b) } else { a.gt(b) };
     let id_beyond = beyond(id(), Value::BigInt(Some(cursor.id)));
-    if order.column == "id" {
+    if order.column == node_column::ID {
         // The key is the id, never null: one range, which an index serves whatever the
         // values (a generic plan does not fold the general form below into it).
         return Ok(Condition::all().add(id_beyond));
@@ -443,7 +448,7 @@ where
         .filter(not_deleted(table))
         .filter(q.cond.clone())
         .filter(keyset(table, &q.order, &q.window)?);
-    if q.order.column != "id" {
+    if q.order.column != node_column::ID {
         QueryTrait::query(&mut select).order_by_expr_with_nulls(
             col(table, q.order.column),
             dir,
@@ -451,7 +456,7 @@ where
         );
     }
     let models = select
-        .order_by(col(table, crate::repo::node::column::ID), id_dir)
+        .order_by(col(table, node_column::ID), id_dir)
         .limit(q.window.limit + 1)
         .all(db)
         .await?;
@@ -481,7 +486,7 @@ where
 pub fn root_ids<E: EntityTrait>(cond: Condition) -> SelectStatement {
     let table = table_of::<E>();
     Query::select()
-        .column((table, "id"))
+        .column((table, node_column::ID))
         .from(table)
         .cond_where(Condition::all().add(not_deleted(table)).add(cond))
         .to_owned()
@@ -498,7 +503,7 @@ pub fn linked_ids<E: EntityTrait>(
     let child = table_of::<E>();
     let mut q = Query::select();
     let parent_id = linked_from(&mut q, child, &link.via);
-    q.distinct().column((child, "id")).cond_where(
+    q.distinct().column((child, node_column::ID)).cond_where(
         Condition::all()
             .add(parent_id.eq(parent))
             .add(not_deleted(child))
@@ -515,7 +520,7 @@ pub(super) fn linked_from(select: &mut SelectStatement, child: &'static str, via
         Via::Column(column) => col(child, column),
         Via::Edge(e) => {
             let (table, parent, edge_child) = (e.table(), e.parent(), e.child());
-            let on = col(table, edge_child).equals((child, "id"));
+            let on = col(table, edge_child).equals((child, node_column::ID));
             if e.edge.symmetric {
                 // Each edge once in each direction, under the edge table's own name.
                 let side = |parent: &'static str, child: &'static str| {
@@ -535,7 +540,7 @@ pub(super) fn linked_from(select: &mut SelectStatement, child: &'static str, via
                 select.inner_join(table, on);
             }
             if let Some(node_type) = e.node_type {
-                select.and_where(col(table, crate::repo::edges::column::NODE_TYPE).eq(node_type));
+                select.and_where(col(table, edge_column::NODE_TYPE).eq(node_type));
             }
             col(table, parent)
         }
@@ -561,10 +566,10 @@ pub(super) fn page_of_each(
         Via::Column(column) => WindowStatement::partition_by((child, *column)),
         Via::Edge(e) => WindowStatement::partition_by((e.table(), e.parent())),
     };
-    if q.order.column != "id" {
+    if q.order.column != node_column::ID {
         window.order_by_expr_with_nulls(col(child, q.order.column), dir, nulls);
     }
-    window.order_by_expr(col(child, crate::repo::node::column::ID), id_dir);
+    window.order_by_expr(col(child, node_column::ID), id_dir);
     inner
         .expr_window_as(Expr::cust("ROW_NUMBER()"), window, "__rn")
         .and_where(in_ids(db.get_database_backend(), parent, parents))
@@ -694,7 +699,7 @@ where
             .filter(not_deleted(table))
             .filter(in_ids(
                 db.get_database_backend(),
-                col(table, crate::repo::node::column::ID),
+                col(table, node_column::ID),
                 &ids,
             ))
             .all(db)

@@ -22,11 +22,12 @@ use crate::{
     repo::{
         col,
         cursor::SortValue,
+        node::column as node_column,
         page::{
             Link, ListQuery, Via, in_ids, keyset, linked_from, not_deleted, page_of_each,
             read_order,
         },
-        text::TextRow,
+        text::{TextRow, column as text_column},
     },
 };
 
@@ -388,7 +389,7 @@ pub async fn root_rows(
 ) -> Result<Vec<Row>> {
     let (dir, nulls, id_dir) = read_order(&q.order, &q.window);
     let mut select = Query::select();
-    select.expr_as(col(table, crate::repo::node::column::ID), "__id");
+    select.expr_as(col(table, node_column::ID), "__id");
     for (i, c) in columns.iter().enumerate() {
         select.expr_as(col(table, c.name), Alias::new(format!("__c{i}")));
     }
@@ -397,11 +398,11 @@ pub async fn root_rows(
         .and_where(not_deleted(table))
         .cond_where(q.cond.clone())
         .cond_where(keyset(table, &q.order, &q.window)?);
-    if q.order.column != "id" {
+    if q.order.column != node_column::ID {
         select.order_by_expr_with_nulls(col(table, q.order.column), dir.clone(), nulls);
     }
     select
-        .order_by_expr(col(table, crate::repo::node::column::ID), id_dir.clone())
+        .order_by_expr(col(table, node_column::ID), id_dir.clone())
         .limit(q.window.limit + 1);
     if texts.is_empty() {
         return decode_rows(planned(db, &select).await?, false, columns, &[], 0);
@@ -421,7 +422,7 @@ pub async fn root_rows(
         &page_owner(columns)?,
         texts,
     );
-    if q.order.column != "id" {
+    if q.order.column != node_column::ID {
         let sort = columns
             .iter()
             .position(|c| c.name == q.order.column)
@@ -440,7 +441,7 @@ pub async fn root_rows(
 fn page_owner(columns: &[ColumnRead]) -> Result<Owner> {
     let original = columns
         .iter()
-        .position(|c| c.name == "original_lang")
+        .position(|c| c.name == node_column::ORIGINAL_LANG)
         .ok_or_else(|| crate::error::Error::internal("texts are read without original_lang"))?;
     Ok(Owner {
         id: Expr::col((Alias::new("__page"), Alias::new("__id"))),
@@ -456,11 +457,7 @@ pub async fn rows_by_id(
     texts: &[TextRead],
     ids: &[i64],
 ) -> Result<Vec<Row>> {
-    let by_id = in_ids(
-        db.get_database_backend(),
-        col(table, crate::repo::node::column::ID),
-        ids,
-    );
+    let by_id = in_ids(db.get_database_backend(), col(table, node_column::ID), ids);
     rows_where(db, table, columns, texts, by_id, None).await
 }
 
@@ -488,12 +485,12 @@ async fn rows_where(
     limit: Option<u64>,
 ) -> Result<Vec<Row>> {
     let mut select = Query::select();
-    select.expr(col(table, crate::repo::node::column::ID));
+    select.expr(col(table, node_column::ID));
     select_columns(&mut select, table, columns);
     select.from(table);
     let owner = Owner {
-        id: col(table, crate::repo::node::column::ID),
-        original: col(table, crate::repo::node::column::ORIGINAL_LANG),
+        id: col(table, node_column::ID),
+        original: col(table, node_column::ORIGINAL_LANG),
     };
     join_texts(&mut select, db.get_database_backend(), table, &owner, texts);
     select.and_where(not_deleted(table)).and_where(cond);
@@ -521,7 +518,7 @@ pub async fn linked_rows(
     let mut inner = Query::select();
     let parent = linked_from(&mut inner, child, &link.via);
     inner
-        .expr_as(col(child, crate::repo::node::column::ID), "__id")
+        .expr_as(col(child, node_column::ID), "__id")
         .expr_as(parent.clone(), "__parent");
     for (i, c) in columns.iter().enumerate() {
         inner.expr_as(col(child, c.name), Alias::new(format!("__c{i}")));
@@ -684,7 +681,14 @@ pub async fn texts(
     let mut by_owner: HashMap<i64, Vec<TextRow>> = HashMap::new();
     if db.get_database_backend() == DbBackend::Sqlite {
         let bad = || Error::internal("an aggregated text of the wrong shape");
-        let names = ["owner_id", "field", "lang", "value", "source_url"].map(String::from);
+        let names = [
+            text_column::OWNER_ID,
+            text_column::FIELD,
+            text_column::LANG,
+            text_column::VALUE,
+            text_column::SOURCE_URL,
+        ]
+        .map(String::from);
         for r in json_rows(db, &select, &names).await? {
             let [owner_id, field, lang, value, source] =
                 <[serde_json::Value; 5]>::try_from(r).map_err(|_| bad())?;

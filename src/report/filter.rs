@@ -147,12 +147,12 @@ pub enum ReportOrderField {
 impl SortField for ReportOrderField {
     fn column(self) -> &'static str {
         match self {
-            Self::Id => "id",
-            Self::Symbol => "symbol",
-            Self::PublishedOn => "published_on",
-            Self::Year => "year",
-            Self::CreatedAt => "created_at",
-            Self::UpdatedAt => "updated_at",
+            Self::Id => column_name!(report.id),
+            Self::Symbol => column_name!(report.symbol),
+            Self::PublishedOn => column_name!(report.published_on),
+            Self::Year => column_name!(report.year),
+            Self::CreatedAt => column_name!(report.created_at),
+            Self::UpdatedAt => column_name!(report.updated_at),
         }
     }
 

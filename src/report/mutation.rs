@@ -68,19 +68,19 @@ impl Writable for Report {
             row.kind = kind;
         }
         w::maybe(&mut row.symbol, &input.symbol, |s| {
-            w::text_column("symbol", "symbol", s)
+            w::text_column(column_name!(report.symbol), "symbol", s)
         })?;
         w::texts(texts, "title", &input.title, w::MAX_NAME)?;
         w::texts(texts, "summary", &input.summary, w::MAX_TEXT)?;
         w::maybe(&mut row.published_on, &input.published_on, w::day)?;
         w::maybe(&mut row.year, &input.year, |y| {
-            w::int_column("year", "year", *y)
+            w::int_column(column_name!(report.year), "year", *y)
         })?;
         w::maybe(&mut row.month, &input.month, |m| {
-            w::int_column("month", "month", *m)
+            w::int_column(column_name!(report.month), "month", *m)
         })?;
         w::maybe(&mut row.url, &input.url, |u| {
-            w::text_column("url", "url", u)
+            w::text_column(column_name!(report.url), "url", u)
         })?;
         if input.year.is_undefined() && row.year.is_none() {
             row.year = row.published_on.map(|d| d.year());
@@ -96,7 +96,7 @@ impl Writable for Report {
     fn uniques(row: &report::Model) -> Vec<(&'static str, &'static str, String)> {
         row.symbol
             .iter()
-            .map(|s| ("symbol", "symbol", s.clone()))
+            .map(|s| ("symbol", column_name!(report.symbol), s.clone()))
             .collect()
     }
 }

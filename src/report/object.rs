@@ -165,9 +165,9 @@ links!(ReportLinks(report::Model) {
     /// The people who wrote the report.
     authors -> Person, Plain = crate::person::repo::OF_REPORT;
     /// The dialogues that reference the report, with the report's role in each.
-    dialogues [role: ReportRole = "dialogue_report"."role"]
+    dialogues [role: ReportRole = dialogue_report.role]
         -> Dialogue, Reference = crate::dialogue::repo::OF_REPORT;
     /// The workshops that reference the report, with the report's role in each.
-    workshops [role: ReportRole = "workshop_report"."role"]
+    workshops [role: ReportRole = workshop_report.role]
         -> Workshop, Reference = crate::workshop::repo::OF_REPORT;
 });

@@ -41,7 +41,7 @@ pub static OF_WORKSHOP: Link = Link {
 /// The reports tagged with a theme.
 pub static OF_THEME: Link = Link {
     name: "theme.reports",
-    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type("report")),
+    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type(table!(report))),
 };
 
 /// The live report with this UN document symbol.
@@ -66,6 +66,8 @@ impl EdgeData for Reference {
     const NAME: &'static str = "Reference";
 
     fn planned() -> Option<Vec<EdgeColumn>> {
-        Some(vec![EdgeColumn::enumerated::<ReportRole>("role")])
+        Some(vec![EdgeColumn::enumerated::<ReportRole>(
+            edges::column::ROLE,
+        )])
     }
 }

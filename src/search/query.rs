@@ -23,7 +23,7 @@ use crate::{
     },
     organisation::{DeveloperFilter, OrganisationFilter, ParticipantFilter},
     person::PersonFilter,
-    repo::{filter::related, text::Texts},
+    repo::{filter::related, node::column as node_column, text::Texts},
     report::ReportFilter,
     search::repo::{self as store, Hit, Search},
     tool::ToolFilter,
@@ -64,13 +64,14 @@ fn owners(types: &[NodeType], filter: Option<&SearchFilter>) -> Result<Condition
         if let (Some(f), Some(record)) = (filter, &record) {
             cond = cond.add(record.condition(kind)?);
             if let Some(id) = &f.record.id {
-                cond = cond.add(id.condition_of_any_type(col(kind.table(), "id"), kind)?);
+                cond =
+                    cond.add(id.condition_of_any_type(col(kind.table(), node_column::ID), kind)?);
             }
             if let Some(year) = &f.year {
                 if !WITH_YEAR.contains(&kind) {
                     continue;
                 }
-                cond = cond.add(year.condition(col(kind.table(), "year"))?);
+                cond = cond.add(year.condition(col(kind.table(), node_column::YEAR))?);
             }
             if let Some(org) = &f.has_organisation {
                 let Some(linked) = linked_to(kind, org)? else {
@@ -113,7 +114,8 @@ pub fn found(
         lang,
         owners: Condition::all().add(col!(translation.owner_type).eq(kind.table())),
     };
-    Ok(Condition::all().add(col(kind.table(), "id").in_subquery(store::found(backend, &search))))
+    Ok(Condition::all()
+        .add(col(kind.table(), node_column::ID).in_subquery(store::found(backend, &search))))
 }
 
 /// Records of type `kind` linked to an organisation that matches `org`, as that type's own

@@ -12,7 +12,7 @@ use sea_orm::{
 use crate::{
     error::Result,
     graphql::i18n::fold,
-    repo::text::column::{ID, LANG, OWNER_ID, OWNER_TYPE, STEMS, VALUE},
+    repo::text::column::{FTS, ID, LANG, OWNER_ID, OWNER_TYPE, STEMS, TSV, VALUE},
     search::analysis::{STEMMED, SearchQuery, Term, stem, stems, variants},
 };
 
@@ -180,33 +180,39 @@ fn matches(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
         DbBackend::Postgres => {
             // Numbered placeholders: sea-query reads `?` as one for SQLite and MySQL only.
             let tsq = ts_query(s);
+            let tsv = format!("{}.{TSV}", table!(translation));
             q.expr_as(
                 Expr::cust_with_values(
-                    "CAST(ts_rank_cd(translation.tsv, to_tsquery('simple', $1)) * 1000000 AS BIGINT)",
+                    format!(
+                        "CAST(ts_rank_cd({tsv}, to_tsquery('simple', $1)) * 1000000 AS BIGINT)"
+                    ),
                     [tsq.clone()],
                 ),
                 "score",
             )
             .from(table!(translation))
-            .and_where(Expr::cust_with_values("translation.tsv @@ to_tsquery('simple', $1)", [tsq]));
+            .and_where(Expr::cust_with_values(
+                format!("{tsv} @@ to_tsquery('simple', $1)"),
+                [tsq],
+            ));
             if let Some(l) = s.lang {
                 q.and_where(col!(translation.lang).eq(l));
             }
         }
         _ => {
             q.expr_as(
-                Expr::cust("CAST(-translation_fts.rank * 1000000 AS INTEGER)"),
+                Expr::cust(format!("CAST(-{FTS}.rank * 1000000 AS INTEGER)")),
                 "score",
             )
-            .from("translation_fts")
+            .from(FTS)
             // CROSS JOIN keeps the full-text match as the outer loop: with a plain join
             // SQLite may walk `translation` and run the match once per row (minutes on
             // 200,000 texts instead of milliseconds). sea-query writes no ON clause for a
             // cross join, so the join condition is in WHERE.
             .join(JoinType::CrossJoin, table!(translation), Condition::all())
-            .and_where(col!(translation.id).equals(("translation_fts", "rowid")))
+            .and_where(col!(translation.id).equals((FTS, "rowid")))
             .and_where(Expr::cust_with_values(
-                "translation_fts MATCH ?",
+                format!("{FTS} MATCH ?"),
                 [fts_query(s)],
             ));
         }
@@ -237,12 +243,12 @@ fn hits(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
         // One key per record rather than a (type, id) row value: SQLite looks a single
         // value up in an indexed list, but walks a list of row values for each row
         // (seconds instead of milliseconds with 10,000 matches on each side).
-        const KEY: &str = "owner_type || ':' || owner_id";
+        let key = || Expr::cust(format!("{OWNER_TYPE} || ':' || {OWNER_ID}"));
         let unwanted = Query::select()
-            .expr(Expr::cust(KEY))
+            .expr(key())
             .from_subquery(matches(backend, &unwanted), Alias::new("unwanted"))
             .to_owned();
-        q.and_where(Expr::cust(KEY).not_in_subquery(unwanted));
+        q.and_where(key().not_in_subquery(unwanted));
     }
     q
 }

@@ -711,7 +711,8 @@ pub async fn generate_with_progress(
         if txn.get_database_backend() == DbBackend::Postgres {
             // Ids were chosen here: move the sequence past them.
             let sql = format!(
-                "SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM \"{name}\"), false)"
+                "SELECT setval(pg_get_serial_sequence('{name}', '{id}'), (SELECT COALESCE(MAX(\"{id}\"), 0) + 1 FROM \"{name}\"), false)",
+                id = crate::repo::node::column::ID
             );
             txn.execute_unprepared(&sql).await?;
         }

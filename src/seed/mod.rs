@@ -99,10 +99,15 @@ fn labels(text: &str) -> Result<Vec<String>> {
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let record: Record = serde_json::from_str(line)
             .map_err(|e| Error::internal(format!("knowledge-base.jsonl: {e}")))?;
-        let label = ["slug", "code", "symbol", "name"]
-            .iter()
-            .find_map(|f| record.fields.get(*f).and_then(Json::as_str))
-            .unwrap_or(&record.id);
+        let label = [
+            column_name!(slug in dialogue, organisation),
+            column_name!(theme.code),
+            column_name!(report.symbol),
+            column_name!(person.name),
+        ]
+        .iter()
+        .find_map(|f| record.fields.get(*f).and_then(Json::as_str))
+        .unwrap_or(&record.id);
         labels.push(format!("{} {label}", record.kind));
     }
     Ok(labels)

@@ -83,7 +83,7 @@ pub async fn ensure(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>> {
                 .iter()
                 .map(|(lang, t)| (lang.as_str(), t.text.as_str(), Some(t.source.as_str())))
                 .collect();
-            text::write_sourced(db, "theme", row.id, field, &rows).await?;
+            text::write_sourced(db, table!(theme), row.id, field, &rows).await?;
         }
         written.push((term.code, row.id));
     }

@@ -62,8 +62,8 @@ pub async fn feed(
                 change::Column::iter()
                     .filter(|c| !matches!(c, change::Column::Before | change::Column::After)),
             )
-            .column_as(Expr::cust("NULL"), "before")
-            .column_as(Expr::cust("NULL"), "after");
+            .column_as(Expr::cust("NULL"), column_name!(change.before))
+            .column_as(Expr::cust("NULL"), column_name!(change.after));
     }
     if let Some(types) = types {
         q = q.filter(
@@ -106,7 +106,7 @@ impl BatchLoad for History {
         // The newest `limit + 1` revisions of each record, numbered per record in SQL.
         let mut inner = Query::select();
         inner
-            .expr(Expr::col(("change", Asterisk)))
+            .expr(Expr::col((table!(change), Asterisk)))
             .expr_window_as(
                 Expr::cust("ROW_NUMBER()"),
                 WindowStatement::partition_by((table!(change), column_name!(change.node_id)))
@@ -129,7 +129,7 @@ impl BatchLoad for History {
             .column(Asterisk)
             .from_subquery(inner, "__history")
             .and_where(Expr::col("__rn").lte(self.limit as i64 + 1))
-            .order_by("node_id", Order::Asc)
+            .order_by(column_name!(change.node_id), Order::Asc)
             .order_by("__rn", Order::Asc)
             .to_owned();
         let mut by_record: HashMap<i64, Vec<change::Model>> = HashMap::new();

@@ -5,7 +5,7 @@ use crate::graphql::facet::facets;
 
 facets!(ThemeFacets for Theme {
         /// By vocabulary.
-        scheme enum = Column("scheme");
+        scheme enum = Column(column_name!(theme.scheme));
         /// By the languages themes have titles in.
         language = Language;
 });

@@ -112,10 +112,10 @@ pub enum ThemeOrderField {
 impl SortField for ThemeOrderField {
     fn column(self) -> &'static str {
         match self {
-            Self::Id => "id",
-            Self::Code => "code",
-            Self::CreatedAt => "created_at",
-            Self::UpdatedAt => "updated_at",
+            Self::Id => column_name!(theme.id),
+            Self::Code => column_name!(theme.code),
+            Self::CreatedAt => column_name!(theme.created_at),
+            Self::UpdatedAt => column_name!(theme.updated_at),
         }
     }
 

@@ -63,7 +63,7 @@ impl Writable for Theme {
         refs: &HashMap<&'static str, i64>,
     ) -> Result<()> {
         if let Some(c) = &input.code {
-            row.code = w::text_column("code", "code", c)?;
+            row.code = w::text_column(column_name!(theme.code), "code", c)?;
         }
         if let Some(s) = input.scheme {
             row.scheme = s;
@@ -91,11 +91,12 @@ impl Writable for Theme {
     }
 
     fn parent(row: &theme::Model) -> Option<(&'static str, &'static str, i64)> {
-        row.broader_id.map(|id| ("broader", "broader_id", id))
+        row.broader_id
+            .map(|id| ("broader", column_name!(theme.broader_id), id))
     }
 
     fn uniques(row: &theme::Model) -> Vec<(&'static str, &'static str, String)> {
-        vec![("code", "code", row.code.clone())]
+        vec![("code", column_name!(theme.code), row.code.clone())]
     }
 }
 

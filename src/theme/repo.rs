@@ -15,27 +15,27 @@ use crate::{
 /// The narrower themes of a theme.
 pub static NARROWER: Link = Link {
     name: "theme.narrower",
-    via: Via::Column("broader_id"),
+    via: Via::Column(column_name!(theme.broader_id)),
 };
 
 macro_rules! tags {
-    ($($name:ident: $table:literal),* $(,)?) => {$(
-        #[doc = concat!("The themes a ", $table, " is tagged with.")]
+    ($($name:ident: $table:ident),* $(,)?) => {$(
+        #[doc = concat!("The themes a ", stringify!($table), " is tagged with.")]
         pub static $name: Link = Link {
-            name: concat!($table, ".themes"),
-            via: Via::Edge(EdgeWalk::forward(&edges::THEME_TAG).of_type($table)),
+            name: concat!(stringify!($table), ".themes"),
+            via: Via::Edge(EdgeWalk::forward(&edges::THEME_TAG).of_type(table!($table))),
         };
     )*};
 }
 
 tags!(
-    DIALOGUE_TAGS: "dialogue",
-    WORKSHOP_TAGS: "workshop",
-    REPORT_TAGS: "report",
-    TOOL_TAGS: "tool",
-    ORGANISATION_TAGS: "organisation",
-    PERSON_TAGS: "person",
-    THEME_TAGS: "theme",
+    DIALOGUE_TAGS: dialogue,
+    WORKSHOP_TAGS: workshop,
+    REPORT_TAGS: report,
+    TOOL_TAGS: tool,
+    ORGANISATION_TAGS: organisation,
+    PERSON_TAGS: person,
+    THEME_TAGS: theme,
 );
 
 /// The themes of a node of type `kind`.

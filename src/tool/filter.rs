@@ -76,10 +76,10 @@ pub enum ToolOrderField {
 impl SortField for ToolOrderField {
     fn column(self) -> &'static str {
         match self {
-            Self::Id => "id",
-            Self::Year => "year",
-            Self::CreatedAt => "created_at",
-            Self::UpdatedAt => "updated_at",
+            Self::Id => column_name!(tool.id),
+            Self::Year => column_name!(tool.year),
+            Self::CreatedAt => column_name!(tool.created_at),
+            Self::UpdatedAt => column_name!(tool.updated_at),
         }
     }
 

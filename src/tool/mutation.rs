@@ -62,10 +62,10 @@ impl Writable for Tool {
         w::texts(texts, "name", &input.name, w::MAX_NAME)?;
         w::texts(texts, "summary", &input.summary, w::MAX_TEXT)?;
         w::maybe(&mut row.year, &input.year, |y| {
-            w::int_column("year", "year", *y)
+            w::int_column(column_name!(tool.year), "year", *y)
         })?;
         w::maybe(&mut row.url, &input.url, |u| {
-            w::text_column("url", "url", u)
+            w::text_column(column_name!(tool.url), "url", u)
         })
     }
 

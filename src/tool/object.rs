@@ -115,7 +115,7 @@ pub fn planned() -> NodeCat {
 
 links!(ToolLinks(tool::Model) {
     /// The organisations that developed the tool, with the role of each.
-    developers [role: DeveloperRole = "tool_developer"."role"]
+    developers [role: DeveloperRole = tool_developer.role]
         -> Organisation, Development = crate::organisation::repo::OF_TOOL;
     /// The workshops that presented the tool.
     workshops -> Workshop, Plain = crate::workshop::repo::OF_TOOL;

@@ -20,5 +20,5 @@ pub static OF_WORKSHOP: Link = Link {
 /// The tools tagged with a theme.
 pub static OF_THEME: Link = Link {
     name: "theme.tools",
-    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type("tool")),
+    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type(table!(tool))),
 };

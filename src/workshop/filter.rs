@@ -96,7 +96,7 @@ impl WorkshopFilter {
         if let Some(f) = &self.dialogue {
             c = c.add(related(
                 col!(workshop.dialogue_id),
-                "dialogue",
+                table!(dialogue),
                 f.condition()?,
             ));
         }
@@ -142,12 +142,12 @@ pub enum WorkshopOrderField {
 impl SortField for WorkshopOrderField {
     fn column(self) -> &'static str {
         match self {
-            Self::Id => "id",
-            Self::Position => "position",
-            Self::StartDate => "start_date",
-            Self::Year => "year",
-            Self::CreatedAt => "created_at",
-            Self::UpdatedAt => "updated_at",
+            Self::Id => column_name!(workshop.id),
+            Self::Position => column_name!(workshop.position),
+            Self::StartDate => column_name!(workshop.start_date),
+            Self::Year => column_name!(workshop.year),
+            Self::CreatedAt => column_name!(workshop.created_at),
+            Self::UpdatedAt => column_name!(workshop.updated_at),
         }
     }
 

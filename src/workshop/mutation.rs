@@ -53,7 +53,8 @@ impl Writable for Workshop {
         &input.record
     }
 
-    const CONTAINERS: &'static [(&'static str, &'static str)] = &[("dialogue", "dialogue_id")];
+    const CONTAINERS: &'static [(&'static str, &'static str)] =
+        &[("dialogue", column_name!(workshop.dialogue_id))];
 
     fn refs(input: &WorkshopInput) -> Vec<(&'static str, NodeType, &NodeRef)> {
         input
@@ -78,7 +79,7 @@ impl Writable for Workshop {
             row.dialogue_id = w::resolved(refs, "dialogue")?;
         }
         w::maybe(&mut row.position, &input.position, |p| {
-            w::int_column("position", "position", *p)
+            w::int_column(column_name!(workshop.position), "position", *p)
         })?;
         w::texts(texts, "title", &input.title, w::MAX_NAME)?;
         w::texts(texts, "summary", &input.summary, w::MAX_TEXT)?;
@@ -86,13 +87,13 @@ impl Writable for Workshop {
         w::maybe(&mut row.start_date, &input.start_date, w::day)?;
         w::maybe(&mut row.end_date, &input.end_date, w::day)?;
         w::maybe(&mut row.year, &input.year, |y| {
-            w::int_column("year", "year", *y)
+            w::int_column(column_name!(workshop.year), "year", *y)
         })?;
         w::maybe(&mut row.city, &input.city, |c| {
-            w::text_column("city", "city", c)
+            w::text_column(column_name!(workshop.city), "city", c)
         })?;
         w::maybe(&mut row.country, &input.country, |c| {
-            w::text_column("country", "country", c)
+            w::text_column(column_name!(workshop.country), "country", c)
         })?;
         if input.year.is_undefined() && row.year.is_none() {
             row.year = row.start_date.map(|d| d.year());

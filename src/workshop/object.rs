@@ -157,13 +157,13 @@ pub fn planned() -> NodeCat {
 
 links!(WorkshopLinks(workshop::Model) {
     /// The organisations taking part in the workshop, with the role of each.
-    participants [role: ParticipationRole = "workshop_participant"."role"]
+    participants [role: ParticipationRole = workshop_participant.role]
         -> Organisation, Participation = crate::organisation::repo::OF_WORKSHOP;
     /// The people speaking at the workshop (or named as its contact), with the role of each.
-    people [role: PersonRole = "workshop_person"."role"]
+    people [role: PersonRole = workshop_person.role]
         -> Person, Involvement = crate::person::repo::OF_WORKSHOP;
     /// The reports the workshop references, with the role of each.
-    reports [role: ReportRole = "workshop_report"."role"]
+    reports [role: ReportRole = workshop_report.role]
         -> Report, Reference = crate::report::repo::OF_WORKSHOP;
     /// The tools presented at the workshop.
     tools -> Tool, Plain = crate::tool::repo::OF_WORKSHOP;

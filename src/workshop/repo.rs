@@ -8,7 +8,7 @@ use crate::repo::{
 /// The workshops of a dialogue.
 pub static OF_DIALOGUE: Link = Link {
     name: "dialogue.workshops",
-    via: Via::Column("dialogue_id"),
+    via: Via::Column(column_name!(workshop.dialogue_id)),
 };
 
 /// The workshops an organisation takes part in.
@@ -38,5 +38,5 @@ pub static OF_TOOL: Link = Link {
 /// The workshops tagged with a theme.
 pub static OF_THEME: Link = Link {
     name: "theme.workshops",
-    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type("workshop")),
+    via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type(table!(workshop))),
 };

@@ -27,6 +27,7 @@ mod hardening;
 mod i18n;
 mod layers;
 mod lookups;
+mod names;
 mod nested;
 mod nodes;
 mod pagination;
