@@ -261,3 +261,46 @@ impl EdgeMutation {
         in_transaction(ctx, async |w| write_edge(w, &input, false).await).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Every edge table of the entity crate (a table with the edge columns and no
+    /// `version`: edges are not versioned records) is declared in `edges::ALL`, and each
+    /// declared table has exactly one kind in the API: a new edge table that one of them
+    /// forgets fails here.
+    #[test]
+    fn every_edge_table_is_declared_and_has_a_kind() {
+        let declared: BTreeSet<&str> = store::ALL.iter().map(|t| t.name).collect();
+        assert_eq!(declared.len(), store::ALL.len(), "a table declared twice");
+        let entity_src = concat!(env!("CARGO_MANIFEST_DIR"), "/entity/src");
+        let mut edge_tables = BTreeSet::new();
+        for entry in std::fs::read_dir(entity_src).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let Some(at) = text.find("table_name = \"") else {
+                continue;
+            };
+            let rest = &text[at + "table_name = \"".len()..];
+            let name = rest[..rest.find('"').unwrap()].to_string();
+            if text.contains("pub partner_id:") && !text.contains("pub version:") {
+                edge_tables.insert(name);
+            }
+        }
+        // Positive control: the reading finds the edge tables it should.
+        assert!(edge_tables.contains("dialogue_participant") && edge_tables.contains("theme_tag"));
+        assert!(!edge_tables.contains("dialogue") && !edge_tables.contains("translation"));
+        let edge_tables: BTreeSet<&str> = edge_tables.iter().map(String::as_str).collect();
+        assert_eq!(declared, edge_tables);
+
+        use async_graphql::resolver_utils::EnumType;
+        let kinds: Vec<EdgeKind> = EdgeKind::items().iter().map(|i| i.value).collect();
+        assert_eq!(kinds.len(), store::ALL.len());
+        for t in store::ALL {
+            let kind = EdgeKind::of_table(t.name).unwrap();
+            assert!(std::ptr::eq(kind.table(), t), "{}", t.name);
+        }
+    }
+}
