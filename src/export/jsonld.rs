@@ -120,6 +120,14 @@ fn place(row: &Row) -> Option<Json> {
     Some(Json::Object(p))
 }
 
+/// The email address and telephone number of an organisation or a person.
+fn contact(doc: &mut Map<String, Json>, row: &Row) {
+    let email = column_name!(email in organisation, person);
+    let phone = column_name!(phone in organisation, person);
+    put(doc, "email", value(row, email).cloned());
+    put(doc, "telephone", value(row, phone).cloned());
+}
+
 /// The participants, people, reports and themes of a dialogue or workshop.
 fn event_links(doc: &mut Map<String, Json>, base: &str, row: &Row) {
     let (participant, person, report) = match row.kind {
@@ -273,16 +281,7 @@ pub fn document(base: &str, row: &Row, children: &[(NodeType, i64)]) -> Json {
                 "foundingDate",
                 value(row, column_name!(organisation.founded_year)).map(|y| json!(y.to_string())),
             );
-            put(
-                &mut doc,
-                "email",
-                value(row, column_name!(email in organisation, person)).cloned(),
-            );
-            put(
-                &mut doc,
-                "telephone",
-                value(row, column_name!(phone in organisation, person)).cloned(),
-            );
+            contact(&mut doc, row);
             put(
                 &mut doc,
                 "address",
@@ -309,16 +308,7 @@ pub fn document(base: &str, row: &Row, children: &[(NodeType, i64)]) -> Json {
                 value(row, column_name!(person.name)).cloned(),
             );
             put(&mut doc, "description", texts(row, "summary"));
-            put(
-                &mut doc,
-                "email",
-                value(row, column_name!(email in organisation, person)).cloned(),
-            );
-            put(
-                &mut doc,
-                "telephone",
-                value(row, column_name!(phone in organisation, person)).cloned(),
-            );
+            contact(&mut doc, row);
             put(
                 &mut doc,
                 "affiliation",
