@@ -290,8 +290,13 @@ mod tests {
             }
         }
         // Positive control: the reading finds the edge tables it should.
-        assert!(edge_tables.contains("dialogue_participant") && edge_tables.contains("theme_tag"));
-        assert!(!edge_tables.contains("dialogue") && !edge_tables.contains("translation"));
+        assert!(
+            edge_tables.contains(table!(dialogue_participant))
+                && edge_tables.contains(table!(theme_tag))
+        );
+        assert!(
+            !edge_tables.contains(table!(dialogue)) && !edge_tables.contains(table!(translation))
+        );
         let edge_tables: BTreeSet<&str> = edge_tables.iter().map(String::as_str).collect();
         assert_eq!(declared, edge_tables);
 
