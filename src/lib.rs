@@ -29,6 +29,7 @@ pub mod dialogue;
 pub mod organisation;
 pub mod person;
 pub mod report;
+pub mod source;
 pub mod theme;
 pub mod tool;
 pub mod workshop;
@@ -47,6 +48,7 @@ use crate::{
     person::{PersonLists, PersonMutation},
     report::{ReportLists, ReportMutation, ReportQuery},
     search::query::SearchRoot,
+    source::{SourceLists, SourceMutation},
     sync::{
         bulk::SyncMutation, edges::EdgeMutation, feed::FeedQuery, hub::SyncState,
         subscription::SubscriptionRoot,
@@ -69,6 +71,7 @@ pub struct Query(
     OrganisationLists,
     PersonLists,
     ThemeLists,
+    SourceLists,
     DialogueQuery,
     OrganisationQuery,
     ReportQuery,
@@ -87,6 +90,7 @@ pub struct Mutation(
     OrganisationMutation,
     PersonMutation,
     ThemeMutation,
+    SourceMutation,
     EdgeMutation,
     SyncMutation,
 );

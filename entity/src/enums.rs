@@ -211,3 +211,26 @@ pub enum ThemeScheme {
     #[default]
     Free,
 }
+
+/// What kind of document or page a source is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum SourceKind {
+    /// A press release or news item.
+    #[sea_orm(string_value = "press_release")]
+    PressRelease,
+    /// A document of the United Nations with a document symbol (a report, a note).
+    #[sea_orm(string_value = "un_document")]
+    UnDocument,
+    /// A resolution of the General Assembly or another body.
+    #[sea_orm(string_value = "resolution")]
+    Resolution,
+    /// A web page or an online database.
+    #[sea_orm(string_value = "web_page")]
+    WebPage,
+    /// Any other source.
+    #[sea_orm(string_value = "other")]
+    #[default]
+    Other,
+}

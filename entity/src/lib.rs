@@ -1,6 +1,6 @@
 //! SeaORM entities of Agora's knowledge graph: one module per table.
 //!
-//! Node tables (dialogue, workshop, report, tool, organisation, person, theme) share the
+//! Node tables (dialogue, workshop, report, tool, organisation, person, theme, source) share the
 //! record columns: `original_lang`, provenance (`source_url`, `source_document`,
 //! `partner_id`, `external_id`), `version`, `created_at`, `updated_at` and `deleted_at`.
 //! Their translatable text lives in `translation`, keyed by owner type and id.
@@ -10,6 +10,7 @@ pub mod enums;
 pub mod affiliation;
 pub mod api_key;
 pub mod change;
+pub mod citation;
 pub mod dialogue;
 pub mod dialogue_participant;
 pub mod dialogue_person;
@@ -21,6 +22,7 @@ pub mod person;
 pub mod report;
 pub mod report_author;
 pub mod report_publisher;
+pub mod source;
 pub mod theme;
 pub mod theme_tag;
 pub mod tool;
@@ -81,5 +83,6 @@ impl_has_record!(
     tool,
     organisation,
     person,
-    theme
+    theme,
+    source
 );

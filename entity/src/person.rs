@@ -8,6 +8,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub name: String,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub original_lang: String,

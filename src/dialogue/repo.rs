@@ -49,3 +49,9 @@ pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<dia
         .one(db)
         .await?)
 }
+
+/// The dialogues that cite a source.
+pub static OF_SOURCE: Link = Link {
+    name: "source.dialogues",
+    via: Via::Edge(EdgeWalk::back(&edges::CITATION).of_type(table!(dialogue))),
+};

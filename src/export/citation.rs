@@ -3,13 +3,14 @@
 use serde_json::{Value as Json, json};
 
 use crate::{
-    export::repo::{CitationParts, Row},
+    export::repo::{Author, CitationParts, Row},
     graphql::id::encode,
     repo::node::column as node_column,
 };
 
-/// The text of a field in `lang`, else English, else the original language, else any.
-fn text(row: &Row, field: &str, lang: &str) -> Option<String> {
+/// The text of a field in `lang`, else English, else the original language, else any:
+/// the text and its language.
+fn text(row: &Row, field: &str, lang: &str) -> Option<(String, String)> {
     let langs = row.texts.get(field)?;
     let original = row
         .values
@@ -18,9 +19,29 @@ fn text(row: &Row, field: &str, lang: &str) -> Option<String> {
         .unwrap_or("en");
     [lang, "en", original]
         .iter()
-        .find_map(|l| langs.get(*l))
-        .or_else(|| langs.values().next())
-        .map(|t| t.text.clone())
+        .find_map(|l| langs.get_key_value(*l))
+        .or_else(|| langs.iter().next())
+        .map(|(l, t)| (t.text.clone(), l.clone()))
+}
+
+/// An author as CSL-JSON names one: family and given names where known, else the name as
+/// written.
+fn csl_name(a: &Author) -> Json {
+    match (&a.family, &a.given) {
+        (Some(family), Some(given)) => json!({ "family": family, "given": given }),
+        (Some(family), None) => json!({ "family": family }),
+        _ => json!({ "literal": a.name }),
+    }
+}
+
+/// An author as BibTeX names one: `Family, Given` where known, else the name in braces
+/// (so that BibTeX does not split it).
+fn bibtex_name(a: &Author) -> String {
+    match (&a.family, &a.given) {
+        (Some(family), Some(given)) => format!("{}, {}", escape(family), escape(given)),
+        (Some(family), None) => escape(family),
+        _ => format!("{{{}}}", escape(&a.name)),
+    }
 }
 
 fn pick(names: &std::collections::BTreeMap<String, String>, lang: &str) -> Option<String> {
@@ -65,11 +86,19 @@ pub fn csl(row: &Row, parts: &CitationParts, lang: &str) -> Json {
             item[key] = v;
         }
     };
-    put(&mut item, "title", text(row, "title", lang).map(Json::from));
+    // The version cited is the one whose title the citation gives: its language is the
+    // citation's (not the language Agora's record was first written in).
+    let title = text(row, "title", lang);
+    put(&mut item, "title", title.as_ref().map(|(t, _)| Json::from(t.as_str())));
+    put(
+        &mut item,
+        "language",
+        title.as_ref().map(|(_, l)| Json::from(l.as_str())),
+    );
     put(
         &mut item,
         "abstract",
-        text(row, "summary", lang).map(Json::from),
+        text(row, "summary", lang).map(|(t, _)| Json::from(t)),
     );
     put(
         &mut item,
@@ -87,11 +116,6 @@ pub fn csl(row: &Row, parts: &CitationParts, lang: &str) -> Json {
             .filter(|v| !v.is_null())
             .cloned(),
     );
-    put(
-        &mut item,
-        "language",
-        row.values.get(node_column::ORIGINAL_LANG).cloned(),
-    );
     let date = issued(row);
     if !date.is_empty() {
         item["issued"] = json!({ "date-parts": [date] });
@@ -101,7 +125,7 @@ pub fn csl(row: &Row, parts: &CitationParts, lang: &str) -> Json {
             parts
                 .authors
                 .iter()
-                .map(|a| json!({ "literal": a }))
+                .map(csl_name)
                 .collect(),
         );
     }
@@ -148,12 +172,13 @@ pub fn bibtex(row: &Row, parts: &CitationParts, lang: &str) -> String {
         .collect();
     let mut fields: Vec<(&str, String)> = Vec::new();
     if !parts.authors.is_empty() {
-        let names: Vec<String> = parts.authors.iter().map(|a| escape(a)).collect();
+        let names: Vec<String> = parts.authors.iter().map(bibtex_name).collect();
         fields.push(("author", names.join(" and ")));
     }
-    if let Some(t) = text(row, "title", lang) {
+    let title = text(row, "title", lang);
+    if let Some((t, _)) = &title {
         // Double braces keep the title's capitals as written.
-        fields.push(("title", format!("{{{}}}", escape(&t))));
+        fields.push(("title", format!("{{{}}}", escape(t))));
     }
     let publishers = publishers(parts, lang);
     if !publishers.is_empty() {
@@ -182,12 +207,8 @@ pub fn bibtex(row: &Row, parts: &CitationParts, lang: &str) -> String {
     {
         fields.push(("url", u.to_string()));
     }
-    if let Some(l) = row
-        .values
-        .get(node_column::ORIGINAL_LANG)
-        .and_then(Json::as_str)
-    {
-        fields.push(("language", l.to_string()));
+    if let Some((_, l)) = title {
+        fields.push(("language", l));
     }
     let body: Vec<String> = fields
         .iter()

@@ -97,7 +97,8 @@ pub async fn json_ld(
 /// How to cite a report.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct Citation {
-    /// The report as a CSL-JSON item (for Zotero, Pandoc, citeproc...).
+    /// The report as a CSL-JSON item (for Zotero, Pandoc, citeproc...). A CSL-JSON file is
+    /// an array of such items, as `GET /export/<id>.csl.json` serves it.
     pub csl: Json<serde_json::Value>,
     /// The report as a BibTeX `@techreport` entry.
     pub bibtex: String,

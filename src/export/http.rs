@@ -160,7 +160,9 @@ async fn respond(
                 ),
                 _ => typed(
                     "application/vnd.citationstyles.csl+json",
-                    citation::csl(&row, &parts, &lang).to_string(),
+                    // A CSL-JSON file is an array of items, as CSL processors (Pandoc,
+                    // citeproc-js) read it.
+                    serde_json::json!([citation::csl(&row, &parts, &lang)]).to_string(),
                 ),
             })
         }

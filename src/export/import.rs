@@ -47,8 +47,9 @@ use crate::{
 type Key = (NodeType, i64);
 
 /// The order in which types are written: what others refer to first.
-pub const ORDER: [NodeType; 7] = [
+pub const ORDER: [NodeType; 8] = [
     NodeType::Organisation,
+    NodeType::Source,
     NodeType::Theme,
     NodeType::Person,
     NodeType::Dialogue,
@@ -296,9 +297,11 @@ fn check(record: &Record) -> Result<(Key, Vec<Key>)> {
         }
     }
     let required = match kind {
-        NodeType::Dialogue | NodeType::Workshop | NodeType::Report | NodeType::Theme => {
-            Some("title")
-        }
+        NodeType::Dialogue
+        | NodeType::Workshop
+        | NodeType::Report
+        | NodeType::Theme
+        | NodeType::Source => Some("title"),
         NodeType::Organisation | NodeType::Tool => Some("name"),
         NodeType::Person => None,
     };

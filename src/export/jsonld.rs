@@ -29,7 +29,9 @@ pub fn context() -> Json {
         "@vocab": "https://schema.org/",
         "skos": "http://www.w3.org/2004/02/skos/core#",
         "broader": { "@id": "skos:broader", "@type": "@id" },
-        "narrower": { "@id": "skos:narrower", "@type": "@id" }
+        "narrower": { "@id": "skos:narrower", "@type": "@id" },
+        "prov": "http://www.w3.org/ns/prov#",
+        "wasDerivedFrom": { "@id": "prov:wasDerivedFrom", "@type": "@id" }
     })
 }
 
@@ -148,20 +150,60 @@ fn event_links(doc: &mut Map<String, Json>, base: &str, row: &Row) {
         "organizer",
         list(targets(base, row, participant, Some(&["organiser"]))),
     );
+    // Only the roles whose meaning schema.org has: a host, a moderator, a sponsor or a
+    // contact is none of organizer, performer or attendee, and is left out.
+    let mut performers = targets(base, row, participant, Some(&["speaker"]));
+    performers.extend(targets(base, row, person, Some(&["speaker"])));
+    put(doc, "performer", list(performers));
     put(
         doc,
-        "contributor",
-        list(targets(base, row, participant, Some(&["host"]))),
+        "attendee",
+        list(targets(base, row, participant, Some(&["participant"]))),
     );
-    let mut performers = targets(base, row, participant, Some(&["speaker"]));
-    performers.extend(targets(base, row, person, Some(&["speaker", "moderator"])));
-    put(doc, "performer", list(performers));
-    let mut attendees = targets(base, row, participant, Some(&["participant"]));
-    attendees.extend(targets(base, row, person, Some(&["contact"])));
-    put(doc, "attendee", list(attendees));
     let mut works = targets(base, row, report, None);
     works.extend(targets(base, row, edges::WORKSHOP_TOOL.name, None));
     put(doc, "workFeatured", list(works));
+}
+
+/// When a report or source was published: its date, else its year and month, else its
+/// year.
+fn published(row: &Row) -> Option<Json> {
+    if let Some(d) = value(row, column_name!(published_on in report, source)) {
+        return Some(d.clone());
+    }
+    let year = value(row, node_column::YEAR)?.as_i64()?;
+    Some(match value(row, node_column::MONTH).and_then(Json::as_i64) {
+        Some(m) => json!(format!("{year}-{m:02}")),
+        None => json!(year.to_string()),
+    })
+}
+
+/// A source, as the schema.org type of its kind: a press release as a `NewsArticle`, a UN
+/// document as a `Report`, a resolution as `Legislation`, a web page as a `WebPage`.
+fn source(doc: &mut Map<String, Json>, base: &str, row: &Row) {
+    let kind = value(row, column_name!(source.kind)).and_then(Json::as_str);
+    let (ty, number) = match kind {
+        Some("press_release") => ("NewsArticle", None),
+        Some("un_document") => ("Report", Some("reportNumber")),
+        Some("resolution") => ("Legislation", Some("legislationIdentifier")),
+        Some("web_page") => ("WebPage", None),
+        _ => ("CreativeWork", None),
+    };
+    doc.insert("@type".into(), json!(ty));
+    put(doc, "name", texts(row, "title"));
+    if let Some(key) = number {
+        put(doc, key, value(row, column_name!(source.symbol)).cloned());
+    }
+    put(doc, "datePublished", published(row));
+    put(doc, "url", value(row, column_name!(source.url)).cloned());
+    let languages = value(row, column_name!(source.languages))
+        .and_then(Json::as_str)
+        .map(|l| l.split(',').map(Json::from).collect::<Vec<_>>());
+    put(doc, "inLanguage", languages.map(Json::Array));
+    let publisher = value(row, column_name!(source.publisher_id))
+        .and_then(Json::as_i64)
+        .map(|p| node(base, NodeType::Organisation, p));
+    put(doc, "publisher", publisher);
 }
 
 /// The JSON-LD document of a node; `children` are the nodes below it (a dialogue's
@@ -214,10 +256,7 @@ pub fn document(base: &str, row: &Row, children: &[(NodeType, i64)]) -> Json {
                 "reportNumber",
                 value(row, column_name!(report.symbol)).cloned(),
             );
-            let published = value(row, column_name!(report.published_on))
-                .cloned()
-                .or_else(|| value(row, node_column::YEAR).map(|y| json!(y.to_string())));
-            put(&mut doc, "datePublished", published);
+            put(&mut doc, "datePublished", published(row));
             put(
                 &mut doc,
                 "url",
@@ -232,11 +271,6 @@ pub fn document(base: &str, row: &Row, children: &[(NodeType, i64)]) -> Json {
                 &mut doc,
                 "publisher",
                 list(targets(base, row, edges::REPORT_PUBLISHER.name, None)),
-            );
-            put(
-                &mut doc,
-                "inLanguage",
-                value(row, node_column::ORIGINAL_LANG).cloned(),
             );
             put(&mut doc, "about", about);
         }
@@ -307,6 +341,16 @@ pub fn document(base: &str, row: &Row, children: &[(NodeType, i64)]) -> Json {
                 "name",
                 value(row, column_name!(person.name)).cloned(),
             );
+            put(
+                &mut doc,
+                "givenName",
+                value(row, column_name!(person.given_name)).cloned(),
+            );
+            put(
+                &mut doc,
+                "familyName",
+                value(row, column_name!(person.family_name)).cloned(),
+            );
             put(&mut doc, "description", texts(row, "summary"));
             contact(&mut doc, row);
             put(
@@ -316,6 +360,7 @@ pub fn document(base: &str, row: &Row, children: &[(NodeType, i64)]) -> Json {
             );
             put(&mut doc, "knowsAbout", about);
         }
+        NodeType::Source => source(&mut doc, base, row),
         NodeType::Theme => {
             doc.insert("@type".into(), json!("DefinedTerm"));
             put(&mut doc, "name", texts(row, "title"));
@@ -344,22 +389,18 @@ pub fn document(base: &str, row: &Row, children: &[(NodeType, i64)]) -> Json {
             put(&mut doc, "narrower", list(narrower));
         }
     }
-    // Where the record's facts come from.
-    let mut source = Map::new();
-    put(
-        &mut source,
-        "url",
-        value(row, node_column::SOURCE_URL).cloned(),
-    );
-    put(
-        &mut source,
-        "name",
-        value(row, node_column::SOURCE_DOCUMENT).cloned(),
-    );
-    if !source.is_empty() {
-        source.insert("@type".into(), json!("CreativeWork"));
-        doc.insert("subjectOf".into(), Json::Object(source));
+    // Where the record's facts come from: the sources it cites, and the web address of
+    // its source when only that is known.
+    let mut sources: Vec<Json> = row
+        .edges
+        .iter()
+        .filter(|e| e.table == edges::CITATION.name)
+        .map(|e| json!(iri(base, e.to.0, e.to.1)))
+        .collect();
+    if let Some(url) = value(row, node_column::SOURCE_URL) {
+        sources.push(url.clone());
     }
+    put(&mut doc, "wasDerivedFrom", list(sources));
     put(
         &mut doc,
         "dateModified",

@@ -8,7 +8,7 @@ use std::{
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{OrganisationKind, ReportKind, ThemeScheme, ToolKind};
+use entity::enums::{OrganisationKind, ReportKind, SourceKind, ThemeScheme, ToolKind};
 use entity::translation;
 use sea_orm::{
     ActiveEnum,
@@ -84,7 +84,8 @@ fn columns_of<E: EntityTrait>(table: &'static str) -> Vec<ColumnInfo> {
     const DIALOGUE_ID: &str = column_name!(workshop.dialogue_id);
     const PARENT_ID: &str = column_name!(organisation.parent_id);
     const BROADER_ID: &str = column_name!(theme.broader_id);
-    const KIND: &str = column_name!(kind in report, tool, organisation);
+    const PUBLISHER_ID: &str = column_name!(source.publisher_id);
+    const KIND: &str = column_name!(kind in report, tool, organisation, source);
     const SCHEME: &str = column_name!(theme.scheme);
     const EMAIL: &str = column_name!(email in organisation, person);
     const PHONE: &str = column_name!(phone in organisation, person);
@@ -92,6 +93,7 @@ fn columns_of<E: EntityTrait>(table: &'static str) -> Vec<ColumnInfo> {
     const TOOL: &str = table!(tool);
     const ORGANISATION: &str = table!(organisation);
     const THEME: &str = table!(theme);
+    const SOURCE: &str = table!(source);
     E::Column::iter()
         .filter_map(|c| {
             let name: &'static str = sea_orm::IdenStatic::as_str(&c);
@@ -105,7 +107,9 @@ fn columns_of<E: EntityTrait>(table: &'static str) -> Vec<ColumnInfo> {
                 nullable: def.is_null(),
                 refers: match name {
                     SERIES_ID | DIALOGUE_ID => Some(NodeType::Dialogue),
-                    PARENT_ID | node_column::PARTNER_ID => Some(NodeType::Organisation),
+                    PARENT_ID | PUBLISHER_ID | node_column::PARTNER_ID => {
+                        Some(NodeType::Organisation)
+                    }
                     BROADER_ID => Some(NodeType::Theme),
                     _ => None,
                 },
@@ -114,6 +118,7 @@ fn columns_of<E: EntityTrait>(table: &'static str) -> Vec<ColumnInfo> {
                     (TOOL, KIND) => stored::<ToolKind>(),
                     (ORGANISATION, KIND) => stored::<OrganisationKind>(),
                     (THEME, SCHEME) => stored::<ThemeScheme>(),
+                    (SOURCE, KIND) => stored::<SourceKind>(),
                     _ => None,
                 },
                 private: matches!(name, EMAIL | PHONE),
@@ -138,6 +143,7 @@ pub fn columns(kind: NodeType) -> &'static [ColumnInfo] {
                     NodeType::Organisation => columns_of::<entity::organisation::Entity>(t),
                     NodeType::Person => columns_of::<entity::person::Entity>(t),
                     NodeType::Theme => columns_of::<entity::theme::Entity>(t),
+                    NodeType::Source => columns_of::<entity::source::Entity>(t),
                 };
                 (k, cols)
             })
@@ -667,10 +673,21 @@ pub async fn children(
 /// What a citation names beside the report itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CitationParts {
-    /// The authors' names, in the order they were added.
-    pub authors: Vec<String>,
+    /// The authors, in the order they were added.
+    pub authors: Vec<Author>,
     /// The publishers' names, by language.
     pub publishers: Vec<BTreeMap<String, String>>,
+}
+
+/// An author of a cited work: the name as written, and its parts where known.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Author {
+    /// The name as the person writes it.
+    pub name: String,
+    /// The given names.
+    pub given: Option<String>,
+    /// The family name.
+    pub family: Option<String>,
 }
 
 /// The authors and publishers of reports `ids`.
@@ -683,6 +700,8 @@ pub async fn citation_parts(
     let authors = Query::select()
         .expr_as(col!(report_author.report_id), "cited")
         .expr_as(col!(person.name), "author")
+        .expr_as(col!(person.given_name), "author_given")
+        .expr_as(col!(person.family_name), "author_family")
         .from(table!(report_author))
         .inner_join(
             table!(person),
@@ -699,7 +718,11 @@ pub async fn citation_parts(
         out.entry(r.try_get("", "cited")?)
             .or_default()
             .authors
-            .push(r.try_get("", "author")?);
+            .push(Author {
+                name: r.try_get("", "author")?,
+                given: r.try_get("", "author_given")?,
+                family: r.try_get("", "author_family")?,
+            });
     }
     let publishers = Query::select()
         .expr_as(col!(report_publisher.report_id), "cited")

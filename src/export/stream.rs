@@ -15,6 +15,7 @@ use crate::{
     organisation::Organisation,
     person::Person,
     report::Report,
+    source::Source,
     theme::Theme,
     tool::Tool,
     workshop::Workshop,
@@ -61,6 +62,7 @@ pub fn list_type(name: &str) -> Option<NodeType> {
         "organisations" => NodeType::Organisation,
         "people" => NodeType::Person,
         "themes" => NodeType::Theme,
+        "sources" => NodeType::Source,
         _ => return None,
     })
 }
@@ -125,6 +127,7 @@ pub fn condition(kind: NodeType, filter: Option<Json>) -> Result<Condition> {
         NodeType::Organisation => parse::<Organisation>(filter),
         NodeType::Person => parse::<Person>(filter),
         NodeType::Theme => parse::<Theme>(filter),
+        NodeType::Source => parse::<Source>(filter),
     }
 }
 

@@ -451,6 +451,7 @@ impl DateTimeFilter {
     params(entity::enums::PartnershipLevel)
 ))]
 #[graphql(concrete(name = "ThemeSchemeFilter", params(entity::enums::ThemeScheme)))]
+#[graphql(concrete(name = "SourceKindFilter", params(entity::enums::SourceKind)))]
 pub struct EnumFilter<T: InputType> {
     /// Equal to this.
     pub eq: Option<T>,
@@ -499,6 +500,7 @@ impl<T: InputType + ActiveEnum> EnumFilter<T> {
 ))]
 #[graphql(concrete(name = "PersonOrder", params(crate::person::PersonOrderField)))]
 #[graphql(concrete(name = "ThemeOrder", params(crate::theme::ThemeOrderField)))]
+#[graphql(concrete(name = "SourceOrder", params(crate::source::SourceOrderField)))]
 pub struct OrderBy<F: InputType> {
     /// The field to sort by.
     pub field: F,
@@ -530,6 +532,8 @@ pub struct RecordFilter {
     /// Global Compact's objectives, `{code: {eq: "SDG-10.7"}}` what is tagged with target
     /// 10.7 or its indicators.
     pub has_theme_within: Option<Box<crate::theme::ThemeFilter>>,
+    /// Records that cite at least one source that matches.
+    pub has_source: Option<Box<crate::source::SourceFilter>>,
 }
 
 impl RecordFilter {
@@ -560,6 +564,9 @@ impl RecordFilter {
         }
         if let Some(f) = &self.has_theme {
             c = c.add(crate::theme::tagged_with(kind, f)?);
+        }
+        if let Some(f) = &self.has_source {
+            c = c.add(crate::source::citing(kind, f)?);
         }
         Ok(c)
     }

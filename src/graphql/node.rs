@@ -15,6 +15,7 @@ use crate::{
     person::Person,
     repo::node::id_by_external_id,
     report::Report,
+    source::Source,
     theme::Theme,
     tool::Tool,
     workshop::Workshop,
@@ -42,6 +43,8 @@ pub enum Node {
     Person(Person),
     /// A theme.
     Theme(Theme),
+    /// A source.
+    Source(Source),
 }
 
 /// Loads the node `id` of type `kind`, in one statement with the nodes of that type whose
@@ -60,6 +63,7 @@ pub async fn load(
         NodeType::Organisation => by_id(ctx, id, siblings).await?.map(Node::Organisation),
         NodeType::Person => by_id(ctx, id, siblings).await?.map(Node::Person),
         NodeType::Theme => by_id(ctx, id, siblings).await?.map(Node::Theme),
+        NodeType::Source => by_id(ctx, id, siblings).await?.map(Node::Source),
     })
 }
 

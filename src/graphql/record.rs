@@ -21,6 +21,7 @@ use crate::{
     organisation::Organisation,
     repo::text::Texts,
     sync::feed::{Change, history},
+    source::{Source, SourceFilter, SourceOrderField},
     theme::{Theme, ThemeFilter, ThemeOrderField},
 };
 
@@ -106,7 +107,8 @@ pub struct Provenance {
 /// Where a record comes from: its source, and the partner system that supplied it.
 #[Object]
 impl Provenance {
-    /// The web address of the source the record's facts come from.
+    /// The web address of the source the record's facts come from, as its supplier gave
+    /// it; `sources` lists the sources themselves.
     async fn source_url(&self) -> Option<&str> {
         self.source_url.as_deref()
     }
@@ -242,6 +244,39 @@ impl<M: NodeModel> RecordFields<M> {
             order: order_by,
         };
         let link = crate::theme::repo::tags_of(M::KIND);
+        linked(ctx, link, &self.0, page, args, Condition::all()).await
+    }
+
+
+    /// The sources that state the record: the documents and pages its facts come from.
+    async fn sources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Return the first n edges (at most the page-size limit, 100 by default)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return the edges after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n edges (at most the page-size limit).")] last: Option<
+            i32,
+        >,
+        #[graphql(desc = "Return the edges before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Keep only the sources that match.")] filter: Option<SourceFilter>,
+        #[graphql(desc = "The order of the edges; by id when absent.")] order_by: Option<
+            OrderBy<SourceOrderField>,
+        >,
+    ) -> Result<Connection<Source, Plain>> {
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let args = ListArgs {
+            filter,
+            order: order_by,
+        };
+        let link = crate::source::repo::cited_by(M::KIND);
         linked(ctx, link, &self.0, page, args, Condition::all()).await
     }
 }

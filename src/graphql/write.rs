@@ -591,7 +591,7 @@ pub fn check_record(
 ) -> Result<()> {
     use crate::{
         dialogue::Dialogue, organisation::Organisation, person::Person, report::Report,
-        theme::Theme, tool::Tool, workshop::Workshop,
+        source::Source, theme::Theme, tool::Tool, workshop::Workshop,
     };
     match kind {
         NodeType::Dialogue => check_record_as::<Dialogue>(id, values, texts),
@@ -601,6 +601,7 @@ pub fn check_record(
         NodeType::Organisation => check_record_as::<Organisation>(id, values, texts),
         NodeType::Person => check_record_as::<Person>(id, values, texts),
         NodeType::Theme => check_record_as::<Theme>(id, values, texts),
+        NodeType::Source => check_record_as::<Source>(id, values, texts),
     }
 }
 

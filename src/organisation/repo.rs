@@ -203,3 +203,9 @@ impl EdgeRow for Affiliation {
         }
     }
 }
+
+/// The organisations that cite a source.
+pub static OF_SOURCE: Link = Link {
+    name: "source.organisations",
+    via: Via::Edge(EdgeWalk::back(&edges::CITATION).of_type(table!(organisation))),
+};

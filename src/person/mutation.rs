@@ -23,6 +23,10 @@ pub struct PersonInput {
     pub record: RecordInput,
     /// The name, as the person writes it.
     pub name: Option<String>,
+    /// The given names (`António`), where known: citations name authors by them.
+    pub given_name: MaybeUndefined<String>,
+    /// The family name (`Guterres`), where known.
+    pub family_name: MaybeUndefined<String>,
     /// A short biography, one text per language.
     pub summary: Option<Vec<TextInput>>,
     /// An e-mail address (shown to authenticated partners only).
@@ -56,6 +60,12 @@ impl Writable for Person {
         if let Some(n) = &input.name {
             row.name = w::text_column(column_name!(person.name), "name", n)?;
         }
+        w::maybe(&mut row.given_name, &input.given_name, |n| {
+            w::text_column(column_name!(person.given_name), "givenName", n)
+        })?;
+        w::maybe(&mut row.family_name, &input.family_name, |n| {
+            w::text_column(column_name!(person.family_name), "familyName", n)
+        })?;
         w::texts(texts, "summary", &input.summary, w::MAX_TEXT)?;
         w::maybe(&mut row.email, &input.email, |e| {
             w::text_column(column_name!(person.email), "email", e)

@@ -59,6 +59,16 @@ impl Person {
         &self.0.name
     }
 
+    /// The given names (`António`), where known.
+    async fn given_name(&self) -> Option<&str> {
+        self.0.given_name.as_deref()
+    }
+
+    /// The family name (`Guterres`), where known.
+    async fn family_name(&self) -> Option<&str> {
+        self.0.family_name.as_deref()
+    }
+
     /// The person's e-mail address. Visible to authenticated partners only: without an API
     /// key, asking for it is an `UNAUTHENTICATED` error.
     async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
@@ -95,7 +105,11 @@ impl Person {
 /// executor.
 pub fn planned() -> NodeCat {
     NodeCat::of::<Person>(
-        &[person::Column::Name],
+        &[
+            person::Column::Name,
+            person::Column::GivenName,
+            person::Column::FamilyName,
+        ],
         vec![],
         &[("summary", false)],
         PersonLinks::planned(),

@@ -61,3 +61,9 @@ impl EdgeData for Involvement {
         )])
     }
 }
+
+/// The people that cite a source.
+pub static OF_SOURCE: Link = Link {
+    name: "source.people",
+    via: Via::Edge(EdgeWalk::back(&edges::CITATION).of_type(table!(person))),
+};

@@ -22,20 +22,20 @@ pub mod column {
     /// The edge's id.
     pub const ID: &str = column_name!(id in dialogue_participant, workshop_participant, dialogue_person, workshop_person, dialogue_report,
         workshop_report, report_publisher, report_author, tool_developer, workshop_tool, partnership,
-        affiliation, theme_tag);
+        affiliation, theme_tag, citation);
     /// The partner organisation that made the edge.
     pub const PARTNER_ID: &str = column_name!(partner_id in dialogue_participant, workshop_participant, dialogue_person, workshop_person, dialogue_report,
         workshop_report, report_publisher, report_author, tool_developer, workshop_tool, partnership,
-        affiliation, theme_tag);
+        affiliation, theme_tag, citation);
     /// When the edge was made.
     pub const CREATED_AT: &str = column_name!(created_at in dialogue_participant, workshop_participant, dialogue_person, workshop_person, dialogue_report,
         workshop_report, report_publisher, report_author, tool_developer, workshop_tool, partnership,
-        affiliation, theme_tag);
+        affiliation, theme_tag, citation);
     /// The role of an edge with roles.
     pub const ROLE: &str = column_name!(role in dialogue_participant, workshop_participant, dialogue_person,
         workshop_person, dialogue_report, workshop_report, tool_developer);
-    /// The type of a tag's source record (theme tags).
-    pub const NODE_TYPE: &str = column_name!(theme_tag.node_type);
+    /// The type of the source record of an edge from any type (theme tags, citations).
+    pub const NODE_TYPE: &str = column_name!(node_type in theme_tag, citation);
     /// When a dated edge began (affiliations).
     pub const START_DATE: &str = column_name!(affiliation.start_date);
     /// When a dated edge ended (affiliations).
@@ -281,9 +281,16 @@ pub static THEME_TAG: EdgeTable = edge(
     (column_name!(theme_tag.theme_id), N::Theme),
     PLAIN,
 );
+/// Sources cited by records of any type.
+pub static CITATION: EdgeTable = edge(
+    table!(citation),
+    (column_name!(citation.node_id), None),
+    (column_name!(citation.source_id), N::Source),
+    PLAIN,
+);
 
 /// Every edge table.
-pub static ALL: [&EdgeTable; 13] = [
+pub static ALL: [&EdgeTable; 14] = [
     &DIALOGUE_PARTICIPANT,
     &WORKSHOP_PARTICIPANT,
     &DIALOGUE_PERSON,
@@ -297,6 +304,7 @@ pub static ALL: [&EdgeTable; 13] = [
     &PARTNERSHIP,
     &AFFILIATION,
     &THEME_TAG,
+    &CITATION,
 ];
 
 /// One edge, as a write names it.

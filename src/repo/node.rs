@@ -15,36 +15,36 @@ use crate::{error::Result, repo::col};
 pub mod column {
     /// The row's id.
     pub const ID: &str =
-        column_name!(id in dialogue, workshop, report, tool, organisation, person, theme);
+        column_name!(id in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// When it was deleted (a tombstone), or null.
     pub const DELETED_AT: &str =
-        column_name!(deleted_at in dialogue, workshop, report, tool, organisation, person, theme);
+        column_name!(deleted_at in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// The partner organisation that supplied it.
     pub const PARTNER_ID: &str =
-        column_name!(partner_id in dialogue, workshop, report, tool, organisation, person, theme);
+        column_name!(partner_id in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// Its id in the partner's own system.
     pub const EXTERNAL_ID: &str =
-        column_name!(external_id in dialogue, workshop, report, tool, organisation, person, theme);
+        column_name!(external_id in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// The web address of the source it was taken from.
     pub const SOURCE_URL: &str =
-        column_name!(source_url in dialogue, workshop, report, tool, organisation, person, theme);
+        column_name!(source_url in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// The title of the source document it was taken from.
-    pub const SOURCE_DOCUMENT: &str = column_name!(source_document in dialogue, workshop, report, tool, organisation, person, theme);
+    pub const SOURCE_DOCUMENT: &str = column_name!(source_document in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// The language it was first written in.
-    pub const ORIGINAL_LANG: &str = column_name!(original_lang in dialogue, workshop, report, tool, organisation, person, theme);
+    pub const ORIGINAL_LANG: &str = column_name!(original_lang in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// When it was created.
     pub const CREATED_AT: &str =
-        column_name!(created_at in dialogue, workshop, report, tool, organisation, person, theme);
+        column_name!(created_at in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// When it last changed.
     pub const UPDATED_AT: &str =
-        column_name!(updated_at in dialogue, workshop, report, tool, organisation, person, theme);
+        column_name!(updated_at in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// Its version, for optimistic concurrency.
     pub const VERSION: &str =
-        column_name!(version in dialogue, workshop, report, tool, organisation, person, theme);
+        column_name!(version in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// The year of a dated record (dialogues, workshops, reports, tools).
-    pub const YEAR: &str = column_name!(year in dialogue, workshop, report, tool);
+    pub const YEAR: &str = column_name!(year in dialogue, workshop, report, tool, source);
     /// The month of a dated record, if known.
-    pub const MONTH: &str = column_name!(month in dialogue, report);
+    pub const MONTH: &str = column_name!(month in dialogue, report, source);
 }
 
 /// The types of node in the knowledge graph.
@@ -64,11 +64,13 @@ pub enum NodeType {
     Person,
     /// A term of a controlled vocabulary or a free theme.
     Theme,
+    /// A source of the knowledge: a press release, a UN document, a resolution, a web page.
+    Source,
 }
 
 impl NodeType {
     /// Every node type.
-    pub const ALL: [NodeType; 7] = [
+    pub const ALL: [NodeType; 8] = [
         NodeType::Dialogue,
         NodeType::Workshop,
         NodeType::Report,
@@ -76,6 +78,7 @@ impl NodeType {
         NodeType::Organisation,
         NodeType::Person,
         NodeType::Theme,
+        NodeType::Source,
     ];
 
     /// The GraphQL type name, which is also the prefix inside global ids.
@@ -88,6 +91,7 @@ impl NodeType {
             NodeType::Organisation => "Organisation",
             NodeType::Person => "Person",
             NodeType::Theme => "Theme",
+            NodeType::Source => "Source",
         }
     }
 
@@ -101,6 +105,7 @@ impl NodeType {
             NodeType::Organisation => table!(organisation),
             NodeType::Person => table!(person),
             NodeType::Theme => table!(theme),
+            NodeType::Source => table!(source),
         }
     }
 
@@ -130,7 +135,8 @@ node_models!(
     tool: Tool,
     organisation: Organisation,
     person: Person,
-    theme: Theme
+    theme: Theme,
+    source: Source
 );
 
 /// The id of the live row of `table` that partner `partner_id` knows as `external_id`.

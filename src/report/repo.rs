@@ -71,3 +71,9 @@ impl EdgeData for Reference {
         )])
     }
 }
+
+/// The reports that cite a source.
+pub static OF_SOURCE: Link = Link {
+    name: "source.reports",
+    via: Via::Edge(EdgeWalk::back(&edges::CITATION).of_type(table!(report))),
+};

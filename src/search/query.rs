@@ -35,19 +35,21 @@ use crate::{
 pub struct SearchFilter {
     #[graphql(flatten)]
     pub record: RecordFilter,
-    /// The year (dialogues, workshops, reports and tools; other types never match it).
+    /// The year (dialogues, workshops, reports, tools and sources; other types never match
+    /// it).
     pub year: Option<IntFilter>,
     /// Records linked to an organisation that matches: dialogues and workshops it takes
-    /// part in, reports it published, tools it developed, people affiliated with it, and
-    /// the organisations that match themselves. Themes never match it.
+    /// part in, reports and sources it published, tools it developed, people affiliated
+    /// with it, and the organisations that match themselves. Themes never match it.
     pub has_organisation: Option<Box<OrganisationFilter>>,
 }
 
-const WITH_YEAR: [NodeType; 4] = [
+const WITH_YEAR: [NodeType; 5] = [
     NodeType::Dialogue,
     NodeType::Workshop,
     NodeType::Report,
     NodeType::Tool,
+    NodeType::Source,
 ];
 
 /// Which texts may match: those of live records of `types` that meet `filter`.
@@ -158,6 +160,11 @@ fn linked_to(kind: NodeType, org: &OrganisationFilter) -> Result<Option<Conditio
         }
         .condition()?,
         NodeType::Organisation => org.condition()?,
+        NodeType::Source => crate::source::SourceFilter {
+            publisher: Some(Box::new(org.clone())),
+            ..Default::default()
+        }
+        .condition()?,
         NodeType::Theme => return Ok(None),
     }))
 }

@@ -3,8 +3,10 @@
 //! migration targets (10.7, 10.c) and the indicators of 10.7, as themes with codes,
 //! broader themes and titles in English, French and Spanish.
 //!
-//! The texts are in `vocabularies.json`, each with the web address it was taken from
-//! (kept as the text's source). Objectives have a short title (the label the UN Network on
+//! The texts are in `vocabularies.json`, each with the web address of a page about that
+//! term (kept as the text's source), and each term cites its sources (the resolution that
+//! states it, the UN Network on Migration's hub for the objectives' short labels, the UN
+//! Statistics Division's list for indicators), which the knowledge base holds. Objectives have a short title (the label the UN Network on
 //! Migration's hub uses) and, as their description, the objective's full wording where a
 //! source was found in that language; where none was, the language is left out rather
 //! than translated here, and readers get the English text marked as a fallback.
@@ -16,7 +18,7 @@ use serde::Deserialize;
 
 use crate::{
     error::{Error, Result},
-    repo::text,
+    repo::{node::NodeType, text},
     theme::repo::by_code,
 };
 
@@ -33,7 +35,9 @@ struct Term {
     code: String,
     scheme: String,
     broader: String,
-    document: String,
+    /// The sources that state the term, each by its document symbol or web address
+    /// (sources of the knowledge base).
+    sources: Vec<String>,
     title: std::collections::BTreeMap<String, Sourced>,
     description: std::collections::BTreeMap<String, Sourced>,
 }
@@ -70,7 +74,6 @@ pub async fn ensure(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>> {
             broader_id: Set(broader),
             original_lang: Set("en".into()),
             source_url: Set(term.title.get("en").map(|t| t.source.clone())),
-            source_document: Set(Some(term.document.clone())),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -84,6 +87,14 @@ pub async fn ensure(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>> {
                 .map(|(lang, t)| (lang.as_str(), t.text.as_str(), Some(t.source.as_str())))
                 .collect();
             text::write_sourced(db, table!(theme), row.id, field, &rows).await?;
+        }
+        for key in &term.sources {
+            let source = crate::source::repo::by_symbol_or_url(db, key)
+                .await?
+                .ok_or_else(|| {
+                    Error::internal(format!("vocabularies.json: {}: no source {key}", term.code))
+                })?;
+            crate::source::repo::cite(db, NodeType::Theme, row.id, source).await?;
         }
         written.push((term.code, row.id));
     }

@@ -14,6 +14,7 @@ use crate::{
     repo::write::{Outcome, Writer},
     report::{Report, ReportInput},
     sync::edges::{EdgeInput, write_edge},
+    source::{Source, SourceInput},
     theme::{Theme, ThemeInput},
     tool::{Tool, ToolInput},
     workshop::{Workshop, WorkshopInput},
@@ -31,6 +32,7 @@ pub const MAX_RECORDS: usize = 500;
 #[graphql(concrete(name = "OrganisationUpsert", params(OrganisationInput)))]
 #[graphql(concrete(name = "PersonUpsert", params(PersonInput)))]
 #[graphql(concrete(name = "ThemeUpsert", params(ThemeInput)))]
+#[graphql(concrete(name = "SourceUpsert", params(SourceInput)))]
 pub struct Upsert<I: InputType> {
     /// The record's id in the partner's own system.
     pub external_id: String,
@@ -69,6 +71,8 @@ pub enum SyncRecord {
     Person(Upsert<PersonInput>),
     /// Create or update a theme.
     Theme(Upsert<ThemeInput>),
+    /// Create or update a source.
+    Source(Upsert<SourceInput>),
     /// Add an edge.
     AddEdge(EdgeInput),
     /// Remove an edge.
@@ -166,6 +170,7 @@ async fn apply(w: &mut Writer, record: &SyncRecord) -> Result<(Outcome, ID, i64)
         SyncRecord::Organisation(u) => upsert::<Organisation>(w, u).await,
         SyncRecord::Person(u) => upsert::<Person>(w, u).await,
         SyncRecord::Theme(u) => upsert::<Theme>(w, u).await,
+        SyncRecord::Source(u) => upsert::<Source>(w, u).await,
         SyncRecord::AddEdge(e) | SyncRecord::RemoveEdge(e) => {
             let r = write_edge(w, e, matches!(record, SyncRecord::AddEdge(_))).await?;
             Ok((r.outcome, r.from, r.from_version))
@@ -193,6 +198,9 @@ async fn apply(w: &mut Writer, record: &SyncRecord) -> Result<(Outcome, ID, i64)
                 }
                 crate::graphql::id::NodeType::Theme => {
                     key(delete_in::<Theme>(w, id, d.expected_version).await?)
+                }
+                crate::graphql::id::NodeType::Source => {
+                    key(delete_in::<Source>(w, id, d.expected_version).await?)
                 }
             };
             Ok((outcome, encode(kind, id), version))

@@ -49,6 +49,8 @@ pub enum EdgeKind {
     Affiliation,
     /// From a record of any type to a theme it is tagged with.
     ThemeTag,
+    /// From a record of any type to a source that states it.
+    Citation,
 }
 
 impl EdgeKind {
@@ -68,6 +70,7 @@ impl EdgeKind {
             EdgeKind::Partnership => &store::PARTNERSHIP,
             EdgeKind::Affiliation => &store::AFFILIATION,
             EdgeKind::ThemeTag => &store::THEME_TAG,
+            EdgeKind::Citation => &store::CITATION,
         }
     }
 

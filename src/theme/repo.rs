@@ -36,6 +36,7 @@ tags!(
     ORGANISATION_TAGS: organisation,
     PERSON_TAGS: person,
     THEME_TAGS: theme,
+    SOURCE_TAGS: source,
 );
 
 /// The themes of a node of type `kind`.
@@ -48,6 +49,7 @@ pub fn tags_of(kind: NodeType) -> &'static Link {
         NodeType::Organisation => &ORGANISATION_TAGS,
         NodeType::Person => &PERSON_TAGS,
         NodeType::Theme => &THEME_TAGS,
+        NodeType::Source => &SOURCE_TAGS,
     }
 }
 
@@ -59,3 +61,9 @@ pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<the
         .one(db)
         .await?)
 }
+
+/// The themes that cite a source.
+pub static OF_SOURCE: Link = Link {
+    name: "source.themes",
+    via: Via::Edge(EdgeWalk::back(&edges::CITATION).of_type(table!(theme))),
+};

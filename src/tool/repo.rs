@@ -22,3 +22,9 @@ pub static OF_THEME: Link = Link {
     name: "theme.tools",
     via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type(table!(tool))),
 };
+
+/// The tools that cite a source.
+pub static OF_SOURCE: Link = Link {
+    name: "source.tools",
+    via: Via::Edge(EdgeWalk::back(&edges::CITATION).of_type(table!(tool))),
+};

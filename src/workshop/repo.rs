@@ -40,3 +40,9 @@ pub static OF_THEME: Link = Link {
     name: "theme.workshops",
     via: Via::Edge(EdgeWalk::back(&edges::THEME_TAG).of_type(table!(workshop))),
 };
+
+/// The workshops that cite a source.
+pub static OF_SOURCE: Link = Link {
+    name: "source.workshops",
+    via: Via::Edge(EdgeWalk::back(&edges::CITATION).of_type(table!(workshop))),
+};
