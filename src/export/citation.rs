@@ -89,7 +89,11 @@ pub fn csl(row: &Row, parts: &CitationParts, lang: &str) -> Json {
     // The version cited is the one whose title the citation gives: its language is the
     // citation's (not the language Agora's record was first written in).
     let title = text(row, "title", lang);
-    put(&mut item, "title", title.as_ref().map(|(t, _)| Json::from(t.as_str())));
+    put(
+        &mut item,
+        "title",
+        title.as_ref().map(|(t, _)| Json::from(t.as_str())),
+    );
     put(
         &mut item,
         "language",
@@ -121,13 +125,7 @@ pub fn csl(row: &Row, parts: &CitationParts, lang: &str) -> Json {
         item["issued"] = json!({ "date-parts": [date] });
     }
     if !parts.authors.is_empty() {
-        item["author"] = Json::Array(
-            parts
-                .authors
-                .iter()
-                .map(csl_name)
-                .collect(),
-        );
+        item["author"] = Json::Array(parts.authors.iter().map(csl_name).collect());
     }
     let publishers = publishers(parts, lang);
     if !publishers.is_empty() {

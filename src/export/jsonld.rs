@@ -172,10 +172,12 @@ fn published(row: &Row) -> Option<Json> {
         return Some(d.clone());
     }
     let year = value(row, node_column::YEAR)?.as_i64()?;
-    Some(match value(row, node_column::MONTH).and_then(Json::as_i64) {
-        Some(m) => json!(format!("{year}-{m:02}")),
-        None => json!(year.to_string()),
-    })
+    Some(
+        match value(row, node_column::MONTH).and_then(Json::as_i64) {
+            Some(m) => json!(format!("{year}-{m:02}")),
+            None => json!(year.to_string()),
+        },
+    )
 }
 
 /// A source, as the schema.org type of its kind: a press release as a `NewsArticle`, a UN

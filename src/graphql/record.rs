@@ -20,8 +20,8 @@ use crate::{
     },
     organisation::Organisation,
     repo::text::Texts,
-    sync::feed::{Change, history},
     source::{Source, SourceFilter, SourceOrderField},
+    sync::feed::{Change, history},
     theme::{Theme, ThemeFilter, ThemeOrderField},
 };
 
@@ -246,7 +246,6 @@ impl<M: NodeModel> RecordFields<M> {
         let link = crate::theme::repo::tags_of(M::KIND);
         linked(ctx, link, &self.0, page, args, Condition::all()).await
     }
-
 
     /// The sources that state the record: the documents and pages its facts come from.
     async fn sources(

@@ -17,30 +17,23 @@ pub mod column {
     pub const ID: &str =
         column_name!(id in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// When it was deleted (a tombstone), or null.
-    pub const DELETED_AT: &str =
-        column_name!(deleted_at in dialogue, workshop, report, tool, organisation, person, theme, source);
+    pub const DELETED_AT: &str = column_name!(deleted_at in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// The partner organisation that supplied it.
-    pub const PARTNER_ID: &str =
-        column_name!(partner_id in dialogue, workshop, report, tool, organisation, person, theme, source);
+    pub const PARTNER_ID: &str = column_name!(partner_id in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// Its id in the partner's own system.
-    pub const EXTERNAL_ID: &str =
-        column_name!(external_id in dialogue, workshop, report, tool, organisation, person, theme, source);
+    pub const EXTERNAL_ID: &str = column_name!(external_id in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// The web address of the source it was taken from.
-    pub const SOURCE_URL: &str =
-        column_name!(source_url in dialogue, workshop, report, tool, organisation, person, theme, source);
+    pub const SOURCE_URL: &str = column_name!(source_url in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// The title of the source document it was taken from.
     pub const SOURCE_DOCUMENT: &str = column_name!(source_document in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// The language it was first written in.
     pub const ORIGINAL_LANG: &str = column_name!(original_lang in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// When it was created.
-    pub const CREATED_AT: &str =
-        column_name!(created_at in dialogue, workshop, report, tool, organisation, person, theme, source);
+    pub const CREATED_AT: &str = column_name!(created_at in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// When it last changed.
-    pub const UPDATED_AT: &str =
-        column_name!(updated_at in dialogue, workshop, report, tool, organisation, person, theme, source);
+    pub const UPDATED_AT: &str = column_name!(updated_at in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// Its version, for optimistic concurrency.
-    pub const VERSION: &str =
-        column_name!(version in dialogue, workshop, report, tool, organisation, person, theme, source);
+    pub const VERSION: &str = column_name!(version in dialogue, workshop, report, tool, organisation, person, theme, source);
     /// The year of a dated record (dialogues, workshops, reports, tools).
     pub const YEAR: &str = column_name!(year in dialogue, workshop, report, tool, source);
     /// The month of a dated record, if known.

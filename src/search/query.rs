@@ -160,11 +160,11 @@ fn linked_to(kind: NodeType, org: &OrganisationFilter) -> Result<Option<Conditio
         }
         .condition()?,
         NodeType::Organisation => org.condition()?,
-        NodeType::Source => crate::source::SourceFilter {
-            publisher: Some(Box::new(org.clone())),
-            ..Default::default()
-        }
-        .condition()?,
+        NodeType::Source => crate::repo::filter::related(
+            col!(source.publisher_id),
+            table!(organisation),
+            org.condition()?,
+        ),
         NodeType::Theme => return Ok(None),
     }))
 }

@@ -9,20 +9,31 @@ use crate::{
     graphql::{
         cursor::SortType,
         filter::{
-            DateFilter, EnumFilter, IntFilter, RecordFilter, SortField, StringFilter, TextFilter,
-            col, combine,
+            DateFilter, DateTimeFilter, EnumFilter, IdFilter, IntFilter, RecordFilter, SortField,
+            StringFilter, TextFilter, col, combine,
         },
         id::NodeType,
     },
-    organisation::OrganisationFilter,
-    repo::filter::{related, through},
+    repo::filter::through,
 };
 
 /// Conditions on sources. All the given conditions must hold.
+///
+/// Unlike other types' filters, it does not take every record condition (themes,
+/// sources): every record filter takes `hasSource`, and async-graphql cannot flatten the
+/// record conditions into a type that they themselves contain.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct SourceFilter {
-    #[graphql(flatten)]
-    pub record: RecordFilter,
+    /// The source's id.
+    pub id: Option<IdFilter>,
+    /// The id of the partner organisation that supplied the record.
+    pub partner: Option<IdFilter>,
+    /// The record's id in the supplying partner's own system.
+    pub external_id: Option<StringFilter>,
+    /// When the record was created.
+    pub created_at: Option<DateTimeFilter>,
+    /// When the record last changed.
+    pub updated_at: Option<DateTimeFilter>,
     /// The title, in any language.
     pub title: Option<TextFilter>,
     /// The kind of source.
@@ -35,8 +46,8 @@ pub struct SourceFilter {
     pub published_on: Option<DateFilter>,
     /// The year of publication.
     pub year: Option<IntFilter>,
-    /// The publisher.
-    pub publisher: Option<Box<OrganisationFilter>>,
+    /// The publisher's id.
+    pub publisher_id: Option<IdFilter>,
     /// Every condition of the list holds.
     pub and: Option<Vec<SourceFilter>>,
     /// At least one condition of the list holds.
@@ -48,7 +59,15 @@ pub struct SourceFilter {
 impl SourceFilter {
     /// The SQL condition on the `source` table.
     pub fn condition(&self) -> Result<Condition> {
-        let mut c = self.record.condition(NodeType::Source)?;
+        let record = RecordFilter {
+            id: self.id.clone(),
+            partner: self.partner.clone(),
+            external_id: self.external_id.clone(),
+            created_at: self.created_at.clone(),
+            updated_at: self.updated_at.clone(),
+            ..Default::default()
+        };
+        let mut c = record.condition(NodeType::Source)?;
         if let Some(f) = &self.title {
             c = c.add(f.condition(NodeType::Source, "title")?);
         }
@@ -67,12 +86,8 @@ impl SourceFilter {
         if let Some(f) = &self.year {
             c = c.add(f.condition(col!(source.year))?);
         }
-        if let Some(f) = &self.publisher {
-            c = c.add(related(
-                col!(source.publisher_id),
-                table!(organisation),
-                f.condition()?,
-            ));
+        if let Some(f) = &self.publisher_id {
+            c = c.add(f.condition(col!(source.publisher_id), NodeType::Organisation)?);
         }
         combine(c, &self.and, &self.or, &self.not, SourceFilter::condition)
     }

@@ -2,7 +2,9 @@
 
 use chrono::Utc;
 use entity::{citation, source};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 
 use crate::{
     error::Result,
@@ -51,7 +53,11 @@ pub fn cited_by(kind: NodeType) -> &'static Link {
 /// The id of the live source with this document symbol, else with this web address.
 pub async fn by_symbol_or_url(db: &impl ConnectionTrait, key: &str) -> Result<Option<i64>> {
     let live = || source::Entity::find().filter(source::Column::DeletedAt.is_null());
-    if let Some(s) = live().filter(source::Column::Symbol.eq(key)).one(db).await? {
+    if let Some(s) = live()
+        .filter(source::Column::Symbol.eq(key))
+        .one(db)
+        .await?
+    {
         return Ok(Some(s.id));
     }
     Ok(live()

@@ -156,7 +156,13 @@ db_test!(reports_can_be_cited, seeded, |app| {
     assert_eq!(csl["type"], "report");
     assert_eq!(csl["title"], "Making Migration Work for All");
     assert_eq!(csl["number"], "A/72/643");
-    assert_eq!(csl["author"], json!([{ "literal": "António Guterres" }]));
+    assert_eq!(
+        csl["author"],
+        json!([{ "family": "Guterres", "given": "António" }])
+    );
+    // The language of the version cited (its title's), not of the seed text (French).
+    assert_eq!(csl["language"], "en");
+    assert_eq!(r["fr"]["csl"]["language"], "fr");
     assert!(csl["issued"]["date-parts"][0][0].is_i64(), "{csl}");
     assert_eq!(
         r["fr"]["csl"]["title"],
@@ -168,7 +174,8 @@ db_test!(reports_can_be_cited, seeded, |app| {
         bib.contains("  title = {{Making Migration Work for All}}"),
         "{bib}"
     );
-    assert!(bib.contains("  author = {António Guterres}"), "{bib}");
+    assert!(bib.contains("  author = {Guterres, António}"), "{bib}");
+    assert!(bib.contains("  language = {en}"), "{bib}");
     assert!(bib.contains("  number = {A/72/643}"), "{bib}");
     let (status, media, body) =
         get(&app, &format!("/export/{}.bib", r["id"].as_str().unwrap())).await;
@@ -182,7 +189,11 @@ db_test!(reports_can_be_cited, seeded, |app| {
         &format!("/export/{}.csl.json", r["id"].as_str().unwrap()),
     )
     .await;
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), *csl);
+    // A CSL-JSON file is an array of items, as Pandoc and citeproc read it.
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!([csl.clone()])
+    );
 });
 
 db_test!(
@@ -347,10 +358,31 @@ db_test!(
 );
 
 db_test!(a_csv_export_imports_back, seeded, |app| {
+    // Themes cite sources, which organisations publish, and organisations are tagged with
+    // themes: a file of one type refers to records of others. The copy first holds every
+    // other record (without its theme tags, whose themes the CSV file brings).
+    let (_, _, all) = get(&app, "/export/all.jsonl").await;
+    let others: String = all
+        .lines()
+        .filter_map(|l| {
+            let mut record: Value = serde_json::from_str(l).unwrap();
+            if record["type"] == "Theme" {
+                return None;
+            }
+            if let Some(edges) = record["edges"].as_array_mut() {
+                edges.retain(|e| e["kind"] != "theme_tag");
+            }
+            Some(format!("{record}\n"))
+        })
+        .collect();
+    let cited = tempfile::NamedTempFile::with_suffix(".jsonl").unwrap();
+    std::fs::write(cited.path(), others).unwrap();
     let (_, _, csv) = get(&app, "/export/themes.csv").await;
     let file = tempfile::NamedTempFile::with_suffix(".csv").unwrap();
     std::fs::write(file.path(), &csv).unwrap();
     let copy = TestApp::start(app.backend(), false).await.unwrap();
+    let outcome = import(&copy, cited.path(), Format::Jsonl).await;
+    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
     let outcome = import(&copy, file.path(), Format::Csv).await;
     assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
     let (_, _, again) = get(&copy, "/export/themes.csv").await;
@@ -364,6 +396,7 @@ db_test!(a_csv_export_imports_back, seeded, |app| {
         + 1;
     std::fs::write(file.path(), &broken).unwrap();
     let empty = TestApp::start(app.backend(), false).await.unwrap();
+    import(&empty, cited.path(), Format::Jsonl).await;
     let outcome = import(&empty, file.path(), Format::Csv).await;
     assert_eq!(outcome.written, 0);
     assert!(

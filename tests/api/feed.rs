@@ -42,7 +42,7 @@ db_test!(
         let (start, cursor) = read_all(&app, &key, Value::Null, Value::Null).await;
         let counts = app
             .data(
-                "{ dialogues { totalCount } workshops { totalCount } reports { totalCount } tools { totalCount } organisations { totalCount } people { totalCount } themes { totalCount } }",
+                "{ dialogues { totalCount } workshops { totalCount } reports { totalCount } tools { totalCount } organisations { totalCount } people { totalCount } themes { totalCount } sources { totalCount } }",
                 json!({}),
             )
             .await;

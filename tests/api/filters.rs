@@ -800,13 +800,13 @@ db_test!(
     dialogues_having_a_workshop_in_which_an_organisation_took_part,
     seeded,
     |app| {
-        let un = app
-            .data(r#"{ organisationBySlug(slug: "un") { id } }"#, json!({}))
+        let iom = app
+            .data(r#"{ organisationBySlug(slug: "iom") { id } }"#, json!({}))
             .await;
         let d = app
         .data(
-            "query($un: ID!) { dialogues(filter: {hasWorkshop: {hasParticipant: {organisation: {id: {eq: $un}}}}}) { nodes { slug } } }",
-            json!({ "un": un["organisationBySlug"]["id"] }),
+            "query($iom: ID!) { dialogues(filter: {hasWorkshop: {hasParticipant: {organisation: {id: {eq: $iom}}}}}) { nodes { slug } } }",
+            json!({ "iom": iom["organisationBySlug"]["id"] }),
         )
         .await;
         assert_eq!(d["dialogues"]["nodes"], json!([{ "slug": "idm-2018" }]));

@@ -34,6 +34,11 @@ const OTHER_MEANINGS: &[(&str, &str, &str)] = &[
         "dialogue",
         "the field `dialogue` of WorkshopInput",
     ),
+    (
+        "src/plan/build.rs",
+        "source",
+        "the field `source` of LocalizedText",
+    ),
 ];
 
 /// Calls that build SQL or read a row by a column's name, and which of their arguments

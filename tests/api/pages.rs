@@ -218,7 +218,7 @@ async fn both_pages_render_in_headless_chromium() {
     );
     assert!(dom.contains("Agora explorer"), "no explorer in:\n{dom}");
     assert!(
-        dom.contains(&format!(">{api}<")),
+        dom.contains(&format!("data-total=\"{api}\"")),
         "the API counts {api} records for \"migration\", not found in:\n{dom}"
     );
 }

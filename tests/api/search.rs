@@ -196,7 +196,7 @@ db_test!(types_and_filters_narrow_the_search, seeded, |app| {
     assert!(
         types(&y)
             .iter()
-            .all(|t| ["Dialogue", "Workshop", "Report", "Tool"].contains(&t.as_str()))
+            .all(|t| ["Dialogue", "Workshop", "Report", "Tool", "Source"].contains(&t.as_str()))
     );
 
     // Deleted records are never found: the term finds the record before its deletion
@@ -327,11 +327,15 @@ db_test!(a_search_can_be_narrowed_to_an_organisation, seeded, |app| {
                 ... on Tool { developers { nodes { slug } } }
                 ... on Person { affiliations { nodes { slug } } }
                 ... on Organisation { slug }
+                ... on Source { publisher { slug } }
             } }
         } }"#;
     let linked_to_iom = |node: &Value| -> bool {
         if node["__typename"] == "Organisation" {
             return node["slug"] == "iom";
+        }
+        if node["__typename"] == "Source" {
+            return node["publisher"]["slug"] == "iom";
         }
         let list = ["participants", "publishers", "developers", "affiliations"]
             .iter()

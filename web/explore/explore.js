@@ -52,10 +52,21 @@ const TYPES = [
   { t: 'THEME', typename: 'Theme', list: 'themes', filterType: 'ThemeFilter', orderType: 'ThemeOrder',
     order: { field: 'CODE', direction: 'ASC' }, year: false, theme: false, texts: ['title', 'description'],
     org: null, rel: null },
+  // Sources take no theme conditions (their filter has no `hasTheme`), and their one
+  // organisation is their publisher.
+  { t: 'SOURCE', typename: 'Source', list: 'sources', filterType: 'SourceFilter', orderType: 'SourceOrder',
+    order: { field: 'YEAR', direction: 'DESC' }, year: true, theme: false, tagged: false, texts: ['title'],
+    org: (id) => ({ publisherId: { eq: id } }), rel: null, relOne: 'publisher' },
 ];
 // The organisations a record is linked to (as `org` filters them), when read with `orgLinks`.
-const orgLinks = (T, first) => (T.rel ? `${T.rel}(first: ${first}) { totalCount nodes { id } }` : '');
-const linkedOrgs = (T, n) => (T.rel ? n[T.rel] : { totalCount: 1, nodes: [{ id: n.id }] });
+const orgLinks = (T, first) => {
+  if (T.relOne) return `${T.relOne} { id }`;
+  return T.rel ? `${T.rel}(first: ${first}) { totalCount nodes { id } }` : '';
+};
+const linkedOrgs = (T, n) => {
+  if (T.relOne) return { totalCount: n[T.relOne] ? 1 : 0, nodes: n[T.relOne] ? [n[T.relOne]] : [] };
+  return T.rel ? n[T.rel] : { totalCount: 1, nodes: [{ id: n.id }] };
+};
 const TYPE = Object.fromEntries(TYPES.map((T) => [T.t, T]));
 const BY_TYPENAME = Object.fromEntries(TYPES.map((T) => [T.typename, T]));
 
@@ -68,7 +79,7 @@ const WORDS = {
     skip: 'Skip to the results',
     subtitle: 'Explorer of international migration governance',
     uiLanguage: 'Language of this page',
-    searchLabel: 'Search every dialogue, workshop, report, tool, organisation, person and theme',
+    searchLabel: 'Search every dialogue, workshop, report, tool, organisation, person, theme and source',
     searchButton: 'Search',
     searchHelp: 'Words match their inflections in every language. "two words" is a phrase, migra* a prefix, a OR b an alternative, -word an exclusion. Leave empty to browse everything.',
     filters: 'Filters',
@@ -88,7 +99,7 @@ const WORDS = {
     types: { DIALOGUE: ['dialogue', 'dialogues', 'Dialogue', 'Dialogues'], WORKSHOP: ['workshop', 'workshops', 'Workshop', 'Workshops'],
       REPORT: ['report', 'reports', 'Report', 'Reports'], TOOL: ['tool', 'tools', 'Tool', 'Tools'],
       ORGANISATION: ['organisation', 'organisations', 'Organisation', 'Organisations'], PERSON: ['person', 'people', 'Person', 'People'],
-      THEME: ['theme', 'themes', 'Theme', 'Themes'] },
+      THEME: ['theme', 'themes', 'Theme', 'Themes'], SOURCE: ['source', 'sources', 'Source', 'Sources'] },
     results: (n) => (n === 1 ? 'result' : 'results'),
     totalFor: (n, q) => (q ? `${n} ${n === 1 ? 'result' : 'results'} for “${q}”` : `${n} ${n === 1 ? 'record' : 'records'}`),
     loading: 'Loading…',
@@ -153,6 +164,7 @@ const WORDS = {
       UN_AGENCY: 'UN agency', INTERGOVERNMENTAL: 'Intergovernmental', GOVERNMENT: 'Government', LOCAL_GOVERNMENT: 'Local government', CIVIL_SOCIETY: 'Civil society',
       MIGRANT_ORGANISATION: 'Migrant organisation', DIASPORA_ORGANISATION: 'Diaspora organisation', PRIVATE_SECTOR: 'Private sector', ACADEMIA: 'Academia', MEDIA: 'Media', UNIT: 'Unit',
       GCM_OBJECTIVE: 'GCM objective', SDG_GOAL: 'SDG goal', SDG_TARGET: 'SDG target', SDG_INDICATOR: 'SDG indicator', FREE: 'Free theme', OTHER: 'Other',
+      UN_DOCUMENT: 'UN document', RESOLUTION: 'Resolution', WEB_PAGE: 'Web page',
     },
     position: (n) => `Workshop ${n}`,
     fields: { title: 'title', name: 'name', summary: 'summary', description: 'description', acronym: 'acronym', venue: 'venue', position: 'position' },
@@ -162,7 +174,7 @@ const WORDS = {
     skip: 'Aller aux résultats',
     subtitle: 'Explorateur de la gouvernance internationale des migrations',
     uiLanguage: 'Langue de cette page',
-    searchLabel: 'Chercher dans les dialogues, ateliers, rapports, outils, organisations, personnes et thèmes',
+    searchLabel: 'Chercher dans les dialogues, ateliers, rapports, outils, organisations, personnes, thèmes et sources',
     searchButton: 'Chercher',
     searchHelp: 'Les mots trouvent leurs formes fléchies dans chaque langue. "deux mots" est une expression, migra* un préfixe, a OR b une alternative, -mot une exclusion. Laisser vide pour tout parcourir.',
     filters: 'Filtres',
@@ -182,7 +194,7 @@ const WORDS = {
     types: { DIALOGUE: ['dialogue', 'dialogues', 'Dialogue', 'Dialogues'], WORKSHOP: ['atelier', 'ateliers', 'Atelier', 'Ateliers'],
       REPORT: ['rapport', 'rapports', 'Rapport', 'Rapports'], TOOL: ['outil', 'outils', 'Outil', 'Outils'],
       ORGANISATION: ['organisation', 'organisations', 'Organisation', 'Organisations'], PERSON: ['personne', 'personnes', 'Personne', 'Personnes'],
-      THEME: ['thème', 'thèmes', 'Thème', 'Thèmes'] },
+      THEME: ['thème', 'thèmes', 'Thème', 'Thèmes'], SOURCE: ['source', 'sources', 'Source', 'Sources'] },
     results: (n) => (n <= 1 ? 'résultat' : 'résultats'),
     totalFor: (n, q) => (q ? `${n} ${n <= 1 ? 'résultat' : 'résultats'} pour « ${q} »` : `${n} ${n <= 1 ? 'fiche' : 'fiches'}`),
     loading: 'Chargement…',
@@ -247,6 +259,7 @@ const WORDS = {
       UN_AGENCY: 'Agence des Nations Unies', INTERGOVERNMENTAL: 'Intergouvernementale', GOVERNMENT: 'Gouvernement', LOCAL_GOVERNMENT: 'Collectivité locale', CIVIL_SOCIETY: 'Société civile',
       MIGRANT_ORGANISATION: 'Organisation de migrants', DIASPORA_ORGANISATION: 'Organisation de la diaspora', PRIVATE_SECTOR: 'Secteur privé', ACADEMIA: 'Monde universitaire', MEDIA: 'Médias', UNIT: 'Service',
       GCM_OBJECTIVE: 'Objectif du PMM', SDG_GOAL: 'Objectif de développement durable', SDG_TARGET: 'Cible des ODD', SDG_INDICATOR: 'Indicateur des ODD', FREE: 'Thème libre', OTHER: 'Autre',
+      UN_DOCUMENT: 'Document de l’ONU', RESOLUTION: 'Résolution', WEB_PAGE: 'Page web',
     },
     position: (n) => `Atelier ${n}`,
     fields: { title: 'titre', name: 'nom', summary: 'résumé', description: 'description', acronym: 'sigle', venue: 'lieu', position: 'fonction' },
@@ -454,6 +467,7 @@ fragment Card on Node {
   ... on Organisation { name(lang: $ui) { text lang isFallback } acronym(lang: $ui) { text lang } summary(lang: $ui) { text lang } kind country }
   ... on Person { name summary(lang: $ui) { text lang } }
   ... on Theme { code scheme title(lang: $ui) { text lang isFallback } description(lang: $ui) { text lang } }
+  ... on Source { title(lang: $ui) { text lang isFallback } kind symbol year publishedOn url }
 }`;
 
 // ---------------------------------------------------------------------------------
@@ -469,6 +483,7 @@ const VOCABULARY = `query ExploreVocabulary {
   organisations(first: 0) { facets { theme { value count } language { value count } } }
   people(first: 0) { facets { theme { value count } language { value count } } }
   themes(first: 0) { facets { language { value count } } }
+  sources(first: 0) { facets { year { value count } language { value count } } }
 }`;
 
 const THEMES = `query ExploreThemes($codes: [String!]!, $ui: String!, $after: String) {
@@ -661,7 +676,7 @@ async function moreSearch(group, signal) {
 // organisation can be found by name, and is counted the same way.
 const SEARCH_ORGANISATIONS = `query ExploreSearchOrganisations($q: String!, $types: [NodeType!], $lang: String, $filter: SearchFilter, $first: Int!) {
   search(query: $q, types: $types, lang: $lang, filter: $filter, first: $first) {
-    edges { node { __typename id${TYPES.filter((T) => T.rel).map((T) => ` ... on ${T.typename} { ${orgLinks(T, ORG_SAMPLE_LINKS)} }`).join('')} } }
+    edges { node { __typename id${TYPES.filter((T) => T.rel || T.relOne).map((T) => ` ... on ${T.typename} { ${orgLinks(T, ORG_SAMPLE_LINKS)} }`).join('')} } }
   }
 }`;
 
@@ -718,6 +733,7 @@ function listFilter(T, s) {
     if (!T.year) return undefined;
     parts.push({ year: yearCondition(s) });
   }
+  if ((s.theme || s.gcm) && T.tagged === false) return undefined;
   if (s.theme) parts.push({ hasTheme: { code: { eq: s.theme } } });
   if (s.gcm) parts.push({ hasThemeWithin: { code: { eq: s.gcm } } });
   if (s.lang) parts.push({ or: T.texts.map((f) => ({ [f]: { lang: s.lang, isNull: false } })) });
@@ -1458,6 +1474,8 @@ function card(item) {
     meta.push(textOf(n.acronym), kindLabel(n.kind), n.country ? countryName(n.country) : null);
   } else if (n.__typename === 'Theme') {
     meta.push(n.code, kindLabel(n.scheme));
+  } else if (n.__typename === 'Source') {
+    meta.push(n.symbol, kindLabel(n.kind), n.publishedOn ? formatDate(n.publishedOn) : n.year != null ? String(n.year) : null);
   }
   const titleId = `t-${n.id}`;
   const li = h('li', { class: 'card', dataset: { id: n.id, type: T ? T.t : '' } });
