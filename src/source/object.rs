@@ -158,17 +158,17 @@ pub fn planned() -> NodeCat {
 
 links!(SourceLinks(source::Model) {
     /// The dialogues that cite this source.
-    dialogues -> Dialogue, Plain = crate::dialogue::repo::OF_SOURCE;
+    citing_dialogues -> Dialogue, Plain = crate::dialogue::repo::OF_SOURCE;
     /// The workshops that cite this source.
-    workshops -> Workshop, Plain = crate::workshop::repo::OF_SOURCE;
+    citing_workshops -> Workshop, Plain = crate::workshop::repo::OF_SOURCE;
     /// The reports that cite this source.
-    reports -> Report, Plain = crate::report::repo::OF_SOURCE;
+    citing_reports -> Report, Plain = crate::report::repo::OF_SOURCE;
     /// The tools that cite this source.
-    tools -> Tool, Plain = crate::tool::repo::OF_SOURCE;
+    citing_tools -> Tool, Plain = crate::tool::repo::OF_SOURCE;
     /// The organisations that cite this source.
-    organisations -> Organisation, Plain = crate::organisation::repo::OF_SOURCE;
+    citing_organisations -> Organisation, Plain = crate::organisation::repo::OF_SOURCE;
     /// The people that cite this source.
-    people -> Person, Plain = crate::person::repo::OF_SOURCE;
+    citing_people -> Person, Plain = crate::person::repo::OF_SOURCE;
     /// The themes that cite this source.
-    themes -> Theme, Plain = crate::theme::repo::OF_SOURCE;
+    citing_themes -> Theme, Plain = crate::theme::repo::OF_SOURCE;
 });

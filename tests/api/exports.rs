@@ -45,7 +45,7 @@ async fn get(app: &TestApp, path: &str) -> (StatusCode, String, String) {
 
 /// Expands a document with a real JSON-LD processor (no network: the context is inline);
 /// returns the expanded form as JSON.
-async fn expand(doc: &str) -> Value {
+pub(crate) async fn expand(doc: &str) -> Value {
     use json_ld::{
         JsonLdProcessor, RemoteDocument,
         syntax::{IntoJsonWithContext, Parse, Print},
@@ -69,7 +69,7 @@ async fn expand(doc: &str) -> Value {
     Value::Array(out)
 }
 
-const SCHEMA: &str = "https://schema.org/";
+pub(crate) const SCHEMA: &str = "https://schema.org/";
 
 db_test!(every_node_has_json_ld_a_processor_accepts, seeded, |app| {
     let d = app
