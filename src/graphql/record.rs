@@ -15,7 +15,7 @@ use crate::{
         cursor::PageArgs,
         filter::OrderBy,
         i18n::{LocalizedText, check_language, languages_of, pick},
-        list::{ListArgs, NodeModel, by_id, linked, sibling_ids},
+        list::{ListArgs, Listable, NodeModel, by_id, linked, sibling_ids},
         loader::Batched,
     },
     organisation::Organisation,
@@ -239,12 +239,8 @@ impl<M: NodeModel> RecordFields<M> {
             last,
             before,
         };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
         let link = crate::theme::repo::tags_of(M::KIND);
-        linked(ctx, link, &self.0, page, args, Condition::all()).await
+        plain_list(ctx, link, &self.0, page, filter, order_by).await
     }
 
     /// The sources that state the record: the documents and pages its facts come from.
@@ -271,13 +267,22 @@ impl<M: NodeModel> RecordFields<M> {
             last,
             before,
         };
-        let args = ListArgs {
-            filter,
-            order: order_by,
-        };
         let link = crate::source::repo::cited_by(M::KIND);
-        linked(ctx, link, &self.0, page, args, Condition::all()).await
+        plain_list(ctx, link, &self.0, page, filter, order_by).await
     }
+}
+
+/// A list of `N` linked to the record `row` by `link`, with no condition on the edges.
+async fn plain_list<N: Listable, M: NodeModel>(
+    ctx: &Context<'_>,
+    link: &'static crate::repo::page::Link,
+    row: &Batched<M>,
+    page: PageArgs,
+    filter: Option<N::Filter>,
+    order: Option<OrderBy<N::Field>>,
+) -> Result<Connection<N, Plain>> {
+    let args = ListArgs { filter, order };
+    linked(ctx, link, row, page, args, Condition::all()).await
 }
 
 impl<M: NodeModel> TypeName for RecordFields<M> {
