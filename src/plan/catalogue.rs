@@ -286,6 +286,7 @@ impl Catalogue {
             crate::organisation::planned(),
             crate::person::planned(),
             crate::theme::planned(),
+            crate::source::planned(),
         ];
         let roots = nodes.iter().map(|n| (root_field(n.kind), n.name)).collect();
         // The lookups whose column is unique among live rows (a report's symbol is not).

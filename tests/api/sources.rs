@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use crate::{
     db_test,
     exports::{SCHEMA, expand},
+    spec::engines,
 };
 
 const PROV: &str = "http://www.w3.org/ns/prov#wasDerivedFrom";
@@ -266,4 +267,16 @@ db_test!(a_source_is_json_ld_of_its_kind, seeded, |app| {
         .collect();
     assert_eq!(languages, ["ar", "en", "es", "fr", "ru", "zh"]);
     assert_eq!(ids(node, &format!("{SCHEMA}publisher")).len(), 1);
+});
+
+db_test!(lists_of_sources_are_planned, seeded, |app| {
+    // Sources and what cites them, with their texts and their enum: one planned read, and
+    // the same answer as the executor's (the test apps compare both).
+    let query = r#"{ sources(orderBy: {field: PUBLISHED_ON, direction: DESC}) { totalCount
+        nodes { id kind symbol year month url publishedOn title(lang: "fr") { text lang isFallback }
+            citingReports { nodes { symbol } } } } }"#;
+    let before = engines(&app).await;
+    let d = app.data(query, json!({})).await;
+    assert_eq!(engines(&app).await, (before.0 + 1, before.1), "{d}");
+    assert_eq!(d["sources"]["totalCount"], 6);
 });
