@@ -183,13 +183,17 @@ fn published(row: &Row) -> Option<Json> {
 /// A source, as the schema.org type of its kind: a press release as a `NewsArticle`, a UN
 /// document as a `Report`, a resolution as `Legislation`, a web page as a `WebPage`.
 fn source(doc: &mut Map<String, Json>, base: &str, row: &Row) {
-    let kind = value(row, column_name!(source.kind)).and_then(Json::as_str);
+    use entity::enums::SourceKind;
+    use sea_orm::ActiveEnum;
+    let kind = value(row, column_name!(source.kind))
+        .and_then(Json::as_str)
+        .and_then(|k| SourceKind::try_from_value(&k.to_string()).ok());
     let (ty, number) = match kind {
-        Some("press_release") => ("NewsArticle", None),
-        Some("un_document") => ("Report", Some("reportNumber")),
-        Some("resolution") => ("Legislation", Some("legislationIdentifier")),
-        Some("web_page") => ("WebPage", None),
-        _ => ("CreativeWork", None),
+        Some(SourceKind::PressRelease) => ("NewsArticle", None),
+        Some(SourceKind::UnDocument) => ("Report", Some("reportNumber")),
+        Some(SourceKind::Resolution) => ("Legislation", Some("legislationIdentifier")),
+        Some(SourceKind::WebPage) => ("WebPage", None),
+        Some(SourceKind::Other) | None => ("CreativeWork", None),
     };
     doc.insert("@type".into(), json!(ty));
     put(doc, "name", texts(row, "title"));

@@ -1,15 +1,16 @@
-//! The knowledge base of the source document (`shared/seed/000_a0d6eda0df0714d6.txt`, an
-//! IOM press release in French about the International Dialogue on Migration 2018), loaded
-//! by `agora seed` and by `agora serve` into an empty database, and the controlled
-//! vocabularies (`vocab`).
+//! The knowledge base of the source document (the IOM press release « Le Dialogue
+//! international des Nations Unies sur la migration 2018 appuie le Pacte mondial sur la
+//! migration », 2018, in French), loaded by `agora seed` and by `agora serve` into an empty
+//! database, and the controlled vocabularies (`vocab`).
 //!
 //! Both are data, not code:
 //! - `knowledge-base.jsonl` holds the records of the press release, one per line in the
 //!   export format (`crate::export::format`), and is loaded through the importer, so under
 //!   the same rules as any import and the API. Every record states only what the source
 //!   states, in French (the original) and English; what the source leaves unknown (the
-//!   second workshop's date and place, for one) stays out. Every record cites the source
-//!   document as its provenance. To change the knowledge base, edit the file (or change a
+//!   second workshop's date and place, for one) stays out. Every record cites its sources
+//!   (`CITATION` edges to the file's `Source` records): the press release, and where a fact
+//!   comes from elsewhere (the report's symbol and date), that document too. To change the knowledge base, edit the file (or change a
 //!   database and export it with `agora export`).
 //! - `vocabularies.json` holds the vocabularies' themes (see `vocab`).
 //!

@@ -6,10 +6,11 @@
 //! The texts are in `vocabularies.json`, each with the web address of a page about that
 //! term (kept as the text's source), and each term cites its sources (the resolution that
 //! states it, the UN Network on Migration's hub for the objectives' short labels, the UN
-//! Statistics Division's list for indicators), which the knowledge base holds. Objectives have a short title (the label the UN Network on
-//! Migration's hub uses) and, as their description, the objective's full wording where a
-//! source was found in that language; where none was, the language is left out rather
-//! than translated here, and readers get the English text marked as a fallback.
+//! Statistics Division's list for indicators), which the knowledge base holds. Objectives
+//! have a short title (the label the UN Network on Migration's hub uses) and, as their
+//! description, the objective's full wording where a source was found in that language;
+//! where none was, the language is left out rather than translated here, and readers get
+//! the English text marked as a fallback.
 
 use chrono::Utc;
 use entity::{enums::ThemeScheme, theme};
