@@ -291,3 +291,59 @@ impl<M: NodeModel> TypeName for RecordFields<M> {
         format!("{}RecordFields", M::KIND.name()).into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use async_graphql::{OutputType, registry::Registry};
+
+    use super::RecordFields;
+    use crate::{graphql::id::NodeType, plan::catalogue::Catalogue};
+
+    /// The field names of an output type, as async-graphql registers it.
+    fn names<T: OutputType>() -> BTreeSet<String> {
+        let ty = Registry::default().create_fake_output_type::<T>();
+        ty.fields().unwrap().keys().cloned().collect()
+    }
+
+    /// The record fields of a node type.
+    fn record_fields(kind: NodeType) -> BTreeSet<String> {
+        use entity::*;
+        match kind {
+            NodeType::Dialogue => names::<RecordFields<dialogue::Model>>(),
+            NodeType::Workshop => names::<RecordFields<workshop::Model>>(),
+            NodeType::Report => names::<RecordFields<report::Model>>(),
+            NodeType::Tool => names::<RecordFields<tool::Model>>(),
+            NodeType::Organisation => names::<RecordFields<organisation::Model>>(),
+            NodeType::Person => names::<RecordFields<person::Model>>(),
+            NodeType::Theme => names::<RecordFields<theme::Model>>(),
+            NodeType::Source => names::<RecordFields<source::Model>>(),
+        }
+    }
+
+    /// A node type merges its record fields and its lists into one object, and
+    /// async-graphql keeps one of two fields of the same name without a word (a source's
+    /// `themes` list once hid its record fields' `themes`): no list may take a record
+    /// field's name.
+    #[test]
+    fn no_list_takes_the_name_of_a_record_field() {
+        let catalogue = Catalogue::new();
+        assert_eq!(catalogue.nodes.len(), NodeType::ALL.len());
+        for kind in NodeType::ALL {
+            let record = record_fields(kind);
+            // Positive control: the record fields are read, the lists they hold included.
+            assert!(
+                ["version", "themes", "sources", "history"]
+                    .iter()
+                    .all(|f| record.contains(*f)),
+                "{record:?}"
+            );
+            let node = &catalogue.nodes[kind.name()];
+            let clash: Vec<&String> = node.links.keys().filter(|l| record.contains(*l)).collect();
+            assert!(clash.is_empty(), "{}: {clash:?}", kind.name());
+        }
+        // And a clash would be seen: a theme's lists hold `narrower`, not a record field.
+        assert!(catalogue.nodes["Theme"].links.contains_key("narrower"));
+    }
+}
