@@ -238,7 +238,9 @@ impl Connection {
         tokio::pin!(connection);
         // The clock is read lazily: the timer is set for the deadline of the phase it
         // finds, and when it rings the phase is read again (it may have moved on, which
-        // costs a request nothing). While busy, it looks again after the shorter timeout.
+        // costs a request nothing). Phases change without telling the clock, so it never
+        // sleeps longer than the shorter timeout: a connection that went from a long head
+        // wait to idle is closed within that much of its idle deadline.
         let recheck = [limits.head, limits.idle]
             .into_iter()
             .filter(|d| !d.is_zero())
@@ -263,7 +265,9 @@ impl Connection {
                             tracing::debug!(%peer, "connection closed: too slow or idle too long");
                             return;
                         }
-                        Some(deadline) => timer.as_mut().reset(deadline),
+                        Some(deadline) => timer
+                            .as_mut()
+                            .reset(deadline.min(now + recheck.unwrap_or_default())),
                         None => timer.as_mut().reset(now + recheck.unwrap_or_default()),
                     }
                 }
