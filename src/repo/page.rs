@@ -222,6 +222,35 @@ pub struct Link {
     pub via: Via,
 }
 
+/// Declares the links from a record of each node type through an edge table whose source
+/// may be of any type (theme tags, citations): one static per type, named
+/// `<table>.<what>`, and the function `$lookup(kind)` that picks a type's.
+macro_rules! from_any_type {
+    ($edge:path, $what:literal, fn $lookup:ident {
+        $($name:ident: $table:ident => $kind:ident),* $(,)?
+    }) => {
+        $(
+            #[doc = concat!("The ", $what, " of a ", stringify!($table), ".")]
+            pub static $name: $crate::repo::page::Link = $crate::repo::page::Link {
+                name: concat!(stringify!($table), ".", $what),
+                via: $crate::repo::page::Via::Edge(
+                    $crate::repo::page::EdgeWalk::forward(&$edge).of_type($crate::table!($table)),
+                ),
+            };
+        )*
+
+        #[doc = concat!("The ", $what, " of a node of type `kind`.")]
+        pub fn $lookup(kind: $crate::repo::node::NodeType) -> &'static $crate::repo::page::Link {
+            use $crate::repo::node::NodeType;
+            match kind {
+                $(NodeType::$kind => &$name,)*
+            }
+        }
+    };
+}
+
+pub(crate) use from_any_type;
+
 fn table_of<E: EntityTrait>() -> &'static str {
     E::default().table_name()
 }

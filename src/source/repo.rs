@@ -8,47 +8,19 @@ use sea_orm::{
 
 use crate::{
     error::Result,
-    repo::{
-        edges,
-        node::NodeType,
-        page::{EdgeWalk, Link},
-    },
+    repo::{edges, node::NodeType, page::from_any_type},
 };
 
-macro_rules! cited_by {
-    ($($name:ident: $table:ident),* $(,)?) => {$(
-        #[doc = concat!("The sources a ", stringify!($table), " cites.")]
-        pub static $name: Link = Link {
-            name: concat!(stringify!($table), ".sources"),
-            via: crate::repo::page::Via::Edge(EdgeWalk::forward(&edges::CITATION).of_type(table!($table))),
-        };
-    )*};
-}
-
-cited_by!(
-    OF_DIALOGUE: dialogue,
-    OF_WORKSHOP: workshop,
-    OF_REPORT: report,
-    OF_TOOL: tool,
-    OF_ORGANISATION: organisation,
-    OF_PERSON: person,
-    OF_THEME: theme,
-    OF_SOURCE: source,
-);
-
-/// The sources a node of type `kind` cites.
-pub fn cited_by(kind: NodeType) -> &'static Link {
-    match kind {
-        NodeType::Dialogue => &OF_DIALOGUE,
-        NodeType::Workshop => &OF_WORKSHOP,
-        NodeType::Report => &OF_REPORT,
-        NodeType::Tool => &OF_TOOL,
-        NodeType::Organisation => &OF_ORGANISATION,
-        NodeType::Person => &OF_PERSON,
-        NodeType::Theme => &OF_THEME,
-        NodeType::Source => &OF_SOURCE,
-    }
-}
+from_any_type!(edges::CITATION, "sources", fn cited_by {
+    OF_DIALOGUE: dialogue => Dialogue,
+    OF_WORKSHOP: workshop => Workshop,
+    OF_REPORT: report => Report,
+    OF_TOOL: tool => Tool,
+    OF_ORGANISATION: organisation => Organisation,
+    OF_PERSON: person => Person,
+    OF_THEME: theme => Theme,
+    OF_SOURCE: source => Source,
+});
 
 /// The id of the live source with this document symbol, else with this web address.
 pub async fn by_symbol_or_url(db: &impl ConnectionTrait, key: &str) -> Result<Option<i64>> {

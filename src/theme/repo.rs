@@ -5,10 +5,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::{
     error::Result,
-    graphql::id::NodeType,
     repo::{
         edges,
-        page::{EdgeWalk, Link, Via},
+        page::{EdgeWalk, Link, Via, from_any_type},
     },
 };
 
@@ -18,40 +17,16 @@ pub static NARROWER: Link = Link {
     via: Via::Column(column_name!(theme.broader_id)),
 };
 
-macro_rules! tags {
-    ($($name:ident: $table:ident),* $(,)?) => {$(
-        #[doc = concat!("The themes a ", stringify!($table), " is tagged with.")]
-        pub static $name: Link = Link {
-            name: concat!(stringify!($table), ".themes"),
-            via: Via::Edge(EdgeWalk::forward(&edges::THEME_TAG).of_type(table!($table))),
-        };
-    )*};
-}
-
-tags!(
-    DIALOGUE_TAGS: dialogue,
-    WORKSHOP_TAGS: workshop,
-    REPORT_TAGS: report,
-    TOOL_TAGS: tool,
-    ORGANISATION_TAGS: organisation,
-    PERSON_TAGS: person,
-    THEME_TAGS: theme,
-    SOURCE_TAGS: source,
-);
-
-/// The themes of a node of type `kind`.
-pub fn tags_of(kind: NodeType) -> &'static Link {
-    match kind {
-        NodeType::Dialogue => &DIALOGUE_TAGS,
-        NodeType::Workshop => &WORKSHOP_TAGS,
-        NodeType::Report => &REPORT_TAGS,
-        NodeType::Tool => &TOOL_TAGS,
-        NodeType::Organisation => &ORGANISATION_TAGS,
-        NodeType::Person => &PERSON_TAGS,
-        NodeType::Theme => &THEME_TAGS,
-        NodeType::Source => &SOURCE_TAGS,
-    }
-}
+from_any_type!(edges::THEME_TAG, "themes", fn tags_of {
+    DIALOGUE_TAGS: dialogue => Dialogue,
+    WORKSHOP_TAGS: workshop => Workshop,
+    REPORT_TAGS: report => Report,
+    TOOL_TAGS: tool => Tool,
+    ORGANISATION_TAGS: organisation => Organisation,
+    PERSON_TAGS: person => Person,
+    THEME_TAGS: theme => Theme,
+    SOURCE_TAGS: source => Source,
+});
 
 /// The live theme with this code.
 pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<theme::Model>> {
