@@ -244,6 +244,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             if let Some(listen) = listen {
                 settings.listen = listen;
             }
+            settings.check_replicas()?;
             serve(settings).await
         }
     }
@@ -499,6 +500,10 @@ async fn serve(settings: Settings) -> Result<(), Error> {
     tokio::select! {
         () = server::serve(listener, app, &state, limits) => {}
         () = deadline => return overrun(&state).await,
+    }
+    if state.rate_limits.any() {
+        // The other processes take back this one's share of the rate limits.
+        let _ = state.registration.leave(&state.db.conn).await;
     }
     state.db.conn.close().await?;
     tracing::info!("stopped");

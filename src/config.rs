@@ -114,6 +114,35 @@ pub struct Settings {
     /// fail the request when the two answers differ (the tests turn this on; it doubles
     /// the work of each read).
     pub read_oracle: bool,
+    /// Read-only PostgreSQL streaming replicas that serve queries (mutations, keys,
+    /// idempotency and the change feed's writes stay on `database_url`, the primary). In
+    /// `AGORA_REPLICA_URLS`, a list (`[url1, url2]`) or URLs separated by commas.
+    #[serde(deserialize_with = "urls")]
+    pub replica_urls: Vec<String>,
+    /// A replica that lags the primary by more than this, in milliseconds, serves no reads
+    /// until it catches up.
+    pub max_replica_lag_ms: u64,
+    /// How often each replica's state and lag are checked, in milliseconds.
+    pub replica_check_ms: u64,
+}
+
+/// A list of URLs, given as a list or as one text of URLs separated by commas.
+fn urls<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Urls {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match Urls::deserialize(d)? {
+        Urls::List(list) => list,
+        Urls::Text(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(String::from)
+            .collect(),
+    })
 }
 
 impl Default for Settings {
@@ -158,6 +187,9 @@ impl Default for Settings {
             log: "info".into(),
             public_url: None,
             read_oracle: false,
+            replica_urls: Vec::new(),
+            max_replica_lag_ms: 5_000,
+            replica_check_ms: 500,
         }
     }
 }
@@ -214,9 +246,35 @@ impl Settings {
                 "invalid configuration: the CORS origin `{origin}` must start with http:// or https://"
             )));
         }
+        if let Some(url) = self
+            .replica_urls
+            .iter()
+            .find(|u| !u.starts_with("postgres"))
+        {
+            let shown = url.split(['/', '?']).next().unwrap_or_default();
+            return Err(Error::bad_input(format!(
+                "invalid configuration: a replica URL must start with postgres:// (not `{shown}...`)"
+            )));
+        }
+        if self.replica_check_ms == 0 {
+            return Err(Error::bad_input(
+                "invalid configuration: replica_check_ms must be above 0",
+            ));
+        }
         if !matches!(self.log_format.as_str(), "human" | "json") {
             return Err(Error::bad_input(
                 "invalid configuration: log_format must be `human` or `json`",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses replicas of a database that is not PostgreSQL (checked once the
+    /// command line has named the database).
+    pub fn check_replicas(&self) -> Result<()> {
+        if !self.replica_urls.is_empty() && !self.database_url.starts_with("postgres") {
+            return Err(Error::bad_input(
+                "invalid configuration: replica_urls need a PostgreSQL database_url (the primary)",
             ));
         }
         Ok(())

@@ -135,8 +135,10 @@ fn unavailable(err: &sea_orm::DbErr) -> bool {
         | Sqlx::WorkerCrashed
         | Sqlx::Protocol(_) => true,
         // PostgreSQL: query_canceled (statement_timeout), admin_shutdown, crash_shutdown,
-        // cannot_connect_now. SQLite: busy (another process holds the lock past the busy
-        // timeout, in its extended forms), locked, interrupted (a shutdown's cancel).
+        // cannot_connect_now, serialization_failure (also how a hot standby cancels a
+        // query that conflicts with the recovery it replays). SQLite: busy (another
+        // process holds the lock past the busy timeout, in its extended forms), locked,
+        // interrupted (a shutdown's cancel).
         Sqlx::Database(db) => matches!(
             db.code().as_deref(),
             Some(
@@ -144,6 +146,7 @@ fn unavailable(err: &sea_orm::DbErr) -> bool {
                     | "57P01"
                     | "57P02"
                     | "57P03"
+                    | "40001"
                     | "5"
                     | "261"
                     | "517"

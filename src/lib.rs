@@ -127,6 +127,44 @@ pub fn sdl() -> String {
     build_schema(&Settings::default()).sdl()
 }
 
+/// Says every `HEARTBEAT` that this process runs, and shares the rate limits among the
+/// processes that run (`ops::rate`); once now, then in the background until the limits
+/// are dropped.
+async fn share_rate_limits(
+    db: &Database,
+    registration: &Arc<ops::shared::Registration>,
+    limits: &Arc<ops::rate::RateLimits>,
+) {
+    let beat = |registration: Arc<ops::shared::Registration>,
+                limits: Arc<ops::rate::RateLimits>,
+                conn: sea_orm::DatabaseConnection| async move {
+        match registration.beat(&conn).await {
+            Ok(processes) => limits.share_among(processes),
+            // The last count stands until the database answers again.
+            Err(e) => {
+                tracing::warn!(error = ?e, "cannot count the processes that share the rate limits")
+            }
+        }
+    };
+    beat(registration.clone(), limits.clone(), db.background()).await;
+    let (registration, limits, conn) = (
+        registration.clone(),
+        Arc::downgrade(limits),
+        db.background(),
+    );
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(ops::shared::HEARTBEAT);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            let Some(limits) = limits.upgrade() else {
+                return;
+            };
+            beat(registration.clone(), limits, conn.clone()).await;
+        }
+    });
+}
+
 /// Everything a running server shares between requests.
 #[derive(Clone)]
 pub struct AppState {
@@ -134,16 +172,20 @@ pub struct AppState {
     pub schema: AgoraSchema,
     /// The schema's output types, to complete its responses (`graphql::complete`).
     pub shapes: Arc<graphql::shapes::Shapes>,
-    /// The database.
+    /// The database (the primary, when there are replicas).
     pub db: Database,
+    /// The read replicas (none without `replica_urls`).
+    pub replicas: Arc<db::replicas::Replicas>,
     /// The writers' lock and the live change feed of this process.
     pub sync: SyncState,
     /// The settings.
     pub settings: Arc<Settings>,
     /// The metrics of this process.
     pub metrics: Arc<ops::metrics::Metrics>,
-    /// The rate limits of this process.
+    /// The rate limits of this process (its share of the deployment's).
     pub rate_limits: Arc<ops::rate::RateLimits>,
+    /// This process among the processes on its database.
+    pub registration: Arc<ops::shared::Registration>,
     /// Trusted documents and automatic persisted queries.
     pub documents: Arc<ops::persisted::Documents>,
     /// Set to `true` when the server is shutting down: `/readyz` answers 503 and
@@ -172,9 +214,27 @@ impl AppState {
         if settings.seed_when_empty && repo::node::is_empty(&db.conn).await? {
             seed::seed(&db.conn).await?;
         }
+        let replicas = Arc::new(
+            db::replicas::Replicas::connect(
+                &settings.replica_urls,
+                &DbOptions::from_settings(&settings),
+                std::time::Duration::from_millis(settings.max_replica_lag_ms),
+            )
+            .await?,
+        );
+        // A first look before serving, so that reads go to the replicas from the start.
+        replicas.check(&db.background()).await;
+        replicas.start_checks(
+            db.background(),
+            std::time::Duration::from_millis(settings.replica_check_ms),
+        );
         let sync = SyncState::start(&db.background()).await?;
         let documents = Arc::new(ops::persisted::Documents::load(&settings)?);
         let rate_limits = Arc::new(ops::rate::RateLimits::new(&settings));
+        let registration = Arc::new(ops::shared::Registration::new());
+        if rate_limits.any() {
+            share_rate_limits(&db, &registration, &rate_limits).await;
+        }
         let forget = Arc::downgrade(&rate_limits);
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -190,8 +250,15 @@ impl AppState {
         Ok(AppState {
             shapes: Arc::new(graphql::shapes::Shapes::from_sdl(&schema.sdl())),
             schema,
-            metrics: ops::metrics::Metrics::new(&db, documents.trusted_operation_names()),
+            metrics: ops::metrics::Metrics::new(
+                &db,
+                &replicas,
+                &registration,
+                documents.trusted_operation_names(),
+            ),
+            registration,
             db,
+            replicas,
             sync,
             executing: Arc::new(tokio::sync::Semaphore::new(settings.operation_permits())),
             settings: Arc::new(settings),

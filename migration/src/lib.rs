@@ -12,6 +12,7 @@ mod m20261129_000006_unique_among_live_records;
 mod m20261129_000007_text_sources;
 mod m20261205_000008_idempotency_per_organisation;
 mod m20261206_000009_sources;
+mod m20261207_000010_shared_process_state;
 
 /// Applies Agora's migrations in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_text_sources::Migration),
             Box::new(m20261205_000008_idempotency_per_organisation::Migration),
             Box::new(m20261206_000009_sources::Migration),
+            Box::new(m20261207_000010_shared_process_state::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 //! rights and rate limits.
 
 use super::*;
+use crate::ops::persisted::Share;
 
 /// Why an operation may not run.
 pub(crate) struct Denied {
@@ -17,7 +18,7 @@ pub(crate) struct Denied {
 /// The checks every operation passes before it runs, over HTTP and over WebSocket alike:
 /// persisted and trusted documents, the limits of its text and document, the right to
 /// introspect, and the rate limits of `client` (as [`client_id`] names it).
-pub(crate) fn admit(
+pub(crate) async fn admit(
     state: &AppState,
     request: &mut Request,
     principal: &Principal,
@@ -28,7 +29,25 @@ pub(crate) fn admit(
         error,
         retry_after: None,
     };
+    // Automatic persisted queries are shared through the database: a query registered
+    // through another process is fetched from it, and one registered here is published.
+    let share = state.documents.to_share(request);
+    if let Some(Share::Fetch(hash)) = &share {
+        match crate::ops::shared::persisted_query(&state.db.conn, hash).await {
+            Ok(Some(query)) => state.documents.remember_shared(hash, &query),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = ?e, "cannot read the shared persisted queries"),
+        }
+    }
     state.documents.resolve(request, principal).map_err(deny)?;
+    if let Some(Share::Publish(hash)) = &share {
+        let capacity = state.documents.capacity();
+        if let Err(e) =
+            crate::ops::shared::persist_query(&state.db.conn, hash, &request.query, capacity).await
+        {
+            tracing::warn!(error = ?e, "cannot share a persisted query with the other processes");
+        }
+    }
     let analysis = analyse(state, request).map_err(deny)?;
     if analysis.introspects && !may_introspect(state, principal) {
         let e = Error::Forbidden("introspection is turned off for this client".into());

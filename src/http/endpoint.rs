@@ -239,7 +239,15 @@ pub(super) async fn graphql(
         }
     };
     let who = client_id(&principal, &client);
-    let analysis = match admit(&state, &mut request, &principal, &who) {
+    if let Err(error) = at_least(&headers) {
+        let denied = Denied {
+            status: StatusCode::BAD_REQUEST,
+            error,
+            retry_after: None,
+        };
+        return refused(request.operation_name.clone(), &who, denied);
+    }
+    let analysis = match admit(&state, &mut request, &principal, &who).await {
         Ok(a) => a,
         // Named by the request only: a refused text is never parsed.
         Err(denied) => return refused(request.operation_name.clone(), &who, denied),

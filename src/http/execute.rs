@@ -43,6 +43,8 @@ pub(crate) struct Operation<'a> {
     pub request_id: Option<&'a str>,
     /// The client, as rate limits and metrics name it (`client_id`).
     pub client: &'a str,
+    /// The log position a query must see: the client's last write's (`Agora-Lsn`).
+    pub at_least: Option<Lsn>,
 }
 
 impl<'a> Operation<'a> {
@@ -56,8 +58,40 @@ impl<'a> Operation<'a> {
                 .map(parse_accept_language)
                 .unwrap_or_default(),
             request_id: headers.get("x-request-id").and_then(|v| v.to_str().ok()),
+            at_least: at_least(headers).ok().flatten(),
         }
     }
+}
+
+/// The name of the header that carries the primary's log position: in a mutation's
+/// answer, and back in a later request that must read what that mutation wrote.
+pub(crate) const LSN_HEADER: &str = "agora-lsn";
+
+/// The cookie that carries the same position for browsers.
+pub(crate) const LSN_COOKIE: &str = "agora_lsn";
+
+/// How long a browser keeps the cookie: a replica further behind than
+/// `max_replica_lag_ms` (seconds, by default) serves no reads anyway.
+pub(crate) const LSN_COOKIE_SECONDS: u32 = 60;
+
+/// The log position a request asks to read at least: its `Agora-Lsn` header, else its
+/// `agora_lsn` cookie. A malformed header is an error; a malformed cookie is ignored.
+pub(crate) fn at_least(headers: &HeaderMap) -> crate::error::Result<Option<Lsn>> {
+    if let Some(value) = headers.get(LSN_HEADER) {
+        let text = value
+            .to_str()
+            .map_err(|_| Error::bad_input("the Agora-Lsn header is not text"))?;
+        return text.parse().map(Some);
+    }
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LSN_COOKIE)
+        .and_then(|(_, value)| value.parse().ok());
+    Ok(cookie)
 }
 
 /// An answer: the executor's response, or the `data` the read planner wrote (then the
@@ -114,6 +148,7 @@ fn planned(
     state: &AppState,
     request: &mut Request,
     languages: &RequestLanguages,
+    conn: &DatabaseConnection,
 ) -> Option<Arc<Planned>> {
     let name = request.operation_name.clone();
     let variables = request.variables.clone();
@@ -128,7 +163,7 @@ fn planned(
     )?;
     Some(Arc::new(Planned::new(
         plan,
-        state.db.conn.clone(),
+        conn.clone(),
         state.settings.read_oracle,
     )))
 }
@@ -153,12 +188,15 @@ fn oracle(response: &mut GqlResponse, written: &[u8]) {
 }
 
 /// Runs a checked query or mutation for `principal`, whatever its transport (HTTP GET,
-/// POST, or a WebSocket): the request's loaders and languages, the execution (within
-/// `request_timeout_ms`, once one of `max_concurrent_operations` permits is free) by the
-/// read planner (`crate::plan`) or async-graphql's executor, the executor's answer
-/// completed as the specification asks (`graphql::complete`), a code on every error, the
-/// metrics, and the cost in `extensions.cost`. Returns the permit with the answer: hold
-/// it until the answer is serialised.
+/// POST, or a WebSocket): on a replica or the primary (`db::replicas`; a query whose
+/// replica fails for want of the database runs again on the primary), with the request's
+/// loaders and languages, within `request_timeout_ms` once one of
+/// `max_concurrent_operations` permits is free, by the read planner (`crate::plan`) or
+/// async-graphql's executor, the executor's answer completed as the specification asks
+/// (`graphql::complete`), a code on every error, the metrics, the cost in
+/// `extensions.cost`, and after a mutation (with replicas) the primary's log position in
+/// `extensions.lsn`. Returns the permit with the answer: hold it until the answer is
+/// serialised.
 pub(crate) async fn run(
     state: &AppState,
     mut request: Request,
@@ -167,14 +205,137 @@ pub(crate) async fn run(
     analysis: Analysis,
 ) -> Result<(Answer, Option<OwnedSemaphorePermit>), Refusal> {
     let started = Instant::now();
+    let deadline = started + std::time::Duration::from_millis(state.settings.request_timeout_ms);
     let operation = operation_name(&mut request);
     fill_defaults(&mut request);
-    let planned = planned(state, &mut request, &context.languages);
+    let mutation = is_mutation_request(&mut request);
+    let route = if mutation {
+        Route::Primary
+    } else {
+        state.replicas.route(context.at_least).await
+    };
+    let mut result = match &route {
+        Route::Primary => attempt(state, request, principal, context, None, deadline).await,
+        Route::Replica(i, conn) => {
+            let again = copy(&request);
+            let result = attempt(
+                state,
+                request,
+                principal.clone(),
+                context,
+                Some(conn.clone()),
+                deadline,
+            )
+            .await;
+            match result {
+                Ok((response, ..)) if database_failed(&response) => {
+                    state.replicas.failed(*i);
+                    state.replicas.primary_reads.inc();
+                    attempt(state, again, principal, context, None, deadline).await
+                }
+                result => result,
+            }
+        }
+    };
+    if mutation
+        && !state.replicas.is_empty()
+        && let Ok((response, ..)) = &mut result
+    {
+        match crate::db::replicas::commit_position(&state.db.conn).await {
+            Ok(Some(lsn)) => {
+                response
+                    .extensions
+                    .insert(LSN_EXTENSION.into(), lsn.to_string().into());
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = ?e, "could not read the primary's log position"),
+        }
+    }
+    let (mut response, written, permit) = match result {
+        Ok(r) => r,
+        Err(TimedOut) => {
+            let e = Error::Unavailable(format!(
+                "the request took longer than {} ms and was stopped",
+                state.settings.request_timeout_ms
+            ));
+            state.metrics.request(
+                operation.as_deref(),
+                context.client,
+                Outcome::Error,
+                started.elapsed(),
+                std::iter::once(e.code()),
+            );
+            return Err(Refusal(StatusCode::SERVICE_UNAVAILABLE, e));
+        }
+    };
+    let outcome = if response.errors.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Error
+    };
+    state.metrics.request(
+        operation.as_deref(),
+        context.client,
+        outcome,
+        started.elapsed(),
+        response.errors.iter().map(code_of),
+    );
+    response.extensions.insert(
+        "cost".into(),
+        async_graphql::value!({
+            "requested": analysis.cost,
+            "limit": state.settings.max_cost,
+        }),
+    );
+    state.metrics.engine(written.is_some());
+    Ok((Answer { response, written }, permit))
+}
+
+/// The extension of a mutation's answer that holds the primary's log position after it
+/// (and the header `Agora-Lsn` that repeats it over HTTP).
+pub const LSN_EXTENSION: &str = "lsn";
+
+/// A request ran past its time.
+struct TimedOut;
+
+/// What one execution of a request gives: the response (with codes on its errors), the
+/// planner's `data` when it wrote it, and the permit.
+type Attempt = (GqlResponse, Option<Vec<u8>>, Option<OwnedSemaphorePermit>);
+
+/// A request as the client sent it (with its defaults filled in), to run it again.
+fn copy(request: &Request) -> Request {
+    let mut again = Request::new(request.query.clone()).variables(request.variables.clone());
+    again.operation_name = request.operation_name.clone();
+    again.extensions = request.extensions.clone();
+    again
+}
+
+/// Whether a response failed for want of its database (then a read on a replica runs
+/// again on the primary).
+fn database_failed(response: &GqlResponse) -> bool {
+    response
+        .errors
+        .iter()
+        .any(|e| code_of(e) == "SERVICE_UNAVAILABLE")
+}
+
+/// Runs a request once, on `replica` when given (else the primary), until `deadline`.
+async fn attempt(
+    state: &AppState,
+    mut request: Request,
+    principal: Principal,
+    context: &Operation<'_>,
+    replica: Option<DatabaseConnection>,
+    deadline: Instant,
+) -> Result<Attempt, TimedOut> {
+    let on_primary = replica.is_none();
+    let conn = replica.unwrap_or_else(|| state.db.conn.clone());
+    let planned = planned(state, &mut request, &context.languages, &conn);
     // Under the oracle the executor's statements are not the request's: they count on
     // the background handle, so that statement counts measure the planner.
     let loaders = match &planned {
-        Some(p) if p.oracle => state.db.background(),
-        _ => state.db.conn.clone(),
+        Some(p) if p.oracle && on_primary => state.db.background(),
+        _ => conn,
     };
     let mut request = request
         .data(Loaders::new(loaders))
@@ -186,7 +347,6 @@ pub(crate) async fn run(
     if !may_introspect_any(state) {
         request = request.disable_introspection();
     }
-    let timeout = std::time::Duration::from_millis(state.settings.request_timeout_ms);
     // A planned document that async-graphql validated before (the same text and
     // operation) runs without it: validation depends on nothing else, and the checks that
     // depend on the variables (`http::analyse`) ran. Under the oracle, everything runs.
@@ -219,23 +379,9 @@ pub(crate) async fn run(
         let completion = Completion::prepare(&mut request);
         (state.schema.execute(request).await, completion, permit)
     };
-    let (mut response, completion, permit) = match tokio::time::timeout(timeout, execute).await {
-        Ok(r) => r,
-        Err(_) => {
-            let e = Error::Unavailable(format!(
-                "the request took longer than {} ms and was stopped",
-                state.settings.request_timeout_ms
-            ));
-            state.metrics.request(
-                operation.as_deref(),
-                context.client,
-                Outcome::Error,
-                started.elapsed(),
-                std::iter::once(e.code()),
-            );
-            return Err(Refusal(StatusCode::SERVICE_UNAVAILABLE, e));
-        }
-    };
+    let (mut response, completion, permit) = tokio::time::timeout_at(deadline.into(), execute)
+        .await
+        .map_err(|_| TimedOut)?;
     let mut written = planned.as_ref().and_then(|p| p.take());
     if let Some((query, operation)) = &to_remember
         && written.is_some()
@@ -269,27 +415,7 @@ pub(crate) async fn run(
             }
         }
     }
-    let outcome = if response.errors.is_empty() {
-        Outcome::Ok
-    } else {
-        Outcome::Error
-    };
-    state.metrics.request(
-        operation.as_deref(),
-        context.client,
-        outcome,
-        started.elapsed(),
-        response.errors.iter().map(code_of),
-    );
-    response.extensions.insert(
-        "cost".into(),
-        async_graphql::value!({
-            "requested": analysis.cost,
-            "limit": state.settings.max_cost,
-        }),
-    );
-    state.metrics.engine(written.is_some());
-    Ok((Answer { response, written }, permit))
+    Ok((response, written, permit))
 }
 
 /// Whether introspection may run at all (the gate in `graphql` refuses it per client;

@@ -48,12 +48,16 @@ use self::{endpoint::*, execute::*, idempotent::*, response::*};
 pub use admission::analyse;
 pub(crate) use admission::{Denied, admit, authenticate, client_id};
 pub(crate) use endpoint::client_address;
-pub(crate) use execute::{Answer, Operation, operation_type, run};
+pub use execute::LSN_EXTENSION;
+pub(crate) use execute::{Answer, Operation, at_least, operation_type, run};
 pub(crate) use response::Refusal;
+
+use sea_orm::DatabaseConnection;
 
 use crate::{
     AppState,
     auth::{Principal, bearer, keys},
+    db::replicas::{Lsn, Route},
     error::Error,
     graphql::{
         complete::{Completion, fill_defaults},
@@ -142,8 +146,13 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
                 HeaderName::from_static("idempotency-key"),
                 HeaderName::from_static("apollo-require-preflight"),
                 HeaderName::from_static("x-apollo-operation-name"),
+                HeaderName::from_static(execute::LSN_HEADER),
             ])
-            .expose_headers([header::RETRY_AFTER, HeaderName::from_static("x-request-id")])
+            .expose_headers([
+                header::RETRY_AFTER,
+                HeaderName::from_static("x-request-id"),
+                HeaderName::from_static(execute::LSN_HEADER),
+            ])
             .max_age(std::time::Duration::from_secs(600)),
     )
 }
@@ -164,7 +173,17 @@ async fn readyz(State(state): State<AppState>) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
     }
     if state.db.ping(std::time::Duration::from_secs(2)).await {
-        "ready".into_response()
+        // Replicas that serve no reads leave the process ready: reads go to the primary.
+        let mut body = String::from("ready\n");
+        for replica in &state.replicas.list {
+            body.push_str(&format!(
+                "{}: {}, lag {} ms\n",
+                replica.name,
+                replica.state().name(),
+                replica.lag().as_millis()
+            ));
+        }
+        body.into_response()
     } else {
         let mut response = (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -84,6 +84,7 @@ pub(super) fn json(response: Answer, media: Media) -> Response {
         .errors
         .iter()
         .all(|e| code_of(e) == "PERSISTED_QUERY_NOT_FOUND");
+    let answer_lsn = response.extensions.get(LSN_EXTENSION).cloned();
     // Serialised as it is, so that fields keep the order of the selection.
     let body = if request_error {
         serde_json::to_vec(&RequestError {
@@ -100,6 +101,18 @@ pub(super) fn json(response: Answer, media: Media) -> Response {
                 Media::GraphqlResponse => "application/graphql-response+json",
             };
             let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
+            if let Some(async_graphql::Value::String(lsn)) = &answer_lsn
+                && let Ok(value) = HeaderValue::from_str(lsn)
+            {
+                let headers = response.headers_mut();
+                headers.insert(HeaderName::from_static(LSN_HEADER), value);
+                // For browsers: the same position, sent back with their next requests.
+                if let Ok(cookie) = HeaderValue::from_str(&format!(
+                    "{LSN_COOKIE}={lsn}; Path=/; Max-Age={LSN_COOKIE_SECONDS}; HttpOnly; SameSite=Lax"
+                )) {
+                    headers.insert(header::SET_COOKIE, cookie);
+                }
+            }
             if unavailable {
                 *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
                 response

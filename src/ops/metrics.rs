@@ -18,7 +18,11 @@ use prometheus_client::{
     registry::Registry,
 };
 
-use crate::{db::Database, http::server::ConnectionMetrics};
+use crate::{
+    db::{Database, replicas::Replicas},
+    http::server::ConnectionMetrics,
+    ops::shared::Registration,
+};
 
 /// The most operation names tracked one by one, besides those of the trusted documents;
 /// later names are counted as `other`, so that clients cannot grow the metrics without
@@ -117,7 +121,12 @@ pub enum Outcome {
 impl Metrics {
     /// The metrics of a server on `db`, whose trusted documents name the operations
     /// `trusted`.
-    pub fn new(db: &Database, trusted: Vec<String>) -> Arc<Metrics> {
+    pub fn new(
+        db: &Database,
+        replicas: &Replicas,
+        registration: &Registration,
+        trusted: Vec<String>,
+    ) -> Arc<Metrics> {
         let mut registry = Registry::with_prefix("agora");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -160,6 +169,26 @@ impl Metrics {
             "sql_background_statements",
             "SQL statements run in the background (the change feed's poller)",
             db.background_statement_counter(),
+        );
+        registry.register(
+            "processes",
+            "Agora processes on this database, as this one last counted them (each enforces its share of the rate limits)",
+            registration.processes.clone(),
+        );
+        registry.register(
+            "db_reads",
+            "Queries by the database that served them: `primary`, or a replica (`replica1`, ... in the order of replica_urls)",
+            replicas.metrics.reads.clone(),
+        );
+        registry.register(
+            "replica_up",
+            "1 while a replica serves reads: it answers, is in recovery, and lags at most max_replica_lag_ms",
+            replicas.metrics.up.clone(),
+        );
+        registry.register(
+            "replica_lag_milliseconds",
+            "How far a replica lags its primary, as last checked: the time since the primary first stood past the position the replica has replayed",
+            replicas.metrics.lag.clone(),
         );
         let pool_in_use = Gauge::default();
         registry.register(

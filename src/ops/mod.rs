@@ -3,3 +3,4 @@
 pub mod metrics;
 pub mod persisted;
 pub mod rate;
+pub mod shared;

@@ -108,6 +108,38 @@ impl Documents {
         names
     }
 
+    /// What the request asks of the persisted queries the processes share (`ops::shared`):
+    /// a query this process does not know, to fetch, or one it registers, to publish.
+    pub fn to_share(&self, request: &Request) -> Option<Share> {
+        if self.apq.lock().unwrap_or_else(|e| e.into_inner()).capacity == 0 {
+            return None;
+        }
+        let hash = match request.extensions.get(DOCUMENT_ID) {
+            Some(Value::String(id)) => document_key(id).strip_prefix("sha256:")?.to_string(),
+            _ => persisted_hash(request).ok()??.to_ascii_lowercase(),
+        };
+        if self.find(&hash).is_some() {
+            return None;
+        }
+        Some(if request.query.trim().is_empty() {
+            Share::Fetch(hash)
+        } else {
+            Share::Publish(hash)
+        })
+    }
+
+    /// Remembers a query that another process registered, if its text has the hash.
+    pub fn remember_shared(&self, hash: &str, query: &str) {
+        if sha256(query) == hash {
+            let _ = self.remember(hash, query);
+        }
+    }
+
+    /// How many automatic persisted queries are kept.
+    pub fn capacity(&self) -> usize {
+        self.apq.lock().unwrap_or_else(|e| e.into_inner()).capacity
+    }
+
     /// Fills in the query of a request that names a persisted document, remembers the
     /// query of a request that registers one, and refuses what `principal` may not run.
     pub fn resolve(&self, request: &mut Request, principal: &Principal) -> Result<(), Error> {
@@ -241,7 +273,14 @@ impl Documents {
     }
 }
 
-/// The hash of the request's `persistedQuery` extension, when it has one.
+/// A persisted query to share with the other processes, by its SHA-256.
+pub enum Share {
+    /// This process does not know the query: another may have registered it.
+    Fetch(String),
+    /// The request registers the query: the other processes learn it.
+    Publish(String),
+}
+
 /// The request extension under which the endpoints pass a request's `documentId` (the
 /// GraphQL-over-HTTP persisted-documents convention).
 pub const DOCUMENT_ID: &str = "documentId";
@@ -269,6 +308,7 @@ fn document_id(request: &mut Request) -> Result<Option<String>, Error> {
     }
 }
 
+/// The hash of the request's `persistedQuery` extension, when it has one.
 fn persisted_hash(request: &Request) -> Result<Option<String>, Error> {
     let Some(ext) = request.extensions.get("persistedQuery") else {
         return Ok(None);

@@ -13,7 +13,15 @@
 //! a key keeps its last known state (a blip closes nothing); a `connection_init` that
 //! cannot be checked closes with 1012, which graphql-ws clients retry.
 
-use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Request, Response as GqlResponse, Variables};
@@ -38,6 +46,7 @@ use crate::{
     AppState,
     auth::keys,
     auth::{Principal, bearer},
+    db::replicas::Lsn,
     error::Error,
     graphql::{
         complete::{Completion, fill_defaults},
@@ -112,6 +121,9 @@ pub async fn upgrade(
     // The upgrade gives the languages and the request id; each operation names its client.
     let upgrade = Operation::of(&headers, "");
     let (languages, request_id) = (upgrade.languages, upgrade.request_id.map(str::to_string));
+    // The log position this connection's queries must see: the upgrade's, then that of
+    // each mutation it runs (read-your-writes, `db::replicas`).
+    let seen = Arc::new(AtomicU64::new(upgrade.at_least.map_or(0, |lsn| lsn.0)));
     let ws = ws.protocols([PROTOCOL]).max_message_size(MAX_BODY);
     let agreed = ws.selected_protocol().is_some();
     ws.on_upgrade(move |socket| async move {
@@ -135,6 +147,7 @@ pub async fn upgrade(
             state,
             languages,
             request_id,
+            seen,
             out: tx.clone(),
             principal: None,
             client,
@@ -178,6 +191,7 @@ struct Connection {
     languages: RequestLanguages,
     /// The id of the upgrade request, given to every operation's errors and logs.
     request_id: Option<String>,
+    seen: Arc<AtomicU64>,
     out: mpsc::Sender<Message>,
     /// Set once `connection_init` is accepted.
     principal: Option<Principal>,
@@ -293,6 +307,7 @@ impl Connection {
                     self.state.clone(),
                     self.languages.clone(),
                     self.request_id.clone(),
+                    self.seen.clone(),
                     principal,
                     self.client.clone(),
                     id.clone(),
@@ -358,6 +373,7 @@ async fn run(
     state: AppState,
     languages: RequestLanguages,
     request_id: Option<String>,
+    seen: Arc<AtomicU64>,
     principal: Principal,
     client: String,
     id: String,
@@ -366,7 +382,7 @@ async fn run(
     running: Arc<Mutex<HashMap<String, AbortHandle>>>,
 ) {
     let last = stream(
-        &state, languages, request_id, principal, client, &id, payload, &out,
+        &state, languages, request_id, seen, principal, client, &id, payload, &out,
     )
     .await;
     running.lock().await.remove(&id);
@@ -382,6 +398,7 @@ async fn stream(
     state: &AppState,
     languages: RequestLanguages,
     request_id: Option<String>,
+    seen: Arc<AtomicU64>,
     principal: Principal,
     client: String,
     id: &str,
@@ -397,7 +414,7 @@ async fn stream(
     }
     // The same checks as over HTTP: documents, limits, introspection, rate limits.
     let who = client_id(&principal, &client);
-    let analysis = match admit(state, &mut request, &principal, &who) {
+    let analysis = match admit(state, &mut request, &principal, &who).await {
         Ok(analysis) => analysis,
         Err(denied) => return Some(message("error", id, &[denied.error.into_server_error()])),
     };
@@ -406,8 +423,17 @@ async fn stream(
             languages,
             request_id: request_id.as_deref(),
             client: &who,
+            at_least: Some(Lsn(seen.load(Ordering::Relaxed))).filter(|lsn| lsn.0 > 0),
         };
-        return match crate::http::run(state, request, principal, &context, analysis).await {
+        let ran = crate::http::run(state, request, principal, &context, analysis).await;
+        if let Ok((response, _)) = &ran
+            && let Some(async_graphql::Value::String(lsn)) =
+                response.extensions.get(crate::http::LSN_EXTENSION)
+            && let Ok(lsn) = lsn.parse::<Lsn>()
+        {
+            seen.fetch_max(lsn.0, Ordering::Relaxed);
+        }
+        return match ran {
             Ok((response, _permit)) if failed_before_running(&response) => {
                 Some(message("error", id, &response.errors))
             }

@@ -626,3 +626,101 @@ pub fn csv_column(text: &str, name: &str) -> (usize, Vec<csv::StringRecord>) {
         .unwrap();
     (at, reader.records().map(Result::unwrap).collect())
 }
+
+/// An answer of a server process: its status, headers (names in lower case) and body.
+pub struct HttpAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpAnswer {
+    /// The value of the header `name` (lower case), if the answer has it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// One HTTP/1.1 exchange with a server process at `addr` over a connection of its own:
+/// `method` `path` with `headers` and `body` (JSON when not empty).
+pub async fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> HttpAnswer {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if !body.is_empty() {
+        head.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("the server takes connections");
+    stream
+        .write_all(format!("{head}{body}").as_bytes())
+        .await
+        .expect("the request is sent");
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .await
+        .expect("an answer");
+    let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    HttpAnswer {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+/// A GraphQL request to a server process, with an API key and other headers.
+pub async fn graphql_at(
+    addr: &str,
+    key: &str,
+    query: &str,
+    headers: &[(&str, &str)],
+) -> HttpAnswer {
+    let auth = format!("Bearer {key}");
+    let mut all = vec![("Authorization", auth.as_str())];
+    all.extend_from_slice(headers);
+    let body = json!({ "query": query }).to_string();
+    http(addr, "POST", "/graphql", &all, &body).await
+}
+
+/// The value of the sample `name` (with its labels, as the text format writes them) in
+/// the `/metrics` of a server process; 0 when it has none.
+pub async fn metric_at(addr: &str, sample: &str) -> f64 {
+    let metrics = http(addr, "GET", "/metrics", &[], "").await.body;
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(sample)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}

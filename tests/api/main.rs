@@ -12,9 +12,11 @@ mod pages;
 
 mod access;
 mod bulk;
+mod deploy;
 mod feed;
 mod idempotency;
 mod processes;
+mod replicas;
 mod subscriptions;
 mod writes;
 

@@ -4,9 +4,8 @@
 use std::{process::Command, time::Duration};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::{AGORA, PgScratch, ServerProcess, cli_key, ws_connect};
+use crate::common::{AGORA, PgScratch, ServerProcess, cli_key, graphql_at, metric_at, ws_connect};
 
 fn start(url: &str) -> ServerProcess {
     ServerProcess::start(
@@ -18,16 +17,7 @@ fn start(url: &str) -> ServerProcess {
 }
 
 async fn post(addr: &str, key: &str, query: &str) -> Value {
-    let body = json!({ "query": query }).to_string();
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nAuthorization: Bearer {key}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap()
+    graphql_at(addr, key, query, &[]).await.json()
 }
 
 #[tokio::test]
@@ -169,4 +159,197 @@ async fn two_processes_write_to_one_sqlite_file() {
         answer["data"]["upsertDialogue"]["outcome"], "UPDATED",
         "{answer}"
     );
+}
+
+/// Starts `agora serve` on `url` with `env` (settings as `AGORA_*` variables).
+pub fn start_with(url: &str, env: &[(&str, &str)]) -> ServerProcess {
+    ServerProcess::start(
+        Command::new(AGORA)
+            .args(["serve", "--listen", "127.0.0.1:0", "--database-url", url])
+            .env("AGORA_LOG", "warn")
+            .envs(env.iter().copied())
+            .stderr(std::process::Stdio::null()),
+    )
+}
+
+/// Waits until the `/metrics` sample `sample` of the process at `addr` reads `value`.
+pub async fn until_metric(addr: &str, sample: &str, value: f64) {
+    let waited = tokio::time::timeout(Duration::from_secs(30), async {
+        while metric_at(addr, sample).await != value {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "{sample} of {addr} never read {value}");
+}
+
+/// Two processes on one database share the rate limits: each enforces half, so a client
+/// whose requests alternate between them gets the whole allowance and no more; when one
+/// process stops, the other takes back the whole.
+#[tokio::test]
+async fn rate_limits_hold_across_processes() {
+    let Some(scratch) = PgScratch::database("agora_rate").await else {
+        eprintln!("AGORA_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    let env = [
+        ("AGORA_RATE_LIMIT_OPERATIONS", "20"),
+        ("AGORA_RATE_LIMIT_COST", "0"),
+    ];
+    let first = start_with(&scratch.url, &env);
+    let key = cli_key(
+        Command::new(AGORA).env("AGORA_DATABASE_URL", &scratch.url),
+        "read",
+    );
+    // Positive control: one process alone gives the client its whole allowance.
+    until_metric(&first.addr, "agora_processes", 1.0).await;
+    let served = |addrs: Vec<String>, n: usize, key: String| async move {
+        let mut ok = 0;
+        for i in 0..n {
+            let answer = graphql_at(&addrs[i % addrs.len()], &key, "{ __typename }", &[]).await;
+            match answer.status {
+                200 => ok += 1,
+                429 => assert!(answer.header("retry-after").is_some()),
+                other => panic!("status {other}: {}", answer.body),
+            }
+        }
+        ok
+    };
+    let alone = served(vec![first.addr.clone()], 30, key.clone()).await;
+    assert_eq!(alone, 20, "one process serves the whole allowance");
+
+    let second = start_with(&scratch.url, &env);
+    until_metric(&first.addr, "agora_processes", 2.0).await;
+    until_metric(&second.addr, "agora_processes", 2.0).await;
+    // A fresh client (a key of its own) alternating between the two processes.
+    let key = cli_key(
+        Command::new(AGORA).env("AGORA_DATABASE_URL", &scratch.url),
+        "read",
+    );
+    let both = vec![first.addr.clone(), second.addr.clone()];
+    let spread = served(both, 60, key.clone()).await;
+    // Each process holds 10 (and earns one more every 6 s).
+    assert!(
+        (20..=22).contains(&spread),
+        "{spread} operations served across two processes, for a limit of 20"
+    );
+
+    // A process that stops leaves the registry; the other takes back the whole limit.
+    let status = Command::new("kill")
+        .args(["-TERM", &second.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    until_metric(&first.addr, "agora_processes", 1.0).await;
+    let key = cli_key(
+        Command::new(AGORA).env("AGORA_DATABASE_URL", &scratch.url),
+        "read",
+    );
+    let alone_again = served(vec![first.addr.clone()], 30, key).await;
+    assert_eq!(alone_again, 20);
+}
+
+/// An automatic persisted query registered through one process runs by its hash through
+/// another.
+#[tokio::test]
+async fn persisted_queries_registered_on_one_process_run_on_another() {
+    let Some(scratch) = PgScratch::database("agora_apq").await else {
+        eprintln!("AGORA_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    let first = start_with(&scratch.url, &[]);
+    let second = start_with(&scratch.url, &[]);
+    let query = "{ dialogues(first: 1) { totalCount } }";
+    let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(query));
+    let by_hash =
+        json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } })
+            .to_string();
+    // Positive control: unknown everywhere at first.
+    for addr in [&first.addr, &second.addr] {
+        let answer = crate::common::http(addr, "POST", "/graphql", &[], &by_hash)
+            .await
+            .json();
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND",
+            "{answer}"
+        );
+    }
+    let register = json!({ "query": query, "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } }).to_string();
+    let registered = crate::common::http(&first.addr, "POST", "/graphql", &[], &register)
+        .await
+        .json();
+    assert!(
+        registered["data"]["dialogues"]["totalCount"].is_number(),
+        "{registered}"
+    );
+    let elsewhere = crate::common::http(&second.addr, "POST", "/graphql", &[], &by_hash)
+        .await
+        .json();
+    assert_eq!(elsewhere["data"], registered["data"], "{elsewhere}");
+    // A hash nobody registered is still unknown.
+    let other = json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": "0".repeat(64) } } }).to_string();
+    let answer = crate::common::http(&second.addr, "POST", "/graphql", &[], &other)
+        .await
+        .json();
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"],
+        "PERSISTED_QUERY_NOT_FOUND"
+    );
+}
+
+/// A key revoked (through the command line, on the shared database) closes its
+/// WebSockets on every process.
+#[tokio::test]
+async fn a_revoked_key_closes_its_sockets_on_every_process() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let Some(scratch) = PgScratch::database("agora_revoke").await else {
+        eprintln!("AGORA_TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
+        return;
+    };
+    let first = start_with(&scratch.url, &[]);
+    let second = start_with(&scratch.url, &[]);
+    let cli = || {
+        let mut command = Command::new(AGORA);
+        command.env("AGORA_DATABASE_URL", &scratch.url);
+        command
+    };
+    let key = cli_key(&mut cli(), "read");
+    let mut sockets = Vec::new();
+    for addr in [&first.addr, &second.addr] {
+        let mut socket = ws_connect(addr).await;
+        let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {key}") } });
+        socket
+            .send(Message::Text(init.to_string().into()))
+            .await
+            .unwrap();
+        // Positive control: the key runs a query on each process.
+        let answer = crate::common::ws_operation(&mut socket, "q", "{ __typename }").await;
+        assert!(answer.contains(r#""type":"next""#), "{answer}");
+        sockets.push(socket);
+    }
+    let listed = cli().args(["keys", "list"]).output().unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    let id = listed
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .expect("the key's id")
+        .to_string();
+    let revoked = cli().args(["keys", "revoke", &id]).output().unwrap();
+    assert!(revoked.status.success(), "{revoked:?}");
+    for mut socket in sockets {
+        let closed = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                match socket.next().await {
+                    Some(Ok(Message::Close(Some(frame)))) => return u16::from(frame.code),
+                    Some(Ok(_)) => continue,
+                    other => panic!("the socket ended without a close frame: {other:?}"),
+                }
+            }
+        })
+        .await
+        .expect("the socket is closed");
+        assert_eq!(closed, 4403);
+    }
 }

@@ -15,6 +15,8 @@ use sea_orm::{ConnectOptions, Database as SeaDatabase, DatabaseConnection, DbBac
 
 use crate::error::Result;
 
+pub mod replicas;
+
 /// A connection pool and the counts of SQL statements it has run: for requests (`conn`),
 /// and in the background (`background()`: the change feed's poller), counted apart so
 /// that a request's statements can be counted exactly.
@@ -64,6 +66,9 @@ pub struct DbOptions {
     /// the process touches count in its resident memory (they are the file's, shared with
     /// the page cache), so one-shot commands that read the whole file once go without.
     pub memory_map: bool,
+    /// Open no connection until one is needed (a replica may be down when the server
+    /// starts).
+    pub lazy: bool,
 }
 
 impl Default for DbOptions {
@@ -75,6 +80,7 @@ impl Default for DbOptions {
             acquire_timeout: Duration::from_secs(10),
             statement_timeout: None,
             memory_map: false,
+            lazy: false,
         }
     }
 }
@@ -90,6 +96,7 @@ impl DbOptions {
             statement_timeout: Some(Duration::from_millis(settings.statement_timeout_ms))
                 .filter(|d| !d.is_zero()),
             memory_map: false,
+            lazy: false,
         }
     }
 }
@@ -110,6 +117,7 @@ impl Database {
         // is answered 503, and the pool replaces the connection; a ping would cost one
         // more round trip per statement.
         .test_before_acquire(false)
+        .connect_lazy(options.lazy)
         .sqlx_logging(false);
         if in_memory {
             // The one connection is the database: it must never be closed for idling.
