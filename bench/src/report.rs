@@ -448,6 +448,9 @@ fn markdown(results: &Results, scenarios: &[(String, String)], stem: &str, scale
             );
         }
     }
+    // What the scale-out run (bench/scale-out) measures, and what to expect on more
+    // cores: text, kept with the report.
+    md.push_str(include_str!("../past-one-machine.md"));
     if !results.failures.is_empty() {
         let _ = writeln!(md, "\n## Failures\n");
         for f in &results.failures {
