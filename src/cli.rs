@@ -520,10 +520,15 @@ async fn overrun(state: &AppState) -> Result<(), Error> {
         std::process::exit(1);
     });
     let bound = Duration::from_millis(400);
-    match tokio::time::timeout(bound, state.db.cancel_statements()).await {
-        Ok(Ok(cancelled)) => tracing::info!(cancelled, "statements cancelled"),
-        Ok(Err(e)) => tracing::warn!(error = %e, "cannot cancel the statements"),
-        Err(_) => tracing::warn!("cannot cancel the statements in time"),
+    // The primary's statements, and the replicas' at the same time.
+    let pools = std::iter::once(&state.db).chain(state.replicas.list.iter().map(|r| r.database()));
+    let cancels = pools.map(|db| tokio::time::timeout(bound, db.cancel_statements()));
+    for cancel in futures_util::future::join_all(cancels).await {
+        match cancel {
+            Ok(Ok(cancelled)) => tracing::info!(cancelled, "statements cancelled"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "cannot cancel the statements"),
+            Err(_) => tracing::warn!("cannot cancel the statements in time"),
+        }
     }
     if tokio::time::timeout(bound, state.db.conn.clone().close())
         .await

@@ -228,7 +228,9 @@ pub(crate) async fn run(
             )
             .await;
             match result {
-                Ok((response, ..)) if database_failed(&response) => {
+                Ok(first) if database_failed(&first.0) => {
+                    // Its permit goes back before the second attempt waits for one.
+                    drop(first);
                     state.replicas.failed(*i);
                     state.replicas.primary_reads.inc();
                     attempt(state, again, principal, context, None, deadline).await
