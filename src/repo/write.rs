@@ -226,6 +226,61 @@ pub fn snapshot<E: EntityTrait>(model: &E::Model, texts: &TextMap) -> serde_json
     json!({ "columns": columns, "texts": texts })
 }
 
+/// What an update changed, from two snapshots of the record: the columns, and the texts by
+/// field and language, whose values differ, as they were and as they are (`null` on the
+/// side that has none).
+pub fn difference(
+    was: &serde_json::Value,
+    now: &serde_json::Value,
+) -> (serde_json::Value, serde_json::Value) {
+    let mut parts = (Map::new(), Map::new());
+    for (part, depth) in [("columns", 1), ("texts", 2)] {
+        let empty = Map::new();
+        let (b, a) = differing(
+            was[part].as_object().unwrap_or(&empty),
+            now[part].as_object().unwrap_or(&empty),
+            depth,
+        );
+        parts.0.insert(part.into(), b.into());
+        parts.1.insert(part.into(), a.into());
+    }
+    (parts.0.into(), parts.1.into())
+}
+
+/// The entries of `b` and `a` that differ, `depth` levels of objects deep.
+fn differing(
+    b: &Map<String, serde_json::Value>,
+    a: &Map<String, serde_json::Value>,
+    depth: u8,
+) -> (
+    Map<String, serde_json::Value>,
+    Map<String, serde_json::Value>,
+) {
+    let null = serde_json::Value::Null;
+    let empty = Map::new();
+    let mut out = (Map::new(), Map::new());
+    let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+    for key in keys {
+        let (x, y) = (b.get(key).unwrap_or(&null), a.get(key).unwrap_or(&null));
+        if x == y {
+            continue;
+        }
+        if depth > 1 {
+            let inner = differing(
+                x.as_object().unwrap_or(&empty),
+                y.as_object().unwrap_or(&empty),
+                depth - 1,
+            );
+            out.0.insert(key.clone(), inner.0.into());
+            out.1.insert(key.clone(), inner.1.into());
+        } else {
+            out.0.insert(key.clone(), x.clone());
+            out.1.insert(key.clone(), y.clone());
+        }
+    }
+    out
+}
+
 /// The live row `id` of `E` and its texts, locked until the transaction ends.
 pub async fn load<E: NodeEntity>(w: &Writer, id: i64) -> Result<Option<(E::Model, TextMap)>> {
     let table = E::default().table_name();
@@ -518,6 +573,8 @@ pub async fn update<E: NodeEntity>(
     } else {
         "update"
     };
+    // The history keeps what changed, not two copies of the record.
+    let (was, now) = difference(&was, &now);
     let change = ChangeRecord {
         op,
         kind: kind.table(),
@@ -594,5 +651,35 @@ pub fn set_text(texts: &mut TextMap, field: &str, lang: &str, text: Option<&str>
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_keeps_only_what_it_changed() {
+        let was = json!({
+            "columns": { "slug": "a", "year": 2018, "url": null },
+            "texts": { "title": { "en": "Old", "fr": "Ancien" }, "summary": { "en": "Same" } }
+        });
+        let now = json!({
+            "columns": { "slug": "a", "year": 2019, "url": "https://x" },
+            "texts": { "title": { "en": "New", "fr": "Ancien" }, "summary": { "en": "Same" }, "note": { "es": "Nota" } }
+        });
+        let (b, a) = difference(&was, &now);
+        assert_eq!(
+            b,
+            json!({ "columns": { "year": 2018, "url": null }, "texts": { "title": { "en": "Old" }, "note": { "es": null } } })
+        );
+        assert_eq!(
+            a,
+            json!({ "columns": { "year": 2019, "url": "https://x" }, "texts": { "title": { "en": "New" }, "note": { "es": "Nota" } } })
+        );
+        // Nothing changed, nothing kept.
+        let (b, a) = difference(&was, &was);
+        assert_eq!(b, json!({ "columns": {}, "texts": {} }));
+        assert_eq!(a, b);
     }
 }

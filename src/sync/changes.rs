@@ -12,6 +12,9 @@ use sea_orm::{
 
 use crate::{error::Result, graphql::loader::BatchLoad, repo::page::in_ids};
 
+/// The operations of record changes (the others are edge changes).
+pub const RECORD_OPS: [&str; 3] = ["create", "update", "delete"];
+
 /// The number of the last change, 0 when there is none.
 pub async fn last_seq(db: &DatabaseConnection) -> Result<i64> {
     Ok(change::Entity::find()
@@ -24,13 +27,29 @@ pub async fn last_seq(db: &DatabaseConnection) -> Result<i64> {
         .unwrap_or(0))
 }
 
-/// The changes after `seq`, in order, at most `limit` of them.
+/// The changes after `seq`, in order, at most `limit` of them, with or without the
+/// records' values.
 pub async fn read_after(
     db: &DatabaseConnection,
     seq: i64,
     limit: u64,
+    snapshots: Snapshots,
 ) -> Result<Vec<change::Model>> {
-    feed(db, seq, limit, None, Snapshots::Read).await
+    feed(db, seq, limit, None, snapshots).await
+}
+
+/// Fills in the records' values of a change read without them.
+pub async fn read_snapshots(db: &DatabaseConnection, c: &mut change::Model) -> Result<()> {
+    let values = change::Entity::find_by_id(c.seq)
+        .select_only()
+        .columns([change::Column::Before, change::Column::After])
+        .into_tuple::<(Option<String>, Option<String>)>()
+        .one(db)
+        .await?;
+    if let Some((before, after)) = values {
+        (c.before, c.after) = (before, after);
+    }
+    Ok(())
 }
 
 /// Whether to read the records' values before and after each change (their largest
@@ -42,6 +61,11 @@ pub enum Snapshots {
     /// Leave them out (`before` and `after` are `None`): a page of the feed then weighs
     /// the same whatever the size of its records.
     Skip,
+}
+
+/// Whether a column of `change` holds a record's values (before or after).
+fn is_snapshot(c: &change::Column) -> bool {
+    matches!(c, change::Column::Before | change::Column::After)
 }
 
 /// The changes after `seq` touching records of the given types (edge changes touch both
@@ -58,10 +82,7 @@ pub async fn feed(
     if snapshots == Snapshots::Skip {
         q = q
             .select_only()
-            .columns(
-                change::Column::iter()
-                    .filter(|c| !matches!(c, change::Column::Before | change::Column::After)),
-            )
+            .columns(change::Column::iter().filter(|c| !is_snapshot(c)))
             .column_as(Expr::cust("NULL"), column_name!(change.before))
             .column_as(Expr::cust("NULL"), column_name!(change.after));
     }
@@ -88,6 +109,8 @@ pub struct History {
     pub limit: u64,
     /// Only revisions before this change number.
     pub before: Option<i64>,
+    /// Whether to read the records' values.
+    pub snapshots: Snapshots,
 }
 
 impl BatchLoad for History {
@@ -95,7 +118,10 @@ impl BatchLoad for History {
     type Value = Arc<Vec<change::Model>>;
 
     fn group(&self) -> String {
-        format!("{}|{}|{:?}", self.owner, self.limit, self.before)
+        format!(
+            "{}|{}|{:?}|{:?}",
+            self.owner, self.limit, self.before, self.snapshots
+        )
     }
 
     async fn load(
@@ -104,9 +130,22 @@ impl BatchLoad for History {
         ids: Vec<i64>,
     ) -> Result<HashMap<i64, Self::Value>> {
         // The newest `limit + 1` revisions of each record, numbered per record in SQL.
+        use sea_orm::{IdenStatic, Iterable};
         let mut inner = Query::select();
+        match self.snapshots {
+            Snapshots::Read => {
+                inner.expr(Expr::col((table!(change), Asterisk)));
+            }
+            Snapshots::Skip => {
+                for c in change::Column::iter().filter(|c| !is_snapshot(c)) {
+                    inner.expr(Expr::col((table!(change), c.as_str())));
+                }
+                for c in [change::Column::Before, change::Column::After] {
+                    inner.expr_as(Expr::cust("NULL"), c.as_str());
+                }
+            }
+        }
         inner
-            .expr(Expr::col((table!(change), Asterisk)))
             .expr_window_as(
                 Expr::cust("ROW_NUMBER()"),
                 WindowStatement::partition_by((table!(change), column_name!(change.node_id)))
@@ -116,7 +155,7 @@ impl BatchLoad for History {
             )
             .from(table!(change))
             .and_where(col!(change.node_type).eq(self.owner))
-            .and_where(col!(change.op).is_in(["create", "update", "delete"]))
+            .and_where(col!(change.op).is_in(RECORD_OPS))
             .and_where(in_ids(
                 db.get_database_backend(),
                 col!(change.node_id),
@@ -166,7 +205,7 @@ pub async fn count_history(db: &DatabaseConnection, owner: &str, id: i64) -> Res
     Ok(change::Entity::find()
         .filter(change::Column::NodeType.eq(owner))
         .filter(change::Column::NodeId.eq(id))
-        .filter(change::Column::Op.is_in(["create", "update", "delete"]))
+        .filter(change::Column::Op.is_in(RECORD_OPS))
         .count(db)
         .await? as i64)
 }

@@ -188,8 +188,10 @@ impl Change {
         }
     }
 
-    /// For record changes: the record's values before (null on creation), as JSON with
-    /// its `columns` and its `texts` by field and language.
+    /// For record changes: the values before, as JSON with `columns` and `texts` by field
+    /// and language. Null on creation; for an update or a deletion, only the columns and
+    /// texts the change changed (`null` where there was none). Changes recorded by
+    /// earlier versions of Agora hold the whole record on both sides.
     async fn before(&self) -> Option<Json<serde_json::Value>> {
         self.0
             .before
@@ -198,7 +200,8 @@ impl Change {
             .map(Json)
     }
 
-    /// For record changes: the record's values after, as JSON (see `before`).
+    /// For record changes: the values after, as JSON (see `before`): the whole record on
+    /// creation; for an update or a deletion, only what the change changed.
     async fn after(&self) -> Option<Json<serde_json::Value>> {
         self.0
             .after
@@ -289,6 +292,28 @@ fn limit(ctx: &Context<'_>, first: Option<i32>) -> Result<usize> {
     }
 }
 
+/// Whether a selection of a change asks for the records' values: `asked(field)` says
+/// whether the change's field `field` is selected.
+pub fn snapshots_asked(asked: impl Fn(&str) -> bool) -> changes::Snapshots {
+    if ["before", "after", "changedFields"]
+        .iter()
+        .any(|f| asked(f))
+    {
+        changes::Snapshots::Read
+    } else {
+        changes::Snapshots::Skip
+    }
+}
+
+/// Whether a page of changes (`nodes` or `edges { node }`) asks for the records' values.
+fn snapshots_in_page(ctx: &Context<'_>) -> changes::Snapshots {
+    let look = ctx.look_ahead();
+    snapshots_asked(|field| {
+        look.field("nodes").field(field).exists()
+            || look.field("edges").field("node").field(field).exists()
+    })
+}
+
 /// Root fields of the change feed.
 #[derive(Default)]
 pub struct FeedQuery;
@@ -325,19 +350,7 @@ impl FeedQuery {
         let tables: Option<Vec<&'static str>> =
             types.map(|t| t.iter().map(|k| k.table()).collect());
         // The records' values before and after are read only when asked for.
-        let look = ctx.look_ahead();
-        let asked = |field: &str| {
-            look.field("nodes").field(field).exists()
-                || look.field("edges").field("node").field(field).exists()
-        };
-        let snapshots = if ["before", "after", "changedFields"]
-            .iter()
-            .any(|f| asked(f))
-        {
-            changes::Snapshots::Read
-        } else {
-            changes::Snapshots::Skip
-        };
+        let snapshots = snapshots_in_page(ctx);
         let rows = changes::feed(
             ctx.loaders().db(),
             seq,
@@ -380,6 +393,7 @@ pub async fn history(
         owner,
         limit: limit as u64,
         before,
+        snapshots: snapshots_in_page(ctx),
     };
     let rows = ctx
         .loaders()

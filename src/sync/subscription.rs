@@ -11,9 +11,9 @@ use crate::{
         id::NodeType,
         loader::{Batched, Loaders},
     },
-    sync::changes::read_after,
+    sync::changes::{RECORD_OPS, Snapshots, read_after, read_snapshots},
     sync::{
-        feed::{Change, feed_position},
+        feed::{Change, feed_position, snapshots_asked},
         hub::SyncState,
     },
 };
@@ -56,6 +56,9 @@ impl SubscriptionRoot {
         let loaders: &'ctx Loaders = ctx.data_unchecked::<Loaders>();
         let tables: Option<Vec<&'static str>> =
             types.map(|t| t.iter().map(|k| k.table()).collect());
+        // The records' values are read only for a subscriber that asks for them.
+        let look = ctx.look_ahead();
+        let snapshots = snapshots_asked(|field| look.field(field).exists());
         let wanted = move |c: &entity::change::Model| {
             tables.as_ref().is_none_or(|t| {
                 t.contains(&c.node_type.as_str())
@@ -75,7 +78,7 @@ impl SubscriptionRoot {
                 let batch = match next {
                     Ok(c) => vec![c],
                     // Fell behind the hub: read what was missed from the feed itself.
-                    Err(RecvError::Lagged(_)) => match read_after(loaders.db(), last, 1000).await {
+                    Err(RecvError::Lagged(_)) => match read_after(loaders.db(), last, 1000, snapshots).await {
                         Ok(rows) => {
                             // More to read: come back to the feed before the channel.
                             catching_up = rows.len() == 1000;
@@ -94,6 +97,16 @@ impl SubscriptionRoot {
                     }
                     last = c.seq;
                     if wanted(&c) {
+                        let mut c = c;
+                        if snapshots == Snapshots::Read
+                            && RECORD_OPS.contains(&c.op.as_str())
+                            && c.before.is_none()
+                            && c.after.is_none()
+                            && let Err(e) = read_snapshots(loaders.db(), &mut c).await
+                        {
+                            tracing::warn!(error = ?e, "a subscriber could not read a change's values");
+                            break;
+                        }
                         loaders.clear();
                         yield Change(Batched::single(c));
                     }

@@ -265,11 +265,13 @@ fn peak_kib(pid: u32) -> i64 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
-/// A page of the feed that does not ask for the records' values weighs the same whatever
-/// its records weigh: a record of 20 summaries of 18,000 characters (360 KB), changed by
-/// one word 30 times, makes the feed's snapshots about 22 MB a page (one copy for the
-/// creation, two for each update); four such pages at once leave the server's peak memory
-/// where it was. Asking for `after` (the control) reads them, and the peak grows.
+/// A page of the feed, a history or a subscription that does not ask for the records'
+/// values weighs the same whatever its records weigh: a record of 20 summaries of 18,000
+/// characters (360 KB), whose summaries are all rewritten 30 times, makes the feed's
+/// values about 22 MB a page (the creation, then what each update changed, before and
+/// after); four such pages, four histories and a subscriber catching up on them leave the
+/// server's peak memory where it was. Asking for `after` (the control) reads them, and
+/// the peak grows.
 #[tokio::test]
 async fn a_page_of_the_feed_weighs_the_same_whatever_its_records_weigh() {
     use std::process::Command;
@@ -302,13 +304,43 @@ async fn a_page_of_the_feed_weighs_the_same_whatever_its_records_weigh() {
     .await;
     let id = created["data"]["createDialogue"]["id"].clone();
     assert!(id.is_string(), "{created}");
-    for n in 1..=30 {
-        let title = format!("Large {n}");
+    // One word changed: the history keeps that word, not two copies of the record.
+    let renamed = post_to(
+        &server.addr,
+        &key,
+        "mutation($id: ID!) { updateDialogue(id: $id, input: {title: [{lang: \"en\", text: \"Large, renamed\"}]}) { version } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(renamed["data"]["updateDialogue"]["version"], 2, "{renamed}");
+    let newest = post_to(
+        &server.addr,
+        &key,
+        &format!("{{ node(id: {id}) {{ ... on Dialogue {{ history(first: 1) {{ nodes {{ changedFields before after }} }} }} }} }}"),
+        json!({}),
+    )
+    .await;
+    let change = &newest["data"]["node"]["history"]["nodes"][0];
+    assert_eq!(change["changedFields"], json!(["title"]), "{newest}");
+    assert_eq!(
+        change["before"],
+        json!({ "columns": {}, "texts": { "title": { "en": "Large 0" } } })
+    );
+    assert_eq!(
+        change["after"],
+        json!({ "columns": {}, "texts": { "title": { "en": "Large, renamed" } } })
+    );
+    // Each update rewrites every summary: each change holds them all, before and after.
+    for n in 1..=30u8 {
+        let summary: Vec<Value> = languages
+            .iter()
+            .map(|l| json!({ "lang": l, "text": format!("{l}{}", char::from(b'A' + n)).repeat(6_000) }))
+            .collect();
         let updated = post_to(
             &server.addr,
             &key,
-            "mutation($id: ID!, $t: String!) { updateDialogue(id: $id, input: {title: [{lang: \"en\", text: $t}]}) { version } }",
-            json!({ "id": id, "t": title }),
+            "mutation($id: ID!, $s: [TextInput!]) { updateDialogue(id: $id, input: {summary: $s}) { version } }",
+            json!({ "id": id, "s": summary }),
         )
         .await;
         assert!(updated.get("errors").is_none(), "{updated}");
@@ -328,10 +360,37 @@ async fn a_page_of_the_feed_weighs_the_same_whatever_its_records_weigh() {
             "{page}"
         );
     }
+    // The record's history, the same way.
+    let history = |field: &'static str| {
+        format!(
+            "{{ node(id: {id}) {{ ... on Dialogue {{ history(first: 100) {{ nodes {{ {field} }} }} }} }} }}"
+        )
+    };
+    let lean_history = history("sequence");
+    let histories = (0..4).map(|_| post_to(&server.addr, &key, &lean_history, json!({})));
+    for page in futures_util::future::join_all(histories).await {
+        let revisions = page["data"]["node"]["history"]["nodes"].as_array().unwrap();
+        assert_eq!(revisions.len(), 32, "{page}");
+    }
+    // A subscriber that catches up on all of it, from the feed's first change.
+    let first = post_to(
+        &server.addr,
+        &key,
+        "{ changes(first: 1) { edges { cursor } } }",
+        json!({}),
+    )
+    .await;
+    let start = first["data"]["changes"]["edges"][0]["cursor"].clone();
+    let last = post_to(&server.addr, &key, &history("sequence"), json!({})).await["data"]["node"]
+        ["history"]["nodes"][0]["sequence"]
+        .clone();
+    caught_up(&server.addr, &key, &start, &last).await;
     let lean = peak_kib(pid) - before;
     assert!(lean < 16 * 1024, "the peak grew by {lean} KiB");
-    // Control: asking for the values reads them, and the same pages weigh far more.
-    for page in four_pages("{ changes(first: 100) { nodes { after } } }").await {
+    // Control: asking for the values reads them, and the same histories weigh far more.
+    let full_history = history("after");
+    let histories = (0..4).map(|_| post_to(&server.addr, &key, &full_history, json!({})));
+    for page in futures_util::future::join_all(histories).await {
         assert!(page.get("errors").is_none());
     }
     let full = peak_kib(pid) - before;
@@ -339,5 +398,42 @@ async fn a_page_of_the_feed_weighs_the_same_whatever_its_records_weigh() {
         full > lean + 32 * 1024,
         "{full} KiB with the values, {lean} KiB without"
     );
-    eprintln!("peak growth for four pages: {lean} KiB lean, {full} KiB with `after`");
+    // Asked for, the values are there, in the feed and to a subscriber.
+    for page in four_pages("{ changes(first: 100) { nodes { after } } }").await {
+        assert!(page.get("errors").is_none());
+    }
+    eprintln!(
+        "peak growth for four pages, four histories and a subscriber: {lean} KiB lean, {full} KiB with `after`"
+    );
+}
+
+/// Subscribes from `start` (a cursor) and waits for the change numbered `last`; each
+/// change delivered is checked to carry no values, as none were asked for.
+async fn caught_up(addr: &str, key: &str, start: &Value, last: &Value) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let mut socket = crate::common::ws_connect(addr).await;
+    let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {key}") } });
+    socket
+        .send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap();
+    let query = "subscription($after: String) { recordChanged(after: $after) { sequence } }";
+    let subscribe = json!({ "type": "subscribe", "id": "s", "payload": { "query": query, "variables": { "after": start } } });
+    socket
+        .send(Message::Text(subscribe.to_string().into()))
+        .await
+        .unwrap();
+    let reached = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Some(Ok(message)) = socket.next().await {
+            let Message::Text(t) = message else { continue };
+            let v: Value = serde_json::from_str(&t).unwrap();
+            if v["type"] == "next" && v["payload"]["data"]["recordChanged"]["sequence"] == *last {
+                return;
+            }
+        }
+        panic!("the subscription ended before change {last}");
+    })
+    .await;
+    assert!(reached.is_ok(), "change {last} never delivered");
 }
