@@ -127,42 +127,51 @@ pub fn sdl() -> String {
     build_schema(&Settings::default()).sdl()
 }
 
-/// Says every `HEARTBEAT` that this process runs, and shares the rate limits among the
-/// processes that run (`ops::rate`); once now, then in the background until the limits
-/// are dropped.
-async fn share_rate_limits(
+/// Keeps the rate limits (when any is set): says every `HEARTBEAT` that this process runs
+/// and shares the limits among the processes that run (`ops::rate`), once now, then in
+/// the background; and every minute forgets the clients whose allowance is whole again.
+/// The background task ends when the limits are dropped.
+async fn keep_rate_limits(
     db: &Database,
-    registration: &Arc<ops::shared::Registration>,
+    registration: Arc<ops::shared::Registration>,
     limits: &Arc<ops::rate::RateLimits>,
 ) {
-    let beat = |registration: Arc<ops::shared::Registration>,
-                limits: Arc<ops::rate::RateLimits>,
-                conn: sea_orm::DatabaseConnection| async move {
-        match registration.beat(&conn).await {
-            Ok(processes) => limits.share_among(processes),
-            // The last count stands until the database answers again.
-            Err(e) => {
-                tracing::warn!(error = ?e, "cannot count the processes that share the rate limits")
-            }
-        }
-    };
-    beat(registration.clone(), limits.clone(), db.background()).await;
-    let (registration, limits, conn) = (
-        registration.clone(),
-        Arc::downgrade(limits),
-        db.background(),
-    );
+    if !limits.any() {
+        return;
+    }
+    let conn = db.background();
+    beat(&conn, &registration, limits).await;
+    let limits = Arc::downgrade(limits);
     tokio::spawn(async move {
+        let beats_a_minute = (60 / ops::shared::HEARTBEAT.as_secs().max(1)).max(1);
         let mut every = tokio::time::interval(ops::shared::HEARTBEAT);
         every.tick().await;
-        loop {
+        for n in 1u64.. {
             every.tick().await;
             let Some(limits) = limits.upgrade() else {
                 return;
             };
-            beat(registration.clone(), limits, conn.clone()).await;
+            beat(&conn, &registration, &limits).await;
+            if n % beats_a_minute == 0 {
+                limits.forget_idle();
+            }
         }
     });
+}
+
+/// One heartbeat: this process runs; the limits are shared among those that run (the last
+/// count stands while the database cannot answer).
+async fn beat(
+    conn: &sea_orm::DatabaseConnection,
+    registration: &ops::shared::Registration,
+    limits: &ops::rate::RateLimits,
+) {
+    match registration.beat(conn).await {
+        Ok(processes) => limits.share_among(processes),
+        Err(e) => {
+            tracing::warn!(error = ?e, "cannot count the processes that share the rate limits")
+        }
+    }
 }
 
 /// Everything a running server shares between requests.
@@ -232,20 +241,7 @@ impl AppState {
         let documents = Arc::new(ops::persisted::Documents::load(&settings)?);
         let rate_limits = Arc::new(ops::rate::RateLimits::new(&settings));
         let registration = Arc::new(ops::shared::Registration::new());
-        if rate_limits.any() {
-            share_rate_limits(&db, &registration, &rate_limits).await;
-        }
-        let forget = Arc::downgrade(&rate_limits);
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-            loop {
-                every.tick().await;
-                match forget.upgrade() {
-                    Some(limits) => limits.forget_idle(),
-                    None => return,
-                }
-            }
-        });
+        keep_rate_limits(&db, registration.clone(), &rate_limits).await;
         let schema = schema_builder(&settings).data(sync.clone()).finish();
         Ok(AppState {
             shapes: Arc::new(graphql::shapes::Shapes::from_sdl(&schema.sdl())),

@@ -112,8 +112,6 @@ pub struct Replica {
     state: AtomicUsize,
     /// The position it had replayed at its last check.
     replayed: AtomicU64,
-    /// Its lag at the last check, in milliseconds.
-    lag_ms: AtomicU64,
     reads: Counter,
     up: Gauge,
     lag: Gauge,
@@ -127,7 +125,7 @@ impl Replica {
 
     /// Its lag at the last check.
     pub fn lag(&self) -> Duration {
-        Duration::from_millis(self.lag_ms.load(Ordering::Relaxed))
+        Duration::from_millis(u64::try_from(self.lag.get()).unwrap_or(0))
     }
 
     /// Its pool.
@@ -240,7 +238,6 @@ impl Replicas {
                 db: Database::connect(&options).await?,
                 state: AtomicUsize::new(ReplicaState::Unknown.code()),
                 replayed: AtomicU64::new(0),
-                lag_ms: AtomicU64::new(0),
                 reads: metrics.reads.get_or_create_owned(&target),
                 up: metrics.up.get_or_create_owned(&target),
                 lag: metrics.lag.get_or_create_owned(&target),
@@ -299,9 +296,9 @@ impl Replicas {
                 Ok(Ok(Some(replayed))) => {
                     replica.replayed.fetch_max(replayed.0, Ordering::Relaxed);
                     let lag = self.lag_of(replayed, now);
-                    let millis = u64::try_from(lag.as_millis()).unwrap_or(u64::MAX);
-                    replica.lag_ms.store(millis, Ordering::Relaxed);
-                    replica.lag.set(i64::try_from(millis).unwrap_or(i64::MAX));
+                    replica
+                        .lag
+                        .set(i64::try_from(lag.as_millis()).unwrap_or(i64::MAX));
                     replica.set_state(if lag <= self.max_lag {
                         ReplicaState::Up
                     } else {

@@ -245,17 +245,11 @@ db_test!(
 /// POSTs `query` with `variables` to a server process at `addr` with `key`; returns the
 /// body.
 async fn post_to(addr: &str, key: &str, query: &str, variables: Value) -> Value {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let auth = format!("Bearer {key}");
     let body = json!({ "query": query, "variables": variables }).to_string();
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer {key}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap()
+    crate::common::http(addr, "POST", "/graphql", &[("Authorization", &auth)], &body)
+        .await
+        .json()
 }
 
 /// The peak resident memory of a process, in KiB (Linux).

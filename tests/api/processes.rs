@@ -8,12 +8,7 @@ use serde_json::{Value, json};
 use crate::common::{AGORA, PgScratch, ServerProcess, cli_key, graphql_at, metric_at, ws_connect};
 
 fn start(url: &str) -> ServerProcess {
-    ServerProcess::start(
-        Command::new(AGORA)
-            .args(["serve", "--listen", "127.0.0.1:0", "--database-url", url])
-            .env("AGORA_LOG", "warn")
-            .stderr(std::process::Stdio::null()),
-    )
+    start_with(url, &[])
 }
 
 async fn post(addr: &str, key: &str, query: &str) -> Value {

@@ -67,7 +67,7 @@ impl Replica {
         );
     }
 
-    /// The URL of database `name` on the replica, as `primary` (a URL) reaches it.
+    /// The URL of the database of `primary` (a URL) on the replica.
     fn url(&self, primary: &str) -> String {
         let mut url = url::Url::parse(primary).unwrap();
         url.set_port(Some(self.port)).unwrap();
