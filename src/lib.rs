@@ -220,6 +220,7 @@ impl AppState {
     pub async fn with_database(settings: Settings, db: Database) -> Result<AppState> {
         db.migrate().await?;
         search::repo::backfill(&db.conn).await?;
+        search::repo::build_keys_once(&db.conn).await?;
         if settings.seed_when_empty && repo::node::is_empty(&db.conn).await? {
             seed::seed(&db.conn).await?;
         }

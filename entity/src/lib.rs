@@ -23,6 +23,7 @@ pub mod person;
 pub mod report;
 pub mod report_author;
 pub mod report_publisher;
+pub mod search_entry;
 pub mod server_process;
 pub mod source;
 pub mod theme;

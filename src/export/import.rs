@@ -573,6 +573,16 @@ async fn write(
                 set_deferred(w.txn(), row, &DEFERRED).await?;
             }
             insert_texts_and_edges(w.txn(), &chunk).await?;
+            for kind in ORDER {
+                let ids: Vec<i64> = chunk
+                    .iter()
+                    .filter(|r| r.kind == kind)
+                    .map(|r| r.id)
+                    .collect();
+                if !ids.is_empty() {
+                    crate::search::repo::refresh_keys(w.txn(), kind, &ids).await?;
+                }
+            }
             let changes = chunk
                 .iter()
                 .map(|row| ChangeRecord {

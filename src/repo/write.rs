@@ -525,6 +525,7 @@ pub async fn create<E: NodeEntity>(
     let rec = created.record();
     write_texts(w, kind.table(), rec.id, &TextMap::new(), texts).await?;
     let after = snapshot::<E>(&created, texts);
+    write_keys(w, kind, rec.id, None, &after).await?;
     let change = ChangeRecord {
         op: "create",
         kind: kind.table(),
@@ -568,6 +569,7 @@ pub async fn update<E: NodeEntity>(
         .map_err(conflict_on_unique)?;
     let rec = updated.record();
     write_texts(w, kind.table(), rec.id, &old_texts, &new_texts).await?;
+    write_keys(w, kind, rec.id, Some(&was), &now).await?;
     let op = if rec.deleted_at.is_some() {
         "delete"
     } else {
@@ -595,6 +597,28 @@ pub async fn update<E: NodeEntity>(
         },
         updated,
     ))
+}
+
+/// Writes the search keys of a record (its name, places, identifiers) from its snapshot
+/// `now`, unless they are those of its snapshot `was`.
+async fn write_keys(
+    w: &Writer,
+    kind: NodeType,
+    id: i64,
+    was: Option<&serde_json::Value>,
+    now: &serde_json::Value,
+) -> Result<()> {
+    let keys_of = |snapshot: &serde_json::Value| {
+        snapshot["columns"]
+            .as_object()
+            .map(|columns| crate::search::keys::keys(kind, columns))
+            .unwrap_or_default()
+    };
+    let keys = keys_of(now);
+    if was.is_some_and(|was| keys_of(was) == keys) {
+        return Ok(());
+    }
+    crate::search::repo::write_keys(w.txn(), kind, &[(id, keys)]).await
 }
 
 /// Marks a record deleted (a tombstone: its row and texts stay, reads no longer see it,

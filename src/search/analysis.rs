@@ -75,7 +75,8 @@ pub fn stem(lang: &str, word: &str) -> String {
 }
 
 /// The forms a lower-case query word may have in the index: its stem in `lang` (or in
-/// every language), as typed and without its accents, and the word itself folded.
+/// every language), as typed and without its accents, and the word itself folded (as
+/// names are indexed).
 pub fn variants(lang: Option<&str>, word: &str) -> BTreeSet<String> {
     let folded = fold(word);
     let mut out = BTreeSet::new();
@@ -83,6 +84,8 @@ pub fn variants(lang: Option<&str>, word: &str) -> BTreeSet<String> {
         Some(l) => {
             out.insert(stem(l, word));
             out.insert(stem(l, &folded));
+            // Names are indexed unstemmed, in every language.
+            out.insert(folded);
         }
         None => {
             for l in STEMMED {

@@ -84,8 +84,8 @@ fn owners(types: &[NodeType], filter: Option<&SearchFilter>) -> Result<Condition
         }
         any = any.add(
             Condition::all()
-                .add(col!(translation.owner_type).eq(kind.table()))
-                .add(related(col!(translation.owner_id), kind.table(), cond)),
+                .add(col!(search_entry.owner_type).eq(kind.table()))
+                .add(related(col!(search_entry.owner_id), kind.table(), cond)),
         );
     }
     if filter.is_some() {
@@ -113,8 +113,9 @@ pub fn found(
     let parsed = read(query)?;
     let search = Search {
         query: &parsed,
+        text: query,
         lang,
-        owners: Condition::all().add(col!(translation.owner_type).eq(kind.table())),
+        owners: Condition::all().add(col!(search_entry.owner_type).eq(kind.table())),
     };
     Ok(Condition::all()
         .add(col(kind.table(), node_column::ID).in_subquery(store::found(backend, &search))))
@@ -173,13 +174,16 @@ fn encode_cursor(hit: &Hit) -> String {
     encode_opaque(&("search", hit.score, &hit.owner_type, hit.owner_id))
 }
 
-fn decode_cursor(text: &str) -> Result<(i64, String, i64)> {
+/// The score a cursor stands after (a record's score is its own: the id of its best
+/// entry in the index).
+fn decode_cursor(text: &str) -> Result<i64> {
     let bad = || Error::bad_input(format!("`{}` is not a cursor of a search", truncate(text)));
-    let (tag, score, kind, id): (String, i64, String, i64) = decode_opaque(text).ok_or_else(bad)?;
+    let (tag, score, kind, _id): (String, i64, String, i64) =
+        decode_opaque(text).ok_or_else(bad)?;
     if tag != "search" || !NodeType::ALL.iter().any(|t| t.table() == kind) {
         return Err(bad());
     }
-    Ok((score, kind, id))
+    Ok(score)
 }
 
 fn kind_of(table: &str) -> Result<NodeType> {
@@ -314,9 +318,12 @@ impl SearchEdge {
         load(ctx, kind, self.hit.owner_id, siblings).await
     }
 
-    /// How well the record matches (higher is better; comparable within one search only).
+    /// How well the record matches, higher first: 8 and more for a name, title or
+    /// identifier equal to the query (or a UN symbol it begins), then 3.x for a match in a
+    /// name or title, 2.x in a place or venue, 1.x in another text; within each, shorter
+    /// texts score higher.
     async fn score(&self) -> f64 {
-        self.hit.score as f64 / 1_000_000.0
+        self.hit.relevance()
     }
 
     /// The record's text that matches best, around its first match.
@@ -360,8 +367,26 @@ pub struct SearchConnection {
     had_cursor: bool,
     /// What was searched, for the total count.
     query: Arc<SearchQuery>,
+    text: String,
     lang: Option<String>,
     owners: Condition,
+    /// The total count, once asked.
+    count: tokio::sync::OnceCell<store::Count>,
+}
+
+impl SearchConnection {
+    async fn count(&self, ctx: &Context<'_>) -> Result<store::Count> {
+        let search = Search {
+            query: &self.query,
+            text: &self.text,
+            lang: self.lang.as_deref(),
+            owners: self.owners.clone(),
+        };
+        self.count
+            .get_or_try_init(|| store::count(ctx.loaders().db(), &search))
+            .await
+            .copied()
+    }
 }
 
 /// A page of search results, best first (a Relay connection).
@@ -382,14 +407,17 @@ impl SearchConnection {
         }
     }
 
-    /// How many records match, over all pages.
+    /// How many records match, over all pages: exact up to 1,000, above that an estimate
+    /// from the index's statistics (`totalCountIsEstimate` says which). Counting costs
+    /// about what a page of 1,000 results would, however many records match.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        let search = Search {
-            query: &self.query,
-            lang: self.lang.as_deref(),
-            owners: self.owners.clone(),
-        };
-        store::count(ctx.loaders().db(), &search).await
+        Ok(self.count(ctx).await?.total)
+    }
+
+    /// Whether `totalCount` is an estimate (more than 1,000 records match) rather than
+    /// exact.
+    async fn total_count_is_estimate(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.count(ctx).await?.estimated)
     }
 }
 
@@ -438,6 +466,7 @@ impl SearchRoot {
         let owners = owners(&types, filter.as_ref())?;
         let search = Search {
             query: &parsed,
+            text: &query,
             lang: lang.as_deref(),
             owners: owners.clone(),
         };
@@ -459,8 +488,10 @@ impl SearchRoot {
             has_next,
             had_cursor: after.is_some(),
             query: parsed,
+            text: query,
             lang,
             owners,
+            count: tokio::sync::OnceCell::new(),
         })
     }
 }

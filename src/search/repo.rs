@@ -1,41 +1,101 @@
-//! Full-text search in SQL: FTS5 on SQLite, `tsvector` on PostgreSQL, behind one function.
+//! Search in SQL: FTS5 on SQLite, `tsvector` on PostgreSQL, behind one set of functions.
+//!
+//! The index (`search_entry`, see the migration `m20261208_000011_search_entries`) is read
+//! in its own order, best entries first: a page of results reads about as many entries as
+//! it shows, whatever the number of matches. Records whose name, title or identifier
+//! equals the query (or, for UN symbols, begins with it up to a `/`) come first.
 
 use std::collections::BTreeSet;
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult,
+    ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, Statement,
     sea_query::{
-        Alias, Asterisk, Condition, Expr, ExprTrait, JoinType, Order, Query, SelectStatement,
+        Alias, Condition, Expr, ExprTrait, JoinType, Order, PostgresQueryBuilder, Query,
+        SelectStatement,
+    },
+};
+use serde_json::{Map, Value as Json};
+
+use crate::{
+    error::{Error, Result},
+    graphql::i18n::fold,
+    repo::{
+        col,
+        node::{NodeType, column as node_column},
+        text::column::{ID, LANG, STEMS, VALUE},
+    },
+    search::{
+        analysis::{STEMMED, SearchQuery, Term, stem, stems, variants},
+        keys::{self, Key, WEIGHT_SHIFT},
     },
 };
 
-use crate::{
-    error::Result,
-    graphql::i18n::fold,
-    repo::text::column::{FTS, ID, LANG, OWNER_ID, OWNER_TYPE, STEMS, TSV, VALUE},
-    search::analysis::{STEMMED, SearchQuery, Term, stem, stems, variants},
-};
+/// The index's table.
+const ENTRY: &str = table!(search_entry);
+/// Its columns.
+const ENTRY_ID: &str = column_name!(search_entry.id);
+const OWNER_TYPE: &str = column_name!(search_entry.owner_type);
+const OWNER_ID: &str = column_name!(search_entry.owner_id);
+const ENTRY_LANG: &str = column_name!(search_entry.lang);
+const TEXT_ID: &str = column_name!(search_entry.text_id);
+const EXACT: &str = column_name!(search_entry.exact);
+/// PostgreSQL's search vector of an entry (not a field of the entity).
+const TSV: &str = "tsv";
+/// SQLite's full-text index of the entries: a contentless FTS5 table whose rowid is the
+/// entry's id.
+const FTS: &str = "search_fts";
+/// SQLite's view of how many entries hold each word of the FTS5 index.
+const VOCAB: &str = "search_vocab";
 
-/// One record that matches, with its relevance (the best of its texts', in millionths).
+/// What an exact match adds to a record's score, so that it ranks before any other.
+const EXACT_MATCH: i64 = 1 << 60;
+
+/// Up to this many records, `count` is exact; above, it estimates.
+pub const EXACT_COUNT_UP_TO: usize = 1000;
+
+/// One record that matches, with its score.
 #[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
 pub struct Hit {
     /// The record's table.
     pub owner_type: String,
     /// The record's id.
     pub owner_id: i64,
-    /// Relevance, higher first.
+    /// The id of its best entry, plus `EXACT_MATCH` when it matched exactly: unique to
+    /// the record, higher first.
     pub score: i64,
+}
+
+impl Hit {
+    /// How well the record matches, for people: its best entry's weight in units of a
+    /// tier (names and titles 3.x, places 2.x, other texts 1.x, the more the shorter),
+    /// plus 8 for an exact match.
+    pub fn relevance(&self) -> f64 {
+        let exact = if self.score >= EXACT_MATCH { 8.0 } else { 0.0 };
+        let weight = (self.score & (EXACT_MATCH - 1)) >> WEIGHT_SHIFT;
+        exact + weight as f64 / 1024.0
+    }
 }
 
 /// What to search.
 pub struct Search<'a> {
     /// The parsed query.
     pub query: &'a SearchQuery,
-    /// Only texts in this language (and stemmed as such).
+    /// The query as typed, for exact matches of a whole name, title or identifier.
+    pub text: &'a str,
+    /// Only texts in this language (and stemmed as such), and names of any language.
     pub lang: Option<&'a str>,
-    /// Which records may match: a condition on `translation` (owner types, live rows,
+    /// Which records may match: a condition on `search_entry`'s owner (types, live rows,
     /// filters).
     pub owners: Condition,
+}
+
+/// How many records a search finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Count {
+    /// The number.
+    pub total: i64,
+    /// Whether it is an estimate (above `EXACT_COUNT_UP_TO`).
+    pub estimated: bool,
 }
 
 /// What a term may match in the index: stems (any of some alternatives, or a phrase of
@@ -153,162 +213,549 @@ const TSQUERY: Syntax = Syntax {
     },
 };
 
-/// The FTS5 query of a search.
-fn fts_query(s: &Search<'_>) -> String {
-    let q = FTS5.query(s);
-    match s.lang {
-        Some(lang) => format!("lang : \"{lang}\" AND ({q})"),
-        None => q,
+/// The full-text query of a search, in the syntax of the backend.
+fn text_query(backend: DbBackend, s: &Search<'_>) -> String {
+    match backend {
+        DbBackend::Postgres => TSQUERY.query(s),
+        _ => FTS5.query(s),
     }
 }
 
-/// The `tsquery` text of a search.
-fn ts_query(s: &Search<'_>) -> String {
-    TSQUERY.query(s)
+/// A column of the index under the name `t` (the table, or an alias of it).
+fn at(t: &str, column: &'static str) -> Expr {
+    Expr::col((Alias::new(t), Alias::new(column)))
 }
 
-/// Matching texts, one row each with its own score (BM25 on SQLite, through FTS5's `rank`
-/// column: the `bm25()` function may not be used where SQLite flattens it into an
-/// aggregate).
-fn matches(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
+/// The entry `t` belongs to the same record as the entry of the outer query.
+fn same_owner(t: &str) -> Condition {
+    Condition::all()
+        .add(at(t, OWNER_TYPE).equals((ENTRY, OWNER_TYPE)))
+        .add(at(t, OWNER_ID).equals((ENTRY, OWNER_ID)))
+}
+
+/// Entries in the language searched, or in none (names).
+fn in_lang(t: &str, lang: Option<&str>) -> Condition {
+    match lang {
+        Some(l) => Condition::all().add(at(t, ENTRY_LANG).is_in([l, ""])),
+        None => Condition::all(),
+    }
+}
+
+/// The exact form of a search's query, when it can equal a name, title or identifier.
+fn exact_form(s: &Search<'_>) -> Option<String> {
+    Some(keys::exact_form(s.text)).filter(|q| !q.is_empty() && q.chars().count() <= 200)
+}
+
+/// Entries whose exact form is `q`, or begins with `q` followed by a `/` (`A/72` finds
+/// `A/72/643`; `/` is followed by `0` in every collation the index uses).
+fn exact_match(t: &str, q: &str) -> Condition {
+    Condition::any().add(at(t, EXACT).eq(q)).add(
+        Condition::all()
+            .add(at(t, EXACT).gte(format!("{q}/")))
+            .add(at(t, EXACT).lt(format!("{q}0"))),
+    )
+}
+
+/// Entries `t` whose words match the full-text query `tq` (one entry at a time).
+fn text_match(backend: DbBackend, t: &str, tq: &str) -> Expr {
+    match backend {
+        DbBackend::Postgres => Expr::cust_with_values(
+            format!("\"{t}\".\"{TSV}\" @@ to_tsquery('simple', $1)"),
+            [tq],
+        ),
+        _ => Expr::cust_with_values(
+            format!(
+                "\"{t}\".\"{ENTRY_ID}\" IN (SELECT rowid FROM {FTS} WHERE {FTS} MATCH ? \
+                 AND rowid = \"{t}\".\"{ENTRY_ID}\")"
+            ),
+            [tq],
+        ),
+    }
+}
+
+/// Some entry `t` of the same record meets `cond`.
+fn another(t: &str, cond: Condition) -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(ENTRY, Alias::new(t))
+            .cond_where(same_owner(t))
+            .cond_where(cond)
+            .to_owned(),
+    )
+}
+
+/// The record has no entry that an excluded term (`-word`) matches.
+fn wanted(backend: DbBackend, s: &Search<'_>) -> Condition {
+    if s.query.none.is_empty() {
+        return Condition::all();
+    }
+    let excluded = SearchQuery {
+        all: vec![s.query.none.clone()],
+        none: Vec::new(),
+    };
+    let tq = text_query(
+        backend,
+        &Search {
+            query: &excluded,
+            text: s.text,
+            lang: s.lang,
+            owners: Condition::all(),
+        },
+    );
+    Condition::all().add(
+        another(
+            "unwanted",
+            in_lang("unwanted", s.lang).add(text_match(backend, "unwanted", &tq)),
+        )
+        .not(),
+    )
+}
+
+/// The main entry, with its id and owner.
+fn entry_columns(q: &mut SelectStatement, score: Expr) {
+    q.expr_as(score, "score")
+        .expr_as(Expr::col((ENTRY, OWNER_TYPE)), OWNER_TYPE)
+        .expr_as(Expr::col((ENTRY, OWNER_ID)), OWNER_ID);
+}
+
+/// Entries that the words of a search match, best first (the index's own order), with
+/// their id as `score`.
+fn walk(backend: DbBackend, tq: &str, below: Option<i64>) -> SelectStatement {
     let mut q = Query::select();
-    q.columns([
-        (table!(translation), column_name!(translation.owner_type)),
-        (table!(translation), column_name!(translation.owner_id)),
-    ]);
     match backend {
         DbBackend::Postgres => {
-            // Numbered placeholders: sea-query reads `?` as one for SQLite and MySQL only.
-            let tsq = ts_query(s);
-            let tsv = format!("{}.{TSV}", table!(translation));
-            q.expr_as(
-                Expr::cust_with_values(
-                    format!(
-                        "CAST(ts_rank_cd({tsv}, to_tsquery('simple', $1)) * 1000000 AS BIGINT)"
-                    ),
-                    [tsq.clone()],
-                ),
-                "score",
-            )
-            .from(table!(translation))
-            .and_where(Expr::cust_with_values(
-                format!("{tsv} @@ to_tsquery('simple', $1)"),
-                [tsq],
-            ));
-            if let Some(l) = s.lang {
-                q.and_where(col!(translation.lang).eq(l));
+            entry_columns(&mut q, Expr::col((ENTRY, ENTRY_ID)));
+            q.from(ENTRY)
+                .and_where(text_match(backend, ENTRY, tq))
+                .order_by((ENTRY, ENTRY_ID), Order::Desc);
+            if let Some(b) = below {
+                q.and_where(Expr::col((ENTRY, ENTRY_ID)).lt(b));
             }
         }
         _ => {
-            q.expr_as(
-                Expr::cust(format!("CAST(-{FTS}.rank * 1000000 AS INTEGER)")),
-                "score",
-            )
-            .from(FTS)
-            // CROSS JOIN keeps the full-text match as the outer loop: with a plain join
-            // SQLite may walk `translation` and run the match once per row (minutes on
-            // 200,000 texts instead of milliseconds). sea-query writes no ON clause for a
-            // cross join, so the join condition is in WHERE.
-            .join(JoinType::CrossJoin, table!(translation), Condition::all())
-            .and_where(col!(translation.id).equals((FTS, "rowid")))
-            .and_where(Expr::cust_with_values(
-                format!("{FTS} MATCH ?"),
-                [fts_query(s)],
-            ));
+            // The full-text index is the outer loop, read in its rowid order (which the
+            // entries' ids make relevance): CROSS JOIN keeps SQLite from walking the
+            // entries instead. sea-query writes no ON clause for a cross join, so the join
+            // condition is in WHERE.
+            entry_columns(&mut q, Expr::col((ENTRY, ENTRY_ID)));
+            q.from(FTS)
+                .join(JoinType::CrossJoin, ENTRY, Condition::all())
+                .and_where(Expr::col((ENTRY, ENTRY_ID)).equals((FTS, "rowid")))
+                .and_where(Expr::cust_with_values(format!("{FTS} MATCH ?"), [tq]))
+                .order_by((FTS, "rowid"), Order::Desc);
+            if let Some(b) = below {
+                q.and_where(Expr::col((FTS, "rowid")).lt(b));
+            }
         }
     }
-    q.cond_where(s.owners.clone());
     q
 }
 
-/// Matching texts grouped by record, each record scored by its best text.
-/// Records that an excluded term (`-word`) matches in any of their texts are left out.
-fn hits(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
-    let mut q = Query::select();
-    q.columns([OWNER_TYPE, OWNER_ID])
-        .expr_as(Expr::col("score").max(), "score")
-        .from_subquery(matches(backend, s), Alias::new("matches"))
-        .group_by_col(OWNER_TYPE)
-        .group_by_col(OWNER_ID);
-    if !s.query.none.is_empty() {
-        let excluded = SearchQuery {
-            all: vec![s.query.none.clone()],
-            none: Vec::new(),
-        };
-        let unwanted = Search {
-            query: &excluded,
-            lang: s.lang,
-            owners: s.owners.clone(),
-        };
-        // One key per record rather than a (type, id) row value: SQLite looks a single
-        // value up in an indexed list, but walks a list of row values for each row
-        // (seconds instead of milliseconds with 10,000 matches on each side).
-        let key = || Expr::cust(format!("{OWNER_TYPE} || ':' || {OWNER_ID}"));
-        let unwanted = Query::select()
-            .expr(key())
-            .from_subquery(matches(backend, &unwanted), Alias::new("unwanted"))
-            .to_owned();
-        q.and_where(key().not_in_subquery(unwanted));
+/// Records that a search finds exactly, their best exact entry each, best first, with
+/// scores below `below`.
+fn exact_stage(backend: DbBackend, s: &Search<'_>, q: &str, below: Option<i64>) -> SelectStatement {
+    let mut stmt = Query::select();
+    entry_columns(
+        &mut stmt,
+        Expr::col((ENTRY, ENTRY_ID)).add(Expr::val(EXACT_MATCH)),
+    );
+    stmt.from(ENTRY)
+        .cond_where(exact_match(ENTRY, q))
+        .cond_where(in_lang(ENTRY, s.lang))
+        .cond_where(s.owners.clone())
+        .and_where(
+            another(
+                "better",
+                Condition::all()
+                    .add(at("better", ENTRY_ID).gt(Expr::col((ENTRY, ENTRY_ID))))
+                    .add(in_lang("better", s.lang))
+                    .add(exact_match("better", q)),
+            )
+            .not(),
+        )
+        .cond_where(wanted(backend, s))
+        .order_by((ENTRY, ENTRY_ID), Order::Desc);
+    if let Some(b) = below {
+        stmt.and_where(Expr::col((ENTRY, ENTRY_ID)).lt(b - EXACT_MATCH));
     }
-    q
+    stmt
 }
 
-/// Up to `limit` hits after the position `after` (score, type, id), best first.
-pub async fn search(
-    db: &DatabaseConnection,
-    s: &Search<'_>,
-    after: Option<(i64, String, i64)>,
-    limit: u64,
-) -> Result<Vec<Hit>> {
-    let mut outer = Query::select();
-    outer
-        .column(Asterisk)
-        .from_subquery(hits(db.get_database_backend(), s), Alias::new("hits"));
-    if let Some((score, kind, id)) = after {
-        outer.cond_where(
-            Condition::any().add(Expr::col("score").lt(score)).add(
-                Condition::all().add(Expr::col("score").eq(score)).add(
-                    Condition::any()
-                        .add(Expr::col(OWNER_TYPE).gt(kind.clone()))
-                        .add(
-                            Condition::all()
-                                .add(Expr::col(OWNER_TYPE).eq(kind))
-                                .add(Expr::col(OWNER_ID).gt(id)),
-                        ),
-                ),
-            ),
+/// Records that the words of a search find (and no exact match does), their best entry
+/// each, best first, with scores below `below`.
+fn text_stage(backend: DbBackend, s: &Search<'_>, below: Option<i64>) -> SelectStatement {
+    let tq = text_query(backend, s);
+    let mut stmt = walk(backend, &tq, below);
+    stmt.cond_where(in_lang(ENTRY, s.lang))
+        .cond_where(s.owners.clone())
+        .and_where(
+            another(
+                "better",
+                Condition::all()
+                    .add(at("better", ENTRY_ID).gt(Expr::col((ENTRY, ENTRY_ID))))
+                    .add(in_lang("better", s.lang))
+                    .add(text_match(backend, "better", &tq)),
+            )
+            .not(),
+        )
+        .cond_where(wanted(backend, s));
+    if let Some(q) = exact_form(s) {
+        stmt.and_where(
+            another(
+                "exact",
+                in_lang("exact", s.lang).add(exact_match("exact", &q)),
+            )
+            .not(),
         );
     }
-    outer
-        .order_by("score", Order::Desc)
-        .order_by(OWNER_TYPE, Order::Asc)
-        .order_by(OWNER_ID, Order::Asc)
-        .limit(limit);
+    stmt
+}
+
+async fn hits(db: &DatabaseConnection, stmt: &SelectStatement) -> Result<Vec<Hit>> {
     let mut out = Vec::new();
-    for row in db.query_all(&outer).await? {
+    for row in db.query_all(stmt).await? {
         out.push(Hit::from_query_result(&row, "")?);
     }
     Ok(out)
 }
 
-/// The ids of the records a search finds (of any type: `owners` chooses), as a sub-query.
+/// Up to `limit` records after the score `after`, best first: those that match exactly,
+/// then the others. Each statement reads the index in its order and stops at `limit`.
+pub async fn search(
+    db: &DatabaseConnection,
+    s: &Search<'_>,
+    after: Option<i64>,
+    limit: u64,
+) -> Result<Vec<Hit>> {
+    let backend = db.get_database_backend();
+    let mut out = Vec::new();
+    if let Some(q) = exact_form(s)
+        && after.is_none_or(|a| a > EXACT_MATCH)
+    {
+        out = hits(db, exact_stage(backend, s, &q, after).limit(limit)).await?;
+    }
+    let left = limit.saturating_sub(out.len() as u64);
+    if left > 0 {
+        let below = after.filter(|a| *a < EXACT_MATCH);
+        out.extend(hits(db, text_stage(backend, s, below).limit(left)).await?);
+    }
+    Ok(out)
+}
+
+/// The ids of the records of the type that `owners` chooses which a search finds, as a
+/// sub-query (for exports: every match, in no order).
 pub fn found(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
+    let tq = text_query(backend, s);
+    let words = match backend {
+        DbBackend::Postgres => text_match(backend, ENTRY, &tq),
+        _ => Expr::col((ENTRY, ENTRY_ID)).in_subquery(
+            Query::select()
+                .expr(Expr::cust("rowid"))
+                .from(FTS)
+                .and_where(Expr::cust_with_values(format!("{FTS} MATCH ?"), [tq]))
+                .to_owned(),
+        ),
+    };
+    let mut matched = Condition::any().add(words);
+    if let Some(q) = exact_form(s) {
+        matched = matched.add(exact_match(ENTRY, &q));
+    }
     Query::select()
-        .column(OWNER_ID)
-        .from_subquery(hits(backend, s), Alias::new("hits"))
+        .expr(Expr::col((ENTRY, OWNER_ID)))
+        .from(ENTRY)
+        .cond_where(matched)
+        .cond_where(in_lang(ENTRY, s.lang))
+        .cond_where(s.owners.clone())
+        .cond_where(wanted(backend, s))
         .to_owned()
 }
 
-/// How many records match.
-pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<i64> {
-    let q = Query::select()
-        .expr_as(Expr::col(Asterisk).count(), "n")
-        .from_subquery(hits(db.get_database_backend(), s), Alias::new("hits"))
-        .to_owned();
-    match db.query_one(&q).await? {
-        Some(row) => Ok(row.try_get("", "n")?),
-        None => Ok(0),
+/// How many records match: exact up to `EXACT_COUNT_UP_TO` of each kind (exact matches,
+/// matches of the words), else an estimate: the matching entries the index's statistics
+/// expect, times the share of records among the entries read. Bounded like a page of that
+/// many results.
+pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
+    let backend = db.get_database_backend();
+    let cap = EXACT_COUNT_UP_TO as u64;
+    let mut exact = 0;
+    let mut estimated = false;
+    if let Some(q) = exact_form(s) {
+        let found = hits(db, exact_stage(backend, s, &q, None).limit(cap + 1)).await?;
+        exact = found.len() as i64;
+        estimated = found.len() as u64 > cap;
     }
+    let found = hits(db, text_stage(backend, s, None).limit(cap + 1)).await?;
+    let Some(last) = found.last().filter(|_| found.len() as u64 > cap) else {
+        return Ok(Count {
+            total: exact + found.len() as i64,
+            estimated,
+        });
+    };
+    // How many entries the words match down to the last record counted.
+    let tq = text_query(backend, s);
+    let mut read = walk(backend, &tq, None);
+    read.and_where(Expr::col((ENTRY, ENTRY_ID)).gte(last.score));
+    let read = Query::select()
+        .expr_as(Expr::cust("count(*)"), "n")
+        .from_subquery(read, Alias::new("read"))
+        .to_owned();
+    let read: i64 = match db.query_one(&read).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
+    let entries = match backend {
+        DbBackend::Postgres => planned_entries(db, &tq).await?,
+        _ => indexed_entries(db, s).await?,
+    };
+    let expected = (entries as f64 * found.len() as f64 / Ord::max(read, 1) as f64).round() as i64;
+    Ok(Count {
+        total: exact + Ord::max(expected, found.len() as i64),
+        estimated: true,
+    })
+}
+
+/// How many entries PostgreSQL's planner expects the words to match.
+async fn planned_entries(db: &DatabaseConnection, tq: &str) -> Result<i64> {
+    let (sql, values) = Query::select()
+        .expr(Expr::val(1))
+        .from(ENTRY)
+        .and_where(text_match(DbBackend::Postgres, ENTRY, tq))
+        .build(PostgresQueryBuilder);
+    let statement = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!("EXPLAIN (FORMAT JSON) {sql}"),
+        values,
+    );
+    let Some(row) = db.query_one_raw(statement).await? else {
+        return Err(Error::internal("EXPLAIN gave no plan"));
+    };
+    let plan: Json = row.try_get_by_index(0)?;
+    plan.pointer("/0/Plan/Plan Rows")
+        .and_then(Json::as_f64)
+        .map(|n| n as i64)
+        .ok_or_else(|| Error::internal("EXPLAIN gave no row estimate"))
+}
+
+/// How many entries SQLite's full-text index says the words match: per group, the sum of
+/// its terms' (a phrase counts as its rarest word), and the fewest of any group.
+async fn indexed_entries(db: &DatabaseConnection, s: &Search<'_>) -> Result<i64> {
+    let term = || Expr::col(Alias::new("term"));
+    let forms: Vec<Vec<Forms>> = s
+        .query
+        .all
+        .iter()
+        .map(|g| g.iter().map(|t| forms(t, s.lang)).collect())
+        .collect();
+    let mut wanted = Condition::any();
+    let mut words: Vec<String> = Vec::new();
+    for f in forms.iter().flatten() {
+        match f {
+            Forms::Stems(v) => words.extend(v.iter().cloned()),
+            Forms::Phrases(ps) => words.extend(ps.iter().flatten().cloned()),
+            Forms::Prefix(p) => {
+                wanted = wanted.add(
+                    Condition::all()
+                        .add(term().gte(p.as_str()))
+                        .add(term().lt(format!("{p}\u{10FFFF}"))),
+                );
+            }
+        }
+    }
+    wanted = wanted.add(term().is_in(words));
+    let stmt = Query::select()
+        .expr_as(term(), "term")
+        .expr_as(Expr::col(Alias::new("doc")), "doc")
+        .from(VOCAB)
+        .cond_where(wanted)
+        .to_owned();
+    let mut docs = std::collections::HashMap::new();
+    for row in db.query_all(&stmt).await? {
+        let (t, n): (String, i64) = (row.try_get("", "term")?, row.try_get("", "doc")?);
+        docs.insert(t, n);
+    }
+    let of = |w: &String| docs.get(w).copied().unwrap_or(0);
+    let estimate = |f: &Forms| -> i64 {
+        match f {
+            Forms::Stems(v) => v.iter().map(of).sum(),
+            Forms::Phrases(ps) => ps.iter().map(|p| p.iter().map(of).min().unwrap_or(0)).sum(),
+            Forms::Prefix(p) => docs
+                .iter()
+                .filter(|(t, _)| t.starts_with(p.as_str()))
+                .map(|(_, n)| n)
+                .sum(),
+        }
+    };
+    Ok(forms
+        .iter()
+        .map(|g| g.iter().map(estimate).sum::<i64>())
+        .min()
+        .unwrap_or(0))
+}
+
+/// Writes the keys of records of type `kind` (names, places, identifiers: see
+/// `search::keys`), replacing those they had.
+pub async fn write_keys(
+    db: &impl ConnectionTrait,
+    kind: NodeType,
+    records: &[(i64, Vec<Key>)],
+) -> Result<()> {
+    let backend = db.get_database_backend();
+    for chunk in records.chunks(500) {
+        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        let old = Condition::all()
+            .add(col(ENTRY, OWNER_TYPE).eq(kind.table()))
+            .add(col(ENTRY, OWNER_ID).is_in(ids))
+            .add(col(ENTRY, TEXT_ID).is_null());
+        if backend != DbBackend::Postgres {
+            let doomed = Query::select()
+                .column(ENTRY_ID)
+                .from(ENTRY)
+                .cond_where(old.clone())
+                .to_owned();
+            let delete = Query::delete()
+                .from_table(FTS)
+                .and_where(Expr::cust("rowid").in_subquery(doomed))
+                .to_owned();
+            db.execute(&delete).await?;
+        }
+        db.execute(&Query::delete().from_table(ENTRY).cond_where(old).to_owned())
+            .await?;
+        let mut columns = vec![ENTRY_ID, OWNER_TYPE, OWNER_ID, ENTRY_LANG, EXACT];
+        if backend == DbBackend::Postgres {
+            columns.push(TSV);
+        }
+        let mut entries = Query::insert();
+        entries.into_table(ENTRY).columns(columns);
+        let mut texts = Query::insert();
+        texts.into_table(FTS).columns([
+            Alias::new("rowid"),
+            Alias::new("folded"),
+            Alias::new("stems"),
+        ]);
+        let (mut any, mut any_words) = (false, false);
+        for (owner, ks) in chunk {
+            for (n, k) in ks.iter().enumerate() {
+                let id = keys::entry_id(kind, *owner, n, k)?;
+                let exact = Some(k.exact()).filter(|e| e.chars().count() <= 200);
+                let (folded, stems) = (fold(&k.value), k.stems());
+                let mut values: Vec<Expr> = vec![
+                    id.into(),
+                    kind.table().into(),
+                    (*owner).into(),
+                    k.lang.into(),
+                    exact.into(),
+                ];
+                if backend == DbBackend::Postgres {
+                    values.push(if k.words {
+                        Expr::cust_with_values(
+                            "setweight(to_tsvector('simple', $1), 'A') \
+                             || setweight(to_tsvector('simple', $2), 'D')",
+                            [stems.clone(), folded.clone()],
+                        )
+                    } else {
+                        Expr::cust("''::tsvector")
+                    });
+                } else if k.words {
+                    texts
+                        .values([id.into(), folded.into(), stems.into()])
+                        .map_err(|e| Error::internal(e.to_string()))?;
+                    any_words = true;
+                }
+                entries
+                    .values(values)
+                    .map_err(|e| Error::internal(e.to_string()))?;
+                any = true;
+            }
+        }
+        if any {
+            db.execute(&entries).await?;
+        }
+        if any_words {
+            db.execute(&texts).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the keys of the records of type `kind` with these ids, from their rows.
+pub async fn refresh_keys(db: &impl ConnectionTrait, kind: NodeType, ids: &[i64]) -> Result<()> {
+    let columns = keys::columns(kind);
+    let mut records = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        let stmt = Query::select()
+            .column(node_column::ID)
+            .columns(columns.iter().copied())
+            .from(kind.table())
+            .and_where(Expr::col(node_column::ID).is_in(chunk.iter().copied()))
+            .to_owned();
+        for row in db.query_all(&stmt).await? {
+            let mut values = Map::new();
+            for &c in columns {
+                let v: Option<String> = row.try_get("", c)?;
+                values.insert(c.to_string(), v.map_or(Json::Null, Json::String));
+            }
+            records.push((row.try_get("", node_column::ID)?, keys::keys(kind, &values)));
+        }
+    }
+    write_keys(db, kind, &records).await
+}
+
+/// Writes the keys of every record, when the index lacks them: the search index's
+/// migration leaves a marker entry (id 0) until then. Returns how many records.
+pub async fn build_keys_once(db: &DatabaseConnection) -> Result<u64> {
+    let marker = Condition::all().add(col(ENTRY, ENTRY_ID).eq(0));
+    let pending = Query::select()
+        .column(ENTRY_ID)
+        .from(ENTRY)
+        .cond_where(marker.clone())
+        .to_owned();
+    if db.query_one(&pending).await?.is_none() {
+        return Ok(0);
+    }
+    let txn = crate::repo::write::begin_immediate(db).await?;
+    let done = write_all_keys(&txn).await?;
+    txn.commit().await?;
+    Ok(done)
+}
+
+/// Writes the keys of every record (and removes the marker that says they are due);
+/// returns how many records.
+pub async fn write_all_keys(db: &impl ConnectionTrait) -> Result<u64> {
+    let marker = Condition::all().add(col(ENTRY, ENTRY_ID).eq(0));
+    db.execute(
+        &Query::delete()
+            .from_table(ENTRY)
+            .cond_where(marker)
+            .to_owned(),
+    )
+    .await?;
+    let mut done = 0;
+    for kind in NodeType::ALL {
+        let mut last = 0_i64;
+        loop {
+            let page = Query::select()
+                .column(node_column::ID)
+                .from(kind.table())
+                .and_where(Expr::col(node_column::ID).gt(last))
+                .order_by(node_column::ID, Order::Asc)
+                .limit(5000)
+                .to_owned();
+            let ids = db
+                .query_all(&page)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<i64>("", node_column::ID))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let Some(&end) = ids.last() else {
+                break;
+            };
+            refresh_keys(db, kind, &ids).await?;
+            done += ids.len() as u64;
+            last = end;
+        }
+    }
+    Ok(done)
 }
 
 /// Writes the search stems of texts written before they existed (databases created by an

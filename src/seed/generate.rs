@@ -717,6 +717,8 @@ pub async fn generate_with_progress(
             txn.execute_unprepared(&sql).await?;
         }
     }
+    // The search keys of what was written (names, places, identifiers).
+    crate::search::repo::write_all_keys(&txn).await?;
     txn.commit().await?;
     progress.finish();
     Ok(written)

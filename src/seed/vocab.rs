@@ -97,6 +97,7 @@ pub async fn ensure(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>> {
                 })?;
             crate::source::repo::cite(db, NodeType::Theme, row.id, source).await?;
         }
+        crate::search::repo::refresh_keys(db, NodeType::Theme, &[row.id]).await?;
         written.push((term.code, row.id));
     }
     Ok(written)

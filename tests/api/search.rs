@@ -438,3 +438,202 @@ db_test!(
         }
     }
 );
+
+const FIND: &str = r#"query($q: String!, $lang: String) {
+    search(query: $q, lang: $lang, first: 10) {
+        totalCount totalCountIsEstimate
+        edges { score node { __typename id
+            ... on Person { name }
+            ... on Dialogue { slug }
+            ... on Organisation { slug }
+            ... on Report { symbol }
+            ... on Source { symbol } } }
+    } }"#;
+
+/// What a search finds, in rank order: `Type label` (a slug, symbol or name) with score.
+async fn find(app: &TestApp, q: &str, lang: &str) -> Vec<(String, f64)> {
+    let r = app.data(FIND, json!({ "q": q, "lang": lang })).await;
+    let search = &r["search"];
+    assert_eq!(search["totalCountIsEstimate"], false, "{q}: {search:#}");
+    search["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            let n = &e["node"];
+            let label = ["slug", "symbol", "name"]
+                .iter()
+                .find_map(|f| n[*f].as_str())
+                .unwrap_or("");
+            (
+                format!("{} {label}", n["__typename"].as_str().unwrap()),
+                e["score"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn labels(found: &[(String, f64)]) -> Vec<&str> {
+    found.iter().map(|(l, _)| l.as_str()).collect()
+}
+
+db_test!(researchers_find_names_places_and_symbols, seeded, |app| {
+    for lang in ["en", "fr"] {
+        // People by their names, accents optional, in any order of words.
+        for q in [
+            "Guterres",
+            "António",
+            "antonio guterres",
+            "GUTERRES António",
+        ] {
+            let found = find(&app, q, lang).await;
+            assert!(
+                labels(&found).contains(&"Person António Guterres"),
+                "{q} ({lang}): {found:?}"
+            );
+        }
+        for q in ["Samri", "Azzouz"] {
+            let found = find(&app, q, lang).await;
+            assert_eq!(labels(&found), ["Person Azzouz Samri"], "{q} ({lang})");
+        }
+        // Cities.
+        let found = find(&app, "Puerto Vallarta", lang).await;
+        assert_eq!(labels(&found), ["Dialogue gcm-stocktaking-2017"], "{lang}");
+        let found = find(&app, "New York", lang).await;
+        assert!(
+            labels(&found).contains(&"Dialogue idm-2018"),
+            "{lang}: {found:?}"
+        );
+        // UN symbols, exactly and by their leading part; slugs exactly.
+        for q in ["A/72/643", "a/72/643", "A/72"] {
+            let found = find(&app, q, lang).await;
+            let mut first: Vec<&str> = labels(&found).into_iter().take(2).collect();
+            first.sort();
+            assert_eq!(
+                first,
+                ["Report A/72/643", "Source A/72/643"],
+                "{q} ({lang}): {found:?}"
+            );
+            assert!(found[0].1 >= 8.0, "an exact match ranks first: {found:?}");
+        }
+        let found = find(&app, "idm-2018", lang).await;
+        assert_eq!(labels(&found)[0], "Dialogue idm-2018", "{lang}: {found:?}");
+        assert!(found[0].1 >= 8.0);
+    }
+    // Country names in each language that has them: the dialogue in Mexico by its
+    // French, Spanish and English names, the one in the United States likewise; a name
+    // in another language than the one searched does not match.
+    for (q, lang) in [("Mexique", "fr"), ("México", "es"), ("Mexico", "en")] {
+        let found = find(&app, q, lang).await;
+        assert!(
+            labels(&found).contains(&"Dialogue gcm-stocktaking-2017"),
+            "{q} ({lang}): {found:?}"
+        );
+    }
+    for (q, lang) in [("États-Unis", "fr"), ("United States", "en")] {
+        let found = find(&app, q, lang).await;
+        assert!(
+            labels(&found).contains(&"Dialogue idm-2018"),
+            "{q} ({lang}): {found:?}"
+        );
+    }
+    assert!(find(&app, "Mexique", "en").await.is_empty());
+    // Acronyms in each language, an exact one first.
+    for (q, lang) in [("IOM", "en"), ("OIM", "fr")] {
+        let found = find(&app, q, lang).await;
+        assert_eq!(labels(&found)[0], "Organisation iom", "{q}: {found:?}");
+        assert!(found[0].1 >= 8.0 && found.iter().skip(1).all(|(_, s)| *s < 8.0));
+    }
+    // A whole name ranks its record first; the same words in another order are only
+    // words (positive control: both find the organisation).
+    let exact = find(&app, "International Organization for Migration", "en").await;
+    assert_eq!(labels(&exact)[0], "Organisation iom", "{exact:?}");
+    assert!(exact[0].1 >= 8.0, "{exact:?}");
+    let words = find(&app, "Migration Organization International", "en").await;
+    assert!(labels(&words).contains(&"Organisation iom"), "{words:?}");
+    assert!(words.iter().all(|(_, s)| *s < 8.0), "{words:?}");
+});
+
+db_test!(names_and_identifiers_follow_their_record, seeded, |app| {
+    let key = app.key("iom", "write").await;
+    let created = app
+        .data_as(
+            &key,
+            r#"mutation { createPerson(input: {name: "Zélie Ndiaye", externalId: "HR-2018/77"}) { id } }"#,
+            json!({}),
+        )
+        .await;
+    let id = created["createPerson"]["id"].clone();
+    let person = |found: &[(String, f64)]| labels(found).contains(&"Person Zélie Ndiaye");
+    assert!(person(&find(&app, "zelie ndiaye", "en").await));
+    let by_id = find(&app, "HR-2018/77", "fr").await;
+    assert_eq!(labels(&by_id), ["Person Zélie Ndiaye"]);
+    assert!(
+        person(&find(&app, "HR-2018", "fr").await),
+        "a prefix up to a /"
+    );
+    // Renamed, the person is found by the new name only.
+    app.data_as(
+        &key,
+        r#"mutation($id: ID!) { updatePerson(id: $id, input: {name: "Zélie Diop"}) { outcome } }"#,
+        json!({ "id": id }),
+    )
+    .await;
+    assert!(find(&app, "Ndiaye", "en").await.is_empty());
+    assert_eq!(
+        labels(&find(&app, "Diop", "en").await),
+        ["Person Zélie Diop"]
+    );
+    // Deleted, not at all.
+    app.data_as(
+        &key,
+        r#"mutation($id: ID!) { deletePerson(id: $id) { outcome } }"#,
+        json!({ "id": id }),
+    )
+    .await;
+    assert!(find(&app, "Diop", "en").await.is_empty());
+    assert!(find(&app, "HR-2018/77", "en").await.is_empty());
+});
+
+db_test!(a_large_total_is_an_estimate_and_says_so, empty, |app| {
+    generate(&app, &agora::seed::generate::Shape::scale(0.5)).await;
+    const COUNT: &str = r#"query($q: String!, $after: String) {
+        search(query: $q, first: 100, after: $after) {
+            totalCount totalCountIsEstimate
+            pageInfo { hasNextPage endCursor }
+            edges { node { id } } } }"#;
+    // Every page, to count the records for certain.
+    let all = |q: &'static str| {
+        let app = &app;
+        async move {
+            let (mut seen, mut after) = (0_i64, Value::Null);
+            let mut first = Value::Null;
+            loop {
+                let page = app.data(COUNT, json!({ "q": q, "after": after })).await;
+                let page = &page["search"];
+                if first.is_null() {
+                    first = page.clone();
+                }
+                seen += page["edges"].as_array().unwrap().len() as i64;
+                if page["pageInfo"]["hasNextPage"] == false {
+                    return (seen, first);
+                }
+                after = page["pageInfo"]["endCursor"].clone();
+            }
+        }
+    };
+    // Below the threshold, exact.
+    let (seen, first) = all("reintegration").await;
+    assert!(seen > 0 && seen <= 1000, "{seen}");
+    assert_eq!(first["totalCountIsEstimate"], false);
+    assert_eq!(first["totalCount"], seen);
+    // Above, an estimate, flagged, of the right size.
+    let (seen, first) = all("migration").await;
+    assert!(seen > 1000, "the graph has enough matches: {seen}");
+    assert_eq!(first["totalCountIsEstimate"], true);
+    let estimate = first["totalCount"].as_i64().unwrap();
+    assert!(
+        estimate >= 1000 && estimate * 2 >= seen && estimate <= seen * 2,
+        "estimate {estimate} of {seen}"
+    );
+});
