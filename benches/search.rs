@@ -1,11 +1,12 @@
-//! Search latency on a generated graph of about 100,000 records (scale 5.5: 100,960
-//! records, 250,000 texts), on SQLite and, when `AGORA_BENCH_POSTGRES_URL` is set, on
-//! PostgreSQL. Each query goes through the whole server (HTTP router, GraphQL, SQL) in
-//! process; the figures are wall-clock latencies per request.
+//! Search latency on a generated graph, by default of about 100,000 records (scale 5.5:
+//! 100,960 records, 250,000 texts; `AGORA_BENCH_SCALE` sets another), on SQLite and, when
+//! `AGORA_BENCH_POSTGRES_URL` is set, on PostgreSQL. Each query goes through the whole
+//! server (HTTP router, GraphQL, SQL) in process; the figures are wall-clock latencies per
+//! request, one client.
 //!
 //! ```text
 //! cargo bench --bench search
-//! AGORA_BENCH_POSTGRES_URL=postgres://agora:agora@127.0.0.1/agora_bench cargo bench --bench search
+//! AGORA_BENCH_SCALE=100 AGORA_BENCH_POSTGRES_URL=postgres://agora:agora@127.0.0.1/agora_bench cargo bench --bench search
 //! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -21,39 +22,60 @@ use axum::{body::Body, http::Request};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-const SCALE: f64 = 5.5;
 const RUNS: usize = 40;
 
-const QUERIES: &[(&str, &str)] = &[
-    (
-        "one common word",
-        r#"{ search(query: "migration", first: 20) { edges { score node { id } } } }"#,
-    ),
-    (
-        "one common word, with totalCount",
-        r#"{ search(query: "migration", first: 20) { totalCount edges { node { id } } } }"#,
-    ),
-    (
-        "French inflection, French texts",
-        r#"{ search(query: "partenariat", lang: "fr", first: 20) { edges { node { id } snippet { html } } } }"#,
-    ),
-    (
-        "phrase",
-        r#"{ search(query: "\"labour migration\"", first: 20) { edges { node { id } } } }"#,
-    ),
-    (
-        "prefix",
-        r#"{ search(query: "remitt*", first: 20) { edges { node { id } } } }"#,
-    ),
-    (
-        "alternatives and exclusion",
-        r#"{ search(query: "remesas OR remittances -diaspora", first: 20) { edges { node { id } } } }"#,
-    ),
-    (
-        "rare word, reports of 2020",
-        r#"{ search(query: "climatique", types: [REPORT], filter: {year: {eq: 2020}}, first: 20) { edges { node { id } } } }"#,
-    ),
-];
+/// The scale of the generated graph.
+fn scale() -> f64 {
+    std::env::var("AGORA_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5.5)
+}
+
+/// The queries, by label.
+fn queries() -> Vec<(String, String)> {
+    // A family name that the generator gives to a few people at any scale.
+    let (_, family) = agora::seed::generate::person_name(1);
+    let page_with_facets = r#"{ search(query: "migration", first: 20) { totalCount edges { score node { id __typename } snippet { html } } } dialogues { facets { year { value count } country { value count } theme { value count } } } }"#;
+    [
+        (
+            "one common word",
+            r#"{ search(query: "migration", first: 20) { edges { score node { id } } } }"#.to_string(),
+        ),
+        (
+            "one common word, with totalCount",
+            r#"{ search(query: "migration", first: 20) { totalCount edges { node { id } } } }"#.into(),
+        ),
+        ("common word, page of 20 with facets", page_with_facets.into()),
+        (
+            "a rare family name",
+            format!(r#"{{ search(query: "{family}", first: 20) {{ totalCount edges {{ node {{ id }} }} }} }}"#),
+        ),
+        (
+            "French inflection, French texts",
+            r#"{ search(query: "partenariat", lang: "fr", first: 20) { edges { node { id } snippet { html } } } }"#.into(),
+        ),
+        (
+            "phrase",
+            r#"{ search(query: "\"labour migration\"", first: 20) { edges { node { id } } } }"#.into(),
+        ),
+        (
+            "prefix",
+            r#"{ search(query: "remitt*", first: 20) { edges { node { id } } } }"#.into(),
+        ),
+        (
+            "alternatives and exclusion",
+            r#"{ search(query: "remesas OR remittances -diaspora", first: 20) { edges { node { id } } } }"#.into(),
+        ),
+        (
+            "rare word, reports of 2020",
+            r#"{ search(query: "climatique", types: [REPORT], filter: {year: {eq: 2020}}, first: 20) { edges { node { id } } } }"#.into(),
+        ),
+    ]
+    .into_iter()
+    .map(|(label, q)| (label.to_string(), q))
+    .collect()
+}
 
 async fn post(router: &axum::Router, query: &str) -> Duration {
     let body = serde_json::json!({ "query": query }).to_string();
@@ -82,11 +104,12 @@ async fn run(name: &str, url: &str, schema: Option<String>) {
     db.migrate().await.unwrap();
     let generated = Instant::now();
     let rows =
-        agora::seed::generate::generate(&db.conn, &agora::seed::generate::Shape::scale(SCALE), 1)
+        agora::seed::generate::generate(&db.conn, &agora::seed::generate::Shape::scale(scale()), 1)
             .await
             .unwrap();
     println!(
-        "{name}: generated {rows} rows (scale {SCALE}) in {:.1?}",
+        "{name}: generated {rows} rows (scale {}) in {:.1?}",
+        scale(),
         generated.elapsed()
     );
     let settings = Settings {
@@ -99,7 +122,8 @@ async fn run(name: &str, url: &str, schema: Option<String>) {
         "{:<40} {:>9} {:>9} {:>9}",
         "query", "p50 ms", "p95 ms", "max ms"
     );
-    for (label, query) in QUERIES {
+    for (label, query) in queries() {
+        let query = query.as_str();
         post(&router, query).await; // warm the caches
         let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
         for _ in 0..RUNS {

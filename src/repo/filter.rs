@@ -21,6 +21,20 @@ pub fn related(fk: Expr, table: &'static str, cond: Condition) -> Condition {
     Condition::all().add(fk.in_subquery(q))
 }
 
+/// [`related`] as a test of each row: `EXISTS (SELECT 1 FROM table WHERE table.id = fk
+/// AND deleted_at IS NULL AND cond)`. For a query that stops early (a search reading its
+/// index in order), which then looks up the rows it reads instead of first reading every
+/// row of `table`.
+pub fn related_each(fk: Expr, table: &'static str, cond: Condition) -> Condition {
+    let mut q = Query::select();
+    q.expr(Expr::val(1))
+        .from(table)
+        .and_where(col(table, node_column::ID).eq(fk))
+        .and_where(col(table, node_column::DELETED_AT).is_null())
+        .cond_where(cond);
+    Condition::all().add(Expr::exists(q))
+}
+
 /// At least one live row of `table` that meets `cond` points (through its column `fk`) at
 /// the row: `id IN (SELECT fk FROM table WHERE deleted_at IS NULL AND cond)`.
 pub fn having(id: Expr, table: &'static str, fk: &'static str, cond: Condition) -> Condition {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use sea_orm::{
     DbBackend,
-    sea_query::{Condition, ExprTrait},
+    sea_query::{CaseStatement, Condition, Expr, ExprTrait},
 };
 
 use super::analysis::{SearchQuery, Term, lower, parse, stem, variants, words};
@@ -23,7 +23,7 @@ use crate::{
     },
     organisation::{DeveloperFilter, OrganisationFilter, ParticipantFilter},
     person::PersonFilter,
-    repo::{filter::related, node::column as node_column, text::Texts},
+    repo::{filter::related_each, node::column as node_column, text::Texts},
     report::ReportFilter,
     search::repo::{self as store, Hit, Search},
     tool::ToolFilter,
@@ -61,6 +61,7 @@ fn owners(types: &[NodeType], filter: Option<&SearchFilter>) -> Result<Condition
         ..f.record.clone()
     });
     let mut any = Condition::any();
+    let mut case: Option<CaseStatement> = None;
     for &kind in types {
         let mut cond = Condition::all();
         if let (Some(f), Some(record)) = (filter, &record) {
@@ -82,16 +83,22 @@ fn owners(types: &[NodeType], filter: Option<&SearchFilter>) -> Result<Condition
                 cond = cond.add(linked);
             }
         }
-        any = any.add(
-            Condition::all()
-                .add(col!(search_entry.owner_type).eq(kind.table()))
-                .add(related(col!(search_entry.owner_id), kind.table(), cond)),
-        );
+        let is_kind = col!(search_entry.owner_type).eq(kind.table());
+        let live = related_each(col!(search_entry.owner_id), kind.table(), cond);
+        any = any.add(Condition::all().add(is_kind.clone()).add(live.clone()));
+        case = Some(match case {
+            None => Expr::case(is_kind, Expr::from(live)),
+            Some(c) => c.case(is_kind, Expr::from(live)),
+        });
     }
     if filter.is_some() {
         crate::graphql::filter::check_size(&any)?;
     }
-    Ok(any)
+    // A CASE on the record's type, not an OR of conditions: SQLite would read each
+    // branch's `owner_type = ...` through the owner index (every entry of the type)
+    // rather than the search index in its order.
+    let case: Expr = case.map_or(Expr::val(false), |c| c.finally(false).into());
+    Ok(Condition::all().add(case))
 }
 
 /// The search words as the search reads them.
@@ -204,15 +211,18 @@ pub struct Snippet {
     pub html: String,
 }
 
-/// Which term of the query (by position) a lower-case word of a text in `lang` matches.
+/// Whether a lower-case word of a text in `lang` is a form of the query word `w`.
+fn is_form(lang: &str, w: &str, word: &str) -> bool {
+    fold(w) == fold(word) || variants(Some(lang), w).contains(&stem(lang, word))
+}
+
+/// Which word or prefix term of the query (by position) a lower-case word of a text in
+/// `lang` matches (phrases match runs of words: see `highlight`).
 fn matches(query: &SearchQuery, lang: &str, word: &str) -> Option<usize> {
-    let (stemmed, folded) = (stem(lang, word), fold(word));
     query.all.iter().flatten().position(|t| match t {
-        Term::Prefix(p) => folded.starts_with(&fold(p)),
-        _ => t
-            .words()
-            .iter()
-            .any(|w| fold(w) == folded || variants(Some(lang), w).contains(&stemmed)),
+        Term::Prefix(p) => fold(word).starts_with(&fold(p)),
+        Term::Word(w) => is_form(lang, w, word),
+        Term::Phrase(_) => false,
     })
 }
 
@@ -239,13 +249,28 @@ fn highlight(query: &SearchQuery, lang: &str, text: &str) -> Option<(usize, Stri
             _ => {}
         }
     }
-    let terms: Vec<Option<usize>> = spans
+    let lowered: Vec<String> = spans.iter().map(|&(s, e)| lower(&text[s..e])).collect();
+    let mut terms: Vec<Option<usize>> = lowered
         .iter()
-        .map(|&(s, e)| {
-            let lowered = lower(&text[s..e]);
-            words(&lowered).find_map(|w| matches(query, lang, w))
-        })
+        .map(|l| words(l).find_map(|w| matches(query, lang, w)))
         .collect();
+    // A phrase marks the runs of words that are its words in order (`A/72/643` marks
+    // `A/72/643`, not every `à`).
+    for (at, t) in query.all.iter().flatten().enumerate() {
+        let Term::Phrase(ws) = t else {
+            continue;
+        };
+        for start in 0..(lowered.len() + 1).saturating_sub(ws.len()) {
+            let run = start..start + ws.len();
+            if ws
+                .iter()
+                .zip(&lowered[run.clone()])
+                .all(|(w, word)| is_form(lang, w, word))
+            {
+                terms[run].fill(Some(at));
+            }
+        }
+    }
     let hits: Vec<bool> = terms.iter().map(Option::is_some).collect();
     // A text is as good as the number of different terms it matches.
     let count = terms
@@ -511,5 +536,13 @@ mod tests {
             "Un &lt;forum&gt; sur les <mark>Partenariats</mark> &amp; la <mark>Migration</mark>."
         );
         assert!(highlight(&q, "fr", "rien").is_none());
+        // A phrase marks its words where they follow each other, and only there.
+        let q = parse("A/72/643").unwrap();
+        let (_, html) = highlight(&q, "fr", "Voir A/72/643, à la page 72.").unwrap();
+        assert_eq!(
+            html,
+            "Voir <mark>A</mark>/<mark>72</mark>/<mark>643</mark>, à la page 72."
+        );
+        assert!(highlight(&q, "fr", "à la page 72, 643 fois").is_none());
     }
 }

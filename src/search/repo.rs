@@ -320,8 +320,8 @@ fn entry_columns(q: &mut SelectStatement, score: Expr) {
 }
 
 /// Entries that the words of a search match, best first (the index's own order), with
-/// their id as `score`.
-fn walk(backend: DbBackend, tq: &str, below: Option<i64>) -> SelectStatement {
+/// their id as `score`, below the id `below` and from the id `from` when given.
+fn walk(backend: DbBackend, tq: &str, below: Option<i64>, from: Option<i64>) -> SelectStatement {
     let mut q = Query::select();
     match backend {
         DbBackend::Postgres => {
@@ -331,6 +331,9 @@ fn walk(backend: DbBackend, tq: &str, below: Option<i64>) -> SelectStatement {
                 .order_by((ENTRY, ENTRY_ID), Order::Desc);
             if let Some(b) = below {
                 q.and_where(Expr::col((ENTRY, ENTRY_ID)).lt(b));
+            }
+            if let Some(f) = from {
+                q.and_where(Expr::col((ENTRY, ENTRY_ID)).gte(f));
             }
         }
         _ => {
@@ -344,8 +347,12 @@ fn walk(backend: DbBackend, tq: &str, below: Option<i64>) -> SelectStatement {
                 .and_where(Expr::col((ENTRY, ENTRY_ID)).equals((FTS, "rowid")))
                 .and_where(Expr::cust_with_values(format!("{FTS} MATCH ?"), [tq]))
                 .order_by((FTS, "rowid"), Order::Desc);
+            // Bounds on the full-text index's rowid, which it seeks to.
             if let Some(b) = below {
                 q.and_where(Expr::col((FTS, "rowid")).lt(b));
+            }
+            if let Some(f) = from {
+                q.and_where(Expr::col((FTS, "rowid")).gte(f));
             }
         }
     }
@@ -386,7 +393,7 @@ fn exact_stage(backend: DbBackend, s: &Search<'_>, q: &str, below: Option<i64>) 
 /// each, best first, with scores below `below`.
 fn text_stage(backend: DbBackend, s: &Search<'_>, below: Option<i64>) -> SelectStatement {
     let tq = text_query(backend, s);
-    let mut stmt = walk(backend, &tq, below);
+    let mut stmt = walk(backend, &tq, below, None);
     stmt.cond_where(in_lang(ENTRY, s.lang))
         .cond_where(s.owners.clone())
         .and_where(
@@ -494,8 +501,7 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
     };
     // How many entries the words match down to the last record counted.
     let tq = text_query(backend, s);
-    let mut read = walk(backend, &tq, None);
-    read.and_where(Expr::col((ENTRY, ENTRY_ID)).gte(last.score));
+    let read = walk(backend, &tq, None, Some(last.score));
     let read = Query::select()
         .expr_as(Expr::cust("count(*)"), "n")
         .from_subquery(read, Alias::new("read"))

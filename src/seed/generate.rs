@@ -54,6 +54,49 @@ impl Shape {
     }
 }
 
+/// The given and family names of the `i`th generated person: a given name of many
+/// languages (accents included), and a family name of three syllables, about one in 8,000
+/// (chosen from `i` alone, so that the rest of the graph does not depend on them).
+pub fn person_name(i: usize) -> (&'static str, String) {
+    const GIVEN: &[&str] = &[
+        "António",
+        "Amina",
+        "José",
+        "Fatoumata",
+        "Chloé",
+        "Mehmet",
+        "Ngozi",
+        "Søren",
+        "Lucía",
+        "Thành",
+        "Zoë",
+        "Kwame",
+        "Élodie",
+        "Rania",
+        "Hiroshi",
+        "Ana",
+        "Björn",
+        "Aïcha",
+        "Carlos",
+        "Dalia",
+    ];
+    const SYLLABLES: &[&str] = &[
+        "ba", "ko", "ri", "mé", "sa", "tu", "nda", "lo", "vi", "gue", "ra", "zi", "mon", "té",
+        "ka", "ol", "pé", "dri", "na", "sú",
+    ];
+    let mut mix = Rng(i as u64 ^ 0x5EED_4A3E);
+    let mut family = String::new();
+    for _ in 0..3 {
+        family.push_str(SYLLABLES[mix.below(SYLLABLES.len())]);
+    }
+    let mut letters = family.chars();
+    let family = letters
+        .next()
+        .map(|c| c.to_uppercase().chain(letters).collect())
+        .unwrap_or_default();
+    (GIVEN[mix.below(GIVEN.len())], family)
+}
+
 /// SplitMix64: a tiny generator whose output is fixed by its seed, whatever crate versions.
 struct Rng(u64);
 
@@ -365,11 +408,17 @@ pub async fn generate_with_progress(
         }
     }
 
-    let mut people = Table::new(node_columns!(person: id, name));
+    let mut people = Table::new(node_columns!(person: id, name, given_name, family_name));
     let mut affiliations =
         Table::new(columns!(affiliation: id, person_id, organisation_id, start_date, created_at));
     for i in 1..=shape.people {
-        let mut row = vec![(i as i64).into(), format!("Person {i}").into()];
+        let (given, family) = person_name(i);
+        let mut row = vec![
+            (i as i64).into(),
+            format!("{given} {family}").into(),
+            given.into(),
+            family.into(),
+        ];
         row.extend(node_values("en", stamp(i)));
         people.push(row);
         if rng.chance(0.3) {
