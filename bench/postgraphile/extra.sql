@@ -61,13 +61,14 @@ RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
           LIMIT 1)
 $$;
 
--- (f) Search: the texts that match a tsquery on Agora's own `tsv` column (GIN-indexed),
--- best first (`ts_rank_cd`, as Agora ranks on PostgreSQL).
+-- (f) Search: the texts that match a tsquery on Agora's own search index (the `tsv` of
+-- `search_entry`, GIN-indexed, one entry per text), best first by `ts_rank_cd`, as a
+-- PostGraphile schema ranks full-text matches.
 CREATE OR REPLACE FUNCTION search_texts(query text)
 RETURNS SETOF translation LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT t.* FROM translation t
-  WHERE t.tsv @@ to_tsquery('simple', $1)
-  ORDER BY ts_rank_cd(t.tsv, to_tsquery('simple', $1)) DESC, t.id
+  SELECT t.* FROM search_entry e JOIN translation t ON t.id = e.text_id
+  WHERE e.tsv @@ to_tsquery('simple', $1)
+  ORDER BY ts_rank_cd(e.tsv, to_tsquery('simple', $1)) DESC, t.id
 $$;
 
 -- (f) Facets of the dialogues by year, country and theme, as Agora counts them (most

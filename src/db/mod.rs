@@ -137,9 +137,12 @@ impl Database {
         );
         let name = application_name.clone();
         let timeout = options.statement_timeout.map(|t| t.as_millis().to_string());
-        // (One function: a second call would replace the first.)
+        // (One function: a second call would replace the first.) No JIT compilation: it
+        // costs tens of milliseconds whenever a plan's estimated cost passes
+        // `jit_above_cost`, as a search's checks of 2,000 entries do, and Agora's
+        // statements are short.
         opts.map_sqlx_postgres_opts(move |o| {
-            let o = o.application_name(&name);
+            let o = o.application_name(&name).options([("jit", "off")]);
             match &timeout {
                 Some(millis) => o.options([("statement_timeout", millis.as_str())]),
                 None => o,

@@ -21,10 +21,11 @@ pub fn related(fk: Expr, table: &'static str, cond: Condition) -> Condition {
     Condition::all().add(fk.in_subquery(q))
 }
 
-/// [`related`] as a test of each row: `EXISTS (SELECT 1 FROM table WHERE table.id = fk
-/// AND deleted_at IS NULL AND cond)`. For a query that stops early (a search reading its
-/// index in order), which then looks up the rows it reads instead of first reading every
-/// row of `table`.
+/// [`related`] as a lookup for each row: `(SELECT 1 FROM table WHERE table.id = fk AND
+/// deleted_at IS NULL AND cond) IS NOT NULL`. For a query that reads few rows (a search
+/// checking the entries it read), which then looks up those rows by `table`'s key instead
+/// of reading every row of `table` first: a scalar sub-query is evaluated per row on both
+/// databases, where PostgreSQL would turn `IN` or `EXISTS` into a hash of the whole table.
 pub fn related_each(fk: Expr, table: &'static str, cond: Condition) -> Condition {
     let mut q = Query::select();
     q.expr(Expr::val(1))
@@ -32,7 +33,7 @@ pub fn related_each(fk: Expr, table: &'static str, cond: Condition) -> Condition
         .and_where(col(table, node_column::ID).eq(fk))
         .and_where(col(table, node_column::DELETED_AT).is_null())
         .cond_where(cond);
-    Condition::all().add(Expr::exists(q))
+    Condition::all().add(Expr::SubQuery(None, Box::new(q.into())).is_not_null())
 }
 
 /// At least one live row of `table` that meets `cond` points (through its column `fk`) at

@@ -432,15 +432,17 @@ impl SearchConnection {
         }
     }
 
-    /// How many records match, over all pages: exact up to 1,000, above that an estimate
-    /// from the index's statistics (`totalCountIsEstimate` says which). Counting costs
-    /// about what a page of 1,000 results would, however many records match.
+    /// How many records match, over all pages: exact when the query matches at most 1,000
+    /// entries of the search index (texts, names, places: several hundred records or
+    /// more), above that an estimate from the index's statistics (`totalCountIsEstimate`
+    /// says which). Counting costs about what reading 1,000 entries does, however many
+    /// records match.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
         Ok(self.count(ctx).await?.total)
     }
 
-    /// Whether `totalCount` is an estimate (more than 1,000 records match) rather than
-    /// exact.
+    /// Whether `totalCount` is an estimate (the query matches more than 1,000 entries of
+    /// the index) rather than exact.
     async fn total_count_is_estimate(&self, ctx: &Context<'_>) -> Result<bool> {
         Ok(self.count(ctx).await?.estimated)
     }

@@ -50,7 +50,7 @@ const VOCAB: &str = "search_vocab";
 /// What an exact match adds to a record's score, so that it ranks before any other.
 const EXACT_MATCH: i64 = 1 << 60;
 
-/// Up to this many records, `count` is exact; above, it estimates.
+/// Up to this many matching entries of the index, `count` is exact; above, it estimates.
 pub const EXACT_COUNT_UP_TO: usize = 1000;
 
 /// One record that matches, with its score.
@@ -273,16 +273,19 @@ fn text_match(backend: DbBackend, t: &str, tq: &str) -> Expr {
     }
 }
 
-/// Some entry `t` of the same record meets `cond`.
-fn another(t: &str, cond: Condition) -> Expr {
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from_as(ENTRY, Alias::new(t))
-            .cond_where(same_owner(t))
-            .cond_where(cond)
-            .to_owned(),
-    )
+/// No other entry `t` of the same record meets `cond`. A scalar sub-query rather than
+/// `NOT EXISTS`, so that each database looks up the record's few entries for each entry
+/// checked: PostgreSQL would make an anti-join of `NOT EXISTS`, reading every entry that
+/// matches.
+fn no_other(t: &str, cond: Condition) -> Expr {
+    let q = Query::select()
+        .expr(Expr::val(1))
+        .from_as(ENTRY, Alias::new(t))
+        .cond_where(same_owner(t))
+        .cond_where(cond)
+        .limit(1)
+        .to_owned();
+    Expr::SubQuery(None, Box::new(q.into())).is_null()
 }
 
 /// The record has no entry that an excluded term (`-word`) matches.
@@ -303,13 +306,10 @@ fn wanted(backend: DbBackend, s: &Search<'_>) -> Condition {
             owners: Condition::all(),
         },
     );
-    Condition::all().add(
-        another(
-            "unwanted",
-            in_lang("unwanted", s.lang).add(text_match(backend, "unwanted", &tq)),
-        )
-        .not(),
-    )
+    Condition::all().add(no_other(
+        "unwanted",
+        in_lang("unwanted", s.lang).add(text_match(backend, "unwanted", &tq)),
+    ))
 }
 
 /// The main entry, with its id and owner.
@@ -320,8 +320,8 @@ fn entry_columns(q: &mut SelectStatement, score: Expr) {
 }
 
 /// Entries that the words of a search match, best first (the index's own order), with
-/// their id as `score`, below the id `below` and from the id `from` when given.
-fn walk(backend: DbBackend, tq: &str, below: Option<i64>, from: Option<i64>) -> SelectStatement {
+/// their id as `score`, below the id `below` when given.
+fn walk(backend: DbBackend, tq: &str, below: Option<i64>) -> SelectStatement {
     let mut q = Query::select();
     match backend {
         DbBackend::Postgres => {
@@ -331,9 +331,6 @@ fn walk(backend: DbBackend, tq: &str, below: Option<i64>, from: Option<i64>) -> 
                 .order_by((ENTRY, ENTRY_ID), Order::Desc);
             if let Some(b) = below {
                 q.and_where(Expr::col((ENTRY, ENTRY_ID)).lt(b));
-            }
-            if let Some(f) = from {
-                q.and_where(Expr::col((ENTRY, ENTRY_ID)).gte(f));
             }
         }
         _ => {
@@ -347,76 +344,103 @@ fn walk(backend: DbBackend, tq: &str, below: Option<i64>, from: Option<i64>) -> 
                 .and_where(Expr::col((ENTRY, ENTRY_ID)).equals((FTS, "rowid")))
                 .and_where(Expr::cust_with_values(format!("{FTS} MATCH ?"), [tq]))
                 .order_by((FTS, "rowid"), Order::Desc);
-            // Bounds on the full-text index's rowid, which it seeks to.
+            // A bound on the full-text index's rowid, which it seeks to.
             if let Some(b) = below {
                 q.and_where(Expr::col((FTS, "rowid")).lt(b));
-            }
-            if let Some(f) = from {
-                q.and_where(Expr::col((FTS, "rowid")).gte(f));
             }
         }
     }
     q
 }
 
-/// Records that a search finds exactly, their best exact entry each, best first, with
-/// scores below `below`.
-fn exact_stage(backend: DbBackend, s: &Search<'_>, q: &str, below: Option<i64>) -> SelectStatement {
-    let mut stmt = Query::select();
-    entry_columns(
-        &mut stmt,
-        Expr::col((ENTRY, ENTRY_ID)).add(Expr::val(EXACT_MATCH)),
-    );
-    stmt.from(ENTRY)
-        .cond_where(exact_match(ENTRY, q))
-        .cond_where(in_lang(ENTRY, s.lang))
-        .cond_where(s.owners.clone())
-        .and_where(
-            another(
-                "better",
-                Condition::all()
-                    .add(at("better", ENTRY_ID).gt(Expr::col((ENTRY, ENTRY_ID))))
-                    .add(in_lang("better", s.lang))
-                    .add(exact_match("better", q)),
-            )
-            .not(),
-        )
-        .cond_where(wanted(backend, s))
-        .order_by((ENTRY, ENTRY_ID), Order::Desc);
-    if let Some(b) = below {
-        stmt.and_where(Expr::col((ENTRY, ENTRY_ID)).lt(b - EXACT_MATCH));
-    }
-    stmt
+/// How entries match in a stage of a search.
+#[derive(Clone, Copy)]
+enum Stage<'q> {
+    /// Their exact form is the query's (or a symbol the query begins): the query's exact
+    /// form.
+    Exact(&'q str),
+    /// Their words match: the full-text query.
+    Words(&'q str),
 }
 
-/// Records that the words of a search find (and no exact match does), their best entry
-/// each, best first, with scores below `below`.
-fn text_stage(backend: DbBackend, s: &Search<'_>, below: Option<i64>) -> SelectStatement {
-    let tq = text_query(backend, s);
-    let mut stmt = walk(backend, &tq, below, None);
-    stmt.cond_where(in_lang(ENTRY, s.lang))
-        .cond_where(s.owners.clone())
-        .and_where(
-            another(
-                "better",
-                Condition::all()
-                    .add(at("better", ENTRY_ID).gt(Expr::col((ENTRY, ENTRY_ID))))
-                    .add(in_lang("better", s.lang))
-                    .add(text_match(backend, "better", &tq)),
-            )
-            .not(),
-        )
-        .cond_where(wanted(backend, s));
-    if let Some(q) = exact_form(s) {
-        stmt.and_where(
-            another(
-                "exact",
-                in_lang("exact", s.lang).add(exact_match("exact", &q)),
-            )
-            .not(),
-        );
+impl Stage<'_> {
+    /// The entries `t` that match.
+    fn matches(self, backend: DbBackend, t: &str) -> Condition {
+        match self {
+            Stage::Exact(q) => exact_match(t, q),
+            Stage::Words(tq) => Condition::all().add(text_match(backend, t, tq)),
+        }
     }
-    stmt
+
+    /// What a record's score adds to its best entry's id.
+    fn bonus(self) -> i64 {
+        match self {
+            Stage::Exact(_) => EXACT_MATCH,
+            Stage::Words(_) => 0,
+        }
+    }
+}
+
+/// Up to `limit` entries that match, best first, with ids below `below` (none of the
+/// record's conditions yet): the index read in its own order.
+fn candidates(
+    backend: DbBackend,
+    stage: Stage<'_>,
+    below: Option<i64>,
+    limit: u64,
+) -> SelectStatement {
+    let mut q = match stage {
+        Stage::Words(tq) => walk(backend, tq, below),
+        Stage::Exact(_) => {
+            let mut q = Query::select();
+            entry_columns(&mut q, Expr::col((ENTRY, ENTRY_ID)));
+            q.from(ENTRY)
+                .cond_where(stage.matches(backend, ENTRY))
+                .order_by((ENTRY, ENTRY_ID), Order::Desc);
+            if let Some(b) = below {
+                q.and_where(Expr::col((ENTRY, ENTRY_ID)).lt(b));
+            }
+            q
+        }
+    };
+    q.limit(limit);
+    q
+}
+
+/// Which of the entries `ids` count: in the language, of a record the search may return
+/// and that no excluded term matches; with `best`, also the best entry of its record in
+/// the stage (and, for words, of a record that no exact match found).
+fn counted(
+    backend: DbBackend,
+    s: &Search<'_>,
+    stage: Stage<'_>,
+    ids: Vec<i64>,
+    best: bool,
+) -> SelectStatement {
+    let mut q = Query::select();
+    entry_columns(&mut q, Expr::col((ENTRY, ENTRY_ID)));
+    q.from(ENTRY)
+        .and_where(Expr::col((ENTRY, ENTRY_ID)).is_in(ids))
+        .cond_where(in_lang(ENTRY, s.lang))
+        .cond_where(s.owners.clone())
+        .cond_where(wanted(backend, s))
+        .order_by((ENTRY, ENTRY_ID), Order::Desc);
+    if best {
+        q.and_where(no_other(
+            "better",
+            Condition::all()
+                .add(at("better", ENTRY_ID).gt(Expr::col((ENTRY, ENTRY_ID))))
+                .add(in_lang("better", s.lang))
+                .add(stage.matches(backend, "better")),
+        ));
+        if let (Stage::Words(_), Some(q_exact)) = (stage, exact_form(s)) {
+            q.and_where(no_other(
+                "exact",
+                in_lang("exact", s.lang).add(exact_match("exact", &q_exact)),
+            ));
+        }
+    }
+    q
 }
 
 async fn hits(db: &DatabaseConnection, stmt: &SelectStatement) -> Result<Vec<Hit>> {
@@ -427,25 +451,62 @@ async fn hits(db: &DatabaseConnection, stmt: &SelectStatement) -> Result<Vec<Hit
     Ok(out)
 }
 
+/// Up to `limit` records of a stage with scores below `below`, best first: the index is
+/// read in its order, a batch at a time (twice as large each time), and each batch's
+/// entries are checked against the records' conditions by their ids. Two statements, as
+/// a rule, however many entries match: a plain walk lets each database choose its index
+/// (the order for a common word, the word's own for a rare one).
+async fn stage_hits(
+    db: &DatabaseConnection,
+    s: &Search<'_>,
+    stage: Stage<'_>,
+    below: Option<i64>,
+    limit: u64,
+) -> Result<Vec<Hit>> {
+    let backend = db.get_database_backend();
+    let mut below = below.map(|b| b - stage.bonus());
+    let mut batch = Ord::max(limit * 4, 64);
+    let mut out = Vec::new();
+    while (out.len() as u64) < limit {
+        let read = hits(db, &candidates(backend, stage, below, batch)).await?;
+        let Some(last) = read.last() else {
+            break;
+        };
+        below = Some(last.score);
+        let ids = read.iter().map(|h| h.score).collect();
+        for mut hit in hits(db, &counted(backend, s, stage, ids, true)).await? {
+            if (out.len() as u64) < limit {
+                hit.score += stage.bonus();
+                out.push(hit);
+            }
+        }
+        if (read.len() as u64) < batch {
+            break;
+        }
+        batch = Ord::min(batch * 2, 10_000);
+    }
+    Ok(out)
+}
+
 /// Up to `limit` records after the score `after`, best first: those that match exactly,
-/// then the others. Each statement reads the index in its order and stops at `limit`.
+/// then the others.
 pub async fn search(
     db: &DatabaseConnection,
     s: &Search<'_>,
     after: Option<i64>,
     limit: u64,
 ) -> Result<Vec<Hit>> {
-    let backend = db.get_database_backend();
     let mut out = Vec::new();
     if let Some(q) = exact_form(s)
         && after.is_none_or(|a| a > EXACT_MATCH)
     {
-        out = hits(db, exact_stage(backend, s, &q, after).limit(limit)).await?;
+        out = stage_hits(db, s, Stage::Exact(&q), after, limit).await?;
     }
     let left = limit.saturating_sub(out.len() as u64);
     if left > 0 {
+        let tq = text_query(db.get_database_backend(), s);
         let below = after.filter(|a| *a < EXACT_MATCH);
-        out.extend(hits(db, text_stage(backend, s, below).limit(left)).await?);
+        out.extend(stage_hits(db, s, Stage::Words(&tq), below, left).await?);
     }
     Ok(out)
 }
@@ -478,45 +539,48 @@ pub fn found(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
         .to_owned()
 }
 
-/// How many records match: exact up to `EXACT_COUNT_UP_TO` of each kind (exact matches,
-/// matches of the words), else an estimate: the matching entries the index's statistics
-/// expect, times the share of records among the entries read. Bounded like a page of that
-/// many results.
+/// How many records match: exact when the words match at most `EXACT_COUNT_UP_TO`
+/// entries of the index (and the exact matches are as few), else an estimate: the
+/// matching entries the index's statistics expect, times the share of countable records
+/// among the first entries read. Bounded like a page of that many results.
 pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
     let backend = db.get_database_backend();
     let cap = EXACT_COUNT_UP_TO as u64;
-    let mut exact = 0;
+    let mut records = std::collections::HashSet::new();
     let mut estimated = false;
     if let Some(q) = exact_form(s) {
-        let found = hits(db, exact_stage(backend, s, &q, None).limit(cap + 1)).await?;
-        exact = found.len() as i64;
-        estimated = found.len() as u64 > cap;
+        let stage = Stage::Exact(&q);
+        let read = hits(db, &candidates(backend, stage, None, cap + 1)).await?;
+        estimated |= read.len() as u64 > cap;
+        let ids = read.iter().map(|h| h.score).collect();
+        for hit in hits(db, &counted(backend, s, stage, ids, false)).await? {
+            records.insert((hit.owner_type, hit.owner_id));
+        }
     }
-    let found = hits(db, text_stage(backend, s, None).limit(cap + 1)).await?;
-    let Some(last) = found.last().filter(|_| found.len() as u64 > cap) else {
-        return Ok(Count {
-            total: exact + found.len() as i64,
-            estimated,
-        });
-    };
-    // How many entries the words match down to the last record counted.
     let tq = text_query(backend, s);
-    let read = walk(backend, &tq, None, Some(last.score));
-    let read = Query::select()
-        .expr_as(Expr::cust("count(*)"), "n")
-        .from_subquery(read, Alias::new("read"))
-        .to_owned();
-    let read: i64 = match db.query_one(&read).await? {
-        Some(row) => row.try_get("", "n")?,
-        None => 0,
-    };
+    let stage = Stage::Words(&tq);
+    let read = hits(db, &candidates(backend, stage, None, cap + 1)).await?;
+    let ids = read.iter().map(|h| h.score).collect();
+    let mut sampled = std::collections::HashSet::new();
+    for hit in hits(db, &counted(backend, s, stage, ids, false)).await? {
+        sampled.insert((hit.owner_type, hit.owner_id));
+    }
+    let from_words = sampled.len();
+    records.extend(sampled);
+    if (read.len() as u64) <= cap && !estimated {
+        return Ok(Count {
+            total: records.len() as i64,
+            estimated: false,
+        });
+    }
     let entries = match backend {
         DbBackend::Postgres => planned_entries(db, &tq).await?,
         _ => indexed_entries(db, s).await?,
     };
-    let expected = (entries as f64 * found.len() as f64 / Ord::max(read, 1) as f64).round() as i64;
+    let expected =
+        (entries as f64 * from_words as f64 / Ord::max(read.len(), 1) as f64).round() as i64;
     Ok(Count {
-        total: exact + Ord::max(expected, found.len() as i64),
+        total: Ord::max(expected, records.len() as i64),
         estimated: true,
     })
 }

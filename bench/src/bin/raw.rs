@@ -188,13 +188,13 @@ fn facet(expr: &str, from: &str) -> String {
 }
 
 /// (f) Search with facets: the 20 records whose texts best match the tsquery `$1`
-/// (Agora's `tsv` column and ranking), how many records match, and the dialogue facets by
-/// year, country and theme.
+/// (Agora's search index, ranked by `ts_rank_cd`), how many records match, and the
+/// dialogue facets by year, country and theme.
 fn search() -> String {
     format!(
         "WITH hits AS (
            SELECT owner_type, owner_id, max(ts_rank_cd(tsv, to_tsquery('simple', $1))) AS score
-           FROM translation WHERE tsv @@ to_tsquery('simple', $1)
+           FROM search_entry WHERE tsv @@ to_tsquery('simple', $1)
            GROUP BY owner_type, owner_id)
          SELECT json_build_object('data', json_build_object(
            'search', json_build_object(
