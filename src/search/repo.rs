@@ -541,8 +541,9 @@ pub fn found(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
 
 /// How many records match: exact when the words match at most `EXACT_COUNT_UP_TO`
 /// entries of the index (and the exact matches are as few), else an estimate: the
-/// matching entries the index's statistics expect, times the share of countable records
-/// among the first entries read. Bounded like a page of that many results.
+/// matching entries the index's statistics expect, times the countable records per
+/// matching entry among the records of the first entries read. Bounded like a page of
+/// that many results.
 pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
     let backend = db.get_database_backend();
     let cap = EXACT_COUNT_UP_TO as u64;
@@ -577,8 +578,35 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
         DbBackend::Postgres => planned_entries(db, &tq).await?,
         _ => indexed_entries(db, s).await?,
     };
+    // Entries per record, from every entry the words match of the records read (the
+    // first entries read are titles, several per record, and would overstate it).
+    let mut by_type: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    for hit in &read {
+        by_type
+            .entry(hit.owner_type.clone())
+            .or_default()
+            .push(hit.owner_id);
+    }
+    let mut of_read = Condition::any();
+    for (kind, ids) in by_type {
+        of_read = of_read.add(
+            Condition::all()
+                .add(col(ENTRY, OWNER_TYPE).eq(kind))
+                .add(col(ENTRY, OWNER_ID).is_in(ids)),
+        );
+    }
+    let all = Query::select()
+        .expr_as(Expr::cust("count(*)"), "n")
+        .from(ENTRY)
+        .cond_where(of_read)
+        .and_where(text_match(backend, ENTRY, &tq))
+        .to_owned();
+    let of_records: i64 = match db.query_one(&all).await? {
+        Some(row) => row.try_get("", "n")?,
+        None => 0,
+    };
     let expected =
-        (entries as f64 * from_words as f64 / Ord::max(read.len(), 1) as f64).round() as i64;
+        (entries as f64 * from_words as f64 / Ord::max(of_records, 1) as f64).round() as i64;
     Ok(Count {
         total: Ord::max(expected, records.len() as i64),
         estimated: true,

@@ -754,6 +754,7 @@ pub async fn generate_with_progress(
     ];
     let total = tables.iter().map(|t| t.rows.len() as u64).sum();
     progress.phase("writing", total, "rows");
+    let mut written_tables: Vec<&str> = tables.iter().map(|t| t.name).collect();
     for table in tables {
         let name = table.name;
         written += table.write(&txn, progress).await?;
@@ -769,6 +770,13 @@ pub async fn generate_with_progress(
     // The search keys of what was written (names, places, identifiers).
     crate::search::repo::write_all_keys(&txn).await?;
     txn.commit().await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        // Statistics for the planner now, not at autovacuum's next pass: a search plans
+        // by how many entries a word matches.
+        written_tables.push(table!(search_entry));
+        db.execute_unprepared(&format!("ANALYZE {}", written_tables.join(", ")))
+            .await?;
+    }
     progress.finish();
     Ok(written)
 }
