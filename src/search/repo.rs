@@ -566,7 +566,7 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
     for hit in hits(db, &counted(backend, s, stage, ids, false)).await? {
         sampled.insert((hit.owner_type, hit.owner_id));
     }
-    let from_words = sampled.len();
+    let counted_records = sampled.clone();
     records.extend(sampled);
     if (read.len() as u64) <= cap && !estimated {
         return Ok(Count {
@@ -578,15 +578,26 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
         DbBackend::Postgres => planned_entries(db, &tq).await?,
         _ => indexed_entries(db, s).await?,
     };
-    // Entries per record, from every entry the words match of the records read (the
-    // first entries read are titles, several per record, and would overstate it).
+    // Countable records per matching entry, from every entry the words match of the
+    // first hundred records read (the entries read first are titles, several per record,
+    // and would overstate it; a hundred records keep it cheap).
     let mut by_type: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    let mut first = std::collections::HashSet::new();
     for hit in &read {
-        by_type
-            .entry(hit.owner_type.clone())
-            .or_default()
-            .push(hit.owner_id);
+        if first.len() == 100 && !first.contains(&(hit.owner_type.clone(), hit.owner_id)) {
+            continue;
+        }
+        if first.insert((hit.owner_type.clone(), hit.owner_id)) {
+            by_type
+                .entry(hit.owner_type.clone())
+                .or_default()
+                .push(hit.owner_id);
+        }
     }
+    let countable = first
+        .iter()
+        .filter(|r| counted_records.contains(*r))
+        .count();
     let mut of_read = Condition::any();
     for (kind, ids) in by_type {
         of_read = of_read.add(
@@ -606,7 +617,7 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
         None => 0,
     };
     let expected =
-        (entries as f64 * from_words as f64 / Ord::max(of_records, 1) as f64).round() as i64;
+        (entries as f64 * countable as f64 / Ord::max(of_records, 1) as f64).round() as i64;
     Ok(Count {
         total: Ord::max(expected, records.len() as i64),
         estimated: true,
