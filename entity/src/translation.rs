@@ -2,8 +2,8 @@
 //!
 //! `folded` is the text lower-cased with diacritics removed, written by the server on every
 //! write, so that case- and accent-insensitive matching works alike on SQLite and PostgreSQL;
-//! `stems` is what full-text search indexes. (PostgreSQL adds a `tsv` column, which the
-//! entity leaves out: a trigger maintains it.)
+//! `stems` is what full-text search indexes: triggers copy each text of a record, with its
+//! stems, into the search index (`search_entry`).
 
 use sea_orm::entity::prelude::*;
 

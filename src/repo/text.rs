@@ -27,12 +27,6 @@ pub mod column {
     pub const SOURCE_URL: &str = column_name!(translation.source_url);
     /// Its search stems.
     pub const STEMS: &str = column_name!(translation.stems);
-    /// PostgreSQL's search vector of the text, kept by the search index's migration (not a
-    /// field of the entity: the database computes it).
-    pub const TSV: &str = "tsv";
-    /// SQLite's full-text index of the texts, kept by the same migration: a virtual table
-    /// whose `rowid` is the text's id and whose `rank` is its BM25 score.
-    pub const FTS: &str = "translation_fts";
 }
 
 /// Batched load of all texts of records of one owner type (`dialogue`, `affiliation`, ...).

@@ -455,11 +455,16 @@ pub struct SearchRoot;
 /// Full-text search.
 #[Object]
 impl SearchRoot {
-    /// Searches the texts of every record (titles, names, summaries... in every language),
-    /// best matches first. Words match their inflections (`migrations` finds `migration`,
-    /// `partenariats` finds `partenariat`, with the stemmer of each text's language), case
-    /// and accents are ignored; `"two words"` is a phrase, `migra*` a prefix, `a OR b` an
-    /// alternative and `-word` an exclusion. Anything else in the query is plain text.
+    /// Searches the texts of every record (titles, names, summaries... in every language)
+    /// and what records are known by besides: people's names, cities, countries' names in
+    /// English, French and Spanish, UN symbols, slugs, theme codes and external ids. Words
+    /// match their inflections (`migrations` finds `migration`, `partenariats` finds
+    /// `partenariat`, with the stemmer of each text's language), case and accents are
+    /// ignored; `"two words"` is a phrase, `migra*` a prefix, `a OR b` an alternative and
+    /// `-word` an exclusion. Anything else in the query is plain text. Identifiers match
+    /// whole, and a UN symbol also by its leading part up to a `/` (`A/72`). A record whose
+    /// name, title or identifier is the whole query comes first; then records by their
+    /// best match (see `score`).
     async fn search(
         &self,
         ctx: &Context<'_>,
