@@ -17,7 +17,7 @@ impl MigrationName for Migration {
     }
 }
 
-const SQLITE_UP: &[&str] = &[
+pub(crate) const SQLITE_UP: &[&str] = &[
     "CREATE VIRTUAL TABLE translation_fts USING fts5(folded, stems, lang, content='translation', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
     "CREATE TRIGGER translation_fts_insert AFTER INSERT ON translation BEGIN
        INSERT INTO translation_fts(rowid, folded, stems, lang) VALUES (new.id, new.folded, new.stems, new.lang);
@@ -39,7 +39,7 @@ const SQLITE_DOWN: &[&str] = &[
     "DROP TABLE IF EXISTS translation_fts",
 ];
 
-const POSTGRES_UP: &[&str] = &[
+pub(crate) const POSTGRES_UP: &[&str] = &[
     "ALTER TABLE translation ADD COLUMN tsv tsvector",
     "CREATE OR REPLACE FUNCTION agora_translation_tsv() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN

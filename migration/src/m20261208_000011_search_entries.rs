@@ -109,6 +109,7 @@ fn sqlite_up() -> Vec<String> {
     ]
 }
 
+/// Drops the new index; `down` then restores migration 5's.
 const SQLITE_DOWN: &[&str] = &[
     "DROP TRIGGER IF EXISTS translation_search_update",
     "DROP TRIGGER IF EXISTS translation_search_delete",
@@ -116,18 +117,6 @@ const SQLITE_DOWN: &[&str] = &[
     "DROP TABLE IF EXISTS search_vocab",
     "DROP TABLE IF EXISTS search_fts",
     "DROP TABLE IF EXISTS search_entry",
-    "CREATE VIRTUAL TABLE translation_fts USING fts5(folded, stems, lang, content='translation', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER translation_fts_insert AFTER INSERT ON translation BEGIN
-       INSERT INTO translation_fts(rowid, folded, stems, lang) VALUES (new.id, new.folded, new.stems, new.lang);
-     END",
-    "CREATE TRIGGER translation_fts_delete AFTER DELETE ON translation BEGIN
-       INSERT INTO translation_fts(translation_fts, rowid, folded, stems, lang) VALUES ('delete', old.id, old.folded, old.stems, old.lang);
-     END",
-    "CREATE TRIGGER translation_fts_update AFTER UPDATE ON translation BEGIN
-       INSERT INTO translation_fts(translation_fts, rowid, folded, stems, lang) VALUES ('delete', old.id, old.folded, old.stems, old.lang);
-       INSERT INTO translation_fts(rowid, folded, stems, lang) VALUES (new.id, new.folded, new.stems, new.lang);
-     END",
-    "INSERT INTO translation_fts(translation_fts) VALUES ('rebuild')",
 ];
 
 /// The search vector of a row with `stems` and `folded` (`r`).
@@ -191,21 +180,11 @@ fn postgres_up() -> Vec<String> {
     ]
 }
 
+/// Drops the new index; `down` then restores migration 5's.
 const POSTGRES_DOWN: &[&str] = &[
     "DROP TRIGGER IF EXISTS translation_search ON translation",
     "DROP FUNCTION IF EXISTS agora_search_text()",
     "DROP TABLE IF EXISTS search_entry",
-    "ALTER TABLE translation ADD COLUMN tsv tsvector",
-    "CREATE OR REPLACE FUNCTION agora_translation_tsv() RETURNS trigger LANGUAGE plpgsql AS $$
-     BEGIN
-       NEW.tsv := setweight(to_tsvector('simple', coalesce(NEW.stems, '')), 'A')
-               || setweight(to_tsvector('simple', NEW.folded), 'D');
-       RETURN NEW;
-     END
-     $$",
-    "CREATE TRIGGER translation_tsv BEFORE INSERT OR UPDATE ON translation FOR EACH ROW EXECUTE FUNCTION agora_translation_tsv()",
-    "UPDATE translation SET stems = stems",
-    "CREATE INDEX idx_translation_tsv ON translation USING gin (tsv)",
 ];
 
 #[async_trait::async_trait]
@@ -223,9 +202,16 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let statements = match manager.get_database_backend() {
-            DbBackend::Postgres => POSTGRES_DOWN,
-            _ => SQLITE_DOWN,
+        use crate::m20261129_000005_create_search_index as old;
+        let statements: Vec<&str> = match manager.get_database_backend() {
+            // The old vector is computed by its trigger, once the texts are written again.
+            DbBackend::Postgres => [
+                POSTGRES_DOWN,
+                old::POSTGRES_UP,
+                &["UPDATE translation SET stems = stems"],
+            ]
+            .concat(),
+            _ => [SQLITE_DOWN, old::SQLITE_UP].concat(),
         };
         let db = manager.get_connection();
         for sql in statements {

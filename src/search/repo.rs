@@ -550,24 +550,13 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
     let mut records = std::collections::HashSet::new();
     let mut estimated = false;
     if let Some(q) = exact_form(s) {
-        let stage = Stage::Exact(&q);
-        let read = hits(db, &candidates(backend, stage, None, cap + 1)).await?;
+        let (read, found) = first_records(db, s, Stage::Exact(&q), cap + 1).await?;
         estimated |= read.len() as u64 > cap;
-        let ids = read.iter().map(|h| h.score).collect();
-        for hit in hits(db, &counted(backend, s, stage, ids, false)).await? {
-            records.insert((hit.owner_type, hit.owner_id));
-        }
+        records.extend(found);
     }
     let tq = text_query(backend, s);
-    let stage = Stage::Words(&tq);
-    let read = hits(db, &candidates(backend, stage, None, cap + 1)).await?;
-    let ids = read.iter().map(|h| h.score).collect();
-    let mut sampled = std::collections::HashSet::new();
-    for hit in hits(db, &counted(backend, s, stage, ids, false)).await? {
-        sampled.insert((hit.owner_type, hit.owner_id));
-    }
-    let counted_records = sampled.clone();
-    records.extend(sampled);
+    let (read, counted_records) = first_records(db, s, Stage::Words(&tq), cap + 1).await?;
+    records.extend(counted_records.iter().cloned());
     if (read.len() as u64) <= cap && !estimated {
         return Ok(Count {
             total: records.len() as i64,
@@ -622,6 +611,24 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
         total: Ord::max(expected, records.len() as i64),
         estimated: true,
     })
+}
+
+/// The first `limit` entries of a stage, and the records among theirs that count.
+async fn first_records(
+    db: &DatabaseConnection,
+    s: &Search<'_>,
+    stage: Stage<'_>,
+    limit: u64,
+) -> Result<(Vec<Hit>, std::collections::HashSet<(String, i64)>)> {
+    let backend = db.get_database_backend();
+    let read = hits(db, &candidates(backend, stage, None, limit)).await?;
+    let ids = read.iter().map(|h| h.score).collect();
+    let found = hits(db, &counted(backend, s, stage, ids, false))
+        .await?
+        .into_iter()
+        .map(|hit| (hit.owner_type, hit.owner_id))
+        .collect();
+    Ok((read, found))
 }
 
 /// How many entries PostgreSQL's planner expects the words to match.
