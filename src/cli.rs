@@ -15,7 +15,7 @@ use crate::{
     },
 };
 use clap::{Args, Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
 
 /// Agora: a GraphQL knowledge graph of international migration governance.
 #[derive(Parser)]
@@ -564,16 +564,27 @@ async fn shutdown_signal() {
 }
 
 fn init_logging(settings: &Settings) {
-    let filter =
+    // The span that marks a request's statements (`db::cancel`) is never logged.
+    let mut filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if settings.log_format == "json" {
-        builder.json().init();
-    } else {
-        builder.init();
+    if let Ok(quiet) = format!("{}=off", crate::db::cancel::TARGET).parse() {
+        filter = filter.add_directive(quiet);
     }
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = if settings.log_format == "json" {
+        fmt.json().boxed()
+    } else {
+        fmt.boxed()
+    };
+    // ... and exists whatever the filter says.
+    let marks = tracing_subscriber::layer::Identity::new().with_filter(
+        tracing_subscriber::filter::Targets::new()
+            .with_target(crate::db::cancel::TARGET, tracing::Level::ERROR),
+    );
+    tracing_subscriber::registry()
+        .with(fmt.with_filter(filter))
+        .with(marks)
+        .init();
 }
 
 /// A database URL without its password, for printing.

@@ -104,6 +104,14 @@ impl Error {
 
 impl From<sea_orm::DbErr> for Error {
     fn from(err: sea_orm::DbErr) -> Self {
+        if too_large(&err) {
+            tracing::warn!(error = %err, "the database refused a statement as too large");
+            return Error::QueryTooComplex(
+                "this request is larger than the database can take: split it, or use \
+                 wider conditions"
+                    .into(),
+            );
+        }
         if unavailable(&err) {
             tracing::warn!(error = %err, "the database is unavailable");
             return Error::Unavailable(
@@ -111,6 +119,35 @@ impl From<sea_orm::DbErr> for Error {
             );
         }
         Error::Database(Arc::new(err))
+    }
+}
+
+/// Whether a database error refuses a statement for its size (the request's filters
+/// nest too deep, or hold too much): PostgreSQL's class 54 (`program_limit_exceeded`,
+/// `statement_too_complex`: a stack too deep, too many arguments), SQLite's
+/// `SQLITE_TOOBIG` and its limits on expression depth, terms, variables and patterns.
+fn too_large(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx::Error as Sqlx};
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    let Sqlx::Database(db) = e.as_ref() else {
+        return false;
+    };
+    match db.code().as_deref() {
+        Some(code) if code.len() == 5 => code.starts_with("54"),
+        Some("18") => true,
+        Some("1") => [
+            "Expression tree is too large",
+            "too many terms",
+            "too many SQL variables",
+            "parser stack overflow",
+            "pattern too complex",
+        ]
+        .iter()
+        .any(|m| db.message().contains(m)),
+        _ => false,
     }
 }
 
@@ -205,5 +242,23 @@ pub fn truncate(text: &str) -> String {
     match text.char_indices().nth(MAX) {
         Some((at, _)) => format!("{}…", &text[..at]),
         None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Database};
+
+    use super::Error;
+
+    /// A statement SQLite refuses for its size is `QUERY_TOO_COMPLEX`, not `INTERNAL`.
+    #[tokio::test]
+    async fn a_statement_too_large_for_the_database_is_too_complex() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let fine = format!("SELECT 1 WHERE {}", ["1 = 1"; 10].join(" AND "));
+        db.execute_unprepared(&fine).await.unwrap();
+        let deep = format!("SELECT 1 WHERE {}", vec!["1 = 1"; 2000].join(" AND "));
+        let err = Error::from(db.execute_unprepared(&deep).await.unwrap_err());
+        assert_eq!(err.code(), "QUERY_TOO_COMPLEX", "{err}");
     }
 }

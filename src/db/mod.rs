@@ -15,6 +15,7 @@ use sea_orm::{ConnectOptions, Database as SeaDatabase, DatabaseConnection, DbBac
 
 use crate::error::Result;
 
+pub mod cancel;
 pub mod replicas;
 
 /// A connection pool and the counts of SQL statements it has run: for requests (`conn`),
@@ -31,6 +32,8 @@ pub struct Database {
     cancelled: Arc<AtomicBool>,
     /// How many SQLite statements stopped so.
     interrupted: Arc<AtomicU64>,
+    /// Statements stopped because their request ended before them (`cancel`).
+    stopped: Counter,
     /// The `application_name` of this pool's PostgreSQL sessions, and where to reach
     /// PostgreSQL to cancel their statements.
     sessions: Option<Sessions>,
@@ -43,8 +46,9 @@ struct Sessions {
     url: String,
 }
 
-/// How many SQLite virtual-machine steps run between two looks at `cancelled`.
-const SQLITE_STEPS_PER_CHECK: i32 = 10_000;
+/// How many SQLite virtual-machine steps run between two looks at `cancelled` and at the
+/// request's end (a step that calls a function on a long text can take a millisecond).
+const SQLITE_STEPS_PER_CHECK: i32 = 1_000;
 
 /// How to open a database.
 #[derive(Clone, Debug)]
@@ -141,12 +145,39 @@ impl Database {
         // costs tens of milliseconds whenever a plan's estimated cost passes
         // `jit_above_cost`, as a search's checks of 2,000 entries do, and Agora's
         // statements are short.
+        // A backend checks every 100 ms, while it runs a statement, that its client is
+        // still there, so that closing a connection stops its statement (`cancel`).
         opts.map_sqlx_postgres_opts(move |o| {
-            let o = o.application_name(&name).options([("jit", "off")]);
+            let o = o
+                .application_name(&name)
+                .options([("jit", "off"), ("client_connection_check_interval", "100")]);
             match &timeout {
                 Some(millis) => o.options([("statement_timeout", millis.as_str())]),
                 None => o,
             }
+        });
+        // A connection that comes back to the pool soon after a request ended before its
+        // answer may still run that request's statement: one that cannot answer at once
+        // is closed (`cancel`).
+        let stopped = Counter::default();
+        let closed = stopped.clone();
+        opts.map_sqlx_postgres_pool_opts(move |pool| {
+            let closed = closed.clone();
+            pool.after_release(move |conn, _| {
+                let closed = closed.clone();
+                Box::pin(async move {
+                    use sea_orm::sqlx::Connection;
+                    if !cancel::abandoned_recently() {
+                        return Ok(true);
+                    }
+                    let ready = tokio::time::timeout(cancel::READY_WITHIN, conn.ping()).await;
+                    let keep = matches!(ready, Ok(Ok(())));
+                    if !keep {
+                        closed.inc();
+                    }
+                    Ok(keep)
+                })
+            })
         });
         let sessions = options.url.starts_with("postgres").then(|| Sessions {
             application_name,
@@ -154,20 +185,24 @@ impl Database {
         });
         let cancelled = Arc::new(AtomicBool::new(false));
         let interrupted = Arc::new(AtomicU64::new(0));
-        let (flag, count) = (cancelled.clone(), interrupted.clone());
+        let (flag, count, ended) = (cancelled.clone(), interrupted.clone(), stopped.clone());
         opts.map_sqlx_sqlite_pool_opts(move |pool| {
-            let (flag, count) = (flag.clone(), count.clone());
+            let (flag, count, ended) = (flag.clone(), count.clone(), ended.clone());
             pool.after_connect(move |conn, _| {
-                let (flag, count) = (flag.clone(), count.clone());
+                let (flag, count, ended) = (flag.clone(), count.clone(), ended.clone());
                 Box::pin(async move {
                     conn.lock_handle().await?.set_progress_handler(
                         SQLITE_STEPS_PER_CHECK,
                         move || {
-                            let go_on = !flag.load(Ordering::Relaxed);
-                            if !go_on {
+                            if flag.load(Ordering::Relaxed) {
                                 count.fetch_add(1, Ordering::Relaxed);
+                                false
+                            } else if cancel::stopped() {
+                                ended.inc();
+                                false
+                            } else {
+                                true
                             }
-                            go_on
                         },
                     );
                     Ok(())
@@ -197,6 +232,7 @@ impl Database {
             background_statements,
             cancelled,
             interrupted,
+            stopped,
             sessions,
         })
     }
@@ -253,6 +289,13 @@ impl Database {
     /// The counter of requests' SQL statements (for the metrics).
     pub fn statement_counter(&self) -> Counter {
         self.statements.clone()
+    }
+
+    /// The counter of statements stopped because their request ended before them: SQLite
+    /// statements interrupted, and PostgreSQL connections closed while they ran one (for
+    /// the metrics).
+    pub fn stopped_statement_counter(&self) -> Counter {
+        self.stopped.clone()
     }
 
     /// The counter of background SQL statements (for the metrics).

@@ -39,6 +39,12 @@ pub const MAX_PATTERN: usize = 500;
 /// for PostgreSQL.)
 pub const MAX_FILTER_VALUES: usize = 2_000;
 
+/// The most conditions a whole filter may hold that reach other tables (a text, a
+/// relation, a theme's hierarchy): each is a sub-query that the database plans and runs
+/// apart, and PostgreSQL plans a conjunction of them in time that grows faster than their
+/// number (50 took 0.2 s to plan on the seed, 100 took 1.3 s, 200 took 18 s).
+pub const MAX_FILTER_SUBQUERIES: usize = 50;
+
 fn check_list<T>(name: &str, list: &[T]) -> Result<()> {
     if list.len() > MAX_LIST {
         return Err(Error::bad_input(format!(
@@ -59,13 +65,23 @@ fn check_pattern(name: &str, text: &str) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a filter that holds more than [`MAX_FILTER_VALUES`] values: checked once, on the
-/// whole condition of a list's filter (nesting included).
+/// Refuses a filter that holds more than [`MAX_FILTER_VALUES`] values or
+/// [`MAX_FILTER_SUBQUERIES`] sub-queries: checked once, on the whole condition of a list's
+/// filter (nesting included).
 pub fn check_size(cond: &Condition) -> Result<()> {
-    let (_, values) = Query::select()
+    let (sql, values) = Query::select()
         .expr(Expr::val(1))
         .cond_where(cond.clone())
         .build(sea_orm::sea_query::SqliteQueryBuilder);
+    // Every value is bound, so each `SELECT` in the text is one of the filter's own.
+    let subqueries = sql.matches("SELECT ").count() - 1;
+    if subqueries > MAX_FILTER_SUBQUERIES {
+        return Err(Error::QueryTooComplex(format!(
+            "this filter holds {subqueries} conditions on texts or relations, more than the \
+             {MAX_FILTER_SUBQUERIES} a filter may hold: split the question, or use wider \
+             conditions"
+        )));
+    }
     if values.0.len() > MAX_FILTER_VALUES {
         return Err(Error::QueryTooComplex(format!(
             "this filter holds {} values (bounds, list items, texts), more than the {} \
@@ -572,6 +588,23 @@ impl RecordFilter {
     }
 }
 
+/// How many terms one level of a balanced `and` or `or` joins.
+const FAN_OUT: usize = 16;
+
+/// Joins `terms` with `junction` (`Condition::all` or `Condition::any`) as a tree of groups
+/// of at most [`FAN_OUT`] terms: a flat list of 500 would be a chain 500 deep in the
+/// databases' parsers (SQLite refuses expressions deeper than 1,000), a tree is a few
+/// dozen deep.
+fn balanced(mut terms: Vec<Condition>, junction: fn() -> Condition) -> Condition {
+    while terms.len() > FAN_OUT {
+        terms = terms
+            .chunks(FAN_OUT)
+            .map(|group| group.iter().cloned().fold(junction(), Condition::add))
+            .collect();
+    }
+    terms.into_iter().fold(junction(), Condition::add)
+}
+
 /// Combines a type's own condition with its `and`, `or` and `not` sub-filters.
 pub fn combine<F>(
     own: Condition,
@@ -583,21 +616,17 @@ pub fn combine<F>(
     let mut c = own;
     if let Some(list) = and {
         check_list("and", list)?;
-        for f in list {
-            c = c.add(each(f)?);
-        }
+        let all = list.iter().map(&each).collect::<Result<Vec<_>>>()?;
+        c = c.add(balanced(all, Condition::all));
     }
     if let Some(list) = or {
         check_list("or", list)?;
-        let mut any = Condition::any();
-        for f in list {
-            any = any.add(each(f)?);
-        }
+        let any = list.iter().map(&each).collect::<Result<Vec<_>>>()?;
         // `or: []` matches nothing, as an empty disjunction should.
         c = c.add(if list.is_empty() {
             Condition::all().add(Expr::val(1).eq(0))
         } else {
-            any
+            balanced(any, Condition::any)
         });
     }
     if let Some(f) = not {

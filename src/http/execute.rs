@@ -381,6 +381,9 @@ async fn attempt(
         let completion = Completion::prepare(&mut request);
         (state.schema.execute(request).await, completion, permit)
     };
+    // Its statements stop when it is dropped unfinished: past the deadline, or when the
+    // client goes away.
+    let execute = crate::db::cancel::Statements::new(execute);
     let (mut response, completion, permit) = tokio::time::timeout_at(deadline.into(), execute)
         .await
         .map_err(|_| TimedOut)?;

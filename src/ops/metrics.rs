@@ -171,6 +171,11 @@ impl Metrics {
             db.background_statement_counter(),
         );
         registry.register(
+            "sql_statements_stopped",
+            "Statements stopped because their request ended before them (it timed out, or its client went away): SQLite statements interrupted, PostgreSQL connections closed while they ran one",
+            db.stopped_statement_counter(),
+        );
+        registry.register(
             "processes",
             "Agora processes on this database, as this one last counted them (each enforces its share of the rate limits)",
             registration.processes.clone(),

@@ -838,6 +838,28 @@ db_test!(
         let fine = json!({ "or": [{ "and": ranges(250) }, { "and": ranges(250) }] });
         let d = app.data(count, json!({ "f": fine })).await;
         assert!(d["dialogues"]["totalCount"].is_number());
+        // The widest `or` (500) runs inside a relation filter too: a flat chain of 500
+        // terms there was deeper than SQLite's parser takes.
+        let fields = |n: usize| -> Vec<Value> {
+            (0..n)
+                .map(|i| json!({ "createdAt": { "lt": format!("1900-01-{:02}T00:00:00Z", i % 28 + 1) } }))
+                .collect()
+        };
+        let wide = json!({ "hasWorkshop": { "or": fields(500) } });
+        let d = app.data(count, json!({ "f": wide })).await;
+        assert_eq!(d["dialogues"]["totalCount"], 0);
+        // 50 conditions on texts and relations (the relation and 49 texts) run, in an
+        // `and` or an `or`.
+        let texts = |n: usize| -> Vec<Value> {
+            (0..n)
+                .map(|i| json!({ "summary": { "contains": format!("absent {i}") } }))
+                .collect()
+        };
+        for junction in ["or", "and"] {
+            let wide = json!({ "hasWorkshop": { junction: texts(49) } });
+            let d = app.data(count, json!({ "f": wide })).await;
+            assert_eq!(d["dialogues"]["totalCount"], 0, "{junction}");
+        }
         // 10,000 conditions (an `or` of 50 `and`s of 200), 30,000 ids, a 50 KB text: refused
         // with a code that says why, before any SQL.
         let before = app.statements();
@@ -851,6 +873,14 @@ db_test!(
             .collect();
         let many: Vec<Value> = (0..60).map(|_| json!({ "id": { "in": ids } })).collect();
         let body = app.post(count, json!({ "f": { "or": many } })).await;
+        assert_eq!(error_code(&body), "QUERY_TOO_COMPLEX", "{body}");
+        // 51 conditions on texts and relations.
+        let body = app
+            .post(
+                count,
+                json!({ "f": { "hasWorkshop": { "and": texts(50) } } }),
+            )
+            .await;
         assert_eq!(error_code(&body), "QUERY_TOO_COMPLEX", "{body}");
         let long = json!({ "title": { "contains": "x".repeat(50_000) } });
         let body = app.post(count, json!({ "f": long })).await;

@@ -43,4 +43,5 @@ mod shutdown;
 mod sources;
 mod spec;
 mod sql_count;
+mod timeouts;
 mod vocabularies;
