@@ -146,11 +146,16 @@ impl Database {
         // `jit_above_cost`, as a search's checks of 2,000 entries do, and Agora's
         // statements are short.
         // A backend checks every 100 ms, while it runs a statement, that its client is
-        // still there, so that closing a connection stops its statement (`cancel`).
+        // still there, so that closing a connection stops its statement (`cancel`). A
+        // scan of a large table starts at its first page, not where another scan is,
+        // so that the first rows of a statement without order (a search's sample for
+        // its estimate) are the same each time.
         opts.map_sqlx_postgres_opts(move |o| {
-            let o = o
-                .application_name(&name)
-                .options([("jit", "off"), ("client_connection_check_interval", "100")]);
+            let o = o.application_name(&name).options([
+                ("jit", "off"),
+                ("client_connection_check_interval", "100"),
+                ("synchronize_seqscans", "off"),
+            ]);
             match &timeout {
                 Some(millis) => o.options([("statement_timeout", millis.as_str())]),
                 None => o,
