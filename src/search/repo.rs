@@ -281,6 +281,22 @@ fn text_match(backend: DbBackend, t: &str, tq: &str) -> Expr {
     }
 }
 
+/// Entries of the index whose words match `tq`, for a statement that checks many: on
+/// SQLite, against the set of every match, found once (a query of the full-text index per
+/// entry costs 0.1 ms with a prefix, which FTS5 expands each time).
+fn all_matches(backend: DbBackend, tq: &str) -> Expr {
+    match backend {
+        DbBackend::Postgres => text_match(backend, ENTRY, tq),
+        _ => Expr::col((ENTRY, ENTRY_ID)).in_subquery(
+            Query::select()
+                .expr(Expr::cust("rowid"))
+                .from(FTS)
+                .and_where(Expr::cust_with_values(format!("{FTS} MATCH ?"), [tq]))
+                .to_owned(),
+        ),
+    }
+}
+
 /// No other entry `t` of the same record meets `cond`. A scalar sub-query rather than
 /// `NOT EXISTS`, so that each database looks up the record's few entries for each entry
 /// checked: PostgreSQL would make an anti-join of `NOT EXISTS`, reading every entry that
@@ -528,17 +544,7 @@ pub async fn search(
 /// sub-query (for exports: every match, in no order).
 pub fn found(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
     let tq = text_query(backend, s);
-    let words = match backend {
-        DbBackend::Postgres => text_match(backend, ENTRY, &tq),
-        _ => Expr::col((ENTRY, ENTRY_ID)).in_subquery(
-            Query::select()
-                .expr(Expr::cust("rowid"))
-                .from(FTS)
-                .and_where(Expr::cust_with_values(format!("{FTS} MATCH ?"), [tq]))
-                .to_owned(),
-        ),
-    };
-    let mut matched = Condition::any().add(words);
+    let mut matched = Condition::any().add(all_matches(backend, &tq));
     if let Some(q) = exact_form(s) {
         matched = matched.add(exact_match(ENTRY, &q));
     }
@@ -626,7 +632,7 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
         .expr_as(Expr::cust("count(*)"), "n")
         .from(ENTRY)
         .cond_where(of_read)
-        .and_where(text_match(backend, ENTRY, &tq))
+        .and_where(all_matches(backend, &tq))
         .to_owned();
     let of_records: i64 = match db.query_one(&all).await? {
         Some(row) => row.try_get("", "n")?,
