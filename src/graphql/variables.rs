@@ -29,6 +29,11 @@ pub fn check(
     for definition in &op.variable_definitions {
         let definition = &definition.node;
         let ty = &definition.var_type.node;
+        if let Some(value) = variables.get(&definition.name.node)
+            && named(ty).ends_with("Filter")
+        {
+            check_filter_size(&definition.name.node, value)?;
+        }
         let why = match variables.get(&definition.name.node) {
             None if !ty.nullable && definition.default_value.is_none() => {
                 Err(format!("of type {ty} is required"))
@@ -42,6 +47,46 @@ pub fn check(
                 definition.name.node
             )));
         }
+    }
+    Ok(())
+}
+
+/// The named type at the heart of `ty` (`DialogueFilter` of `[DialogueFilter!]`).
+fn named(ty: &Type) -> &str {
+    match &ty.base {
+        BaseType::Named(name) => name.as_str(),
+        BaseType::List(item) => named(item),
+    }
+}
+
+/// Refuses a filter given in a variable that holds more values than a filter may
+/// ([`crate::graphql::filter::MAX_FILTER_VALUES`]: every scalar in it counts, list items
+/// included), before anything is built from it: a filter of 10,000 conditions is 400 KB
+/// of input that would take a hundred milliseconds to turn into conditions, only to be
+/// refused then.
+fn check_filter_size(name: &str, value: &Value) -> Result<()> {
+    /// How many scalars `value` holds, counting no further than `limit`.
+    fn scalars(value: &Value, limit: usize) -> usize {
+        let mut n = 0;
+        let mut stack = vec![value];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::List(items) => stack.extend(items),
+                Value::Object(fields) => stack.extend(fields.values()),
+                _ => n += 1,
+            }
+            if n > limit {
+                break;
+            }
+        }
+        n
+    }
+    let limit = crate::graphql::filter::MAX_FILTER_VALUES;
+    if scalars(value, limit) > limit {
+        return Err(Error::QueryTooComplex(format!(
+            "the filter `${name}` holds more than the {limit} values (bounds, list items, \
+             texts) a filter may hold: split the question, or use wider conditions"
+        )));
     }
     Ok(())
 }
