@@ -434,15 +434,15 @@ impl SearchConnection {
 
     /// How many records match, over all pages: exact when the query matches at most 1,000
     /// entries of the search index (texts, names, places: several hundred records or
-    /// more), above that an estimate from the index's statistics (`totalCountIsEstimate`
-    /// says which). Counting costs about what reading 1,000 entries does, however many
-    /// records match.
+    /// more; on PostgreSQL, at most 200 when its statistics expect over 2,000), above
+    /// that an estimate from the index's statistics (`totalCountIsEstimate` says which).
+    /// Counting costs about what reading 1,000 entries does, however many records match.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
         Ok(self.count(ctx).await?.total)
     }
 
-    /// Whether `totalCount` is an estimate (the query matches more than 1,000 entries of
-    /// the index) rather than exact.
+    /// Whether `totalCount` is an estimate (the query matches more entries of the index
+    /// than an exact count reads: see `totalCount`) rather than exact.
     async fn total_count_is_estimate(&self, ctx: &Context<'_>) -> Result<bool> {
         Ok(self.count(ctx).await?.estimated)
     }
