@@ -108,7 +108,8 @@ async fn a_timed_out_request_stops_its_sqlite_statement() {
     assert!(generated.status.success(), "{generated:?}");
     let url = format!("sqlite://{}", dir.path().join("agora.db").display());
     slow_summaries(&url).await;
-    let server = start_with(&url, &[("AGORA_REQUEST_TIMEOUT_MS", "100")]);
+    // A second: the statement would run for seconds more (over 30 s in a debug build).
+    let server = start_with(&url, &[("AGORA_REQUEST_TIMEOUT_MS", "1000")]);
     assert_eq!(metric_at(&server.addr, STOPPED).await, 0.0);
 
     let (status, answer) = post(&server.addr, &slow_filter()).await;
