@@ -596,13 +596,16 @@ const FAN_OUT: usize = 16;
 /// databases' parsers (SQLite refuses expressions deeper than 1,000), a tree is a few
 /// dozen deep.
 fn balanced(mut terms: Vec<Condition>, junction: fn() -> Condition) -> Condition {
+    let join = |group: &mut dyn Iterator<Item = Condition>| group.fold(junction(), Condition::add);
     while terms.len() > FAN_OUT {
-        terms = terms
-            .chunks(FAN_OUT)
-            .map(|group| group.iter().cloned().fold(junction(), Condition::add))
-            .collect();
+        let mut rest = terms.into_iter().peekable();
+        let mut groups = Vec::new();
+        while rest.peek().is_some() {
+            groups.push(join(&mut rest.by_ref().take(FAN_OUT)));
+        }
+        terms = groups;
     }
-    terms.into_iter().fold(junction(), Condition::add)
+    join(&mut terms.into_iter())
 }
 
 /// Combines a type's own condition with its `and`, `or` and `not` sub-filters.

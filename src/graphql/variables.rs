@@ -29,12 +29,13 @@ pub fn check(
     for definition in &op.variable_definitions {
         let definition = &definition.node;
         let ty = &definition.var_type.node;
-        if let Some(value) = variables.get(&definition.name.node)
+        let value = variables.get(&definition.name.node);
+        if let Some(value) = value
             && named(ty).ends_with("Filter")
         {
             check_filter_size(&definition.name.node, value)?;
         }
-        let why = match variables.get(&definition.name.node) {
+        let why = match value {
             None if !ty.nullable && definition.default_value.is_none() => {
                 Err(format!("of type {ty} is required"))
             }

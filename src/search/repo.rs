@@ -576,9 +576,8 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
     }
     let tq = text_query(backend, s);
     // On PostgreSQL the planner's estimate comes first: words it expects in far more
-    // entries than an exact count reads are only sampled. (Its walk in the index's order
-    // tests each entry it passes: a common word's first thousand matches lie 130,000
-    // entries deep at scale 10, where FTS5 visits the matches only.)
+    // entries than an exact count reads are only sampled. (Its best entries in order come
+    // from every match, read and sorted, where FTS5 visits the first matches only.)
     let planned = match backend {
         DbBackend::Postgres => Some(planned_entries(db, &tq).await?),
         _ => None,
@@ -655,10 +654,9 @@ async fn first_records(
 ) -> Result<(Vec<Hit>, std::collections::HashSet<(String, i64)>)> {
     let backend = db.get_database_backend();
     let mut walk = candidates(backend, stage, None, limit);
-    // A count needs no order. On PostgreSQL, without one, the first matches in the table
-    // are read through the word's own index rather than by a walk in the index's order
-    // that tests each entry it passes; FTS5 visits the matches only, and its order keeps
-    // the sample of the estimate as it was measured.
+    // A count needs no order. On PostgreSQL, without one, the first matches found are
+    // read, not every match sorted; FTS5 visits the first matches only, and its order
+    // keeps the sample of the estimate as it was measured.
     if backend == DbBackend::Postgres {
         walk.clear_order_by();
     }

@@ -57,7 +57,7 @@ async fn sigterm_drains_and_exits_on_postgresql_too() {
 }
 
 /// Runs `agora seed` as `command` says (its folder or database).
-fn seed(command: &mut Command) {
+pub fn seed(command: &mut Command) {
     let seeded = command.arg("seed").output().unwrap();
     assert!(seeded.status.success(), "{seeded:?}");
 }

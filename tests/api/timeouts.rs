@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::{
     common::{AGORA, PgScratch, http, metric_at},
     processes::start_with,
+    shutdown::seed,
 };
 
 /// The metric of statements stopped because their request ended.
@@ -146,12 +147,7 @@ async fn a_timed_out_request_stops_its_postgresql_statement() {
         return;
     };
     let url = scratch.url.clone();
-    let seeded = Command::new(AGORA)
-        .arg("seed")
-        .env("AGORA_DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(seeded.status.success(), "{seeded:?}");
+    seed(Command::new(AGORA).env("AGORA_DATABASE_URL", &url));
     let server = start_with(
         &url,
         &[
