@@ -62,6 +62,10 @@ pub enum Error {
     /// Any other failure on the server's side. Its detail is logged, never sent.
     #[error("internal error")]
     Internal(Arc<str>),
+    /// Inside a batch (never sent): a record's checks read what a record held back by
+    /// the batch changes, so the batch writes what it holds and checks the record again.
+    #[error("internal error")]
+    Restage,
 }
 
 impl Error {
@@ -79,7 +83,7 @@ impl Error {
             Error::ParseFailed(_) => "GRAPHQL_PARSE_FAILED",
             Error::Unavailable(_) => "SERVICE_UNAVAILABLE",
             Error::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
-            Error::Database(_) | Error::Internal(_) => "INTERNAL",
+            Error::Database(_) | Error::Internal(_) | Error::Restage => "INTERNAL",
         }
     }
 

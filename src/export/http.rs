@@ -44,7 +44,9 @@ pub struct ExportParams {
 fn refuse(e: Error) -> Response {
     let status = match &e {
         Error::NotFound(_) => StatusCode::NOT_FOUND,
-        Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        Error::Database(_) | Error::Internal(_) | Error::Restage => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
         Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,
     };

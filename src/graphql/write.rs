@@ -21,7 +21,6 @@ use crate::{
         loader::Batched,
         scalars::Date,
     },
-    organisation::repo::by_slug,
     repo::{
         node::column as node_column,
         write::{self as store, NodeEntity, Outcome, TextMap, Writer},
@@ -513,7 +512,7 @@ impl<N: Writable> WriteResult<N> {
 /// Resolves a reference to the id of a live record of type `expected` (or of the type the
 /// reference names).
 pub async fn resolve(
-    w: &Writer,
+    w: &mut Writer,
     field: &str,
     r: &NodeRef,
     expected: Option<NodeType>,
@@ -530,14 +529,9 @@ pub async fn resolve(
                 .or(r.kind)
                 .ok_or_else(|| Error::field(field, "needs `type` with `externalId`"))?;
             let partner = match &r.partner {
-                Some(slug) => Some(
-                    by_slug(w.txn(), slug)
-                        .await?
-                        .ok_or_else(|| {
-                            Error::field(field, format!("no partner has the slug `{slug}`"))
-                        })?
-                        .id,
-                ),
+                Some(slug) => Some(store::partner_by_slug(w, slug).await?.ok_or_else(|| {
+                    Error::field(field, format!("no partner has the slug `{slug}`"))
+                })?),
                 None => w.principal.organisation(),
             };
             (
@@ -565,7 +559,7 @@ pub async fn resolve(
 }
 
 async fn resolve_refs<N: Writable>(
-    w: &Writer,
+    w: &mut Writer,
     input: &N::Input,
 ) -> Result<HashMap<&'static str, i64>> {
     let mut ids = HashMap::new();
@@ -637,19 +631,19 @@ impl<C: sea_orm::ColumnTrait + sea_orm::Iterable> ColumnByName for C {
 }
 
 /// The partner a record is written for: the one an admin names, else the caller's.
-async fn partner_for(w: &Writer, named: Option<&str>) -> Result<Option<i64>> {
+pub async fn partner_for(w: &mut Writer, named: Option<&str>) -> Result<Option<i64>> {
     match named {
         None => Ok(w.principal.organisation()),
         Some(slug) => {
-            let org = by_slug(w.txn(), slug).await?.ok_or_else(|| {
+            let org = store::partner_by_slug(w, slug).await?.ok_or_else(|| {
                 Error::field("partner", format!("no partner has the slug `{slug}`"))
             })?;
-            if !w.principal.is_admin() && Some(org.id) != w.principal.organisation() {
+            if !w.principal.is_admin() && Some(org) != w.principal.organisation() {
                 return Err(Error::Forbidden(
                     "only admins may write records for other partners".into(),
                 ));
             }
-            Ok(Some(org.id))
+            Ok(Some(org))
         }
     }
 }
@@ -721,7 +715,7 @@ async fn check_uniques<N: Writable>(w: &Writer, row: &Model<N>, except: Option<i
 /// `before` is the record as it was (none when creating): a container it keeps is not
 /// attached again.
 async fn check_attach<N: Writable>(
-    w: &Writer,
+    w: &mut Writer,
     input: &N::Input,
     refs: &HashMap<&'static str, i64>,
     before: Option<&Model<N>>,

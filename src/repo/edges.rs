@@ -324,6 +324,7 @@ pub struct EdgeRow {
 }
 
 /// What an edge write needs to know of its source record.
+#[derive(Clone)]
 pub struct Source {
     /// Its partner.
     pub partner_id: Option<i64>,
@@ -334,7 +335,12 @@ pub struct Source {
 }
 
 /// The source record of an edge.
-pub async fn source(w: &Writer, table: &'static str, id: i64) -> Result<Source> {
+pub async fn source(w: &mut Writer, table: &'static str, id: i64) -> Result<Source> {
+    if let Some(stage) = w.stage()
+        && let Some(s) = stage.source(table, id)?
+    {
+        return Ok(s);
+    }
     let q = Query::select()
         .columns([
             (table, node_column::PARTNER_ID),
@@ -349,11 +355,15 @@ pub async fn source(w: &Writer, table: &'static str, id: i64) -> Result<Source> 
         .query_one(&q)
         .await?
         .ok_or_else(|| Error::field("from", "refers to no live record"))?;
-    Ok(Source {
+    let s = Source {
         partner_id: row.try_get("", node_column::PARTNER_ID)?,
         external_id: row.try_get("", node_column::EXTERNAL_ID)?,
         version: row.try_get("", node_column::VERSION)?,
-    })
+    };
+    if let Some(stage) = w.stage_mut() {
+        stage.note_source(table, id, &s);
+    }
+    Ok(s)
 }
 
 /// The rows of `t` that are the edge `row` (in either direction, for symmetric kinds).

@@ -11,7 +11,8 @@
 //! - `loader`: the request's batched loads (the dataloader);
 //! - `filter` and `facet`: the SQL of relation filters, and counts grouped by a field;
 //! - `text`: translatable texts, loaded for many records at once and written;
-//! - `write`: one transaction per write, versions, timestamps, the feed and history.
+//! - `write`: one transaction per write, versions, timestamps, the feed and history;
+//! - `stage`: the records of a batch written together, a few statements per table.
 //!
 //! Feature code keeps its SQL with its feature: the search index (`search::repo`), API
 //! keys (`auth::keys`), the change feed and idempotency (`sync::changes`,
@@ -76,6 +77,7 @@ pub mod loader;
 pub mod node;
 pub mod page;
 pub mod rows;
+pub mod stage;
 pub mod text;
 pub mod write;
 

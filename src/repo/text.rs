@@ -77,40 +77,63 @@ pub async fn write_sourced(
     field: &str,
     texts: &[(&str, &str, Option<&str>)],
 ) -> Result<()> {
-    if texts.is_empty() {
-        return Ok(());
-    }
     let rows = texts
         .iter()
-        .map(|(lang, value, source)| translation::ActiveModel {
-            owner_type: Set(owner_type.to_string()),
-            owner_id: Set(owner_id),
-            field: Set(field.to_string()),
-            lang: Set(lang.to_string()),
-            value: Set(value.to_string()),
-            folded: Set(fold(value)),
-            stems: Set(Some(stems(lang, value))),
-            source_url: Set(source.map(str::to_string)),
-            ..Default::default()
-        });
-    translation::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::columns([
-                translation::Column::OwnerType,
-                translation::Column::OwnerId,
-                translation::Column::Field,
-                translation::Column::Lang,
-            ])
-            .update_columns([
-                translation::Column::Value,
-                translation::Column::Folded,
-                translation::Column::Stems,
-                translation::Column::SourceUrl,
-            ])
-            .to_owned(),
-        )
-        .exec(db)
-        .await?;
+        .map(|(lang, value, source)| row(owner_type, owner_id, field, lang, value, *source))
+        .collect();
+    write_rows(db, rows).await
+}
+
+/// A text to write: its owner, field and language, the text, and where it was taken from.
+pub fn row(
+    owner_type: &str,
+    owner_id: i64,
+    field: &str,
+    lang: &str,
+    value: &str,
+    source: Option<&str>,
+) -> translation::ActiveModel {
+    translation::ActiveModel {
+        owner_type: Set(owner_type.to_string()),
+        owner_id: Set(owner_id),
+        field: Set(field.to_string()),
+        lang: Set(lang.to_string()),
+        value: Set(value.to_string()),
+        folded: Set(fold(value)),
+        stems: Set(Some(stems(lang, value))),
+        source_url: Set(source.map(str::to_string)),
+        ..Default::default()
+    }
+}
+
+/// Writes texts, each replacing the text of its owner, field and language if there is
+/// one: a statement per 2,000 texts.
+pub async fn write_rows(
+    db: &impl ConnectionTrait,
+    rows: Vec<translation::ActiveModel>,
+) -> Result<()> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(2_000).collect();
+        translation::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::columns([
+                    translation::Column::OwnerType,
+                    translation::Column::OwnerId,
+                    translation::Column::Field,
+                    translation::Column::Lang,
+                ])
+                .update_columns([
+                    translation::Column::Value,
+                    translation::Column::Folded,
+                    translation::Column::Stems,
+                    translation::Column::SourceUrl,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
     Ok(())
 }
 

@@ -8,7 +8,7 @@
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use entity::{HasRecord, change, translation};
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
@@ -30,6 +30,8 @@ use crate::{
     sync::hub::{CHANNEL, SyncState},
     sync::idempotency::Claim,
 };
+
+use super::stage::{self, Entry, Stage};
 
 /// The texts of a record: field, then language, then text.
 pub type TextMap = BTreeMap<String, BTreeMap<String, String>>;
@@ -75,6 +77,8 @@ pub struct Writer {
     wrote: bool,
     /// The idempotency key of the request, marked committed with the writes.
     claim: Option<Arc<Claim>>,
+    /// The records held back to be written together, while a batch stages them.
+    stage: Option<Stage>,
     _lock: OwnedMutexGuard<()>,
 }
 
@@ -105,10 +109,13 @@ impl Writer {
         Ok(Writer {
             txn,
             principal,
-            now: Utc::now(),
+            // As the databases keep it (PostgreSQL to the microsecond), so that what a write
+            // returns is what a read finds.
+            now: Utc::now().trunc_subsecs(6),
             sync: sync.clone(),
             wrote: false,
             claim: None,
+            stage: None,
             _lock: lock,
         })
     }
@@ -122,6 +129,30 @@ impl Writer {
     /// The transaction.
     pub fn txn(&self) -> &DatabaseTransaction {
         &self.txn
+    }
+
+    /// From now on, records written are held back until [`stage::flush`] writes them
+    /// together (see [`stage`]).
+    pub fn start_staging(&mut self) {
+        self.stage.get_or_insert_with(Stage::default);
+    }
+
+    /// From now on, records are written at once (what is held must be flushed first).
+    pub fn stop_staging(&mut self) -> Result<()> {
+        match self.stage.take() {
+            Some(s) if !s.is_empty() => Err(Error::internal("held records were not written")),
+            _ => Ok(()),
+        }
+    }
+
+    /// The stage, while records are held back.
+    pub fn stage_mut(&mut self) -> Option<&mut Stage> {
+        self.stage.as_mut()
+    }
+
+    /// The stage, while records are held back.
+    pub fn stage(&self) -> Option<&Stage> {
+        self.stage.as_ref()
     }
 
     /// Commits, and tells subscribers (here and in other processes) about the changes.
@@ -284,6 +315,11 @@ fn differing(
 /// The live row `id` of `E` and its texts, locked until the transaction ends.
 pub async fn load<E: NodeEntity>(w: &Writer, id: i64) -> Result<Option<(E::Model, TextMap)>> {
     let table = E::default().table_name();
+    if let Some(stage) = w.stage()
+        && let Some(found) = stage.row::<E>(id)?
+    {
+        return Ok(Some(found));
+    }
     let Some(model) = E::find()
         .filter(col(table, node_column::ID).eq(id))
         .filter(col(table, node_column::DELETED_AT).is_null())
@@ -313,11 +349,17 @@ pub async fn load_texts(db: &impl ConnectionTrait, owner: &str, id: i64) -> Resu
 
 /// The id of the live record of `table` that `partner` knows as `external_id`.
 pub async fn id_by_external(
-    w: &Writer,
+    w: &mut Writer,
     table: &'static str,
     partner: Option<i64>,
     external_id: &str,
 ) -> Result<Option<i64>> {
+    let key = (table, partner, external_id.to_string());
+    if let Some(stage) = w.stage()
+        && let Some(found) = stage.found(&key)?
+    {
+        return Ok(found);
+    }
     let mut q = Query::select();
     q.expr_as(col(table, node_column::ID), node_column::ID)
         .from(table)
@@ -327,10 +369,31 @@ pub async fn id_by_external(
         Some(p) => q.and_where(col(table, node_column::PARTNER_ID).eq(p)),
         None => q.and_where(col(table, node_column::PARTNER_ID).is_null()),
     };
-    match w.txn().query_one(&q).await? {
-        Some(row) => Ok(Some(row.try_get("", node_column::ID)?)),
-        None => Ok(None),
+    let found = match w.txn().query_one(&q).await? {
+        Some(row) => Some(row.try_get("", node_column::ID)?),
+        None => None,
+    };
+    if let Some(stage) = w.stage_mut() {
+        stage.note_found(key, found);
     }
+    Ok(found)
+}
+
+/// The id of the live organisation with the slug `slug`.
+pub async fn partner_by_slug(w: &mut Writer, slug: &str) -> Result<Option<i64>> {
+    if let Some(found) = w.stage().and_then(|s| s.slug(slug)) {
+        return Ok(found);
+    }
+    let found = entity::organisation::Entity::find()
+        .filter(entity::organisation::Column::Slug.eq(slug))
+        .filter(entity::organisation::Column::DeletedAt.is_null())
+        .one(w.txn())
+        .await?
+        .map(|o| o.id);
+    if let Some(stage) = w.stage_mut() {
+        stage.note_slug(slug, found);
+    }
+    Ok(found)
 }
 
 /// Whether a live row of `table` has `column = value` (other than the row `except`).
@@ -341,6 +404,13 @@ pub async fn taken(
     value: &str,
     except: Option<i64>,
 ) -> Result<bool> {
+    if let Some(stage) = w.stage() {
+        if stage::ENFORCED.contains(&(table, column)) {
+            // The database refuses the batch if the value is taken (see `stage`).
+            return Ok(false);
+        }
+        stage.check_none_held(table)?;
+    }
     let mut q = Query::select();
     q.expr(Expr::val(1))
         .from(table)
@@ -364,6 +434,9 @@ pub async fn is_ancestor(
     id: i64,
 ) -> Result<bool> {
     const MAX_DEPTH: usize = 256;
+    if let Some(stage) = w.stage() {
+        stage.check_table_free(table)?;
+    }
     let mut at = start;
     for _ in 0..MAX_DEPTH {
         if at == id {
@@ -383,39 +456,6 @@ pub async fn is_ancestor(
         }
     }
     Ok(true)
-}
-
-/// Writes the texts of a record that differ from `before`, and removes those gone.
-async fn write_texts(
-    w: &Writer,
-    owner: &str,
-    id: i64,
-    before: &TextMap,
-    after: &TextMap,
-) -> Result<()> {
-    for (field, langs) in after {
-        let old = before.get(field);
-        let changed: Vec<(&str, &str)> = langs
-            .iter()
-            .filter(|(lang, text)| old.and_then(|o| o.get(*lang)) != Some(*text))
-            .map(|(l, t)| (l.as_str(), t.as_str()))
-            .collect();
-        super::text::write(w.txn(), owner, id, field, &changed).await?;
-    }
-    for (field, langs) in before {
-        for lang in langs.keys() {
-            if after.get(field).is_none_or(|a| !a.contains_key(lang)) {
-                translation::Entity::delete_many()
-                    .filter(translation::Column::OwnerType.eq(owner))
-                    .filter(translation::Column::OwnerId.eq(id))
-                    .filter(translation::Column::Field.eq(field))
-                    .filter(translation::Column::Lang.eq(lang))
-                    .exec(w.txn())
-                    .await?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A change to record in the feed.
@@ -495,16 +535,23 @@ pub async fn record_many(w: &mut Writer, changes: Vec<ChangeRecord<'_>>) -> Resu
     if changes.is_empty() {
         return Ok(());
     }
-    let rows: Vec<change::ActiveModel> = changes.into_iter().map(|c| change_row(w, c)).collect();
-    change::Entity::insert_many(rows)
-        .exec_without_returning(w.txn())
-        .await?;
+    let mut rows: Vec<change::ActiveModel> =
+        changes.into_iter().map(|c| change_row(w, c)).collect();
+    while !rows.is_empty() {
+        // A statement per 1,000 changes, within the databases' bound on parameters.
+        let rest = rows.split_off(rows.len().min(1_000));
+        let chunk = std::mem::replace(&mut rows, rest);
+        change::Entity::insert_many(chunk)
+            .exec_without_returning(w.txn())
+            .await?;
+    }
     w.wrote = true;
     Ok(())
 }
 
 /// Creates a record of type `kind` from `model` (its id is ignored; version, timestamps
-/// and deletion mark are set here) and its texts.
+/// and deletion mark are set here) and its texts. While a batch stages its records, the
+/// record is held back, and its id is 0 until it is written.
 pub async fn create<E: NodeEntity>(
     w: &mut Writer,
     kind: NodeType,
@@ -519,30 +566,30 @@ pub async fn create<E: NodeEntity>(
         node_column::DELETED_AT,
         Value::ChronoDateTimeUtc(None),
     )?;
-    let mut am = model.into_active_model().reset_all();
-    am.not_set(column::<E>(node_column::ID)?);
-    let created = am.insert(w.txn()).await.map_err(conflict_on_unique)?;
-    let rec = created.record();
-    write_texts(w, kind.table(), rec.id, &TextMap::new(), texts).await?;
-    let after = snapshot::<E>(&created, texts);
-    write_keys(w, kind, rec.id, None, &after).await?;
-    let change = ChangeRecord {
-        op: "create",
-        kind: kind.table(),
-        id: rec.id,
-        external_id: rec.external_id,
+    let after = snapshot::<E>(&model, texts);
+    let rec = model.record();
+    let entry = Entry {
+        index: 0,
+        kind,
+        id: None,
         partner_id: rec.partner_id,
+        external_id: rec.external_id.map(str::to_string),
+        columns: columns::<E>(&model),
+        texts: (TextMap::new(), texts.clone()),
+        keys: Some(keys_of(kind, &after)),
+        op: "create",
         version: 1,
-        edge: None,
         before: None,
-        after: Some(after),
+        after,
     };
-    record(w, change).await?;
-    Ok(created)
+    let id = write_or_hold(w, entry, None).await?;
+    set::<E>(&mut model, node_column::ID, id.unwrap_or(0).into())?;
+    Ok(model)
 }
 
 /// Writes `after` over `before` (the same record): nothing when their values are equal
-/// (`Unchanged`), else a new version.
+/// (`Unchanged`), else a new version. While a batch stages its records, the record is
+/// held back.
 pub async fn update<E: NodeEntity>(
     w: &mut Writer,
     kind: NodeType,
@@ -561,64 +608,75 @@ pub async fn update<E: NodeEntity>(
     let version = old.record().version + 1;
     set::<E>(&mut new, node_column::VERSION, version.into())?;
     set::<E>(&mut new, node_column::UPDATED_AT, w.now.into())?;
-    let updated = new
-        .into_active_model()
-        .reset_all()
-        .update(w.txn())
-        .await
-        .map_err(conflict_on_unique)?;
-    let rec = updated.record();
-    write_texts(w, kind.table(), rec.id, &old_texts, &new_texts).await?;
-    write_keys(w, kind, rec.id, Some(&was), &now).await?;
+    let (rec, old_rec) = (new.record(), old.record());
     let op = if rec.deleted_at.is_some() {
         "delete"
     } else {
         "update"
     };
+    // Keys come from the columns alone.
+    let keys = (was["columns"] != now["columns"])
+        .then(|| keys_of(kind, &now))
+        .filter(|k| *k != keys_of(kind, &was));
     // The history keeps what changed, not two copies of the record.
-    let (was, now) = difference(&was, &now);
-    let change = ChangeRecord {
-        op,
-        kind: kind.table(),
-        id: rec.id,
-        external_id: rec.external_id,
+    let (before, after) = difference(&was, &now);
+    let entry = Entry {
+        index: 0,
+        kind,
+        id: Some(rec.id),
         partner_id: rec.partner_id,
+        external_id: rec.external_id.map(str::to_string),
+        columns: columns::<E>(&new),
+        texts: (old_texts, new_texts),
+        keys,
+        op,
         version,
-        edge: None,
-        before: Some(was),
-        after: Some(now),
+        before: Some(before),
+        after,
     };
-    record(w, change).await?;
+    let was_key = old_rec
+        .external_id
+        .map(|e| (kind.table(), old_rec.partner_id, e.to_string()));
+    write_or_hold(w, entry, was_key).await?;
     Ok((
         if op == "delete" {
             Outcome::Deleted
         } else {
             Outcome::Updated
         },
-        updated,
+        new,
     ))
 }
 
-/// Writes the search keys of a record (its name, places, identifiers) from its snapshot
-/// `now`, unless they are those of its snapshot `was`.
-async fn write_keys(
-    w: &Writer,
-    kind: NodeType,
-    id: i64,
-    was: Option<&serde_json::Value>,
-    now: &serde_json::Value,
-) -> Result<()> {
-    let keys_of = |snapshot: &serde_json::Value| {
-        snapshot["columns"]
-            .as_object()
-            .map(|columns| crate::search::keys::keys(kind, columns))
-            .unwrap_or_default()
-    };
-    let keys = keys_of(now);
-    if was.is_some_and(|was| keys_of(was) == keys) {
-        return Ok(());
+/// Holds a record back while a batch stages its records (`None`), else writes it at once
+/// and returns its id.
+async fn write_or_hold(
+    w: &mut Writer,
+    entry: Entry,
+    was: Option<stage::RecordKey>,
+) -> Result<Option<i64>> {
+    if let Some(stage) = w.stage_mut() {
+        stage.hold(entry, was);
+        return Ok(None);
     }
-    crate::search::repo::write_keys(w.txn(), kind, &[(id, keys)]).await
+    let ids = stage::write(w, std::slice::from_ref(&entry)).await?;
+    Ok(ids.first().copied())
+}
+
+/// The columns of a row by name, but its id.
+fn columns<E: NodeEntity>(model: &E::Model) -> Vec<(&'static str, Value)> {
+    E::Column::iter()
+        .map(|c| (sea_orm::IdenStatic::as_str(&c), model.get(c)))
+        .filter(|(name, _)| *name != node_column::ID)
+        .collect()
+}
+
+/// The search keys of a record (its name, places, identifiers) from its snapshot.
+fn keys_of(kind: NodeType, snapshot: &serde_json::Value) -> Vec<crate::search::keys::Key> {
+    snapshot["columns"]
+        .as_object()
+        .map(|columns| crate::search::keys::keys(kind, columns))
+        .unwrap_or_default()
 }
 
 /// Marks a record deleted (a tombstone: its row and texts stay, reads no longer see it,
@@ -648,14 +706,23 @@ pub fn expect_version(current: i64, expected: Option<i64>) -> Result<()> {
 }
 
 /// Whether the row `id` of `table` is live.
-pub async fn exists(w: &Writer, table: &'static str, id: i64) -> Result<bool> {
+pub async fn exists(w: &mut Writer, table: &'static str, id: i64) -> Result<bool> {
+    if let Some(stage) = w.stage()
+        && let Some(live) = stage.live(table, id)?
+    {
+        return Ok(live);
+    }
     let q = Query::select()
         .expr(Expr::val(1))
         .from(table)
         .and_where(col(table, node_column::ID).eq(id))
         .and_where(col(table, node_column::DELETED_AT).is_null())
         .to_owned();
-    Ok(w.txn().query_one(&q).await?.is_some())
+    let live = w.txn().query_one(&q).await?.is_some();
+    if let Some(stage) = w.stage_mut() {
+        stage.note_live(table, id, live);
+    }
+    Ok(live)
 }
 
 /// Sets the text of one field in one language (`None` removes it).

@@ -7,11 +7,17 @@ use crate::{
     error::{Error, Result},
     graphql::{
         id::encode,
-        write::{NodeRef, Writable, delete_in, resolve, upsert_in, writer},
+        write::{
+            NodeRef, Writable, delete_in, partner_for, resolve, text_column, upsert_in, writer,
+        },
     },
     organisation::{Organisation, OrganisationInput},
     person::{Person, PersonInput},
-    repo::write::{Outcome, Writer},
+    repo::{
+        node::{NodeType, column as node_column},
+        stage::{self, Flushed},
+        write::{Outcome, Writer},
+    },
     report::{Report, ReportInput},
     source::{Source, SourceInput},
     sync::edges::{EdgeInput, write_edge},
@@ -21,7 +27,7 @@ use crate::{
 };
 
 /// The most records one `sync` call takes.
-pub const MAX_RECORDS: usize = 500;
+pub const MAX_RECORDS: usize = 5_000;
 
 /// A record to create or update by the id a partner's system gives it.
 #[derive(InputObject, Clone, Debug)]
@@ -89,6 +95,26 @@ impl SyncRecord {
             SyncRecord::AddEdge(_) | SyncRecord::RemoveEdge(_) => 1,
             _ => 0,
         }
+    }
+
+    /// For an upsert: the type, the external id and the partner it names (if any).
+    fn upsert_key(&self) -> Option<(NodeType, &str, Option<&str>)> {
+        fn key<N: Writable>(u: &Upsert<N::Input>) -> (NodeType, &str, Option<&str>) {
+            let named = u.partner.as_deref();
+            let named = named.or(N::record_input(&u.input).partner.as_deref());
+            (N::KIND, &u.external_id, named)
+        }
+        Some(match self {
+            SyncRecord::Dialogue(u) => key::<Dialogue>(u),
+            SyncRecord::Workshop(u) => key::<Workshop>(u),
+            SyncRecord::Report(u) => key::<Report>(u),
+            SyncRecord::Tool(u) => key::<Tool>(u),
+            SyncRecord::Organisation(u) => key::<Organisation>(u),
+            SyncRecord::Person(u) => key::<Person>(u),
+            SyncRecord::Theme(u) => key::<Theme>(u),
+            SyncRecord::Source(u) => key::<Source>(u),
+            _ => return None,
+        })
     }
 }
 
@@ -212,8 +238,14 @@ fn key<N: Writable>(r: crate::graphql::write::WriteResult<N>) -> (Outcome, i64) 
     (r.status(), r.key().1)
 }
 
-/// Applies a batch in one transaction; every record runs in a savepoint so that the batch
-/// goes on past a failure and reports every failing record.
+/// Applies a batch in one transaction, as if each record were written before the next is
+/// checked: records (upserts and deletions) in the order sent, then edges.
+///
+/// Upserts are checked one by one but written together, a few statements per table
+/// ([`crate::repo::stage`]): the records they name are read in advance, up to the next
+/// record that is not an upsert, and written when a later record's checks read what they
+/// change, before a deletion, and at the end. Deletions and edges run one by one, each in
+/// a savepoint, so that the batch goes on past a failure and reports every failing record.
 pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncRecordResult>> {
     if records.len() > MAX_RECORDS {
         return Err(Error::bad_input(format!(
@@ -222,39 +254,161 @@ pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncReco
         )));
     }
     let mut results: Vec<Option<SyncRecordResult>> = vec![None; records.len()];
-    for pass in [0, 1] {
-        for (index, record) in records.iter().enumerate().filter(|(_, r)| r.pass() == pass) {
-            let wrote = w.savepoint().await?;
-            let result = match apply(w, record).await {
-                Ok((outcome, id, version)) => {
-                    w.release().await?;
-                    SyncRecordResult {
-                        index: index as i32,
-                        outcome: Some(outcome),
-                        id: Some(id),
-                        version: Some(version),
-                        error: None,
-                    }
-                }
-                // Not the record's fault: the whole request fails (and may be retried).
-                Err(e @ (Error::Database(_) | Error::Internal(_) | Error::Unavailable(_))) => {
-                    return Err(e);
-                }
-                Err(e) => {
-                    w.rollback_to(wrote).await?;
-                    SyncRecordResult {
-                        index: index as i32,
-                        outcome: None,
-                        id: None,
-                        version: None,
-                        error: Some(error_of(e)),
-                    }
-                }
-            };
-            results[index] = Some(result);
+    let first: Vec<usize> = (0..records.len())
+        .filter(|i| records[*i].pass() == 0)
+        .collect();
+    w.start_staging();
+    // `covered`: the records from `pos` up to it were read in advance.
+    let (mut pos, mut covered) = (0, 0);
+    while pos < first.len() {
+        let index = first[pos];
+        let record = &records[index];
+        if record.upsert_key().is_none() {
+            flush(w, records, &mut results).await?;
+            covered = pos;
+            w.stop_staging()?;
+            results[index] = Some(one(w, index, record).await?);
+            w.start_staging();
+            pos += 1;
+            continue;
         }
+        if pos >= covered {
+            covered = prefetch(w, records, &first, pos).await?;
+        }
+        if let Some(stage) = w.stage_mut() {
+            stage.index = index;
+        }
+        match apply(w, record).await {
+            Err(Error::Restage) => {
+                flush(w, records, &mut results).await?;
+                covered = pos;
+                continue;
+            }
+            outcome => results[index] = Some(result_of(index, outcome)?),
+        }
+        pos += 1;
+    }
+    flush(w, records, &mut results).await?;
+    w.stop_staging()?;
+    for (index, record) in records.iter().enumerate().filter(|(_, r)| r.pass() == 1) {
+        results[index] = Some(one(w, index, record).await?);
     }
     Ok(results.into_iter().flatten().collect())
+}
+
+/// The result of a record, or the error that fails the whole request: a failure that is
+/// not the record's fault (the request may be retried).
+fn result_of(index: usize, outcome: Result<(Outcome, ID, i64)>) -> Result<SyncRecordResult> {
+    let index = index as i32;
+    match outcome {
+        Ok((outcome, id, version)) => Ok(SyncRecordResult {
+            index,
+            outcome: Some(outcome),
+            id: Some(id),
+            version: Some(version),
+            error: None,
+        }),
+        Err(e @ (Error::Database(_) | Error::Internal(_) | Error::Unavailable(_))) => Err(e),
+        Err(Error::Restage) => Err(Error::internal("a record was restaged outside a batch")),
+        Err(e) => Ok(SyncRecordResult {
+            index,
+            outcome: None,
+            id: None,
+            version: None,
+            error: Some(error_of(e)),
+        }),
+    }
+}
+
+/// Applies one record at once, in a savepoint: undone alone when it fails.
+async fn one(w: &mut Writer, index: usize, record: &SyncRecord) -> Result<SyncRecordResult> {
+    let wrote = w.savepoint().await?;
+    let outcome = apply(w, record).await;
+    let failed = outcome.is_err();
+    let result = result_of(index, outcome)?;
+    if failed {
+        w.rollback_to(wrote).await?;
+    } else {
+        w.release().await?;
+    }
+    Ok(result)
+}
+
+/// Reads in advance the records that the upserts from `first[from]` on name, up to the
+/// next record that is not an upsert: a statement or two per type and partner. Returns
+/// where they end.
+async fn prefetch(
+    w: &mut Writer,
+    records: &[SyncRecord],
+    first: &[usize],
+    from: usize,
+) -> Result<usize> {
+    // The external ids by type and partner.
+    let mut groups: Vec<(NodeType, Option<i64>, Vec<String>)> = Vec::new();
+    let mut end = from;
+    while let Some((kind, external, named)) = first.get(end).and_then(|i| records[*i].upsert_key())
+    {
+        end += 1;
+        // A record whose partner or external id is wrong fails on its own when applied.
+        let (Ok(partner), Ok(external)) = (
+            partner_for(w, named).await,
+            text_column(node_column::EXTERNAL_ID, "externalId", external),
+        ) else {
+            continue;
+        };
+        match groups.iter_mut().find(|g| (g.0, g.1) == (kind, partner)) {
+            Some((_, _, externals)) => externals.push(external),
+            None => groups.push((kind, partner, vec![external])),
+        }
+    }
+    for (kind, partner, externals) in groups {
+        let p = (partner, externals.as_slice());
+        match kind {
+            NodeType::Dialogue => read::<Dialogue>(w, p).await?,
+            NodeType::Workshop => read::<Workshop>(w, p).await?,
+            NodeType::Report => read::<Report>(w, p).await?,
+            NodeType::Tool => read::<Tool>(w, p).await?,
+            NodeType::Organisation => read::<Organisation>(w, p).await?,
+            NodeType::Person => read::<Person>(w, p).await?,
+            NodeType::Theme => read::<Theme>(w, p).await?,
+            NodeType::Source => read::<Source>(w, p).await?,
+        }
+    }
+    Ok(end)
+}
+
+async fn read<N: Writable>(
+    w: &mut Writer,
+    (partner, externals): (Option<i64>, &[String]),
+) -> Result<()> {
+    stage::prefetch::<N::Entity>(w, partner, externals).await
+}
+
+/// Writes the records the batch holds. When the database refuses them for a unique
+/// value, nothing of them is written, and they are applied again one by one, which says
+/// which of them fail.
+async fn flush(
+    w: &mut Writer,
+    records: &[SyncRecord],
+    results: &mut [Option<SyncRecordResult>],
+) -> Result<()> {
+    match stage::flush(w).await? {
+        Flushed::Written(created) => {
+            for (index, kind, id) in created {
+                if let Some(Some(r)) = results.get_mut(index) {
+                    r.id = Some(encode(kind, id));
+                }
+            }
+        }
+        Flushed::Refused(held) => {
+            w.stop_staging()?;
+            for index in held {
+                results[index] = Some(one(w, index, &records[index]).await?);
+            }
+            w.start_staging();
+        }
+    }
+    Ok(())
 }
 
 /// The bulk sync mutation.
@@ -264,17 +418,17 @@ pub struct SyncMutation;
 /// The bulk sync mutation.
 #[Object]
 impl SyncMutation {
-    /// Applies up to 500 records of mixed types (upserts by external id, edges, deletions)
-    /// in one transaction: all or nothing. Records are written and deleted in the order
-    /// sent, then edges in the order sent, so that an edge may refer (by external id) to
-    /// records anywhere in the batch. Each record gets a result; when any fails, nothing is
+    /// Applies up to 5,000 records of mixed types (upserts by external id, edges,
+    /// deletions) in one transaction: all or nothing. Records are written and deleted in
+    /// the order sent, then edges in the order sent, so that an edge may refer (by
+    /// external id) to records anywhere in the batch. Each record gets a result; when any fails, nothing is
     /// written (`applied: false`). A failure of the server itself (not of a record) fails
     /// the whole request with `INTERNAL` instead, so that a retry with the same
     /// idempotency key runs the batch again.
     async fn sync(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The records, at most 500.")] records: Vec<SyncRecord>,
+        #[graphql(desc = "The records, at most 5,000.")] records: Vec<SyncRecord>,
     ) -> Result<SyncResult> {
         let mut w = writer(ctx).await?;
         let results = match sync(&mut w, &records).await {

@@ -122,7 +122,7 @@ db_test!(
         .await;
         assert_eq!(r["sync"]["results"][0]["outcome"], "DELETED");
         // Too many records.
-        let many: Vec<_> = (0..501).map(|_| batch("x")[1].clone()).collect();
+        let many: Vec<_> = (0..5_001).map(|_| batch("x")[1].clone()).collect();
         let body = app.post_as(&key, SYNC, json!({ "records": many })).await;
         assert_eq!(error_code(&body), "BAD_USER_INPUT");
     }
@@ -169,5 +169,202 @@ db_test!(
         );
         let seen = app.data(count, json!({})).await;
         assert_eq!(seen["people"]["nodes"], json!([{ "name": "Third" }]));
+    }
+);
+
+/// `n` dialogues by external id (`{prefix}-{i}`), their titles ending in `tag`.
+fn dialogues(prefix: &str, n: usize, tag: &str) -> serde_json::Value {
+    (0..n)
+        .map(|i| {
+            json!({ "dialogue": { "externalId": format!("{prefix}-{i}"), "input": {
+                "slug": format!("{prefix}-{i}"), "year": 2020,
+                "title": [{ "lang": "en", "text": format!("Batch dialogue {i} zq{tag}") }] } } })
+        })
+        .collect()
+}
+
+/// Runs a batch that must apply; returns the statements it cost and its results.
+async fn applied(
+    app: &TestApp,
+    key: &str,
+    records: serde_json::Value,
+) -> (u64, Vec<serde_json::Value>) {
+    let before = app.statements();
+    let r = app.data_as(key, SYNC, json!({ "records": records })).await;
+    let cost = app.statements() - before;
+    assert_eq!(r["sync"]["applied"], true, "{r:#}");
+    (cost, r["sync"]["results"].as_array().unwrap().clone())
+}
+
+fn outcomes(results: &[serde_json::Value]) -> Vec<String> {
+    results
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap_or("-").to_string())
+        .collect()
+}
+
+db_test!(
+    a_batch_of_upserts_costs_a_few_statements_whatever_its_size,
+    seeded,
+    |app| {
+        let key = app.key("iom", "write").await;
+        let feed = r#"{ changes { totalCount } }"#;
+        let changes = |v: serde_json::Value| v["changes"]["totalCount"].as_i64().unwrap();
+        let feed_before = changes(app.data_as(&key, feed, json!({})).await);
+        // Positive control: one record costs a few statements.
+        let (one, results) = applied(&app, &key, dialogues("solo", 1, "a")).await;
+        assert_eq!(outcomes(&results), ["CREATED"]);
+        assert!(one >= 5, "a created record is written ({one} statements)");
+        let mut created = Vec::new();
+        for (tag, outcome) in [("a", "CREATED"), ("b", "UPDATED"), ("b", "UNCHANGED")] {
+            let (cost, results) = applied(&app, &key, dialogues("many", 500, tag)).await;
+            assert_eq!(outcomes(&results), vec![outcome; 500]);
+            if outcome == "CREATED" {
+                created = results;
+            }
+            let bound = if outcome == "UNCHANGED" { 10 } else { one + 5 };
+            assert!(
+                cost <= bound,
+                "500 records {outcome}: {cost} statements (one record: {one}); at most {bound}"
+            );
+        }
+        // Every change is in the feed, with its history, and every record is searchable.
+        let feed_after = changes(app.data_as(&key, feed, json!({})).await);
+        assert_eq!(feed_after - feed_before, 1 + 500 + 500);
+        let found = app
+            .data(r#"{ search(query: "zqb") { totalCount } dialogues(filter: {externalId: {eq: "many-499"}}) { nodes { version title { text } } } }"#, json!({}))
+            .await;
+        assert_eq!(found["dialogues"]["nodes"][0]["version"], 2);
+        assert_eq!(
+            found["dialogues"]["nodes"][0]["title"]["text"],
+            "Batch dialogue 499 zqb"
+        );
+        assert!(
+            found["search"]["totalCount"].as_i64().unwrap() >= 1,
+            "{found:#}"
+        );
+        // The ids given for created records are theirs.
+        let id = &created[7]["id"];
+        let node = app
+            .data(
+                r#"query($id: ID!) { node(id: $id) { ... on Dialogue { slug } } }"#,
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(node["node"]["slug"], "many-7");
+    }
+);
+
+db_test!(
+    each_record_of_a_batch_is_checked_as_if_those_before_it_were_written,
+    seeded,
+    |app| {
+        let key = app.key("iom", "write").await;
+        let dialogue = |external: &str, slug: &str, title: &str| {
+            json!({ "dialogue": { "externalId": external, "input": { "slug": slug,
+                "title": [{ "lang": "en", "text": title }] } } })
+        };
+        // The same record twice: created, then changed.
+        let (_, results) = applied(
+            &app,
+            &key,
+            json!([
+                dialogue("S-1", "s-one", "First"),
+                dialogue("S-2", "s-two", "Other"),
+                dialogue("S-1", "s-one", "Second")
+            ]),
+        )
+        .await;
+        assert_eq!(outcomes(&results), ["CREATED", "CREATED", "UPDATED"]);
+        assert_eq!(results[2]["version"], 2);
+        assert_eq!(results[0]["id"], results[2]["id"]);
+        // A slug freed by one record may be taken by the next; a slug another record
+        // holds may not, whether it holds it already or takes it earlier in the batch.
+        let (_, results) = applied(
+            &app,
+            &key,
+            json!([
+                dialogue("S-1", "s-moved", "Second"),
+                dialogue("S-3", "s-one", "Third")
+            ]),
+        )
+        .await;
+        assert_eq!(outcomes(&results), ["UPDATED", "CREATED"]);
+        for records in [
+            json!([dialogue("S-4", "s-two", "Taken")]),
+            json!([
+                dialogue("S-4", "s-four", "Four"),
+                dialogue("S-5", "s-four", "Five")
+            ]),
+        ] {
+            let r = app.data_as(&key, SYNC, json!({ "records": records })).await;
+            let r = &r["sync"];
+            assert_eq!(r["applied"], false, "{r:#}");
+            let last = r["results"].as_array().unwrap().last().unwrap().clone();
+            assert_eq!(last["error"]["field"], "slug", "{r:#}");
+            assert_eq!(last["error"]["code"], "BAD_USER_INPUT");
+            if r["results"].as_array().unwrap().len() == 2 {
+                assert_eq!(r["results"][0]["outcome"], "CREATED", "{r:#}");
+            }
+        }
+        let none = app
+            .data(
+                r#"{ dialogues(filter: {externalId: {in: ["S-4", "S-5"]}}) { totalCount } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            none["dialogues"]["totalCount"], 0,
+            "a refused batch writes nothing"
+        );
+        // A record whose external id changes is found by its new one by the next record.
+        let renamed =
+            json!({ "dialogue": { "externalId": "S-3", "input": { "externalId": "S-3b" } } });
+        let (_, results) = applied(
+            &app,
+            &key,
+            json!([renamed, dialogue("S-3b", "s-one", "Renamed")]),
+        )
+        .await;
+        assert_eq!(outcomes(&results), ["UPDATED", "UPDATED"]);
+        assert_eq!(results[0]["id"], results[1]["id"]);
+        // A value kept unique by Agora alone (a source's symbol) is checked the same way.
+        let source = |external: &str| {
+            json!({ "source": { "externalId": external, "input": { "kind": "UN_DOCUMENT",
+                "symbol": "A/99/1", "title": [{ "lang": "en", "text": external }] } } })
+        };
+        let r = app
+            .data_as(
+                &key,
+                SYNC,
+                json!({ "records": [source("SRC-1"), source("SRC-2")] }),
+            )
+            .await;
+        assert_eq!(r["sync"]["applied"], false, "{r:#}");
+        assert_eq!(r["sync"]["results"][0]["outcome"], "CREATED");
+        assert_eq!(r["sync"]["results"][1]["error"]["field"], "symbol", "{r:#}");
+        // A cycle closed within a batch is refused.
+        let org = |external: &str, slug: &str, parent: Option<&str>| {
+            let mut input = json!({ "slug": slug, "kind": "CIVIL_SOCIETY",
+                "name": [{ "lang": "en", "text": slug }] });
+            if let Some(p) = parent {
+                input["parent"] = json!({ "externalId": p });
+            }
+            json!({ "organisation": { "externalId": external, "input": input } })
+        };
+        let r = app
+            .data_as(
+                &key,
+                SYNC,
+                json!({ "records": [org("C-1", "cycle-one", None), org("C-2", "cycle-two", Some("C-1")), org("C-3", "cycle-three", Some("C-2")), org("C-1", "cycle-one", Some("C-3"))] }),
+            )
+            .await;
+        let r = &r["sync"];
+        assert_eq!(r["applied"], false, "{r:#}");
+        assert_eq!(
+            outcomes(r["results"].as_array().unwrap()),
+            ["CREATED", "CREATED", "CREATED", "-"]
+        );
+        assert_eq!(r["results"][3]["error"]["field"], "parent", "{r:#}");
     }
 );
