@@ -12,7 +12,7 @@
 //! change feed.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet},
     fs::File,
     io::{BufRead, BufReader},
     path::Path,
@@ -39,7 +39,7 @@ use crate::{
     },
     progress::Progress,
     repo::node::column as node_column,
-    repo::write::{ChangeRecord, Writer, record_many},
+    repo::write::{ChangeRecord, Writer, record_many, snapshots},
     sync::hub::SyncState,
 };
 
@@ -583,9 +583,23 @@ async fn write(
                     crate::search::repo::refresh_keys(w.txn(), kind, &ids).await?;
                 }
             }
+            // Each record's creation carries its values, as the API's do, so that a
+            // partner that replays the feed from the start holds every record.
+            let mut values = BTreeMap::new();
+            for kind in ORDER {
+                let ids: Vec<i64> = chunk
+                    .iter()
+                    .filter(|r| r.kind == kind)
+                    .map(|r| r.id)
+                    .collect();
+                for (id, v) in snapshots(w.txn(), kind, &ids).await? {
+                    values.insert((kind.table(), id), v);
+                }
+            }
             let changes = chunk
                 .iter()
                 .map(|row| ChangeRecord {
+                    after: values.remove(&(row.kind.table(), row.id)),
                     external_id: row
                         .values
                         .get(node_column::EXTERNAL_ID)

@@ -257,6 +257,60 @@ pub fn snapshot<E: EntityTrait>(model: &E::Model, texts: &TextMap) -> serde_json
     json!({ "columns": columns, "texts": texts })
 }
 
+/// The snapshots (see [`snapshot`]) of the records `ids` of `kind`, as stored: what the
+/// feed shows as a record's values when it is created outside the API (the seed, imports).
+pub async fn snapshots(
+    db: &impl ConnectionTrait,
+    kind: NodeType,
+    ids: &[i64],
+) -> Result<BTreeMap<i64, serde_json::Value>> {
+    use entity::*;
+    match kind {
+        NodeType::Dialogue => snapshots_of::<dialogue::Entity>(db, ids).await,
+        NodeType::Workshop => snapshots_of::<workshop::Entity>(db, ids).await,
+        NodeType::Report => snapshots_of::<report::Entity>(db, ids).await,
+        NodeType::Tool => snapshots_of::<tool::Entity>(db, ids).await,
+        NodeType::Organisation => snapshots_of::<organisation::Entity>(db, ids).await,
+        NodeType::Person => snapshots_of::<person::Entity>(db, ids).await,
+        NodeType::Theme => snapshots_of::<theme::Entity>(db, ids).await,
+        NodeType::Source => snapshots_of::<source::Entity>(db, ids).await,
+    }
+}
+
+async fn snapshots_of<E: NodeEntity>(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<BTreeMap<i64, serde_json::Value>> {
+    let table = E::default().table_name();
+    let mut out = BTreeMap::new();
+    for ids in ids.chunks(10_000) {
+        let rows = E::find()
+            .filter(col(table, node_column::ID).is_in(ids.iter().copied()))
+            .all(db)
+            .await?;
+        let mut texts: BTreeMap<i64, TextMap> = BTreeMap::new();
+        let found = translation::Entity::find()
+            .filter(translation::Column::OwnerType.eq(table))
+            .filter(translation::Column::OwnerId.is_in(ids.iter().copied()))
+            .all(db)
+            .await?;
+        for t in found {
+            texts
+                .entry(t.owner_id)
+                .or_default()
+                .entry(t.field)
+                .or_default()
+                .insert(t.lang, t.value);
+        }
+        for row in rows {
+            let id = row.record().id;
+            let t = texts.remove(&id).unwrap_or_default();
+            out.insert(id, snapshot::<E>(&row, &t));
+        }
+    }
+    Ok(out)
+}
+
 /// What an update changed, from two snapshots of the record: the columns, and the texts by
 /// field and language, whose values differ, as they were and as they are (`null` on the
 /// side that has none).

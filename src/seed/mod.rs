@@ -31,7 +31,7 @@ use crate::{
         stream::Format,
     },
     graphql::id::NodeType,
-    repo::write::{ChangeRecord, Writer, record_many},
+    repo::write::{ChangeRecord, Writer, record_many, snapshots},
     sync::hub::SyncState,
 };
 
@@ -82,9 +82,12 @@ pub async fn seed(db: &DatabaseConnection) -> Result<Seeded> {
     let mut w = Writer::begin(db, &sync, Principal::Anonymous).await?;
     let written = vocab::ensure(w.txn()).await?;
     let theme = NodeType::Theme.table();
-    let changes = written
-        .iter()
-        .map(|(_, id)| ChangeRecord::created(theme, *id));
+    let ids: Vec<i64> = written.iter().map(|(_, id)| *id).collect();
+    let mut values = snapshots(w.txn(), NodeType::Theme, &ids).await?;
+    let changes = ids.iter().map(|id| ChangeRecord {
+        after: values.remove(id),
+        ..ChangeRecord::created(theme, *id)
+    });
     record_many(&mut w, changes.collect()).await?;
     w.commit().await?;
     for (code, _) in written {

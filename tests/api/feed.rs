@@ -431,3 +431,138 @@ async fn caught_up(addr: &str, key: &str, start: &Value, last: &Value) {
     .await;
     assert!(reached.is_ok(), "change {last} never delivered");
 }
+
+/// Applies what a record change says to a mirror of records (by type and global id, each
+/// `{columns, texts}`): a creation's values, an update's changed columns and texts (null
+/// removes a text), a deletion.
+fn replay(mirror: &mut std::collections::BTreeMap<(String, String), Value>, change: &Value) {
+    let key = (
+        change["type"].as_str().unwrap().to_string(),
+        change["id"].as_str().unwrap().to_string(),
+    );
+    let after = match &change["after"] {
+        Value::String(s) => serde_json::from_str(s).unwrap(),
+        v => v.clone(),
+    };
+    match change["op"].as_str().unwrap() {
+        "CREATE" => {
+            assert!(
+                after.is_object(),
+                "a creation carries its values: {change:#}"
+            );
+            mirror.insert(key, after);
+        }
+        "UPDATE" => {
+            let record = mirror
+                .get_mut(&key)
+                .unwrap_or_else(|| panic!("an update of a record never created: {change:#}"));
+            for (column, value) in after["columns"].as_object().unwrap() {
+                record["columns"][column] = value.clone();
+            }
+            for (field, langs) in after["texts"].as_object().unwrap() {
+                for (lang, text) in langs.as_object().unwrap() {
+                    let texts = record["texts"].as_object_mut().unwrap();
+                    if text.is_null() {
+                        if let Some(f) = texts.get_mut(field).and_then(Value::as_object_mut) {
+                            f.remove(lang);
+                            if f.is_empty() {
+                                texts.remove(field);
+                            }
+                        }
+                    } else {
+                        texts.entry(field.clone()).or_insert_with(|| json!({}))[lang] =
+                            text.clone();
+                    }
+                }
+            }
+        }
+        "DELETE" => {
+            assert!(mirror.remove(&key).is_some(), "{change:#}");
+        }
+        _ => {}
+    }
+}
+
+db_test!(
+    replaying_the_feed_from_the_start_gives_every_live_record,
+    seeded,
+    |app| {
+        let key = app.key("iom", "write").await;
+        let sync = r#"mutation($r: [SyncRecord!]!) { sync(records: $r) { applied } }"#;
+        let writes = [
+            json!([
+                { "dialogue": { "externalId": "M-1", "input": { "slug": "mirror-one", "year": 2021,
+                    "title": [{ "lang": "en", "text": "Mirror" }, { "lang": "fr", "text": "Miroir" }] } } },
+                { "person": { "externalId": "M-2", "input": { "name": "Mirror Person" } } },
+                { "dialogue": { "externalId": "M-3", "input": { "slug": "mirror-three",
+                    "title": [{ "lang": "en", "text": "Gone soon" }] } } },
+            ]),
+            json!([
+                { "dialogue": { "externalId": "M-1", "input": { "year": 2022, "city": "Geneva",
+                    "title": [{ "lang": "fr", "text": null }, { "lang": "es", "text": "Espejo" }] } } },
+                { "delete": { "record": { "externalId": "M-3", "type": "DIALOGUE" } } },
+                { "person": { "externalId": "M-2", "input": { "name": "Mirror Person Renamed" } } },
+            ]),
+        ];
+        for records in writes {
+            let r = app.data_as(&key, sync, json!({ "r": records })).await;
+            assert_eq!(r["sync"]["applied"], true, "{r:#}");
+        }
+        let page = r#"query($after: String) { changes(after: $after, first: 100) {
+            pageInfo { endCursor hasNextPage } nodes { op type id after } } }"#;
+        let mut mirror = std::collections::BTreeMap::new();
+        let mut after = Value::Null;
+        loop {
+            let d = app.data_as(&key, page, json!({ "after": after })).await;
+            for change in d["changes"]["nodes"].as_array().unwrap() {
+                replay(&mut mirror, change);
+            }
+            if d["changes"]["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = d["changes"]["pageInfo"]["endCursor"].clone();
+        }
+        // The database's live records, read directly.
+        use sea_orm::ConnectionTrait;
+        let mut stored = std::collections::BTreeMap::new();
+        for kind in agora::repo::node::NodeType::ALL {
+            let table = kind.table();
+            let rows = app
+                .db()
+                .query_all_raw(sea_orm::Statement::from_string(
+                    app.db().get_database_backend(),
+                    format!("SELECT id FROM {table} WHERE deleted_at IS NULL"),
+                ))
+                .await
+                .unwrap();
+            let ids: Vec<i64> = rows
+                .iter()
+                .map(|r| r.try_get_by_index(0).unwrap())
+                .collect();
+            for (id, values) in agora::repo::write::snapshots(app.db(), kind, &ids)
+                .await
+                .unwrap()
+            {
+                let global = agora::graphql::id::encode(kind, id).to_string();
+                // The GraphQL enum's value: `DIALOGUE` for `Dialogue`.
+                stored.insert((kind.name().to_uppercase(), global), values);
+            }
+        }
+        assert!(
+            stored.len() > 50,
+            "the seed's records are there: {}",
+            stored.len()
+        );
+        let mirrored: BTreeSet<_> = mirror.keys().collect();
+        let live: BTreeSet<_> = stored.keys().collect();
+        assert_eq!(
+            live.difference(&mirrored).collect::<Vec<_>>(),
+            Vec::<&&(String, String)>::new(),
+            "every live record is in the feed"
+        );
+        assert_eq!(mirrored, live, "no record the feed deleted is live");
+        for (k, v) in &stored {
+            assert_eq!(&mirror[k], v, "{k:?}: the feed's values are the record's");
+        }
+    }
+);
