@@ -192,7 +192,10 @@ fn count_lines(source: Source) -> Result<u64> {
 }
 
 /// Checks one record on its own; returns its type and id and the records it refers to.
-fn check(record: &Record) -> Result<(Key, Vec<Key>)> {
+/// A record's parent in its type's hierarchy: the field, and the parent (of the same type).
+type Parent = (&'static str, Key);
+
+fn check(record: &Record) -> Result<(Key, Vec<Key>, Option<Parent>)> {
     let key = record.key()?;
     let kind = key.0;
     let cols = columns(kind);
@@ -371,7 +374,8 @@ fn check(record: &Record) -> Result<(Key, Vec<Key>)> {
             (field.clone(), langs.collect())
         })
         .collect();
-    w::check_record(kind, row.id, &row.values, &texts)?;
+    let parent = w::check_record(kind, row.id, &row.values, &texts)?
+        .map(|(field, parent)| (field, (kind, parent)));
     for e in &row.edges {
         if let (Some(s), Some(end)) = (e.start_date, e.end_date)
             && s > end
@@ -382,7 +386,7 @@ fn check(record: &Record) -> Result<(Key, Vec<Key>)> {
             ));
         }
     }
-    Ok((key, refs))
+    Ok((key, refs, parent))
 }
 
 /// Imports the file at `path` into `db`.
@@ -409,6 +413,7 @@ pub async fn import_from(
     // Pass 1: each record on its own.
     let mut lines: HashMap<(NodeType, i64), u64> = HashMap::new();
     let mut refs: Vec<(u64, (NodeType, i64))> = Vec::new();
+    let mut parents: HashMap<Key, Parent> = HashMap::new();
     let mut bad: HashSet<u64> = HashSet::new();
     let problem = |out: &mut Outcome, bad: &mut HashSet<u64>, line: u64, reason: String| {
         out.problems.push(Problem { line, reason });
@@ -419,7 +424,7 @@ pub async fn import_from(
         progress.advance(1);
         let checked = parsed.and_then(|r| check(&r));
         match checked {
-            Ok((key, to)) => {
+            Ok((key, to, parent)) => {
                 if let Some(first) = lines.get(&key) {
                     problem(
                         &mut out,
@@ -435,6 +440,7 @@ pub async fn import_from(
                 }
                 lines.insert(key, line);
                 refs.extend(to.into_iter().map(|r| (line, r)));
+                parents.extend(parent.map(|p| (key, p)));
             }
             Err(e) => problem(&mut out, &mut bad, line, reason(&e)),
         }
@@ -472,6 +478,24 @@ pub async fn import_from(
                 .into_iter()
                 .map(|id| (kind, id)),
         );
+    }
+    // A hierarchy never loops, as the API's writes keep it. The file's records are new, so
+    // that no record of the database has one of them above it: a loop would be among the
+    // file's records alone.
+    for (key, (field, _)) in &parents {
+        let mut at = *key;
+        for _ in 0..=parents.len() {
+            match parents.get(&at) {
+                Some((_, up)) if up == key => {
+                    let kind = key.0.name().to_lowercase();
+                    let why = format!("{field}: this would make the {kind} its own ancestor");
+                    problem(&mut out, &mut bad, lines[key], why);
+                    break;
+                }
+                Some((_, up)) => at = *up,
+                None => break,
+            }
+        }
     }
     // A record that refers to a bad one is bad too (it could not be written without it).
     loop {

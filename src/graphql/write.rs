@@ -576,13 +576,14 @@ fn set<N: Writable>(row: &mut Model<N>, column: &'static str, value: Value) -> R
 
 /// Checks a record of an import file as a whole with the rules of its type
 /// ([`Writable::check`], what the API checks before every write): its values by column,
-/// as the import read them, are set on a row of the type first.
+/// as the import read them, are set on a row of the type first. Returns its parent in its
+/// type's hierarchy ([`Writable::parent`]: the field and the parent's id), if it has one.
 pub fn check_record(
     kind: NodeType,
     id: i64,
     values: &std::collections::BTreeMap<&'static str, serde_json::Value>,
     texts: &TextMap,
-) -> Result<()> {
+) -> Result<Option<(&'static str, i64)>> {
     use crate::{
         dialogue::Dialogue, organisation::Organisation, person::Person, report::Report,
         source::Source, theme::Theme, tool::Tool, workshop::Workshop,
@@ -603,7 +604,7 @@ fn check_record_as<N: Writable>(
     id: i64,
     values: &std::collections::BTreeMap<&'static str, serde_json::Value>,
     texts: &TextMap,
-) -> Result<()>
+) -> Result<Option<(&'static str, i64)>>
 where
     Model<N>: Default,
 {
@@ -614,7 +615,8 @@ where
             set::<N>(&mut row, c.name, crate::export::repo::to_value(c.ty, v)?)?;
         }
     }
-    N::check(&row, texts)
+    N::check(&row, texts)?;
+    Ok(N::parent(&row).map(|(field, _, parent)| (field, parent)))
 }
 
 /// Looks up columns by name on any entity.

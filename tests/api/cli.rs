@@ -363,6 +363,15 @@ fn import_checks_records_with_the_rules_of_the_api() {
         let id = encode(NodeType::Person, id).0;
         format!(r#"{{"type":"Person","id":"{id}","fields":{{{fields}}}}}"#)
     };
+    let organisation = |n: i64, parent: Option<i64>| {
+        let id = encode(NodeType::Organisation, n).0;
+        let parent = parent.map_or("null".to_string(), |p| {
+            format!(r#""{}""#, encode(NodeType::Organisation, p).0)
+        });
+        format!(
+            r#"{{"type":"Organisation","id":"{id}","fields":{{"slug":"o-{n}","kind":"civil_society","parent_id":{parent}}},"texts":{{"name":{{"en":{{"text":"O"}}}}}}}}"#
+        )
+    };
     let huge = "x".repeat(10 << 20);
     let lines = [
         // Good records (the positive control): they pass alone.
@@ -371,12 +380,18 @@ fn import_checks_records_with_the_rules_of_the_api() {
             r#""start_date":"2018-03-26","end_date":"2018-03-27","year":2018"#,
         ),
         person(902, r#""name":"Ana Good""#),
+        organisation(910, None),
+        organisation(911, Some(910)),
         // What the API refuses, the import refuses.
         dialogue(903, r#""start_date":"2018-03-27","end_date":"2018-03-26""#),
         dialogue(904, r#""start_date":"2018-03-26","year":2017"#),
         person(905, &format!(r#""name":"{huge}""#)),
         person(906, &format!(r#""name":"Ana","external_id":"{huge}""#)),
         person(907, r#""name":"  ""#),
+        // A hierarchy that loops: 912 under 914 under 913 under 912.
+        organisation(912, Some(914)),
+        organisation(913, Some(912)),
+        organisation(914, Some(913)),
     ];
     std::fs::write(dir.path().join("rules.jsonl"), lines.join("\n")).unwrap();
     let (ok, stderr, _) = run_measured(
@@ -385,18 +400,23 @@ fn import_checks_records_with_the_rules_of_the_api() {
     );
     assert!(!ok, "{stderr}");
     for expected in [
-        "rules.jsonl:3: startDate: must not be after the end date",
-        "rules.jsonl:4: year: must be the year of the start date",
-        "rules.jsonl:5: name: must be at most 255 characters",
-        "rules.jsonl:6: external_id: must be at most 255 characters",
-        "rules.jsonl:7: name: must not be empty",
+        "rules.jsonl:5: startDate: must not be after the end date",
+        "rules.jsonl:6: year: must be the year of the start date",
+        "rules.jsonl:7: name: must be at most 255 characters",
+        "rules.jsonl:8: external_id: must be at most 255 characters",
+        "rules.jsonl:9: name: must not be empty",
+        "rules.jsonl:10: parent: this would make the organisation its own ancestor",
+        "rules.jsonl:11: parent: this would make the organisation its own ancestor",
+        "rules.jsonl:12: parent: this would make the organisation its own ancestor",
     ] {
         assert!(stderr.contains(expected), "{expected}\n{stderr}");
     }
-    assert!(
-        !stderr.contains("rules.jsonl:1:") && !stderr.contains("rules.jsonl:2:"),
-        "{stderr}"
-    );
+    for good in 1..=4 {
+        assert!(
+            !stderr.contains(&format!("rules.jsonl:{good}:")),
+            "{stderr}"
+        );
+    }
     // With --skip-invalid, exactly the good records go in.
     let (ok, stderr, _) = run_measured(
         dir.path(),
@@ -423,6 +443,8 @@ fn import_checks_records_with_the_rules_of_the_api() {
     let mut good = [
         encode(NodeType::Dialogue, 901).0.to_string(),
         encode(NodeType::Person, 902).0.to_string(),
+        encode(NodeType::Organisation, 910).0.to_string(),
+        encode(NodeType::Organisation, 911).0.to_string(),
     ];
     good.sort();
     assert_eq!(ids, good, "{out}");
