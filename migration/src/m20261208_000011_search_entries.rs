@@ -30,11 +30,11 @@ impl MigrationName for Migration {
 }
 
 /// The node tables, whose texts are searched (texts of edges are not).
-const OWNERS: &str =
+pub(crate) const OWNERS: &str =
     "('dialogue', 'workshop', 'report', 'tool', 'organisation', 'person', 'theme', 'source')";
 
 /// The id of a text's entry, from the text's row (`t`): weight, then the text's id.
-fn text_entry_id(t: &str, least: &str) -> String {
+pub(crate) fn text_entry_id(t: &str, least: &str) -> String {
     format!(
         "(((CASE {t}.field WHEN 'title' THEN 3 WHEN 'name' THEN 3 WHEN 'acronym' THEN 3 \
          WHEN 'venue' THEN 2 ELSE 1 END) * 1024 + 1023 - {least}(length({t}.value), 1023)) \
@@ -44,7 +44,7 @@ fn text_entry_id(t: &str, least: &str) -> String {
 
 /// The exact form of a text's entry: the folded text of names and titles of at most 200
 /// characters.
-fn text_exact(t: &str) -> String {
+pub(crate) fn text_exact(t: &str) -> String {
     format!(
         "(CASE WHEN {t}.field IN ('title', 'name', 'acronym') AND length({t}.folded) <= 200 \
          THEN {t}.folded END)"
@@ -120,7 +120,7 @@ const SQLITE_DOWN: &[&str] = &[
 ];
 
 /// The search vector of a row with `stems` and `folded` (`r`).
-fn tsv(r: &str) -> String {
+pub(crate) fn tsv(r: &str) -> String {
     format!(
         "setweight(to_tsvector('simple', coalesce({r}.stems, '')), 'A') \
          || setweight(to_tsvector('simple', {r}.folded), 'D')"

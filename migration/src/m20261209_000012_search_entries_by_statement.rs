@@ -1,0 +1,99 @@
+//! PostgreSQL keeps the search entries of texts once per statement, not once per row: a
+//! write of many texts (a batch of records) deletes and inserts their entries in one
+//! statement each, from the statement's transition tables. SQLite's triggers stay per row
+//! (SQLite has no other kind).
+
+use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+
+use crate::m20261208_000011_search_entries::{OWNERS, text_entry_id, text_exact, tsv};
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m20261209_000012_search_entries_by_statement"
+    }
+}
+
+/// The entries of the texts in the transition table `new_rows`.
+fn insert_entries() -> String {
+    format!(
+        "INSERT INTO search_entry (id, owner_type, owner_id, lang, text_id, exact, tsv) \
+         SELECT {}, t.owner_type, t.owner_id, t.lang, t.id, {}, {} FROM new_rows t \
+         WHERE t.owner_type IN {OWNERS};",
+        text_entry_id("t", "least"),
+        text_exact("t"),
+        tsv("t")
+    )
+}
+
+/// Removes the entries of the texts in the transition table `old_rows`.
+const DELETE_ENTRIES: &str = "DELETE FROM search_entry WHERE text_id IN (SELECT id FROM old_rows);";
+
+fn function(name: &str, body: &str) -> String {
+    format!(
+        "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN {body} RETURN NULL; END $$"
+    )
+}
+
+fn postgres_up() -> Vec<String> {
+    vec![
+        function("agora_search_texts_inserted", &insert_entries()),
+        function(
+            "agora_search_texts_updated",
+            &format!("{DELETE_ENTRIES} {}", insert_entries()),
+        ),
+        function("agora_search_texts_deleted", DELETE_ENTRIES),
+        "DROP TRIGGER IF EXISTS translation_search ON translation".into(),
+        "CREATE TRIGGER translation_search_inserted AFTER INSERT ON translation \
+         REFERENCING NEW TABLE AS new_rows \
+         FOR EACH STATEMENT EXECUTE FUNCTION agora_search_texts_inserted()"
+            .into(),
+        "CREATE TRIGGER translation_search_updated AFTER UPDATE ON translation \
+         REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows \
+         FOR EACH STATEMENT EXECUTE FUNCTION agora_search_texts_updated()"
+            .into(),
+        "CREATE TRIGGER translation_search_deleted AFTER DELETE ON translation \
+         REFERENCING OLD TABLE AS old_rows \
+         FOR EACH STATEMENT EXECUTE FUNCTION agora_search_texts_deleted()"
+            .into(),
+    ]
+}
+
+/// Back to migration 11's trigger, once per row (its function is still there).
+const POSTGRES_DOWN: &[&str] = &[
+    "DROP TRIGGER IF EXISTS translation_search_inserted ON translation",
+    "DROP TRIGGER IF EXISTS translation_search_updated ON translation",
+    "DROP TRIGGER IF EXISTS translation_search_deleted ON translation",
+    "DROP FUNCTION IF EXISTS agora_search_texts_inserted()",
+    "DROP FUNCTION IF EXISTS agora_search_texts_updated()",
+    "DROP FUNCTION IF EXISTS agora_search_texts_deleted()",
+    "CREATE TRIGGER translation_search AFTER INSERT OR UPDATE OR DELETE ON translation \
+     FOR EACH ROW EXECUTE FUNCTION agora_search_text()",
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let db = manager.get_connection();
+        for sql in postgres_up() {
+            db.execute_unprepared(&sql).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let db = manager.get_connection();
+        for sql in POSTGRES_DOWN {
+            db.execute_unprepared(sql).await?;
+        }
+        Ok(())
+    }
+}
