@@ -597,16 +597,6 @@ async fn write(
                 set_deferred(w.txn(), row, &DEFERRED).await?;
             }
             insert_texts_and_edges(w.txn(), &chunk).await?;
-            for kind in ORDER {
-                let ids: Vec<i64> = chunk
-                    .iter()
-                    .filter(|r| r.kind == kind)
-                    .map(|r| r.id)
-                    .collect();
-                if !ids.is_empty() {
-                    crate::search::repo::refresh_keys(w.txn(), kind, &ids).await?;
-                }
-            }
             // Each record's creation carries its values, as the API's do, so that a
             // partner that replays the feed from the start holds every record.
             let mut values = BTreeMap::new();
@@ -616,6 +606,10 @@ async fn write(
                     .filter(|r| r.kind == kind)
                     .map(|r| r.id)
                     .collect();
+                if ids.is_empty() {
+                    continue;
+                }
+                crate::search::repo::refresh_keys(w.txn(), kind, &ids).await?;
                 for (id, v) in snapshots(w.txn(), kind, &ids).await? {
                     values.insert((kind.table(), id), v);
                 }

@@ -26,7 +26,9 @@ use crate::{
         col,
         edges::Source,
         node::{NodeType, column as node_column},
-        write::{ChangeRecord, NodeEntity, TextMap, Writer, conflict_on_unique, record_many},
+        write::{
+            ChangeRecord, NodeEntity, TextMap, Writer, conflict_on_unique, record_many, texts_of,
+        },
     },
     search::keys::Key as SearchKey,
 };
@@ -227,22 +229,7 @@ where
         };
         let rows = q.lock_exclusive().all(w.txn()).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.record().id).collect();
-        let mut texts: HashMap<i64, TextMap> = HashMap::new();
-        for ids in ids.chunks(MAX_PARAMS / 2) {
-            let found = translation::Entity::find()
-                .filter(translation::Column::OwnerType.eq(table))
-                .filter(translation::Column::OwnerId.is_in(ids.iter().copied()))
-                .all(w.txn())
-                .await?;
-            for t in found {
-                texts
-                    .entry(t.owner_id)
-                    .or_default()
-                    .entry(t.field)
-                    .or_default()
-                    .insert(t.lang, t.value);
-            }
-        }
+        let mut texts = texts_of(w.txn(), table, &ids).await?;
         let Some(stage) = w.stage_mut() else {
             return Ok(());
         };

@@ -288,20 +288,7 @@ async fn snapshots_of<E: NodeEntity>(
             .filter(col(table, node_column::ID).is_in(ids.iter().copied()))
             .all(db)
             .await?;
-        let mut texts: BTreeMap<i64, TextMap> = BTreeMap::new();
-        let found = translation::Entity::find()
-            .filter(translation::Column::OwnerType.eq(table))
-            .filter(translation::Column::OwnerId.is_in(ids.iter().copied()))
-            .all(db)
-            .await?;
-        for t in found {
-            texts
-                .entry(t.owner_id)
-                .or_default()
-                .entry(t.field)
-                .or_default()
-                .insert(t.lang, t.value);
-        }
+        let mut texts = texts_of(db, table, ids).await?;
         for row in rows {
             let id = row.record().id;
             let t = texts.remove(&id).unwrap_or_default();
@@ -385,6 +372,29 @@ pub async fn load<E: NodeEntity>(w: &Writer, id: i64) -> Result<Option<(E::Model
     };
     let texts = load_texts(w.txn(), table, id).await?;
     Ok(Some((model, texts)))
+}
+
+/// The texts of the records `ids` of the table `owner`, by record.
+pub async fn texts_of(
+    db: &impl ConnectionTrait,
+    owner: &str,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, TextMap>> {
+    let found = translation::Entity::find()
+        .filter(translation::Column::OwnerType.eq(owner))
+        .filter(translation::Column::OwnerId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    let mut texts = std::collections::HashMap::<i64, TextMap>::new();
+    for t in found {
+        texts
+            .entry(t.owner_id)
+            .or_default()
+            .entry(t.field)
+            .or_default()
+            .insert(t.lang, t.value);
+    }
+    Ok(texts)
 }
 
 /// The texts of one record.
