@@ -63,6 +63,10 @@ pub struct Entry {
     pub external_id: Option<String>,
     /// Every column of the row (but the id of a record to create), by name.
     pub columns: Vec<(&'static str, Value)>,
+    /// The columns an update changes (its version and time among them); none for a
+    /// creation. Only these are written over the stored row, so that the database leaves
+    /// the indexes of the others alone.
+    pub changed: Vec<&'static str>,
     /// Its texts, as they were and as they are.
     pub texts: (TextMap, TextMap),
     /// Its search keys, when they change.
@@ -296,8 +300,8 @@ pub async fn flush(w: &mut Writer) -> Result<Flushed> {
     }
 }
 
-/// Writes records: their rows (a statement per table and run of creations or updates, as
-/// the bound on parameters allows), texts, search keys and changes. Returns each record's
+/// Writes records: their rows (a statement per table and run of creations, or of updates
+/// of the same columns, as the bound on parameters allows), texts, search keys and changes. Returns each record's
 /// id. A unique value the database refuses is `Conflict`.
 pub async fn write(w: &mut Writer, entries: &[Entry]) -> Result<Vec<i64>> {
     let mut ids: Vec<i64> = entries.iter().map(|e| e.id.unwrap_or(0)).collect();
@@ -308,6 +312,7 @@ pub async fn write(w: &mut Writer, entries: &[Entry]) -> Result<Vec<i64>> {
         while end < entries.len()
             && entries[end].kind.table() == table
             && entries[end].id.is_none() == creating
+            && entries[end].changed == entries[start].changed
         {
             end += 1;
         }
@@ -355,7 +360,7 @@ pub async fn write(w: &mut Writer, entries: &[Entry]) -> Result<Vec<i64>> {
 }
 
 /// Writes rows of one table: inserted (ids returned, matched by partner and external id),
-/// or written over the rows of their ids.
+/// or written over the rows of their ids (the columns they change, the same for each).
 async fn write_rows(
     w: &Writer,
     table: &'static str,
@@ -408,11 +413,7 @@ async fn write_rows(
                 .ok_or_else(|| Error::internal("a created row was not returned"))?;
         }
     } else {
-        let columns: Vec<Alias> = entries[0]
-            .columns
-            .iter()
-            .map(|(n, _)| Alias::new(*n))
-            .collect();
+        let columns: Vec<Alias> = entries[0].changed.iter().map(|n| Alias::new(*n)).collect();
         q.on_conflict(
             OnConflict::column(Alias::new(node_column::ID))
                 .update_columns(columns)

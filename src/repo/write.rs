@@ -639,6 +639,7 @@ pub async fn create<E: NodeEntity>(
         partner_id: rec.partner_id,
         external_id: rec.external_id.map(str::to_string),
         columns: columns::<E>(&model),
+        changed: Vec::new(),
         texts: (TextMap::new(), texts.clone()),
         keys: Some(keys_of(kind, &after)),
         op: "create",
@@ -684,13 +685,23 @@ pub async fn update<E: NodeEntity>(
         .filter(|k| *k != keys_of(kind, &was));
     // The history keeps what changed, not two copies of the record.
     let (before, after) = difference(&was, &now);
+    let columns = columns::<E>(&new);
+    let changed = columns
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| {
+            [node_column::VERSION, node_column::UPDATED_AT].contains(name)
+                || after["columns"].get(*name).is_some()
+        })
+        .collect();
     let entry = Entry {
         index: 0,
         kind,
         id: Some(rec.id),
         partner_id: rec.partner_id,
         external_id: rec.external_id.map(str::to_string),
-        columns: columns::<E>(&new),
+        columns,
+        changed,
         texts: (old_texts, new_texts),
         keys,
         op,
