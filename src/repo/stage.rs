@@ -16,7 +16,7 @@ use std::{
 
 use entity::{HasRecord, translation};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Value,
     sea_query::{Alias, Condition, Expr, ExprTrait, OnConflict, Query},
 };
 
@@ -64,8 +64,9 @@ pub struct Entry {
     /// Every column of the row (but the id of a record to create), by name.
     pub columns: Vec<(&'static str, Value)>,
     /// The columns an update changes (its version and time among them); none for a
-    /// creation. Only these are written over the stored row, so that the database leaves
-    /// the indexes of the others alone.
+    /// creation. On SQLite only these are written over the stored row, so that it leaves
+    /// the indexes of the others alone (PostgreSQL writes every index of a row that moves,
+    /// whatever changed).
     pub changed: Vec<&'static str>,
     /// Its texts, as they were and as they are.
     pub texts: (TextMap, TextMap),
@@ -300,11 +301,12 @@ pub async fn flush(w: &mut Writer) -> Result<Flushed> {
     }
 }
 
-/// Writes records: their rows (a statement per table and run of creations, or of updates
-/// of the same columns, as the bound on parameters allows), texts, search keys and changes. Returns each record's
+/// Writes records: their rows (a statement per table and run of creations or updates, on
+/// SQLite of updates of the same columns, as the bound on parameters allows), texts, search keys and changes. Returns each record's
 /// id. A unique value the database refuses is `Conflict`.
 pub async fn write(w: &mut Writer, entries: &[Entry]) -> Result<Vec<i64>> {
     let mut ids: Vec<i64> = entries.iter().map(|e| e.id.unwrap_or(0)).collect();
+    let every_column = w.txn().get_database_backend() == DbBackend::Postgres;
     let mut start = 0;
     while start < entries.len() {
         let (table, creating) = (entries[start].kind.table(), entries[start].id.is_none());
@@ -312,7 +314,7 @@ pub async fn write(w: &mut Writer, entries: &[Entry]) -> Result<Vec<i64>> {
         while end < entries.len()
             && entries[end].kind.table() == table
             && entries[end].id.is_none() == creating
-            && entries[end].changed == entries[start].changed
+            && (every_column || entries[end].changed == entries[start].changed)
         {
             end += 1;
         }
@@ -325,7 +327,7 @@ pub async fn write(w: &mut Writer, entries: &[Entry]) -> Result<Vec<i64>> {
             } else {
                 (at + per).min(end)
             };
-            write_rows(w, table, creating, &entries[at..to], &mut ids[at..to]).await?;
+            write_rows(w, table, every_column, &entries[at..to], &mut ids[at..to]).await?;
             at = to;
         }
         start = end;
@@ -360,14 +362,16 @@ pub async fn write(w: &mut Writer, entries: &[Entry]) -> Result<Vec<i64>> {
 }
 
 /// Writes rows of one table: inserted (ids returned, matched by partner and external id),
-/// or written over the rows of their ids (the columns they change, the same for each).
+/// or written over the rows of their ids (every column, or the columns they change, the
+/// same for each).
 async fn write_rows(
     w: &Writer,
     table: &'static str,
-    creating: bool,
+    every_column: bool,
     entries: &[Entry],
     ids: &mut [i64],
 ) -> Result<()> {
+    let creating = entries[0].id.is_none();
     let mut q = Query::insert();
     q.into_table(Alias::new(table));
     let mut names: Vec<Alias> = Vec::new();
@@ -413,7 +417,14 @@ async fn write_rows(
                 .ok_or_else(|| Error::internal("a created row was not returned"))?;
         }
     } else {
-        let columns: Vec<Alias> = entries[0].changed.iter().map(|n| Alias::new(*n)).collect();
+        let columns: Vec<Alias> = match every_column {
+            true => entries[0]
+                .columns
+                .iter()
+                .map(|(n, _)| Alias::new(*n))
+                .collect(),
+            false => entries[0].changed.iter().map(|n| Alias::new(*n)).collect(),
+        };
         q.on_conflict(
             OnConflict::column(Alias::new(node_column::ID))
                 .update_columns(columns)
