@@ -445,8 +445,12 @@ pub async fn id_by_external(
 
 /// The id of the live organisation with the slug `slug`.
 pub async fn partner_by_slug(w: &mut Writer, slug: &str) -> Result<Option<i64>> {
-    if let Some(found) = w.stage().and_then(|s| s.slug(slug)) {
-        return Ok(found);
+    if let Some(stage) = w.stage() {
+        // A held organisation may be the one with this slug.
+        stage.check_none_held(table!(organisation))?;
+        if let Some(found) = stage.slug(slug) {
+            return Ok(found);
+        }
     }
     let found = entity::organisation::Entity::find()
         .filter(entity::organisation::Column::Slug.eq(slug))

@@ -343,6 +343,25 @@ db_test!(
         assert_eq!(r["sync"]["applied"], false, "{r:#}");
         assert_eq!(r["sync"]["results"][0]["outcome"], "CREATED");
         assert_eq!(r["sync"]["results"][1]["error"]["field"], "symbol", "{r:#}");
+        // A partner created in the batch is found by its slug by the next record.
+        let admin = app.key("iom", "admin").await;
+        let r = app
+            .data_as(
+                &admin,
+                SYNC,
+                json!({ "records": [
+                    { "organisation": { "externalId": "NEW-ORG", "input": { "slug": "new-partner",
+                        "kind": "CIVIL_SOCIETY", "name": [{ "lang": "en", "text": "New partner" }] } } },
+                    { "dialogue": { "externalId": "THEIRS", "partner": "new-partner", "input": {
+                        "slug": "theirs", "title": [{ "lang": "en", "text": "Theirs" }] } } },
+                ] }),
+            )
+            .await;
+        assert_eq!(r["sync"]["applied"], true, "{r:#}");
+        assert_eq!(
+            outcomes(r["sync"]["results"].as_array().unwrap()),
+            ["CREATED", "CREATED"]
+        );
         // A cycle closed within a batch is refused.
         let org = |external: &str, slug: &str, parent: Option<&str>| {
             let mut input = json!({ "slug": slug, "kind": "CIVIL_SOCIETY",
