@@ -4,8 +4,9 @@
 //! While a [`Stage`] is open on a [`Writer`], `create` and `update` hold their records back,
 //! and the store's reads answer from what the batch read in advance ([`prefetch`]) or
 //! read once. A read that a held-back record could change (its key, its id, the hierarchy
-//! of its table) fails with [`Error::Restage`]: the batch writes what it holds and checks
-//! the record again. Values that the database keeps unique are left to it: when it refuses
+//! of its table) fails with [`Error::Restage`]: the batch writes what it holds, forgets
+//! what it read of those records (what it read of the others stays true), and checks the
+//! record again. Values that the database keeps unique are left to it: when it refuses
 //! a batch's rows, nothing of them stays, and the batch checks and writes those records
 //! one by one, which names the one at fault.
 
@@ -63,11 +64,6 @@ pub struct Entry {
     pub external_id: Option<String>,
     /// Every column of the row (but the id of a record to create), by name.
     pub columns: Vec<(&'static str, Value)>,
-    /// The columns an update changes (its version and time among them); none for a
-    /// creation. On SQLite only these are written over the stored row, so that it leaves
-    /// the indexes of the others alone (PostgreSQL writes every index of a row that moves,
-    /// whatever changed).
-    pub changed: Vec<&'static str>,
     /// Its texts, as they were and as they are.
     pub texts: (TextMap, TextMap),
     /// Its search keys, when they change.
@@ -80,6 +76,19 @@ pub struct Entry {
     pub before: Option<serde_json::Value>,
     /// The values after.
     pub after: serde_json::Value,
+}
+
+impl Entry {
+    /// The columns an update changes, its version and time among them. On SQLite only
+    /// these are written over the stored row, so that it leaves the indexes of the others
+    /// alone (PostgreSQL writes every index of a row that moves, whatever changed).
+    fn changed(&self) -> Vec<&str> {
+        let mut names = vec![node_column::VERSION, node_column::UPDATED_AT];
+        if let Some(columns) = self.after["columns"].as_object() {
+            names.extend(columns.keys().map(String::as_str));
+        }
+        names
+    }
 }
 
 /// The records of a batch held back, and what the batch read.
@@ -130,6 +139,26 @@ impl Stage {
         self.entries.push(entry);
     }
 
+    /// Takes the held records to write them, and forgets what was read of them (their keys,
+    /// rows, liveness and versions, and partners' slugs when an organisation is held):
+    /// what was read of the other records stays true once they are written.
+    fn take_held(&mut self) -> Vec<Entry> {
+        for key in self.keys.drain() {
+            self.found.remove(&key);
+        }
+        for id in self.ids.drain() {
+            self.rows.remove(&id);
+            self.live.remove(&id);
+            self.sources.remove(&id);
+        }
+        if self.tables.contains(table!(organisation)) {
+            self.slugs.clear();
+        }
+        self.tables.clear();
+        self.updated.clear();
+        std::mem::take(&mut self.entries)
+    }
+
     /// Fails with `Restage` when a held record has the key `key`; else what was read of it.
     pub fn found(&self, key: &RecordKey) -> Result<Option<Option<i64>>> {
         if self.keys.contains(key) {
@@ -169,15 +198,16 @@ impl Stage {
         Ok(())
     }
 
-    /// The row and texts of the record `id` of `E`, if read in advance.
-    pub fn row<E: NodeEntity>(&self, id: i64) -> Result<Option<(E::Model, TextMap)>> {
+    /// The row and texts of the record `id` of `E`, if read in advance: taken, as a
+    /// record is checked once (a later read of it reads the database).
+    pub fn take_row<E: NodeEntity>(&mut self, id: i64) -> Result<Option<(E::Model, TextMap)>> {
         let table = E::default().table_name();
         self.check_free(table, id)?;
         Ok(self
             .rows
-            .get(&(table, id))
-            .and_then(|r| r.downcast_ref::<(E::Model, TextMap)>())
-            .cloned())
+            .remove(&(table, id))
+            .and_then(|r| r.downcast::<(E::Model, TextMap)>().ok())
+            .map(|r| *r))
     }
 
     /// Whether the record is live, if known.
@@ -268,23 +298,25 @@ pub enum Flushed {
 
 /// Writes the records held by the writer's stage, and empties it.
 pub async fn flush(w: &mut Writer) -> Result<Flushed> {
-    let entries = match w.stage_mut() {
-        // What the batch read is forgotten with them: the rows it read may change now.
-        Some(stage) if !stage.is_empty() => std::mem::take(stage).entries,
+    let mut entries = match w.stage_mut() {
+        Some(stage) if !stage.is_empty() => stage.take_held(),
         _ => return Ok(Flushed::Written(Vec::new())),
     };
+    // Where each record is in the batch, and its type when it is created.
+    let held: Vec<(usize, Option<NodeType>)> = entries
+        .iter()
+        .map(|e| (e.index, e.id.is_none().then_some(e.kind)))
+        .collect();
     w.txn().execute_unprepared("SAVEPOINT agora_stage").await?;
-    match write(w, &entries).await {
+    match write(w, &mut entries).await {
         Ok(ids) => {
             w.txn()
                 .execute_unprepared("RELEASE SAVEPOINT agora_stage")
                 .await?;
             Ok(Flushed::Written(
-                entries
-                    .iter()
+                held.into_iter()
                     .zip(ids)
-                    .filter(|(e, _)| e.id.is_none())
-                    .map(|(e, id)| (e.index, e.kind, id))
+                    .filter_map(|((index, created), id)| created.map(|kind| (index, kind, id)))
                     .collect(),
             ))
         }
@@ -295,16 +327,19 @@ pub async fn flush(w: &mut Writer) -> Result<Flushed> {
             w.txn()
                 .execute_unprepared("RELEASE SAVEPOINT agora_stage")
                 .await?;
-            Ok(Flushed::Refused(entries.iter().map(|e| e.index).collect()))
+            Ok(Flushed::Refused(
+                held.into_iter().map(|(index, _)| index).collect(),
+            ))
         }
         Err(e) => Err(e),
     }
 }
 
 /// Writes records: their rows (a statement per table and run of creations or updates, on
-/// SQLite of updates of the same columns, as the bound on parameters allows), texts, search keys and changes. Returns each record's
-/// id. A unique value the database refuses is `Conflict`.
-pub async fn write(w: &mut Writer, entries: &[Entry]) -> Result<Vec<i64>> {
+/// SQLite of updates of the same columns, as the bound on parameters allows), texts,
+/// search keys and changes; their values are moved into the statements. Returns each
+/// record's id. A unique value the database refuses is `Conflict`.
+pub async fn write(w: &mut Writer, entries: &mut [Entry]) -> Result<Vec<i64>> {
     let mut ids: Vec<i64> = entries.iter().map(|e| e.id.unwrap_or(0)).collect();
     let every_column = w.txn().get_database_backend() == DbBackend::Postgres;
     let mut start = 0;
@@ -314,7 +349,7 @@ pub async fn write(w: &mut Writer, entries: &[Entry]) -> Result<Vec<i64>> {
         while end < entries.len()
             && entries[end].kind.table() == table
             && entries[end].id.is_none() == creating
-            && (every_column || entries[end].changed == entries[start].changed)
+            && (every_column || entries[end].changed() == entries[start].changed())
         {
             end += 1;
         }
@@ -327,23 +362,30 @@ pub async fn write(w: &mut Writer, entries: &[Entry]) -> Result<Vec<i64>> {
             } else {
                 (at + per).min(end)
             };
-            write_rows(w, table, every_column, &entries[at..to], &mut ids[at..to]).await?;
+            write_rows(
+                w,
+                table,
+                every_column,
+                &mut entries[at..to],
+                &mut ids[at..to],
+            )
+            .await?;
             at = to;
         }
         start = end;
     }
     write_texts(w, entries, &ids).await?;
     let mut keys: HashMap<NodeType, Vec<(i64, Vec<SearchKey>)>> = HashMap::new();
-    for (e, id) in entries.iter().zip(&ids) {
-        if let Some(k) = &e.keys {
-            keys.entry(e.kind).or_default().push((*id, k.clone()));
+    for (e, id) in entries.iter_mut().zip(&ids) {
+        if let Some(k) = e.keys.take() {
+            keys.entry(e.kind).or_default().push((*id, k));
         }
     }
     for (kind, records) in keys {
         crate::search::repo::write_keys(w.txn(), kind, &records).await?;
     }
     let changes = entries
-        .iter()
+        .iter_mut()
         .zip(&ids)
         .map(|(e, id)| ChangeRecord {
             op: e.op,
@@ -353,8 +395,8 @@ pub async fn write(w: &mut Writer, entries: &[Entry]) -> Result<Vec<i64>> {
             partner_id: e.partner_id,
             version: e.version,
             edge: None,
-            before: e.before.clone(),
-            after: Some(e.after.clone()),
+            before: e.before.take(),
+            after: Some(e.after.take()),
         })
         .collect();
     record_many(w, changes).await?;
@@ -368,24 +410,35 @@ async fn write_rows(
     w: &Writer,
     table: &'static str,
     every_column: bool,
-    entries: &[Entry],
+    entries: &mut [Entry],
     ids: &mut [i64],
 ) -> Result<()> {
     let creating = entries[0].id.is_none();
+    let columns: Vec<&'static str> = entries[0].columns.iter().map(|(n, _)| *n).collect();
+    // Computed before the values move into the statement.
+    let changed: Vec<Alias> = match every_column {
+        true => columns.iter().map(|n| Alias::new(*n)).collect(),
+        false => entries[0].changed().into_iter().map(Alias::new).collect(),
+    };
     let mut q = Query::insert();
     q.into_table(Alias::new(table));
     let mut names: Vec<Alias> = Vec::new();
     if !creating {
         names.push(Alias::new(node_column::ID));
     }
-    names.extend(entries[0].columns.iter().map(|(n, _)| Alias::new(*n)));
-    q.columns(names.clone());
-    for e in entries {
-        let mut values: Vec<Expr> = Vec::with_capacity(names.len());
+    names.extend(columns.iter().map(|n| Alias::new(*n)));
+    let width = names.len();
+    q.columns(names);
+    for e in entries.iter_mut() {
+        let mut values: Vec<Expr> = Vec::with_capacity(width);
         if let Some(id) = e.id {
             values.push(id.into());
         }
-        values.extend(e.columns.iter().map(|(_, v)| Expr::val(v.clone())));
+        values.extend(
+            std::mem::take(&mut e.columns)
+                .into_iter()
+                .map(|(_, v)| Expr::val(v)),
+        );
         q.values(values)
             .map_err(|e| Error::internal(format!("a staged row: {e}")))?;
     }
@@ -417,17 +470,9 @@ async fn write_rows(
                 .ok_or_else(|| Error::internal("a created row was not returned"))?;
         }
     } else {
-        let columns: Vec<Alias> = match every_column {
-            true => entries[0]
-                .columns
-                .iter()
-                .map(|(n, _)| Alias::new(*n))
-                .collect(),
-            false => entries[0].changed.iter().map(|n| Alias::new(*n)).collect(),
-        };
         q.on_conflict(
             OnConflict::column(Alias::new(node_column::ID))
-                .update_columns(columns)
+                .update_columns(changed)
                 .to_owned(),
         );
         w.txn().execute(&q).await.map_err(conflict_on_unique)?;

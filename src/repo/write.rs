@@ -354,10 +354,10 @@ fn differing(
 }
 
 /// The live row `id` of `E` and its texts, locked until the transaction ends.
-pub async fn load<E: NodeEntity>(w: &Writer, id: i64) -> Result<Option<(E::Model, TextMap)>> {
+pub async fn load<E: NodeEntity>(w: &mut Writer, id: i64) -> Result<Option<(E::Model, TextMap)>> {
     let table = E::default().table_name();
-    if let Some(stage) = w.stage()
-        && let Some(found) = stage.row::<E>(id)?
+    if let Some(stage) = w.stage_mut()
+        && let Some(found) = stage.take_row::<E>(id)?
     {
         return Ok(Some(found));
     }
@@ -399,16 +399,10 @@ pub async fn texts_of(
 
 /// The texts of one record.
 pub async fn load_texts(db: &impl ConnectionTrait, owner: &str, id: i64) -> Result<TextMap> {
-    let rows = translation::Entity::find()
-        .filter(translation::Column::OwnerType.eq(owner))
-        .filter(translation::Column::OwnerId.eq(id))
-        .all(db)
-        .await?;
-    let mut texts = TextMap::new();
-    for t in rows {
-        texts.entry(t.field).or_default().insert(t.lang, t.value);
-    }
-    Ok(texts)
+    Ok(texts_of(db, owner, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or_default())
 }
 
 /// The id of the live record of `table` that `partner` knows as `external_id`.
@@ -643,7 +637,6 @@ pub async fn create<E: NodeEntity>(
         partner_id: rec.partner_id,
         external_id: rec.external_id.map(str::to_string),
         columns: columns::<E>(&model),
-        changed: Vec::new(),
         texts: (TextMap::new(), texts.clone()),
         keys: Some(keys_of(kind, &after)),
         op: "create",
@@ -689,23 +682,13 @@ pub async fn update<E: NodeEntity>(
         .filter(|k| *k != keys_of(kind, &was));
     // The history keeps what changed, not two copies of the record.
     let (before, after) = difference(&was, &now);
-    let columns = columns::<E>(&new);
-    let changed = columns
-        .iter()
-        .map(|(name, _)| *name)
-        .filter(|name| {
-            [node_column::VERSION, node_column::UPDATED_AT].contains(name)
-                || after["columns"].get(*name).is_some()
-        })
-        .collect();
     let entry = Entry {
         index: 0,
         kind,
         id: Some(rec.id),
         partner_id: rec.partner_id,
         external_id: rec.external_id.map(str::to_string),
-        columns,
-        changed,
+        columns: columns::<E>(&new),
         texts: (old_texts, new_texts),
         keys,
         op,
@@ -731,14 +714,14 @@ pub async fn update<E: NodeEntity>(
 /// and returns its id.
 async fn write_or_hold(
     w: &mut Writer,
-    entry: Entry,
+    mut entry: Entry,
     was: Option<stage::RecordKey>,
 ) -> Result<Option<i64>> {
     if let Some(stage) = w.stage_mut() {
         stage.hold(entry, was);
         return Ok(None);
     }
-    let ids = stage::write(w, std::slice::from_ref(&entry)).await?;
+    let ids = stage::write(w, std::slice::from_mut(&mut entry)).await?;
     Ok(ids.first().copied())
 }
 

@@ -280,8 +280,9 @@ pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncReco
         }
         match apply(w, record).await {
             Err(Error::Restage) => {
-                flush(w, records, &mut results).await?;
-                covered = pos;
+                if !flush(w, records, &mut results).await? {
+                    covered = pos;
+                }
                 continue;
             }
             outcome => results[index] = Some(result_of(index, outcome)?),
@@ -386,12 +387,13 @@ async fn read<N: Writable>(
 
 /// Writes the records the batch holds. When the database refuses them for a unique
 /// value, nothing of them is written, and they are applied again one by one, which says
-/// which of them fail.
+/// which of them fail. Returns whether what the batch read in advance of the other
+/// records still stands (not after records were applied one by one).
 async fn flush(
     w: &mut Writer,
     records: &[SyncRecord],
     results: &mut [Option<SyncRecordResult>],
-) -> Result<()> {
+) -> Result<bool> {
     match stage::flush(w).await? {
         Flushed::Written(created) => {
             for (index, kind, id) in created {
@@ -399,6 +401,7 @@ async fn flush(
                     r.id = Some(encode(kind, id));
                 }
             }
+            Ok(true)
         }
         Flushed::Refused(held) => {
             w.stop_staging()?;
@@ -406,9 +409,9 @@ async fn flush(
                 results[index] = Some(one(w, index, &records[index]).await?);
             }
             w.start_staging();
+            Ok(false)
         }
     }
-    Ok(())
 }
 
 /// The bulk sync mutation.
