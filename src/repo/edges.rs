@@ -11,6 +11,7 @@ use crate::{
     error::{Error, Result},
     repo::{
         col,
+        edge_stage::Found,
         node::{NodeType, column as node_column},
         write::{ChangeRecord, Outcome, TextMap, Writer, load_texts, record},
     },
@@ -308,6 +309,7 @@ pub static ALL: [&EdgeTable; 14] = [
 ];
 
 /// One edge, as a write names it.
+#[derive(Clone)]
 pub struct EdgeRow {
     /// The source record's table.
     pub from_type: &'static str,
@@ -396,6 +398,33 @@ fn matching(t: &EdgeTable, row: &EdgeRow) -> Condition {
     }
 }
 
+/// While a batch holds its edges: the edges of `t` that are `row` (their places among
+/// those the batch knows, and the partners that made them), or `None` when the edges at
+/// its source were not read (or `t` is dated) and the database is asked. That fails with
+/// `Restage` when edges are held, which the database does not know yet.
+fn staged(w: &Writer, t: &EdgeTable, row: &EdgeRow) -> Result<Option<Found>> {
+    let Some(stage) = w.stage() else {
+        return Ok(None);
+    };
+    match stage.edges.find(t, row).filter(|_| !t.dated) {
+        Some(found) => Ok(Some(found)),
+        None if stage.edges.is_empty() => Ok(None),
+        None => Err(Error::Restage),
+    }
+}
+
+/// Fails unless the caller may remove an edge made by `partner`: an edge belongs to the
+/// partner that made it (whichever way it is named).
+fn made_by(w: &Writer, partner: Option<i64>) -> Result<()> {
+    w.principal.may_change(partner).map_err(|_| {
+        Error::Forbidden(
+            "this edge was made by another partner: only that partner or an admin may remove \
+             it"
+            .into(),
+        )
+    })
+}
+
 /// The rows of `t` that are the edge `row`: their ids and the partners that made them.
 async fn find_owned(w: &Writer, t: &EdgeTable, row: &EdgeRow) -> Result<Vec<(i64, Option<i64>)>> {
     let q = Query::select()
@@ -427,10 +456,19 @@ async fn find(w: &Writer, t: &EdgeTable, row: &EdgeRow) -> Result<Vec<i64>> {
 /// those of the one there; returns `Created`, `Updated` or `Unchanged`.
 pub async fn add(
     w: &mut Writer,
-    t: &EdgeTable,
+    t: &'static EdgeTable,
     row: &EdgeRow,
     position: &TextMap,
 ) -> Result<Outcome> {
+    let partner = w.principal.organisation();
+    if let Some(found) = staged(w, t, row)? {
+        let stage = w.stage_mut().ok_or(Error::Restage)?;
+        if found.is_empty() {
+            stage.edges.hold_add(t, row, partner);
+            return Ok(Outcome::Created);
+        }
+        return Ok(Outcome::Unchanged);
+    }
     if let Some(&id) = find(w, t, row).await?.first() {
         return match t.dated {
             true => update_dated(w, t, id, row, position).await,
@@ -526,17 +564,19 @@ async fn write_position(w: &Writer, t: &EdgeTable, id: i64, position: &TextMap) 
 }
 
 /// Removes the edge; returns whether there was one.
-pub async fn remove(w: &mut Writer, t: &EdgeTable, row: &EdgeRow) -> Result<bool> {
+pub async fn remove(w: &mut Writer, t: &'static EdgeTable, row: &EdgeRow) -> Result<bool> {
+    if let Some(found) = staged(w, t, row)? {
+        for (_, partner) in &found {
+            made_by(w, *partner)?;
+        }
+        let places: Vec<usize> = found.into_iter().map(|(place, _)| place).collect();
+        let stage = w.stage_mut().ok_or(Error::Restage)?;
+        stage.edges.hold_remove(t, &places);
+        return Ok(!places.is_empty());
+    }
     let mut ids = Vec::new();
     for (id, partner) in find_owned(w, t, row).await? {
-        // An edge belongs to the partner that made it (whichever way it is named).
-        w.principal.may_change(partner).map_err(|_| {
-            Error::Forbidden(
-                "this edge was made by another partner: only that partner or an admin may \
-                 remove it"
-                    .into(),
-            )
-        })?;
+        made_by(w, partner)?;
         ids.push(id);
     }
     if ids.is_empty() {
@@ -561,12 +601,21 @@ pub async fn remove(w: &mut Writer, t: &EdgeTable, row: &EdgeRow) -> Result<bool
 /// Gives the source record a new version and records the edge change; returns the version.
 pub async fn touch(
     w: &mut Writer,
-    t: &EdgeTable,
+    t: &'static EdgeTable,
     row: &EdgeRow,
     source: &Source,
     added: bool,
 ) -> Result<i64> {
     let version = source.version + 1;
+    if let Some(stage) = w.stage_mut() {
+        stage.edges.hold_touch(t, row, source, version, added);
+        let now = Source {
+            version,
+            ..source.clone()
+        };
+        stage.note_source(row.from_type, row.from, &now);
+        return Ok(version);
+    }
     let update = Query::update()
         .table(row.from_type)
         .value(node_column::VERSION, version)

@@ -12,7 +12,8 @@
 //! - `filter` and `facet`: the SQL of relation filters, and counts grouped by a field;
 //! - `text`: translatable texts, loaded for many records at once and written;
 //! - `write`: one transaction per write, versions, timestamps, the feed and history;
-//! - `stage`: the records of a batch written together, a few statements per table.
+//! - `stage` and `edge_stage`: the records and edges of a batch written together, a few
+//!   statements per table.
 //!
 //! Feature code keeps its SQL with its feature: the search index (`search::repo`), API
 //! keys (`auth::keys`), the change feed and idempotency (`sync::changes`,
@@ -70,6 +71,7 @@ macro_rules! col {
 }
 
 pub mod cursor;
+pub mod edge_stage;
 pub mod edges;
 pub mod facet;
 pub mod filter;

@@ -25,6 +25,7 @@ use crate::{
     error::{Error, Result},
     repo::{
         col,
+        edge_stage::EdgeStage,
         edges::Source,
         node::{NodeType, column as node_column},
         write::{
@@ -115,12 +116,14 @@ pub struct Stage {
     slugs: HashMap<String, Option<i64>>,
     /// The position in the batch of the record being checked.
     pub index: usize,
+    /// The edges the batch read and holds.
+    pub edges: EdgeStage,
 }
 
 impl Stage {
     /// Whether nothing is held.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.edges.is_empty()
     }
 
     /// Holds a record back.
@@ -299,7 +302,7 @@ pub enum Flushed {
 /// Writes the records held by the writer's stage, and empties it.
 pub async fn flush(w: &mut Writer) -> Result<Flushed> {
     let mut entries = match w.stage_mut() {
-        Some(stage) if !stage.is_empty() => stage.take_held(),
+        Some(stage) if !stage.entries.is_empty() => stage.take_held(),
         _ => return Ok(Flushed::Written(Vec::new())),
     };
     // Where each record is in the batch, and its type when it is created.

@@ -6,7 +6,7 @@ use crate::{
     dialogue::{Dialogue, DialogueInput},
     error::{Error, Result},
     graphql::{
-        id::encode,
+        id::{NodeType as IdType, decode, encode},
         write::{
             NodeRef, Writable, delete_in, partner_for, resolve, text_column, upsert_in, writer,
         },
@@ -14,9 +14,11 @@ use crate::{
     organisation::{Organisation, OrganisationInput},
     person::{Person, PersonInput},
     repo::{
+        edge_stage::{self, Named},
+        edges::EdgeTable,
         node::{NodeType, column as node_column},
         stage::{self, Flushed},
-        write::{Outcome, Writer},
+        write::{self as store, Outcome, Writer},
     },
     report::{Report, ReportInput},
     source::{Source, SourceInput},
@@ -244,8 +246,10 @@ fn key<N: Writable>(r: crate::graphql::write::WriteResult<N>) -> (Outcome, i64) 
 /// Upserts are checked one by one but written together, a few statements per table
 /// ([`crate::repo::stage`]): the records they name are read in advance, up to the next
 /// record that is not an upsert, and written when a later record's checks read what they
-/// change, before a deletion, and at the end. Deletions and edges run one by one, each in
-/// a savepoint, so that the batch goes on past a failure and reports every failing record.
+/// change, before a deletion, and at the end. Edges are read in advance, checked and
+/// written the same way ([`sync_edges`]). Deletions and affiliations run one by one, each
+/// in a savepoint, so that the batch goes on past a failure and reports every failing
+/// record; a record that fails its checks holds nothing back.
 pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncRecordResult>> {
     if records.len() > MAX_RECORDS {
         return Err(Error::bad_input(format!(
@@ -291,10 +295,133 @@ pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncReco
     }
     flush(w, records, &mut results).await?;
     w.stop_staging()?;
-    for (index, record) in records.iter().enumerate().filter(|(_, r)| r.pass() == 1) {
-        results[index] = Some(one(w, index, record).await?);
-    }
+    sync_edges(w, records, &mut results).await?;
     Ok(results.into_iter().flatten().collect())
+}
+
+/// Applies the edges of a batch, in the order sent, as if each were written before the
+/// next is checked: read in advance, held, and written together
+/// ([`crate::repo::edge_stage`]). Affiliations run one by one, each in a savepoint.
+async fn sync_edges(
+    w: &mut Writer,
+    records: &[SyncRecord],
+    results: &mut [Option<SyncRecordResult>],
+) -> Result<()> {
+    let edges: Vec<(usize, &EdgeInput)> = records
+        .iter()
+        .enumerate()
+        .filter_map(|(index, r)| match r {
+            SyncRecord::AddEdge(e) | SyncRecord::RemoveEdge(e) => Some((index, e)),
+            _ => None,
+        })
+        .collect();
+    if edges.is_empty() {
+        return Ok(());
+    }
+    w.start_staging();
+    prefetch_edges(w, &edges).await?;
+    for (index, input) in edges {
+        let record = &records[index];
+        if input.kind.table().dated {
+            edge_stage::flush(w).await?;
+            w.stop_staging()?;
+            results[index] = Some(one(w, index, record).await?);
+            w.start_staging();
+            continue;
+        }
+        let outcome = match apply(w, record).await {
+            Err(Error::Restage) => {
+                edge_stage::flush(w).await?;
+                apply(w, record).await
+            }
+            outcome => outcome,
+        };
+        results[index] = Some(result_of(index, outcome)?);
+    }
+    edge_stage::flush(w).await?;
+    w.stop_staging()
+}
+
+/// Reads in advance what the checks of `edges` read: the records they name (a statement
+/// per type, and per type and partner for external ids) and the edges stored at their
+/// sources (a statement per edge table).
+async fn prefetch_edges(w: &mut Writer, edges: &[(usize, &EdgeInput)]) -> Result<()> {
+    let mut by_id: Vec<(IdType, Vec<i64>)> = Vec::new();
+    let mut by_external: Vec<(IdType, Option<i64>, Vec<String>)> = Vec::new();
+    for (_, e) in edges {
+        let t = e.kind.table();
+        for (r, expected) in [(&e.from, t.source), (&e.to, Some(t.target))] {
+            match (&r.id, &r.external_id) {
+                (Some(id), None) => {
+                    let Ok((kind, id)) = decode(id) else { continue };
+                    match by_id.iter_mut().find(|g| g.0 == kind) {
+                        Some(g) => g.1.push(id),
+                        None => by_id.push((kind, vec![id])),
+                    }
+                }
+                (None, Some(external)) => {
+                    // A reference that is wrong fails on its own when its edge is applied.
+                    let Some(kind) = expected.or(r.kind) else {
+                        continue;
+                    };
+                    let partner = match &r.partner {
+                        Some(slug) => match store::partner_by_slug(w, slug).await? {
+                            Some(p) => Some(p),
+                            None => continue,
+                        },
+                        None => w.principal.organisation(),
+                    };
+                    let Ok(external) =
+                        text_column(node_column::EXTERNAL_ID, "externalId", external)
+                    else {
+                        continue;
+                    };
+                    match by_external
+                        .iter_mut()
+                        .find(|g| (g.0, g.1) == (kind, partner))
+                    {
+                        Some(g) => g.2.push(external),
+                        None => by_external.push((kind, partner, vec![external])),
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for (kind, ids) in &by_id {
+        edge_stage::prefetch_records(w, kind.table(), Named::Ids(ids)).await?;
+    }
+    for (kind, partner, externals) in &by_external {
+        let named = Named::External(*partner, externals);
+        edge_stage::prefetch_records(w, kind.table(), named).await?;
+    }
+    // The ends of each edge, now known without asking the database.
+    let mut at: Vec<(&'static EdgeTable, Vec<i64>)> = Vec::new();
+    for (_, e) in edges {
+        let t = e.kind.table();
+        if t.dated {
+            continue;
+        }
+        let Ok((_, from)) = resolve(w, "from", &e.from, t.source).await else {
+            continue;
+        };
+        let mut ids = vec![from];
+        if t.symmetric
+            && let Ok((_, to)) = resolve(w, "to", &e.to, Some(t.target)).await
+        {
+            ids.push(to);
+        }
+        match at.iter_mut().find(|g| std::ptr::eq(g.0, t)) {
+            Some(g) => g.1.extend(ids),
+            None => at.push((t, ids)),
+        }
+    }
+    for (t, mut ids) in at {
+        ids.sort_unstable();
+        ids.dedup();
+        edge_stage::prefetch(w, t, &ids).await?;
+    }
+    Ok(())
 }
 
 /// The result of a record, or the error that fails the whole request: a failure that is

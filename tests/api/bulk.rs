@@ -387,3 +387,157 @@ db_test!(
         assert_eq!(r["results"][3]["error"]["field"], "parent", "{r:#}");
     }
 );
+
+db_test!(
+    a_batch_of_edges_costs_a_few_statements_and_each_sees_those_before_it,
+    seeded,
+    |app| {
+        let (iom, un) = (app.key("iom", "write").await, app.key("un", "write").await);
+        let feed = r#"{ changes { totalCount } }"#;
+        let changes = |v: serde_json::Value| v["changes"]["totalCount"].as_i64().unwrap();
+        applied(&app, &iom, dialogues("edge", 500, "e")).await;
+        let organisation = |external: &str| {
+            json!({ "organisation": { "externalId": external, "input": { "slug": external.to_lowercase(),
+                "kind": "CIVIL_SOCIETY", "name": [{ "lang": "en", "text": external }] } } })
+        };
+        applied(
+            &app,
+            &iom,
+            json!([organisation("E-ORG-A"), organisation("E-ORG-B")]),
+        )
+        .await;
+        let (_, un_org) = applied(&app, &un, json!([organisation("E-ORG-UN")])).await;
+        let un_org = un_org[0]["id"].clone();
+        let edge = |op: &str, from: String, to: &str| {
+            json!({ op: { "kind": "DIALOGUE_PARTICIPANT", "from": { "externalId": from },
+                "to": { "externalId": to }, "participationRole": "PARTICIPANT" } })
+        };
+        let feed_before = changes(app.data_as(&iom, feed, json!({})).await);
+        // Positive control: one edge costs a few statements.
+        let (one, results) = applied(
+            &app,
+            &iom,
+            json!([edge("addEdge", "edge-0".into(), "E-ORG-A")]),
+        )
+        .await;
+        assert_eq!(outcomes(&results), ["CREATED"]);
+        assert_eq!(results[0]["version"], 2);
+        assert!(one >= 4, "an edge is written ({one} statements)");
+        // 500 edges, one per dialogue: the one of them already there is unchanged.
+        let many: Vec<_> = (0..500)
+            .map(|i| edge("addEdge", format!("edge-{i}"), "E-ORG-A"))
+            .collect();
+        let (cost, results) = applied(&app, &iom, json!(many)).await;
+        let mut expected = vec!["CREATED"; 500];
+        expected[0] = "UNCHANGED";
+        assert_eq!(outcomes(&results), expected);
+        assert!(
+            cost <= one + 5,
+            "500 edges: {cost} statements (one edge: {one}); at most {}",
+            one + 5
+        );
+        assert_eq!(results[0]["version"], 2, "an unchanged edge leaves it be");
+        assert_eq!(results[499]["version"], 2);
+        // Removed, in as few.
+        let gone: Vec<_> = (0..500)
+            .map(|i| edge("removeEdge", format!("edge-{i}"), "E-ORG-A"))
+            .collect();
+        let (cost, results) = applied(&app, &iom, json!(gone)).await;
+        assert_eq!(outcomes(&results), vec!["DELETED"; 500]);
+        assert!(cost <= one + 5, "500 removals: {cost} statements");
+        assert_eq!(
+            changes(app.data_as(&iom, feed, json!({})).await) - feed_before,
+            1 + 499 + 500,
+            "each edge changed is in the feed"
+        );
+        // Each edge is checked as if those before it were written: on one record, the
+        // versions follow each other; an edge added and removed again is gone; a
+        // partnership named the other way round is the same one.
+        let partnership = |op: &str, from: &str, to: &str| {
+            json!({ op: { "kind": "PARTNERSHIP", "from": { "externalId": from },
+                "to": { "externalId": to }, "level": "REGIONAL" } })
+        };
+        let (_, results) = applied(
+            &app,
+            &iom,
+            json!([
+                edge("addEdge", "edge-7".into(), "E-ORG-A"),
+                edge("addEdge", "edge-7".into(), "E-ORG-B"),
+                edge("addEdge", "edge-7".into(), "E-ORG-A"),
+                edge("removeEdge", "edge-7".into(), "E-ORG-B"),
+                edge("removeEdge", "edge-7".into(), "E-ORG-B"),
+                partnership("addEdge", "E-ORG-A", "E-ORG-B"),
+                partnership("addEdge", "E-ORG-B", "E-ORG-A"),
+            ]),
+        )
+        .await;
+        assert_eq!(
+            outcomes(&results),
+            [
+                "CREATED",
+                "CREATED",
+                "UNCHANGED",
+                "DELETED",
+                "UNCHANGED",
+                "CREATED",
+                "UNCHANGED"
+            ]
+        );
+        let versions: Vec<_> = results[..5].iter().map(|r| r["version"].clone()).collect();
+        assert_eq!(versions, [json!(4), json!(5), json!(5), json!(6), json!(6)]);
+        let stored = app
+            .data(
+                r#"{ dialogues(filter: {externalId: {eq: "edge-7"}}) { nodes { version participants { edges { node { slug } } } } } }"#,
+                json!({}),
+            )
+            .await;
+        let node = &stored["dialogues"]["nodes"][0];
+        assert_eq!(node["version"], 6);
+        assert_eq!(
+            node["participants"]["edges"],
+            json!([{ "node": { "slug": "e-org-a" } }])
+        );
+        // An edge belongs to the partner that made it, in a batch as alone: another
+        // partner may not remove it, even named the other way round, and then nothing of
+        // its batch is written.
+        applied(
+            &app,
+            &iom,
+            json!([{ "addEdge": { "kind": "PARTNERSHIP", "from": { "externalId": "E-ORG-A" },
+                "to": { "id": un_org }, "level": "REGIONAL" } }]),
+        )
+        .await;
+        let r = app
+            .data_as(
+                &un,
+                SYNC,
+                json!({ "records": [
+                    { "addEdge": { "kind": "PARTNERSHIP", "from": { "id": un_org },
+                        "to": { "externalId": "E-ORG-B", "partner": "iom" }, "level": "LOCAL" } },
+                    { "removeEdge": { "kind": "PARTNERSHIP", "from": { "id": un_org },
+                        "to": { "externalId": "E-ORG-A", "partner": "iom" }, "level": "REGIONAL" } }
+                ] }),
+            )
+            .await;
+        assert_eq!(r["sync"]["applied"], false, "{r:#}");
+        assert_eq!(
+            outcomes(&r["sync"]["results"].as_array().unwrap()[..1]),
+            ["CREATED"]
+        );
+        assert_eq!(
+            r["sync"]["results"][1]["error"]["code"], "FORBIDDEN",
+            "{r:#}"
+        );
+        let partners = app
+            .data(
+                r#"query($id: ID!) { node(id: $id) { ... on Organisation { version partners { edges { level node { slug } } } } } }"#,
+                json!({ "id": un_org }),
+            )
+            .await;
+        assert_eq!(
+            partners["node"],
+            json!({ "version": 1, "partners": { "edges": [{ "level": "REGIONAL", "node": { "slug": "e-org-a" } }] } }),
+            "the edge made by the other partner stays, and nothing of the refused batch is written"
+        );
+    }
+);
