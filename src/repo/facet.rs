@@ -45,6 +45,11 @@ fn as_text(e: Expr) -> Expr {
 /// it, most frequent first. `ids` selects the ids of the list's records, all pages.
 fn statement(table: &'static str, ids: &SelectStatement, d: Dimension) -> Result<SelectStatement> {
     let mut q = Query::select();
+    // Whether a record may be counted twice in a group without DISTINCT. A table's rows
+    // are its records; a record has a theme once (theme_tag is unique by record and
+    // theme, and live themes by code). A record has many texts in a language, and may
+    // have many edges with one role or to records of one kind.
+    let distinct = !matches!(d, Dimension::Column(_) | Dimension::Theme);
     let (value, record) = match d {
         Dimension::Column(c) => {
             q.from(table)
@@ -90,7 +95,13 @@ fn statement(table: &'static str, ids: &SelectStatement, d: Dimension) -> Result
     };
     // Output names that no table has, so that ORDER BY cannot mistake them.
     q.expr_as(as_text(value.clone()), "facet_value")
-        .expr_as(Func::count_distinct(record), "facet_n")
+        .expr_as(
+            match distinct {
+                true => Func::count_distinct(record),
+                false => Func::count(record),
+            },
+            "facet_n",
+        )
         .add_group_by([value])
         .order_by_expr(Expr::col("facet_n"), Order::Desc)
         .order_by_expr(Expr::col("facet_value"), Order::Asc);
