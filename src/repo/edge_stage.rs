@@ -186,7 +186,7 @@ impl TableEdges {
 
 /// Reads every edge of `t` at the records `ids` (as source, and as target for symmetric
 /// kinds), so that the batch checks edges at them without asking the database: a
-/// statement per `t` and 30,000 records.
+/// statement per `t` and 15,000 records.
 pub async fn prefetch(w: &mut Writer, t: &'static EdgeTable, ids: &[i64]) -> Result<()> {
     let mut read = Vec::new();
     for chunk in ids.chunks(MAX_PARAMS / 2) {
