@@ -16,7 +16,7 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{
-    ConnectionTrait, Value,
+    ConnectionTrait,
     sea_query::{Condition, Expr, ExprTrait, Query},
 };
 
@@ -24,14 +24,12 @@ use crate::{
     error::{Error, Result},
     repo::{
         col,
-        edges::{ALL, EdgeRow, EdgeTable, Source, column},
+        edges::{self, ALL, EdgeRow, EdgeTable, Source, column},
         node::column as node_column,
-        write::{ChangeRecord, Writer, record_many},
+        stage::MAX_PARAMS,
+        write::{Writer, record_many},
     },
 };
-
-/// The most values bound in one statement (SQLite takes 32,766, PostgreSQL 65,535).
-const MAX_PARAMS: usize = 30_000;
 
 /// Edges found among those a batch knows: their places, and the partners that made them.
 pub type Found = Vec<(usize, Option<i64>)>;
@@ -291,13 +289,7 @@ pub async fn prefetch_records(w: &mut Writer, table: &'static str, named: Named<
             .and_where(col(table, node_column::DELETED_AT).is_null())
             .to_owned();
         for r in w.txn().query_all(&q).await? {
-            let id: i64 = r.try_get("", node_column::ID)?;
-            let source = Source {
-                partner_id: r.try_get("", node_column::PARTNER_ID)?,
-                external_id: r.try_get("", node_column::EXTERNAL_ID)?,
-                version: r.try_get("", node_column::VERSION)?,
-            };
-            read.push((id, source));
+            read.push((r.try_get("", node_column::ID)?, Source::read(&r)?));
         }
     }
     let Some(stage) = w.stage_mut() else {
@@ -385,22 +377,7 @@ pub async fn flush(w: &mut Writer) -> Result<()> {
     }
     let changes = touches
         .iter()
-        .map(|t| ChangeRecord {
-            op: if t.added { "link" } else { "unlink" },
-            kind: t.row.from_type,
-            id: t.row.from,
-            external_id: t.source.external_id.as_deref(),
-            partner_id: t.source.partner_id,
-            version: t.version,
-            edge: Some((
-                t.table.name,
-                t.table.target.table(),
-                t.row.to,
-                t.row.role.clone(),
-            )),
-            before: None,
-            after: None,
-        })
+        .map(|t| edges::change(t.table, &t.row, &t.source, t.version, t.added))
         .collect();
     record_many(w, changes).await
 }
@@ -411,37 +388,16 @@ async fn insert(
     t: &EdgeTable,
     rows: &[&(&'static EdgeTable, EdgeRow, Option<i64>)],
 ) -> Result<()> {
-    let Some((_, first, _)) = rows.first() else {
+    let Some((_, first, partner)) = rows.first() else {
         return Ok(());
     };
-    let mut columns = vec![t.from, t.to, column::PARTNER_ID, column::CREATED_AT];
-    let role = t.role_column().filter(|_| first.role.is_some());
-    columns.extend(role);
-    if t.typed_source() {
-        columns.push(column::NODE_TYPE);
-    }
-    let per = MAX_PARAMS / columns.len();
-    for chunk in rows.chunks(per) {
+    // The columns are the same for every edge of a table (a role is required where there is one).
+    let (columns, _) = edges::stored(t, first, *partner, w.now);
+    for chunk in rows.chunks(MAX_PARAMS / columns.len()) {
         let mut q = Query::insert();
         q.into_table(t.name).columns(columns.clone());
         for (_, row, partner) in chunk.iter().copied() {
-            let mut values: Vec<Expr> = vec![
-                row.from.into(),
-                row.to.into(),
-                Value::from(*partner).into(),
-                w.now.into(),
-            ];
-            if role.is_some() {
-                let role = row
-                    .role
-                    .clone()
-                    .ok_or_else(|| Error::internal("a held edge without its role"))?;
-                values.push(role.into());
-            }
-            if t.typed_source() {
-                values.push(row.from_type.into());
-            }
-            q.values(values)
+            q.values(edges::stored(t, row, *partner, w.now).1)
                 .map_err(|e| Error::internal(format!("a held edge: {e}")))?;
         }
         w.txn().execute(&q).await?;

@@ -1,9 +1,9 @@
 //! Edges in the database: finding, adding and removing them, and recording the change on
 //! their source record.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ConnectionTrait, Value,
+    ConnectionTrait, QueryResult, Value,
     sea_query::{Condition, Expr, ExprTrait, Query},
 };
 
@@ -336,6 +336,17 @@ pub struct Source {
     pub version: i64,
 }
 
+impl Source {
+    /// Read from a row that selects the partner, external id and version of a record.
+    pub fn read(row: &QueryResult) -> Result<Source> {
+        Ok(Source {
+            partner_id: row.try_get("", node_column::PARTNER_ID)?,
+            external_id: row.try_get("", node_column::EXTERNAL_ID)?,
+            version: row.try_get("", node_column::VERSION)?,
+        })
+    }
+}
+
 /// The source record of an edge.
 pub async fn source(w: &mut Writer, table: &'static str, id: i64) -> Result<Source> {
     if let Some(stage) = w.stage()
@@ -357,11 +368,7 @@ pub async fn source(w: &mut Writer, table: &'static str, id: i64) -> Result<Sour
         .query_one(&q)
         .await?
         .ok_or_else(|| Error::field("from", "refers to no live record"))?;
-    let s = Source {
-        partner_id: row.try_get("", node_column::PARTNER_ID)?,
-        external_id: row.try_get("", node_column::EXTERNAL_ID)?,
-        version: row.try_get("", node_column::VERSION)?,
-    };
+    let s = Source::read(&row)?;
     if let Some(stage) = w.stage_mut() {
         stage.note_source(table, id, &s);
     }
@@ -452,6 +459,61 @@ async fn find(w: &Writer, t: &EdgeTable, row: &EdgeRow) -> Result<Vec<i64>> {
         .collect())
 }
 
+/// The columns and values of the stored row of the edge `row` of `t`, made by `partner`
+/// at `now`.
+pub fn stored(
+    t: &EdgeTable,
+    row: &EdgeRow,
+    partner: Option<i64>,
+    now: DateTime<Utc>,
+) -> (Vec<&'static str>, Vec<Expr>) {
+    let mut columns = vec![t.from, t.to, column::PARTNER_ID, column::CREATED_AT];
+    let mut values: Vec<Expr> = vec![
+        row.from.into(),
+        row.to.into(),
+        Value::from(partner).into(),
+        now.into(),
+    ];
+    if let (Some(role_col), Some(role)) = (t.role_column(), &row.role) {
+        columns.push(role_col);
+        values.push(role.as_str().into());
+    }
+    if t.typed_source() {
+        columns.push(column::NODE_TYPE);
+        values.push(row.from_type.into());
+    }
+    if t.dated {
+        columns.extend([column::START_DATE, column::END_DATE]);
+        values.extend([
+            Value::from(row.start_date).into(),
+            Value::from(row.end_date).into(),
+        ]);
+    }
+    (columns, values)
+}
+
+/// The change in the feed of an edge added (`link`) or removed (`unlink`): its source
+/// record `source` at `version`.
+pub fn change<'a>(
+    t: &EdgeTable,
+    row: &'a EdgeRow,
+    source: &'a Source,
+    version: i64,
+    added: bool,
+) -> ChangeRecord<'a> {
+    ChangeRecord {
+        op: if added { "link" } else { "unlink" },
+        kind: row.from_type,
+        id: row.from,
+        external_id: source.external_id.as_deref(),
+        partner_id: source.partner_id,
+        version,
+        edge: Some((t.name, t.target.table(), row.to, row.role.clone())),
+        before: None,
+        after: None,
+    }
+}
+
 /// Adds the edge, or (for affiliations, which carry an end date and a position) sets
 /// those of the one there; returns `Created`, `Updated` or `Unchanged`.
 pub async fn add(
@@ -475,28 +537,7 @@ pub async fn add(
             false => Ok(Outcome::Unchanged),
         };
     }
-    let mut columns = vec![t.from, t.to, column::PARTNER_ID, column::CREATED_AT];
-    let mut values: Vec<Expr> = vec![
-        row.from.into(),
-        row.to.into(),
-        w.principal.organisation().into(),
-        w.now.into(),
-    ];
-    if let (Some(role_col), Some(role)) = (t.role_column(), &row.role) {
-        columns.push(role_col);
-        values.push(role.as_str().into());
-    }
-    if t.typed_source() {
-        columns.push(column::NODE_TYPE);
-        values.push(row.from_type.into());
-    }
-    if t.dated {
-        columns.extend([column::START_DATE, column::END_DATE]);
-        values.extend([
-            Value::from(row.start_date).into(),
-            Value::from(row.end_date).into(),
-        ]);
-    }
+    let (columns, values) = stored(t, row, partner, w.now);
     let insert = Query::insert()
         .into_table(t.name)
         .columns(columns)
@@ -623,17 +664,6 @@ pub async fn touch(
         .and_where(Expr::col(node_column::ID).eq(row.from))
         .to_owned();
     w.txn().execute(&update).await?;
-    let change = ChangeRecord {
-        op: if added { "link" } else { "unlink" },
-        kind: row.from_type,
-        id: row.from,
-        external_id: source.external_id.as_deref(),
-        partner_id: source.partner_id,
-        version,
-        edge: Some((t.name, t.target.table(), row.to, row.role.clone())),
-        before: None,
-        after: None,
-    };
-    record(w, change).await?;
+    record(w, change(t, row, source, version, added)).await?;
     Ok(version)
 }

@@ -36,7 +36,7 @@ use crate::{
 };
 
 /// The most values bound in one statement (SQLite takes 32,766, PostgreSQL 65,535).
-const MAX_PARAMS: usize = 30_000;
+pub const MAX_PARAMS: usize = 30_000;
 
 /// The values the database keeps unique among live records (the partial unique indexes
 /// of the migration `m20261129_000006_unique_among_live_records`): while a batch stages
