@@ -15,6 +15,7 @@ mod m20261206_000009_sources;
 mod m20261207_000010_shared_process_state;
 mod m20261208_000011_search_entries;
 mod m20261209_000012_search_entries_by_statement;
+mod m20261210_000013_live_facet_indexes;
 
 /// Applies Agora's migrations in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000010_shared_process_state::Migration),
             Box::new(m20261208_000011_search_entries::Migration),
             Box::new(m20261209_000012_search_entries_by_statement::Migration),
+            Box::new(m20261210_000013_live_facet_indexes::Migration),
         ]
     }
 }

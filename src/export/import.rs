@@ -647,7 +647,10 @@ async fn write(
     }
     .await;
     match result {
-        Ok(()) => w.commit().await,
+        Ok(()) => {
+            w.commit().await?;
+            crate::search::repo::optimize(db).await
+        }
         Err(e) => {
             w.rollback().await;
             Err(e)

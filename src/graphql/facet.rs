@@ -7,22 +7,20 @@
 use std::{borrow::Cow, sync::Arc};
 
 use async_graphql::{Object, OutputType, SimpleObject, TypeName};
-use sea_orm::sea_query::SelectStatement;
 
 use crate::{
     error::Result,
     graphql::connection::Plain,
-    repo::facet::{self, Bucket, Dimension},
+    repo::facet::{self, Bucket, Dimension, Records},
 };
 
-/// The records of a connection, all pages: their table, and a statement selecting their
-/// ids.
+/// The records of a connection, all pages: their table, and which of its records.
 #[derive(Clone, Debug)]
 pub struct IdSet {
     /// The node table.
     pub table: &'static str,
-    /// `SELECT id FROM ...` under the connection's filter.
-    pub ids: Arc<SelectStatement>,
+    /// The records under the connection's filter.
+    pub records: Arc<Records>,
 }
 
 impl IdSet {
@@ -33,7 +31,7 @@ impl IdSet {
         d: Dimension,
         enum_values: bool,
     ) -> Result<Vec<FacetValue>> {
-        let buckets = facet::buckets(db, self.table, &self.ids, d).await?;
+        let buckets = facet::buckets(db, self.table, &self.records, d).await?;
         Ok(buckets
             .into_iter()
             .map(|Bucket { value, count }| FacetValue {
@@ -48,7 +46,7 @@ impl IdSet {
 
     /// Counts per year, from the first year to the last, years without records counted 0.
     pub async fn per_year(&self, db: &sea_orm::DatabaseConnection) -> Result<Vec<YearCount>> {
-        let counts = facet::per_year(db, self.table, &self.ids).await?;
+        let counts = facet::per_year(db, self.table, &self.records).await?;
         let (Some(&(first, _)), Some(&(last, _))) = (counts.first(), counts.last()) else {
             return Ok(Vec::new());
         };

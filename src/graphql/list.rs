@@ -5,10 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, InputType, OutputType};
 use entity::HasRecord;
-use sea_orm::{
-    EntityTrait, FromQueryResult,
-    sea_query::{Condition, SelectStatement},
-};
+use sea_orm::{EntityTrait, FromQueryResult, sea_query::Condition};
 
 pub use crate::repo::node::NodeModel;
 use crate::{
@@ -22,9 +19,10 @@ use crate::{
         filter::{OrderBy, SortField},
         loader::Batched,
     },
+    repo::facet::Records,
     repo::page::{
         ById, Link, LinkedCounts, LinkedPages, ListQuery, OrderSpec, Page, linked_ids, root_count,
-        root_ids, root_page,
+        root_page,
     },
 };
 
@@ -89,12 +87,12 @@ pub fn list_query<N: Listable>(
 fn connection<N: Listable, X: EdgeData + Clone>(
     page: &Page<<N::Entity as EntityTrait>::Model, X>,
     counter: Counter,
-    ids: SelectStatement,
+    records: Records,
 ) -> Connection<N, X> {
     let table = <<N::Entity as EntityTrait>::Model as NodeModel>::KIND.table();
     let set = IdSet {
         table,
-        ids: Arc::new(ids),
+        records: Arc::new(records),
     };
     Connection {
         edges: page
@@ -121,13 +119,13 @@ pub async fn root<N: Listable>(
 ) -> Result<Connection<N, Plain>> {
     let q = list_query(ctx.settings(), page, &args)?;
     let rows = root_page::<N::Entity>(ctx.loaders().db(), &q).await?;
-    let ids = root_ids::<N::Entity>(q.cond.clone());
+    let records = Records::Live(q.cond.clone());
     let cond = q.cond;
     let counter: Counter = Arc::new(move |loaders| {
         let cond = cond.clone();
         Box::pin(async move { root_count::<N::Entity>(loaders.db(), cond).await })
     });
-    Ok(connection(&rows, counter, ids))
+    Ok(connection(&rows, counter, records))
 }
 
 /// A list hanging off `parent` (`dialogue.workshops`, ...), loaded in one statement with
@@ -154,7 +152,12 @@ where
         .load(loader, id, sibling_ids(parent))
         .await?
         .unwrap_or_default();
-    let ids = linked_ids::<N::Entity>(link, id, cond.clone(), edge_cond.clone());
+    let records = Records::Ids(linked_ids::<N::Entity>(
+        link,
+        id,
+        cond.clone(),
+        edge_cond.clone(),
+    ));
     let parent = parent.clone();
     let counter: Counter = Arc::new(move |loaders| {
         let loader = LinkedCounts::<N::Entity>::new(link, cond.clone(), edge_cond.clone());
@@ -164,7 +167,7 @@ where
             Ok(count.unwrap_or(0))
         })
     });
-    Ok(connection(&rows, counter, ids))
+    Ok(connection(&rows, counter, records))
 }
 
 /// The node a row points to through `fk` (`workshop.dialogue`, `organisation.parent`,

@@ -2,8 +2,8 @@
 //! statement per facet, under the list's own filter.
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection,
-    sea_query::{Alias, Expr, ExprTrait, Func, Order, Query, SelectStatement},
+    Condition, ConnectionTrait, DatabaseConnection,
+    sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement},
 };
 
 use crate::{
@@ -41,56 +41,129 @@ fn as_text(e: Expr) -> Expr {
     e.cast_as(Alias::new("TEXT"))
 }
 
+/// The records a facet counts, of one table.
+#[derive(Clone, Debug)]
+pub enum Records {
+    /// The table's live records under a condition on them (a root list).
+    Live(Condition),
+    /// The records whose ids a statement selects (a list hanging off a record).
+    Ids(SelectStatement),
+}
+
+impl Records {
+    /// The statement selecting their ids.
+    fn ids(&self, table: &'static str) -> SelectStatement {
+        match self {
+            Records::Live(cond) => Query::select()
+                .column((table, node_column::ID))
+                .from(table)
+                .cond_where(live(table, cond))
+                .to_owned(),
+            Records::Ids(ids) => ids.clone(),
+        }
+    }
+
+    /// Whether they are all the live records of their table (a root list unfiltered).
+    fn whole(&self) -> bool {
+        matches!(self, Records::Live(cond) if cond.is_empty())
+    }
+}
+
+/// The live records of `table` under `cond`.
+fn live(table: &'static str, cond: &Condition) -> Condition {
+    Condition::all()
+        .add(col(table, node_column::DELETED_AT).is_null())
+        .add(cond.clone())
+}
+
+/// The condition that the records of a statement reading `table` (`FROM table`) are
+/// among `records`: in the statement's own `WHERE` for a root list, where the planner can
+/// drive it from an index (of the filter, or of a facet's column: the indexes of the
+/// columns that facets group by hold live records only, so that a facet of a whole list
+/// reads its index alone); else against the ids.
+fn own(table: &'static str, records: &Records) -> Condition {
+    match records {
+        Records::Live(cond) => live(table, cond),
+        Records::Ids(ids) => {
+            Condition::all().add(col(table, node_column::ID).in_subquery(ids.clone()))
+        }
+    }
+}
+
 /// The statement of a facet: each value and the number of distinct records that have
-/// it, most frequent first. `ids` selects the ids of the list's records, all pages.
-fn statement(table: &'static str, ids: &SelectStatement, d: Dimension) -> Result<SelectStatement> {
+/// it, most frequent first.
+fn statement(table: &'static str, records: &Records, d: Dimension) -> Result<SelectStatement> {
     let mut q = Query::select();
     // Whether a record may be counted twice in a group without DISTINCT. A table's rows
     // are its records; a record has a theme once (theme_tag is unique by record and
     // theme, and live themes by code). A record has many texts in a language, and may
     // have many edges with one role or to records of one kind.
     let distinct = !matches!(d, Dimension::Column(_) | Dimension::Theme);
-    let (value, record) = match d {
+    let among = |record: Expr| Condition::all().add(record.in_subquery(records.ids(table)));
+    let (value, record, cond) = match d {
         Dimension::Column(c) => {
-            q.from(table)
-                .and_where(col(table, node_column::ID).in_subquery(ids.clone()));
-            (col(table, c), col(table, node_column::ID))
+            q.from(table);
+            (
+                col(table, c),
+                col(table, node_column::ID),
+                own(table, records),
+            )
         }
         Dimension::Language => {
-            q.from(table!(translation))
-                .and_where(col!(translation.owner_type).eq(table))
-                .and_where(col!(translation.owner_id).in_subquery(ids.clone()));
-            (col!(translation.lang), col!(translation.owner_id))
+            q.from(table!(translation));
+            let record = col!(translation.owner_id);
+            let cond = among(record.clone()).add(col!(translation.owner_type).eq(table));
+            (col!(translation.lang), record, cond)
+        }
+        Dimension::Theme if records.whole() && table != table!(theme) => {
+            // The themes in the order of their codes, each theme's tags, and the record
+            // of each (CROSS JOIN keeps SQLite to that order): the groups come in order,
+            // where starting from the tags sorts one row per tag (at 100,000 dialogues
+            // on SQLite, about 80 ms against 115). PostgreSQL plans the joins its way.
+            q.from(table!(theme))
+                .join(JoinType::CrossJoin, table!(theme_tag), Condition::all())
+                .join(JoinType::CrossJoin, table, Condition::all());
+            let record = col!(theme_tag.node_id);
+            let cond = live(table, &Condition::all())
+                .add(col!(theme.id).equals((table!(theme_tag), column_name!(theme_tag.theme_id))))
+                .add(
+                    col(table, node_column::ID)
+                        .equals((table!(theme_tag), column_name!(theme_tag.node_id))),
+                )
+                .add(col!(theme_tag.node_type).eq(table))
+                .add(col!(theme.deleted_at).is_null());
+            (col!(theme.code), record, cond)
         }
         Dimension::Theme => {
-            q.from(table!(theme_tag))
-                .inner_join(
-                    table!(theme),
-                    col!(theme.id).equals((table!(theme_tag), column_name!(theme_tag.theme_id))),
-                )
-                .and_where(col!(theme_tag.node_type).eq(table))
-                .and_where(col!(theme_tag.node_id).in_subquery(ids.clone()))
-                .and_where(col!(theme.deleted_at).is_null());
-            (col!(theme.code), col!(theme_tag.node_id))
+            // A filtered list: from its records (the planner can start from the
+            // filter's index), each record's tags.
+            q.from(table!(theme_tag)).inner_join(
+                table!(theme),
+                col!(theme.id).equals((table!(theme_tag), column_name!(theme_tag.theme_id))),
+            );
+            let record = col!(theme_tag.node_id);
+            let cond = among(record.clone())
+                .add(col!(theme_tag.node_type).eq(table))
+                .add(col!(theme.deleted_at).is_null());
+            (col!(theme.code), record, cond)
         }
         Dimension::Role(edge) => {
             let role = edge.role_column().ok_or_else(|| {
                 Error::internal(format!("a role facet of {}, which has no role", edge.name))
             })?;
-            q.from(edge.name)
-                .and_where(col(edge.name, edge.from).in_subquery(ids.clone()));
-            (col(edge.name, role), col(edge.name, edge.from))
+            q.from(edge.name);
+            let record = col(edge.name, edge.from);
+            (col(edge.name, role), record.clone(), among(record))
         }
         Dimension::Through(edge, column) => {
             let target = edge.target.table();
-            q.from(edge.name)
-                .inner_join(
-                    target,
-                    col(target, node_column::ID).equals((edge.name, edge.to)),
-                )
-                .and_where(col(edge.name, edge.from).in_subquery(ids.clone()))
-                .and_where(col(target, node_column::DELETED_AT).is_null());
-            (col(target, column), col(edge.name, edge.from))
+            q.from(edge.name).inner_join(
+                target,
+                col(target, node_column::ID).equals((edge.name, edge.to)),
+            );
+            let record = col(edge.name, edge.from);
+            let cond = among(record.clone()).add(col(target, node_column::DELETED_AT).is_null());
+            (col(target, column), record, cond)
         }
     };
     // Output names that no table has, so that ORDER BY cannot mistake them.
@@ -102,20 +175,21 @@ fn statement(table: &'static str, ids: &SelectStatement, d: Dimension) -> Result
             },
             "facet_n",
         )
+        .cond_where(cond)
         .add_group_by([value])
         .order_by_expr(Expr::col("facet_n"), Order::Desc)
         .order_by_expr(Expr::col("facet_value"), Order::Asc);
     Ok(q)
 }
 
-/// The buckets of a facet over the records `ids` of `table`.
+/// The buckets of a facet over the `records` of `table`.
 pub async fn buckets(
     db: &DatabaseConnection,
     table: &'static str,
-    ids: &SelectStatement,
+    records: &Records,
     d: Dimension,
 ) -> Result<Vec<Bucket>> {
-    let rows = db.query_all(&statement(table, ids, d)?).await?;
+    let rows = db.query_all(&statement(table, records, d)?).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         out.push(Bucket {
@@ -126,20 +200,19 @@ pub async fn buckets(
     Ok(out)
 }
 
-/// How many of the records `ids` of `table` fall in each year, in year order (years
+/// How many of the `records` of `table` fall in each year, in year order (years
 /// without records left out).
 pub async fn per_year(
     db: &DatabaseConnection,
     table: &'static str,
-    ids: &SelectStatement,
+    records: &Records,
 ) -> Result<Vec<(i32, i64)>> {
     let year = node_column::YEAR;
     let q = Query::select()
         .expr_as(col(table, year), "facet_year")
         .expr_as(Func::count(col(table, node_column::ID)), "facet_n")
         .from(table)
-        .and_where(col(table, node_column::ID).in_subquery(ids.clone()))
-        .and_where(col(table, year).is_not_null())
+        .cond_where(own(table, records).add(col(table, year).is_not_null()))
         .group_by_col((table, year))
         .order_by((table, year), Order::Asc)
         .to_owned();

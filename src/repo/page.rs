@@ -511,16 +511,6 @@ where
     Ok(n as i64)
 }
 
-/// The ids of a root list's records (all pages): the live rows of `E` under `cond`.
-pub fn root_ids<E: EntityTrait>(cond: Condition) -> SelectStatement {
-    let table = table_of::<E>();
-    Query::select()
-        .column((table, node_column::ID))
-        .from(table)
-        .cond_where(Condition::all().add(not_deleted(table)).add(cond))
-        .to_owned()
-}
-
 /// The ids of a linked list's records (all pages): the live children of `parent` through
 /// `link` under `cond`, with `edge_cond` on the edge table.
 pub fn linked_ids<E: EntityTrait>(

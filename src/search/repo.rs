@@ -281,6 +281,15 @@ fn text_match(backend: DbBackend, t: &str, tq: &str) -> Expr {
     }
 }
 
+/// Whether a search has a prefix (`migr*`) among its terms.
+fn has_prefix(s: &Search<'_>) -> bool {
+    s.query
+        .all
+        .iter()
+        .flatten()
+        .any(|t| matches!(t, Term::Prefix(_)))
+}
+
 /// Entries of the index whose words match `tq`, for a statement that checks many: on
 /// SQLite, against the set of every match, found once (a query of the full-text index per
 /// entry costs 0.1 ms with a prefix, which FTS5 expands each time).
@@ -627,11 +636,19 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
                 .add(col(ENTRY, OWNER_ID).is_in(ids)),
         );
     }
+    // The entries of those records, a few hundred, each checked on its own: the set of
+    // every match costs what the word's matches cost (125 ms for "migration" at scale
+    // 100 on SQLite, against 14 ms). A prefix is expanded for each check on SQLite, so a
+    // query with one is checked against the set.
+    let matched = match has_prefix(s) {
+        true => all_matches(backend, &tq),
+        false => text_match(backend, ENTRY, &tq),
+    };
     let all = Query::select()
         .expr_as(Expr::cust("count(*)"), "n")
         .from(ENTRY)
         .cond_where(of_read)
-        .and_where(all_matches(backend, &tq))
+        .and_where(matched)
         .to_owned();
     let of_records: i64 = match db.query_one(&all).await? {
         Some(row) => row.try_get("", "n")?,
@@ -750,6 +767,19 @@ async fn indexed_entries(db: &DatabaseConnection, s: &Search<'_>) -> Result<i64>
         .map(|g| g.iter().map(estimate).sum::<i64>())
         .min()
         .unwrap_or(0))
+}
+
+/// Merges SQLite's full-text index into one segment, after a bulk write (`agora
+/// generate`, `agora import`), which leaves it in many: a query of one entry (the
+/// estimate of a count checks hundreds) reads each segment, 0.14 ms an entry in 27
+/// segments at scale 100 against 0.03 ms in one. Later writes add segments that FTS5
+/// merges as it goes. PostgreSQL's index has no segments: nothing to do.
+pub async fn optimize(db: &impl ConnectionTrait) -> Result<()> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared(&format!("INSERT INTO {FTS} ({FTS}) VALUES ('optimize')"))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Writes the keys of records of type `kind` (names, places, identifiers: see
