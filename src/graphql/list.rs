@@ -152,12 +152,8 @@ where
         .load(loader, id, sibling_ids(parent))
         .await?
         .unwrap_or_default();
-    let records = Records::Ids(linked_ids::<N::Entity>(
-        link,
-        id,
-        cond.clone(),
-        edge_cond.clone(),
-    ));
+    let ids = linked_ids::<N::Entity>(link, id, cond.clone(), edge_cond.clone());
+    let records = Records::Ids(Box::new(ids));
     let parent = parent.clone();
     let counter: Counter = Arc::new(move |loaders| {
         let loader = LinkedCounts::<N::Entity>::new(link, cond.clone(), edge_cond.clone());

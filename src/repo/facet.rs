@@ -47,7 +47,7 @@ pub enum Records {
     /// The table's live records under a condition on them (a root list).
     Live(Condition),
     /// The records whose ids a statement selects (a list hanging off a record).
-    Ids(SelectStatement),
+    Ids(Box<SelectStatement>),
 }
 
 impl Records {
@@ -59,7 +59,7 @@ impl Records {
                 .from(table)
                 .cond_where(live(table, cond))
                 .to_owned(),
-            Records::Ids(ids) => ids.clone(),
+            Records::Ids(ids) => ids.as_ref().clone(),
         }
     }
 
@@ -85,7 +85,7 @@ fn own(table: &'static str, records: &Records) -> Condition {
     match records {
         Records::Live(cond) => live(table, cond),
         Records::Ids(ids) => {
-            Condition::all().add(col(table, node_column::ID).in_subquery(ids.clone()))
+            Condition::all().add(col(table, node_column::ID).in_subquery(ids.as_ref().clone()))
         }
     }
 }

@@ -79,7 +79,10 @@ db_test!(
         let gone = &d["dialogues"]["nodes"][0];
         assert!(gone["themes"]["totalCount"].as_i64().unwrap() > 0, "{d}");
         let admin = app
-            .key(d["organisations"]["nodes"][0]["slug"].as_str().unwrap(), "admin")
+            .key(
+                d["organisations"]["nodes"][0]["slug"].as_str().unwrap(),
+                "admin",
+            )
             .await;
         let r = app
             .data_as(
