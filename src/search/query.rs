@@ -395,8 +395,9 @@ pub struct SearchConnection {
     text: String,
     lang: Option<String>,
     owners: Condition,
-    /// The total count, once asked.
-    count: tokio::sync::OnceCell<store::Count>,
+    /// The total count (or why it failed), counted with the page when the query asks
+    /// for it, else once asked.
+    count: tokio::sync::OnceCell<Result<store::Count>>,
 }
 
 impl SearchConnection {
@@ -408,9 +409,9 @@ impl SearchConnection {
             owners: self.owners.clone(),
         };
         self.count
-            .get_or_try_init(|| store::count(ctx.loaders().db(), &search))
+            .get_or_init(|| store::count(ctx.loaders().db(), &search))
             .await
-            .copied()
+            .clone()
     }
 }
 
@@ -502,7 +503,20 @@ impl SearchRoot {
             lang: lang.as_deref(),
             owners: owners.clone(),
         };
-        let mut hits = store::search(ctx.loaders().db(), &search, cursor, limit + 1).await?;
+        // The total, when the query asks for it, is counted beside the page, not after
+        // it: neither needs the other (for a common word at scale 10 on PostgreSQL, the
+        // page's walk of the index took 46 ms and the count 20).
+        let look = ctx.look_ahead();
+        let counted =
+            look.field("totalCount").exists() || look.field("totalCountIsEstimate").exists();
+        let db = ctx.loaders().db();
+        let (hits, count) = tokio::join!(store::search(db, &search, cursor, limit + 1), async {
+            match counted {
+                true => Some(store::count(db, &search).await),
+                false => None,
+            }
+        });
+        let mut hits = hits?;
         let has_next = hits.len() as u64 > limit;
         hits.truncate(limit as usize);
         let siblings = Arc::new(hits.clone());
@@ -523,7 +537,7 @@ impl SearchRoot {
             text: query,
             lang,
             owners,
-            count: tokio::sync::OnceCell::new(),
+            count: tokio::sync::OnceCell::new_with(count),
         })
     }
 }
