@@ -649,7 +649,8 @@ async fn write(
     match result {
         Ok(()) => {
             w.commit().await?;
-            crate::search::repo::optimize(db).await
+            crate::search::repo::optimize(db).await;
+            Ok(())
         }
         Err(e) => {
             w.rollback().await;

@@ -770,7 +770,7 @@ pub async fn generate_with_progress(
     // The search keys of what was written (names, places, identifiers).
     crate::search::repo::write_all_keys(&txn).await?;
     txn.commit().await?;
-    crate::search::repo::optimize(db).await?;
+    crate::search::repo::optimize(db).await;
     if db.get_database_backend() == DbBackend::Postgres {
         // Statistics for the planner now, not at autovacuum's next pass: a search plans
         // by how many entries a word matches.
