@@ -16,14 +16,14 @@ use crate::{
 
 /// The records of a connection, all pages: their table, and which of its records.
 #[derive(Clone, Debug)]
-pub struct IdSet {
+pub struct RecordSet {
     /// The node table.
     pub table: &'static str,
     /// The records under the connection's filter.
     pub records: Arc<Records>,
 }
 
-impl IdSet {
+impl RecordSet {
     /// The buckets of a facet over these records; enum values in their GraphQL form.
     pub async fn buckets(
         &self,
@@ -86,7 +86,7 @@ pub trait Extras {
     type Extra: async_graphql::ObjectType + Send + Sync + 'static;
 
     /// The extra fields of the connection over the records `set`.
-    fn extra(set: IdSet) -> Self::Extra;
+    fn extra(set: RecordSet) -> Self::Extra;
 }
 
 /// The `facets` field of a node type's connections.
@@ -111,7 +111,7 @@ impl<F: OutputType> TypeName for Faceted<F> {
 impl Extras for crate::sync::feed::Change {
     type Extra = Plain;
 
-    fn extra(_: IdSet) -> Plain {
+    fn extra(_: RecordSet) -> Plain {
         Plain
     }
 }
@@ -136,7 +136,7 @@ macro_rules! facets {
         )+
     } $($per_year:ident)?) => {
         /// Counts of a list of records grouped by their fields.
-        pub struct $facets(pub $crate::graphql::facet::IdSet);
+        pub struct $facets(pub $crate::graphql::facet::RecordSet);
 
         /// Counts of the records of a list (all pages, under its filter), grouped by
         /// their fields; most frequent values first.
@@ -162,7 +162,7 @@ macro_rules! facets {
         impl $crate::graphql::facet::Extras for $node {
             type Extra = $crate::graphql::facet::Faceted<$facets>;
 
-            fn extra(set: $crate::graphql::facet::IdSet) -> Self::Extra {
+            fn extra(set: $crate::graphql::facet::RecordSet) -> Self::Extra {
                 $crate::graphql::facet::Faceted($facets(set))
             }
         }

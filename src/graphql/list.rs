@@ -15,7 +15,7 @@ use crate::{
         connection::{Connection, Counter, Edge, EdgeData, Plain},
         context::CtxExt,
         cursor::PageArgs,
-        facet::{Extras, IdSet},
+        facet::{Extras, RecordSet},
         filter::{OrderBy, SortField},
         loader::Batched,
     },
@@ -90,7 +90,7 @@ fn connection<N: Listable, X: EdgeData + Clone>(
     records: Records,
 ) -> Connection<N, X> {
     let table = <<N::Entity as EntityTrait>::Model as NodeModel>::KIND.table();
-    let set = IdSet {
+    let set = RecordSet {
         table,
         records: Arc::new(records),
     };
