@@ -15,22 +15,25 @@ impl MigrationName for Migration {
     }
 }
 
-/// The entries of the texts in the transition table `new_rows`.
-fn insert_entries() -> String {
+/// The entries of the texts in the transition table `new_rows`, with the search vector
+/// `tsv` makes of a text's row (`t`) and its entry's id.
+pub(crate) fn insert_entries(tsv: fn(&str, &str) -> String) -> String {
+    let id = text_entry_id("t", "least");
     format!(
         "INSERT INTO search_entry (id, owner_type, owner_id, lang, text_id, exact, tsv) \
          SELECT {}, t.owner_type, t.owner_id, t.lang, t.id, {}, {} FROM new_rows t \
          WHERE t.owner_type IN {OWNERS};",
-        text_entry_id("t", "least"),
+        id,
         text_exact("t"),
-        tsv("t")
+        tsv("t", &id)
     )
 }
 
 /// Removes the entries of the texts in the transition table `old_rows`.
-const DELETE_ENTRIES: &str = "DELETE FROM search_entry WHERE text_id IN (SELECT id FROM old_rows);";
+pub(crate) const DELETE_ENTRIES: &str =
+    "DELETE FROM search_entry WHERE text_id IN (SELECT id FROM old_rows);";
 
-fn function(name: &str, body: &str) -> String {
+pub(crate) fn function(name: &str, body: &str) -> String {
     format!(
         "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
          BEGIN {body} RETURN NULL; END $$"
@@ -39,10 +42,13 @@ fn function(name: &str, body: &str) -> String {
 
 fn postgres_up() -> Vec<String> {
     vec![
-        function("agora_search_texts_inserted", &insert_entries()),
+        function(
+            "agora_search_texts_inserted",
+            &insert_entries(|t, _| tsv(t)),
+        ),
         function(
             "agora_search_texts_updated",
-            &format!("{DELETE_ENTRIES} {}", insert_entries()),
+            &format!("{DELETE_ENTRIES} {}", insert_entries(|t, _| tsv(t))),
         ),
         function("agora_search_texts_deleted", DELETE_ENTRIES),
         "DROP TRIGGER IF EXISTS translation_search ON translation".into(),
