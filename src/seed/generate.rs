@@ -767,13 +767,6 @@ pub async fn generate_with_progress(
             txn.execute_unprepared(&sql).await?;
         }
     }
-    if txn.get_database_backend() == DbBackend::Postgres {
-        // Statistics of the entries just written before the keys replace theirs: without
-        // them PostgreSQL reads the whole index table for each batch of keys (0.4 s each
-        // at scale 100, thousands of batches).
-        txn.execute_unprepared(&format!("ANALYZE {}", table!(search_entry)))
-            .await?;
-    }
     // The search keys of what was written (names, places, identifiers).
     crate::search::repo::write_all_keys(&txn).await?;
     txn.commit().await?;
