@@ -104,3 +104,18 @@ pub async fn create_indexes(
     }
     Ok(())
 }
+
+/// Runs `statements` in turn on PostgreSQL; on SQLite, nothing.
+pub async fn on_postgres<S: AsRef<str>>(
+    manager: &SchemaManager<'_>,
+    statements: impl IntoIterator<Item = S>,
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != sea_orm_migration::sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    let db = manager.get_connection();
+    for sql in statements {
+        db.execute_unprepared(sql.as_ref()).await?;
+    }
+    Ok(())
+}

@@ -3,7 +3,9 @@
 //! statement each, from the statement's transition tables. SQLite's triggers stay per row
 //! (SQLite has no other kind).
 
-use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+use sea_orm_migration::prelude::*;
+
+use crate::common::on_postgres;
 
 use crate::m20261208_000011_search_entries::{OWNERS, text_entry_id, text_exact, tsv};
 
@@ -82,24 +84,10 @@ const POSTGRES_DOWN: &[&str] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        for sql in postgres_up() {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        on_postgres(manager, postgres_up()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        for sql in POSTGRES_DOWN {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
+        on_postgres(manager, POSTGRES_DOWN).await
     }
 }

@@ -17,11 +17,12 @@
 //! server (for names, places and identifiers) call it. The vectors already written are
 //! rewritten from themselves. SQLite's index (FTS5, read in rowid order) is unchanged.
 
-use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+use sea_orm_migration::prelude::*;
 
-use crate::m20261208_000011_search_entries::tsv as weighted_tsv;
-use crate::m20261209_000012_search_entries_by_statement::{
-    DELETE_ENTRIES, function, insert_entries,
+use crate::{
+    common::on_postgres,
+    m20261208_000011_search_entries::tsv as weighted_tsv,
+    m20261209_000012_search_entries_by_statement::{DELETE_ENTRIES, function, insert_entries},
 };
 
 pub struct Migration;
@@ -97,24 +98,10 @@ fn postgres_down() -> Vec<String> {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        for sql in postgres_up() {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        on_postgres(manager, postgres_up()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        for sql in postgres_down() {
-            db.execute_unprepared(&sql).await?;
-        }
-        Ok(())
+        on_postgres(manager, postgres_down()).await
     }
 }
