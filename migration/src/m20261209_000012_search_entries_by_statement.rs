@@ -5,9 +5,10 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::common::on_postgres;
-
-use crate::m20261208_000011_search_entries::{OWNERS, text_entry_id, text_exact, tsv};
+use crate::{
+    common::on_postgres,
+    m20261208_000011_search_entries::{OWNERS, text_entry_id, text_exact, tsv},
+};
 
 pub struct Migration;
 

@@ -512,20 +512,12 @@ async fn banded(
         let bottom = Ord::max(top - width + 1, 0);
         let bands: Vec<String> = (bottom..=top).rev().map(|b| format!("'~{b}'")).collect();
         let missing = limit - out.len() as u64;
-        let mut q = Query::select();
-        entry_columns(&mut q, Expr::col((ENTRY, ENTRY_ID)));
-        q.from(ENTRY)
-            .and_where(Expr::cust_with_values(
-                format!(
-                    "\"{ENTRY}\".\"{TSV}\" @@ (SELECT to_tsquery('simple', $1) && $2::tsquery)"
-                ),
-                [tq.to_string(), bands.join(" | ")],
-            ))
-            .order_by_expr(Expr::cust(format!("{ENTRY}.{ENTRY_ID} + 0")), Order::Desc)
-            .limit(missing);
-        if let Some(b) = below {
-            q.and_where(Expr::col((ENTRY, ENTRY_ID)).lt(b));
-        }
+        let mut q = walk(DbBackend::Postgres, tq, below);
+        q.and_where(Expr::cust_with_values(
+            format!("\"{ENTRY}\".\"{TSV}\" @@ (SELECT $1::tsquery)"),
+            [bands.join(" | ")],
+        ))
+        .limit(missing);
         let read = hits(db, &q).await?;
         if (read.len() as u64) < missing / 2 {
             width *= 2;
@@ -927,11 +919,7 @@ async fn insert_keys(
                     values.push(if k.words {
                         Expr::cust_with_values(
                             "agora_search_tsv($1, $2, $3)",
-                            [
-                                Value::from(stems.clone()),
-                                Value::from(folded.clone()),
-                                Value::from(id),
-                            ],
+                            [Value::from(stems), Value::from(folded), Value::from(id)],
                         )
                     } else {
                         Expr::cust("''::tsvector")
