@@ -105,7 +105,10 @@ pub async fn create_indexes(
     Ok(())
 }
 
-/// Runs `statements` in turn on PostgreSQL; on SQLite, nothing.
+/// Runs `statements` in turn on PostgreSQL; on SQLite, nothing. They may take as long as
+/// they need: the server's `statement_timeout`, meant for requests, is lifted for the rest
+/// of the migration's transaction (rewriting the search index of a large graph takes
+/// minutes).
 pub async fn on_postgres<S: AsRef<str>>(
     manager: &SchemaManager<'_>,
     statements: impl IntoIterator<Item = S>,
@@ -114,6 +117,8 @@ pub async fn on_postgres<S: AsRef<str>>(
         return Ok(());
     }
     let db = manager.get_connection();
+    db.execute_unprepared("SET LOCAL statement_timeout = 0")
+        .await?;
     for sql in statements {
         db.execute_unprepared(sql.as_ref()).await?;
     }

@@ -52,7 +52,7 @@ fn trigger_functions(tsv: fn(&str, &str) -> String) -> [String; 2] {
 /// Rewrites every vector that holds words (names that are only matched whole have an
 /// empty one) with `expression`, the GIN index dropped meanwhile: built again once, it
 /// costs a fraction of a million updates of it.
-fn rewrite(expression: &str) -> [String; 3] {
+pub fn rewrite(expression: &str) -> [String; 3] {
     [
         "DROP INDEX IF EXISTS idx_search_entry_tsv".into(),
         format!("UPDATE search_entry SET tsv = {expression} WHERE tsv <> ''::tsvector"),
@@ -60,24 +60,33 @@ fn rewrite(expression: &str) -> [String; 3] {
     ]
 }
 
-fn postgres_up() -> Vec<String> {
-    let mut up = vec![
+/// The lexeme `~<band>` of the entry `id`.
+pub const BAND: &str = "'~' || (id >> 45)";
+
+/// `agora_search_tsv(stems, folded, id)`: the search vector of an entry, its stems and
+/// folded words followed by the lexemes `marks` (SQL expressions of `id`).
+pub fn tsv_function(marks: &[&str]) -> String {
+    format!(
         "CREATE OR REPLACE FUNCTION agora_search_tsv(stems text, folded text, id bigint) \
          RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ \
            SELECT to_tsvector('simple', coalesce(stems, '')) \
              || array_to_tsvector(ARRAY(SELECT '0' || lexeme \
                   FROM unnest(to_tsvector('simple', coalesce(folded, ''))))) \
-             || array_to_tsvector(ARRAY['~' || (id >> 45)]) \
-         $$"
-        .to_string(),
-    ];
+             || array_to_tsvector(ARRAY[{}]) \
+         $$",
+        marks.join(", ")
+    )
+}
+
+fn postgres_up() -> Vec<String> {
+    let mut up = vec![tsv_function(&[BAND])];
     up.extend(trigger_functions(banded_tsv));
     // Stems had weight A, folded words weight D.
-    up.extend(rewrite(
-        "setweight(ts_filter(tsv, '{a}'), 'D') \
-         || array_to_tsvector(ARRAY(SELECT '0' || lexeme FROM unnest(ts_filter(tsv, '{d}')))) \
-         || array_to_tsvector(ARRAY['~' || (id >> 45)])",
-    ));
+    up.extend(rewrite(&format!(
+        "setweight(ts_filter(tsv, '{{a}}'), 'D') \
+         || array_to_tsvector(ARRAY(SELECT '0' || lexeme FROM unnest(ts_filter(tsv, '{{d}}')))) \
+         || array_to_tsvector(ARRAY[{BAND}])"
+    )));
     up
 }
 

@@ -318,6 +318,8 @@ fn highlight(query: &SearchQuery, lang: &str, text: &str) -> Option<(usize, Stri
 /// One result of a search.
 pub struct SearchEdge {
     hit: Hit,
+    /// How well it matches (see `score`).
+    relevance: f64,
     siblings: Arc<Vec<Hit>>,
     query: Arc<SearchQuery>,
     lang: Option<String>,
@@ -346,9 +348,9 @@ impl SearchEdge {
     /// How well the record matches, higher first: 8 and more for a name, title or
     /// identifier equal to the query (or a UN symbol it begins), then 3.x for a match in a
     /// name or title, 2.x in a place or venue, 1.x in another text; within each, shorter
-    /// texts score higher.
+    /// texts score higher, in steps of 32 characters.
     async fn score(&self) -> f64 {
-        self.hit.relevance()
+        self.relevance
     }
 
     /// The record's text that matches best, around its first match.
@@ -523,6 +525,7 @@ impl SearchRoot {
         let edges = hits
             .into_iter()
             .map(|hit| SearchEdge {
+                relevance: hit.relevance(db.get_database_backend()),
                 hit,
                 siblings: siblings.clone(),
                 query: parsed.clone(),

@@ -12,6 +12,7 @@ use sea_orm::{
     sea_query::{
         Alias, Condition, Expr, ExprTrait, JoinType, Order, PostgresQueryBuilder, Query,
         SelectStatement,
+        extension::postgres::{PostgresSelectStatementExt, SampleMethod},
     },
 };
 use serde_json::{Map, Value as Json};
@@ -22,6 +23,7 @@ use crate::{
     repo::{
         col,
         node::{NodeType, column as node_column},
+        page::in_ids,
         text::column::{ID, LANG, STEMS, VALUE},
     },
     search::{
@@ -46,6 +48,12 @@ const FOLDED: &str = "0";
 /// An entry's band in PostgreSQL's search vector: its id's weight in steps of 32, as
 /// the lexeme `~<band>`.
 const BAND_SHIFT: u32 = WEIGHT_SHIFT + 5;
+/// How many bits of an entry's id (its last) choose its bucket within its band: the
+/// lexeme `~<band>.<bucket>` of PostgreSQL's search vector (see the migration
+/// `m20261212_000015_search_vector_buckets`).
+const BUCKET_BITS: u32 = 6;
+/// Where PostgreSQL's rank of an entry holds its band (see [`rank`]).
+const RANK_BAND_SHIFT: u32 = BAND_SHIFT + BUCKET_BITS;
 /// SQLite's full-text index of the entries: a contentless FTS5 table whose rowid is the
 /// entry's id.
 const FTS: &str = "search_fts";
@@ -65,6 +73,10 @@ const COMMON: i64 = 2 * EXACT_COUNT_UP_TO as i64;
 /// The first entries an estimate reads when PostgreSQL's planner expects a common word.
 const ESTIMATE_SAMPLE: u64 = 200;
 
+/// About how many entries of a very common word an estimate samples on PostgreSQL (see
+/// [`sample`]).
+const SAMPLE_MATCHES: f64 = 400.0;
+
 /// One record that matches, with its score.
 #[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
 pub struct Hit {
@@ -78,13 +90,14 @@ pub struct Hit {
 }
 
 impl Hit {
-    /// How well the record matches, for people: its best entry's weight in units of a
-    /// tier (names and titles 3.x, places 2.x, other texts 1.x, the more the shorter),
-    /// plus 8 for an exact match.
-    pub fn relevance(&self) -> f64 {
+    /// How well the record matches, for people: its best entry's band in units of a tier
+    /// (names and titles 3.x, places 2.x, other texts 1.x, the more the shorter, in steps
+    /// of 32 characters), plus 8 for an exact match. The same on both databases, though
+    /// within a band each orders its results its own way (see [`rank`]).
+    pub fn relevance(&self, backend: DbBackend) -> f64 {
         let exact = if self.score >= EXACT_MATCH { 8.0 } else { 0.0 };
-        let weight = (self.score & (EXACT_MATCH - 1)) >> WEIGHT_SHIFT;
-        exact + weight as f64 / 1024.0
+        let band = band_of(backend, self.score & (EXACT_MATCH - 1));
+        exact + band as f64 / 32.0
     }
 }
 
@@ -361,8 +374,47 @@ fn entry_columns(q: &mut SelectStatement, score: Expr) {
         .expr_as(Expr::col((ENTRY, OWNER_ID)), OWNER_ID);
 }
 
+/// The rank of the entry `t`, which orders a search's results (higher first) and is their
+/// `score`. On SQLite, its id: FTS5 reads its matches in that order. On PostgreSQL, its
+/// band, then its bucket (the id's last bits), then its id: the best matches of a band
+/// are those of its top bucket, a sixty-fourth of the band that PostgreSQL reads through
+/// one lexeme (`'migrat' & '~127.63'`), where an order by id would need every match of the
+/// band. Ranks and ids map one to one ([`entry_of`]).
+fn rank(backend: DbBackend, t: &str) -> Expr {
+    match backend {
+        DbBackend::Postgres => {
+            let id = format!("\"{t}\".\"{ENTRY_ID}\"");
+            let below_band = (1_i64 << BAND_SHIFT) - 1;
+            let bucket = (1_i64 << BUCKET_BITS) - 1;
+            Expr::cust(format!(
+                "((({id} >> {BAND_SHIFT}) << {RANK_BAND_SHIFT}) | (({id} & {bucket}) << \
+                 {BAND_SHIFT}) | ({id} & {below_band}))"
+            ))
+        }
+        _ => at(t, ENTRY_ID),
+    }
+}
+
+/// The id of the entry of rank `rank` (see [`rank`]).
+fn entry_of(backend: DbBackend, rank: i64) -> i64 {
+    match backend {
+        DbBackend::Postgres => {
+            ((rank >> RANK_BAND_SHIFT) << BAND_SHIFT) | (rank & ((1 << BAND_SHIFT) - 1))
+        }
+        _ => rank,
+    }
+}
+
+/// The band of a score (see [`rank`]): its weight in steps of 32.
+fn band_of(backend: DbBackend, score: i64) -> i64 {
+    match backend {
+        DbBackend::Postgres => score >> RANK_BAND_SHIFT,
+        _ => score >> BAND_SHIFT,
+    }
+}
+
 /// Entries that the words of a search match, best first (the index's own order), with
-/// their id as `score`, below the id `below` when given.
+/// their rank as `score`, below the rank `below` when given.
 fn walk(backend: DbBackend, tq: &str, below: Option<i64>) -> SelectStatement {
     let mut q = Query::select();
     match backend {
@@ -371,13 +423,14 @@ fn walk(backend: DbBackend, tq: &str, below: Option<i64>) -> SelectStatement {
             // the matches through the word's own index and keeps the best, rather than
             // walk the key and test each entry it passes. The best entries are short names
             // and titles, which rarely hold a common word: "migration" lay 130,000 entries
-            // deep at scale 10 (62 ms, against 39 ms for all of its 34,526 matches).
-            entry_columns(&mut q, Expr::col((ENTRY, ENTRY_ID)));
+            // deep at scale 10 (62 ms, against 39 ms for all of its 34,526 matches). The
+            // rank is such an expression.
+            entry_columns(&mut q, rank(backend, ENTRY));
             q.from(ENTRY)
                 .and_where(text_match(backend, ENTRY, tq))
-                .order_by_expr(Expr::cust(format!("{ENTRY}.{ENTRY_ID} + 0")), Order::Desc);
+                .order_by_expr(rank(backend, ENTRY), Order::Desc);
             if let Some(b) = below {
-                q.and_where(Expr::col((ENTRY, ENTRY_ID)).lt(b));
+                q.and_where(rank(backend, ENTRY).lt(b));
             }
         }
         _ => {
@@ -440,12 +493,12 @@ fn candidates(
         Stage::Words(tq) => walk(backend, tq, below),
         Stage::Exact(_) => {
             let mut q = Query::select();
-            entry_columns(&mut q, Expr::col((ENTRY, ENTRY_ID)));
+            entry_columns(&mut q, rank(backend, ENTRY));
             q.from(ENTRY)
                 .cond_where(stage.matches(backend, ENTRY))
-                .order_by((ENTRY, ENTRY_ID), Order::Desc);
+                .order_by_expr(rank(backend, ENTRY), Order::Desc);
             if let Some(b) = below {
-                q.and_where(Expr::col((ENTRY, ENTRY_ID)).lt(b));
+                q.and_where(rank(backend, ENTRY).lt(b));
             }
             q
         }
@@ -454,29 +507,32 @@ fn candidates(
     q
 }
 
-/// Which of the entries `ids` count: in the language, of a record the search may return
-/// and that no excluded term matches; with `best`, also the best entry of its record in
-/// the stage (and, for words, of a record that no exact match found).
+/// Which of the entries of ranks `ranks` count: in the language, of a record the search
+/// may return and that no excluded term matches; with `best`, also the best entry of its
+/// record in the stage (and, for words, of a record that no exact match found). The ids
+/// are one bound value, so that the statement is the same whatever their number, and
+/// PostgreSQL plans it once (10 ms a plan at scale 100).
 fn counted(
     backend: DbBackend,
     s: &Search<'_>,
     stage: Stage<'_>,
-    ids: Vec<i64>,
+    ranks: &[i64],
     best: bool,
 ) -> SelectStatement {
+    let ids: Vec<i64> = ranks.iter().map(|r| entry_of(backend, *r)).collect();
     let mut q = Query::select();
-    entry_columns(&mut q, Expr::col((ENTRY, ENTRY_ID)));
+    entry_columns(&mut q, rank(backend, ENTRY));
     q.from(ENTRY)
-        .and_where(Expr::col((ENTRY, ENTRY_ID)).is_in(ids))
+        .and_where(in_ids(backend, Expr::col((ENTRY, ENTRY_ID)), &ids))
         .cond_where(in_lang(ENTRY, s.lang))
         .cond_where(s.owners.clone())
         .cond_where(wanted(backend, s))
-        .order_by((ENTRY, ENTRY_ID), Order::Desc);
+        .order_by_expr(rank(backend, ENTRY), Order::Desc);
     if best {
         q.and_where(no_other(
             "better",
             Condition::all()
-                .add(at("better", ENTRY_ID).gt(Expr::col((ENTRY, ENTRY_ID))))
+                .add(rank(backend, "better").gt(rank(backend, ENTRY)))
                 .add(in_lang("better", s.lang))
                 .add(stage.matches(backend, "better")),
         ));
@@ -490,32 +546,46 @@ fn counted(
     q
 }
 
-/// PostgreSQL's entries that the words `tq` match, up to `limit` below the id `below`,
-/// best first, read band by band from the top (`'migrat' & ('~97' | '~96')`): PostgreSQL
-/// then visits in the table only the matches of the bands read, not every match of a
-/// common word (at scale 10, 9,438 of the 34,526 entries of "migration" for a first
-/// page). A band is one step of 32 in the entries' weight (see the migration
-/// `m20261211_000014_search_vector_bands`). Bands come one at a time, twice as many at a
-/// time after a statement that found less than half of what is missing, so that bands
-/// without the word take a few statements, not one each.
+/// PostgreSQL's entries that the words `tq` match, up to `limit` below the rank `below`,
+/// best first, read bucket by bucket from the top (`'migrat' & '~127.63'`, then
+/// `'migrat' & ('~127.62' | '~127.61')`, ...; see [`rank`]): PostgreSQL then visits in
+/// the table only the matches of the buckets read, not every match of a common word (at
+/// scale 100, 1,300 of the 343,299 entries of "migration" for a first page, where the
+/// band alone held 85,887). Buckets come one at a time, twice as many at a time after a
+/// statement that found less than half of what is missing, so that buckets without the
+/// word take a few statements, not one each; a statement reads the buckets of one band,
+/// or whole bands through their lexeme `~<band>` (so that PostgreSQL goes through the
+/// word's entries rather than those of every bucket of a band it does not hold).
 async fn banded(
     db: &DatabaseConnection,
     tq: &str,
     below: Option<i64>,
     limit: u64,
 ) -> Result<Vec<Hit>> {
-    let mut out: Vec<Hit> = Vec::new();
-    let mut top =
-        below.map_or(keys::weight(keys::NAME, 0) << WEIGHT_SHIFT, |b| b - 1) >> BAND_SHIFT;
+    let buckets = 1_i64 << BUCKET_BITS;
+    // The band and bucket of the first rank to read, as one number (`rank >> BAND_SHIFT`).
+    let mut at = match below {
+        Some(b) => (b - 1) >> BAND_SHIFT,
+        None => ((keys::weight(keys::NAME, 0) << WEIGHT_SHIFT >> BAND_SHIFT) + 1) * buckets - 1,
+    };
     let mut width = 1;
-    while top >= 0 && (out.len() as u64) < limit {
-        let bottom = Ord::max(top - width + 1, 0);
-        let bands: Vec<String> = (bottom..=top).rev().map(|b| format!("'~{b}'")).collect();
+    let mut out: Vec<Hit> = Vec::new();
+    while at >= 0 && (out.len() as u64) < limit {
+        let (band, bucket) = (at >> BUCKET_BITS, at & (buckets - 1));
+        let (lexemes, low): (Vec<String>, i64) = if bucket == buckets - 1 && width >= buckets {
+            let low = Ord::max(band - width / buckets + 1, 0);
+            let bands = (low..=band).rev().map(|b| format!("'~{b}'")).collect();
+            (bands, low * buckets)
+        } else {
+            let low = Ord::max(bucket - width + 1, 0);
+            let fine = (low..=bucket).rev().map(|k| format!("'~{band}.{k}'"));
+            (fine.collect(), band * buckets + low)
+        };
         let missing = limit - out.len() as u64;
         let mut q = walk(DbBackend::Postgres, tq, below);
         q.and_where(Expr::cust_with_values(
             format!("\"{ENTRY}\".\"{TSV}\" @@ (SELECT $1::tsquery)"),
-            [bands.join(" | ")],
+            [lexemes.join(" | ")],
         ))
         .limit(missing);
         let read = hits(db, &q).await?;
@@ -523,7 +593,7 @@ async fn banded(
             width *= 2;
         }
         out.extend(read);
-        top = bottom - 1;
+        at = low - 1;
     }
     Ok(out)
 }
@@ -567,8 +637,8 @@ async fn stage_hits(
             break;
         };
         below = Some(last.score);
-        let ids = read.iter().map(|h| h.score).collect();
-        for mut hit in hits(db, &counted(backend, s, stage, ids, true)).await? {
+        let ids: Vec<i64> = read.iter().map(|h| h.score).collect();
+        for mut hit in hits(db, &counted(backend, s, stage, &ids, true)).await? {
             if (out.len() as u64) < limit {
                 hit.score += stage.bonus();
                 out.push(hit);
@@ -651,18 +721,30 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
         Some(p) if p > COMMON => ESTIMATE_SAMPLE,
         _ => cap + 1,
     };
-    let (read, counted_records) = first_records(db, s, Stage::Words(&tq), limit).await?;
+    let sample = match planned {
+        Some(p) if p > COMMON => sample(db, s, &tq, p).await?,
+        _ => None,
+    };
+    let (read, counted_records, fraction) = match sample {
+        Some((read, found, fraction)) => (read, found, Some(fraction)),
+        None => {
+            let (read, found) = first_records(db, s, Stage::Words(&tq), limit).await?;
+            // Fewer than asked for: every matching entry was read.
+            if (read.len() as u64) < limit && !estimated {
+                records.extend(found);
+                return Ok(Count {
+                    total: records.len() as i64,
+                    estimated: false,
+                });
+            }
+            (read, found, None)
+        }
+    };
     records.extend(counted_records.iter().cloned());
-    // Fewer than asked for: every matching entry was read.
-    if (read.len() as u64) < limit && !estimated {
-        return Ok(Count {
-            total: records.len() as i64,
-            estimated: false,
-        });
-    }
-    let entries = match planned {
-        Some(p) => p,
-        None => indexed_entries(db, s).await?,
+    let entries = match (fraction, planned) {
+        (Some(f), _) => (read.len() as f64 / f).round() as i64,
+        (None, Some(p)) => p,
+        (None, None) => indexed_entries(db, s).await?,
     };
     // Countable records per matching entry, from every entry the words match of the
     // first hundred records read (the entries read first are titles, several per record,
@@ -700,12 +782,30 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
         true => all_matches(backend, &tq),
         false => text_match(backend, ENTRY, &tq),
     };
-    let all = Query::select()
-        .expr_as(Expr::cust("count(*)"), "n")
-        .from(ENTRY)
-        .cond_where(of_read)
-        .and_where(matched)
-        .to_owned();
+    let all = match backend {
+        // The records' entries in a sub-query that PostgreSQL cannot merge (`OFFSET 0`):
+        // else it intersects them with every match in the word's index (66 ms for
+        // "migration" at scale 100, against 1 ms).
+        DbBackend::Postgres => {
+            let entries = Query::select()
+                .column((ENTRY, TSV))
+                .from(ENTRY)
+                .cond_where(of_read)
+                .offset(0)
+                .to_owned();
+            Query::select()
+                .expr_as(Expr::cust("count(*)"), "n")
+                .from_subquery(entries, Alias::new("of_records"))
+                .and_where(text_match(backend, "of_records", &tq))
+                .to_owned()
+        }
+        _ => Query::select()
+            .expr_as(Expr::cust("count(*)"), "n")
+            .from(ENTRY)
+            .cond_where(of_read)
+            .and_where(matched)
+            .to_owned(),
+    };
     let of_records: i64 = match db.query_one(&all).await? {
         Some(row) => row.try_get("", "n")?,
         None => 0,
@@ -734,13 +834,57 @@ async fn first_records(
         walk.clear_order_by();
     }
     let read = hits(db, &walk).await?;
-    let ids = read.iter().map(|h| h.score).collect();
-    let found = hits(db, &counted(backend, s, stage, ids, false))
+    let ids: Vec<i64> = read.iter().map(|h| h.score).collect();
+    let found = hits(db, &counted(backend, s, stage, &ids, false))
         .await?
         .into_iter()
         .map(|hit| (hit.owner_type, hit.owner_id))
         .collect();
     Ok((read, found))
+}
+
+/// On PostgreSQL, the entries that a very common word matches in a sample of the table's
+/// blocks (`TABLESAMPLE SYSTEM`, the same blocks each time the table is the same), the
+/// records among theirs that count, and the fraction of the table sampled: about
+/// [`SAMPLE_MATCHES`] entries, from a part of the table the planner's estimate `planned`
+/// chooses. None when reading that part would cost more than the word's whole posting
+/// list in its index, which any statement through the index reads before its first row
+/// (66 ms for "migration" at scale 100, where its sample takes a few).
+async fn sample(
+    db: &DatabaseConnection,
+    s: &Search<'_>,
+    tq: &str,
+    planned: i64,
+) -> Result<Option<(Vec<Hit>, std::collections::HashSet<(String, i64)>, f64)>> {
+    let backend = db.get_database_backend();
+    let rows: f64 = match db
+        .query_one_raw(Statement::from_string(
+            backend,
+            format!("SELECT reltuples::float8 AS n FROM pg_class WHERE oid = '{ENTRY}'::regclass"),
+        ))
+        .await?
+    {
+        Some(row) => row.try_get("", "n")?,
+        None => return Ok(None),
+    };
+    let fraction = (SAMPLE_MATCHES / planned as f64).min(1.0);
+    // An entry of the table checked costs about what five of a posting list do.
+    if rows * fraction * 5.0 > planned as f64 {
+        return Ok(None);
+    }
+    let mut q = Query::select();
+    entry_columns(&mut q, rank(backend, ENTRY));
+    q.from(ENTRY)
+        .table_sample(SampleMethod::SYSTEM, fraction * 100.0, Some(0.0))
+        .and_where(text_match(backend, ENTRY, tq));
+    let read = hits(db, &q).await?;
+    let ids: Vec<i64> = read.iter().map(|h| h.score).collect();
+    let found = hits(db, &counted(backend, s, Stage::Words(tq), &ids, false))
+        .await?
+        .into_iter()
+        .map(|hit| (hit.owner_type, hit.owner_id))
+        .collect();
+    Ok(Some((read, found, fraction)))
 }
 
 /// How many entries PostgreSQL's planner expects the words to match (from the query
