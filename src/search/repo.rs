@@ -509,9 +509,9 @@ fn candidates(
 
 /// Which of the entries of ranks `ranks` count: in the language, of a record the search
 /// may return and that no excluded term matches; with `best`, also the best entry of its
-/// record in the stage (and, for words, of a record that no exact match found). The ids
-/// are one bound value, so that the statement is the same whatever their number, and
-/// PostgreSQL plans it once (10 ms a plan at scale 100).
+/// record in the stage (and, for words, of a record that no exact match found). On
+/// PostgreSQL the ids are one bound value, so that the statement is the same whatever
+/// their number and is planned once (10 ms a plan at scale 100).
 fn counted(
     backend: DbBackend,
     s: &Search<'_>,
@@ -520,10 +520,14 @@ fn counted(
     best: bool,
 ) -> SelectStatement {
     let ids: Vec<i64> = ranks.iter().map(|r| entry_of(backend, *r)).collect();
+    let of_ids = match backend {
+        DbBackend::Postgres => in_ids(backend, Expr::col((ENTRY, ENTRY_ID)), &ids),
+        _ => Expr::col((ENTRY, ENTRY_ID)).is_in(ids),
+    };
     let mut q = Query::select();
     entry_columns(&mut q, rank(backend, ENTRY));
     q.from(ENTRY)
-        .and_where(in_ids(backend, Expr::col((ENTRY, ENTRY_ID)), &ids))
+        .and_where(of_ids)
         .cond_where(in_lang(ENTRY, s.lang))
         .cond_where(s.owners.clone())
         .cond_where(wanted(backend, s))
@@ -849,7 +853,8 @@ async fn first_records(
 /// [`SAMPLE_MATCHES`] entries, from a part of the table the planner's estimate `planned`
 /// chooses. None when reading that part would cost more than the word's whole posting
 /// list in its index, which any statement through the index reads before its first row
-/// (66 ms for "migration" at scale 100, where its sample takes a few).
+/// (66 ms for "migration" at scale 100, where its sample takes a few), or when the sample
+/// holds too few matches to tell.
 async fn sample(
     db: &DatabaseConnection,
     s: &Search<'_>,
@@ -868,8 +873,9 @@ async fn sample(
         None => return Ok(None),
     };
     let fraction = (SAMPLE_MATCHES / planned as f64).min(1.0);
-    // An entry of the table checked costs about what five of a posting list do.
-    if rows * fraction * 5.0 > planned as f64 {
+    // An entry of the table checked costs about what five of a posting list do. A table
+    // never analysed has no count of rows (-1).
+    if rows <= 0.0 || rows * fraction * 5.0 > planned as f64 {
         return Ok(None);
     }
     let mut q = Query::select();
@@ -878,6 +884,11 @@ async fn sample(
         .table_sample(SampleMethod::SYSTEM, fraction * 100.0, Some(0.0))
         .and_where(text_match(backend, ENTRY, tq));
     let read = hits(db, &q).await?;
+    // Far fewer than expected: the planner overestimated the word, and its posting list
+    // is the cheaper way after all.
+    if (read.len() as u64) < ESTIMATE_SAMPLE / 2 {
+        return Ok(None);
+    }
     let ids: Vec<i64> = read.iter().map(|h| h.score).collect();
     let found = hits(db, &counted(backend, s, Stage::Words(tq), &ids, false))
         .await?
