@@ -226,7 +226,7 @@ pub fn all(root: &Path, f: &Facts) -> Fallible<Vec<Scenario>> {
                 "f-search.graphql",
                 json!({}),
                 json!({}),
-                "/f?q=migrat:A".into(),
+                "/f?q=migrat".into(),
             )?,
         },
     ];
