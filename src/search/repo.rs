@@ -559,12 +559,16 @@ fn counted(
 /// statement that found less than half of what is missing, so that buckets without the
 /// word take a few statements, not one each; a statement reads the buckets of one band,
 /// or whole bands through their lexeme `~<band>` (so that PostgreSQL goes through the
-/// word's entries rather than those of every bucket of a band it does not hold).
+/// word's entries rather than those of every bucket of a band it does not hold). The
+/// first statement reads as many buckets as should hold four times `limit` if the
+/// `planned` matches all lay in one band: one at scale 100 for "migration", five at
+/// scale 1.
 async fn banded(
     db: &DatabaseConnection,
     tq: &str,
     below: Option<i64>,
     limit: u64,
+    planned: i64,
 ) -> Result<Vec<Hit>> {
     let buckets = 1_i64 << BUCKET_BITS;
     // The band and bucket of the first rank to read, as one number (`rank >> BAND_SHIFT`).
@@ -572,7 +576,7 @@ async fn banded(
         Some(b) => (b - 1) >> BAND_SHIFT,
         None => ((keys::weight(keys::NAME, 0) << WEIGHT_SHIFT >> BAND_SHIFT) + 1) * buckets - 1,
     };
-    let mut width = 1;
+    let mut width = (4 * limit as i64 * buckets / Ord::max(planned, 1)).clamp(1, buckets);
     let mut out: Vec<Hit> = Vec::new();
     while at >= 0 && (out.len() as u64) < limit {
         let (band, bucket) = (at >> BUCKET_BITS, at & (buckets - 1));
@@ -625,16 +629,16 @@ async fn stage_hits(
     let backend = db.get_database_backend();
     // On PostgreSQL, the words of a common word's matches are read band by band; a word
     // its planner expects in few entries, all at once (one statement, not one per band).
-    let common = match (backend, stage) {
-        (DbBackend::Postgres, Stage::Words(tq)) => planned_entries(db, tq).await? > COMMON,
-        _ => false,
+    let planned = match (backend, stage) {
+        (DbBackend::Postgres, Stage::Words(tq)) => Some(planned_entries(db, tq).await?),
+        _ => None,
     };
     let mut below = below.map(|b| b - stage.bonus());
     let mut batch = Ord::max(limit * 4, 64);
     let mut out = Vec::new();
     while (out.len() as u64) < limit {
-        let read = match (common, stage) {
-            (true, Stage::Words(tq)) => banded(db, tq, below, batch).await?,
+        let read = match (planned, stage) {
+            (Some(p), Stage::Words(tq)) if p > COMMON => banded(db, tq, below, batch, p).await?,
             _ => hits(db, &candidates(backend, stage, below, batch)).await?,
         };
         let Some(last) = read.last() else {
