@@ -631,8 +631,8 @@ async fn stage_hits(
     limit: u64,
 ) -> Result<Vec<Hit>> {
     let backend = db.get_database_backend();
-    // On PostgreSQL, the words of a common word's matches are read band by band; a word
-    // its planner expects in few entries, all at once (one statement, not one per band).
+    // On PostgreSQL, a common word's matches are read bucket by bucket (`banded`); a word
+    // its planner expects in few entries, all at once (one statement, not one per bucket).
     let planned = match (backend, stage) {
         (DbBackend::Postgres, Stage::Words(tq)) => Some(planned_entries(db, tq).await?),
         _ => None,
@@ -707,10 +707,10 @@ pub fn found(backend: DbBackend, s: &Search<'_>) -> SelectStatement {
 
 /// How many records match: exact when the words match at most `EXACT_COUNT_UP_TO`
 /// entries of the index (and the exact matches are as few; on PostgreSQL, when its
-/// planner does not expect twice as many), else an estimate: the
-/// matching entries the index's statistics expect, times the countable records per
-/// matching entry among the records of the first entries read. Bounded like a page of
-/// that many results.
+/// planner does not expect twice as many), else an estimate: the matching entries the
+/// index's statistics expect (on PostgreSQL, for a very common word, those of a sample
+/// of the table scaled up), times the countable records per matching entry among the
+/// records of the first entries read. Bounded like a page of that many results.
 pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
     let backend = db.get_database_backend();
     let cap = EXACT_COUNT_UP_TO as u64;
@@ -729,17 +729,19 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
         DbBackend::Postgres => Some(planned_entries(db, &tq).await?),
         _ => None,
     };
-    let limit = match planned {
-        Some(p) if p > COMMON => ESTIMATE_SAMPLE,
-        _ => cap + 1,
-    };
-    let sample = match planned {
-        Some(p) if p > COMMON => sample(db, s, &tq, p).await?,
-        _ => None,
+    let common = planned.filter(|p| *p > COMMON);
+    let sample = match common {
+        Some(p) => sample(db, s, &tq, p).await?,
+        None => None,
     };
     let (read, counted_records, fraction) = match sample {
         Some((read, found, fraction)) => (read, found, Some(fraction)),
         None => {
+            let limit = if common.is_some() {
+                ESTIMATE_SAMPLE
+            } else {
+                cap + 1
+            };
             let (read, found) = first_records(db, s, Stage::Words(&tq), limit).await?;
             // Fewer than asked for: every matching entry was read.
             if (read.len() as u64) < limit && !estimated {
@@ -786,17 +788,6 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
                 .add(col(ENTRY, OWNER_ID).is_in(ids)),
         );
     }
-    // The entries of those records, a few hundred, each checked on its own when the
-    // word has many matches: the set of every match costs what they cost (125 ms for
-    // "migration" at scale 100 on SQLite, against 14 ms). With fewer than
-    // `CHECKED_ONE_BY_ONE`, the set costs less (on SQLite a check of one entry costs
-    // what about a hundred entries of the set do: 22 ms for "migration" at scale 1,
-    // against 2). A prefix is expanded for each check on SQLite, so a query with one is
-    // always checked against the set.
-    let matched = match has_prefix(s) || entries < CHECKED_ONE_BY_ONE {
-        true => all_matches(backend, &tq),
-        false => text_match(backend, ENTRY, &tq),
-    };
     let all = match backend {
         // The records' entries in a sub-query that PostgreSQL cannot merge (`OFFSET 0`):
         // else it intersects them with every match in the word's index (66 ms for
@@ -814,12 +805,25 @@ pub async fn count(db: &DatabaseConnection, s: &Search<'_>) -> Result<Count> {
                 .and_where(text_match(backend, "of_records", &tq))
                 .to_owned()
         }
-        _ => Query::select()
-            .expr_as(Expr::cust("count(*)"), "n")
-            .from(ENTRY)
-            .cond_where(of_read)
-            .and_where(matched)
-            .to_owned(),
+        // The entries of those records, a few hundred, each checked on its own when the
+        // word has many matches: the set of every match costs what they cost (125 ms for
+        // "migration" at scale 100 on SQLite, against 14 ms). With fewer than
+        // `CHECKED_ONE_BY_ONE`, the set costs less (a check of one entry costs what
+        // about a hundred entries of the set do: 22 ms for "migration" at scale 1,
+        // against 2). A prefix is expanded for each check, so a query with one is always
+        // checked against the set.
+        _ => {
+            let matched = match has_prefix(s) || entries < CHECKED_ONE_BY_ONE {
+                true => all_matches(backend, &tq),
+                false => text_match(backend, ENTRY, &tq),
+            };
+            Query::select()
+                .expr_as(Expr::cust("count(*)"), "n")
+                .from(ENTRY)
+                .cond_where(of_read)
+                .and_where(matched)
+                .to_owned()
+        }
     };
     let of_records: i64 = match db.query_one(&all).await? {
         Some(row) => row.try_get("", "n")?,
@@ -849,13 +853,24 @@ async fn first_records(
         walk.clear_order_by();
     }
     let read = hits(db, &walk).await?;
+    let found = records_that_count(db, s, stage, &read).await?;
+    Ok((read, found))
+}
+
+/// The records of the entries `read` that count (see [`counted`]).
+async fn records_that_count(
+    db: &DatabaseConnection,
+    s: &Search<'_>,
+    stage: Stage<'_>,
+    read: &[Hit],
+) -> Result<std::collections::HashSet<(String, i64)>> {
     let ids: Vec<i64> = read.iter().map(|h| h.score).collect();
-    let found = hits(db, &counted(backend, s, stage, &ids, false))
+    let counted = counted(db.get_database_backend(), s, stage, &ids, false);
+    Ok(hits(db, &counted)
         .await?
         .into_iter()
         .map(|hit| (hit.owner_type, hit.owner_id))
-        .collect();
-    Ok((read, found))
+        .collect())
 }
 
 /// On PostgreSQL, the entries that a very common word matches in a sample of the table's
@@ -900,12 +915,7 @@ async fn sample(
     if (read.len() as u64) < ESTIMATE_SAMPLE / 2 {
         return Ok(None);
     }
-    let ids: Vec<i64> = read.iter().map(|h| h.score).collect();
-    let found = hits(db, &counted(backend, s, Stage::Words(tq), &ids, false))
-        .await?
-        .into_iter()
-        .map(|hit| (hit.owner_type, hit.owner_id))
-        .collect();
+    let found = records_that_count(db, s, Stage::Words(tq), &read).await?;
     Ok(Some((read, found, fraction)))
 }
 
