@@ -18,6 +18,7 @@ mod m20261209_000012_search_entries_by_statement;
 mod m20261210_000013_live_facet_indexes;
 mod m20261211_000014_search_vector_bands;
 mod m20261212_000015_search_vector_buckets;
+mod m20261213_000016_lean_change_log;
 
 /// Applies Agora's migrations in order.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000013_live_facet_indexes::Migration),
             Box::new(m20261211_000014_search_vector_bands::Migration),
             Box::new(m20261212_000015_search_vector_buckets::Migration),
+            Box::new(m20261213_000016_lean_change_log::Migration),
         ]
     }
 }

@@ -754,6 +754,13 @@ async fn postgres_vectors_rewritten_by_the_migration_equal_those_written() {
         "a weight in {:?}",
         &written[..3]
     );
+    // The migrations after 15, which leave the vectors alone, are taken back first.
+    let later = migration::Migrator::migrations().len() - 15;
+    if later > 0 {
+        migration::Migrator::down(app.db(), Some(later as u32))
+            .await
+            .unwrap();
+    }
     migration::Migrator::down(app.db(), Some(1)).await.unwrap();
     let banded = vectors(&app).await;
     assert!(has(&banded, "'~"), "no band in {:?}", &banded[..3]);
