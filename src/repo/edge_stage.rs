@@ -26,7 +26,7 @@ use crate::{
         col,
         edges::{self, ALL, EdgeRow, EdgeTable, Source, column},
         node::column as node_column,
-        stage::MAX_PARAMS,
+        stage::{MAX_PARAMS, Named},
         write::{Writer, record_many},
     },
 };
@@ -246,37 +246,12 @@ pub async fn prefetch(w: &mut Writer, t: &'static EdgeTable, ids: &[i64]) -> Res
     Ok(())
 }
 
-/// Which records of a table the edges of a batch name.
-pub enum Named<'a> {
-    /// By id.
-    Ids(&'a [i64]),
-    /// By the external ids a partner gives them.
-    External(Option<i64>, &'a [String]),
-}
-
 /// Reads in advance whether the records of `table` that edges name are live, and their
 /// partner, external id and version (what an edge's checks read of its ends): a statement
 /// per 15,000 records.
 pub async fn prefetch_records(w: &mut Writer, table: &'static str, named: Named<'_>) -> Result<()> {
-    let chunks: Vec<Condition> = match &named {
-        Named::Ids(ids) => ids
-            .chunks(MAX_PARAMS / 2)
-            .map(|c| Condition::all().add(col(table, node_column::ID).is_in(c.iter().copied())))
-            .collect(),
-        Named::External(partner, externals) => externals
-            .chunks(MAX_PARAMS / 2)
-            .map(|c| {
-                Condition::all()
-                    .add(col(table, node_column::EXTERNAL_ID).is_in(c.iter().cloned()))
-                    .add(match partner {
-                        Some(p) => col(table, node_column::PARTNER_ID).eq(*p),
-                        None => col(table, node_column::PARTNER_ID).is_null(),
-                    })
-            })
-            .collect(),
-    };
     let mut read = Vec::new();
-    for cond in chunks {
+    for cond in named.conditions(table) {
         let q = Query::select()
             .columns([
                 (table, node_column::ID),

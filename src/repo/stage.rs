@@ -246,41 +246,77 @@ impl Stage {
     }
 }
 
-/// Reads in advance the live records of `E` that `partner` knows by `external_ids`, with
-/// their texts, locked until the transaction ends: two statements, whatever their number.
-pub async fn prefetch<E: NodeEntity>(
-    w: &mut Writer,
-    partner: Option<i64>,
-    external_ids: &[String],
-) -> Result<()>
+/// Which records of a table a batch names.
+pub enum Named<'a> {
+    /// By id.
+    Ids(&'a [i64]),
+    /// By the external ids a partner gives them.
+    External(Option<i64>, &'a [String]),
+}
+
+impl Named<'_> {
+    /// The conditions that find them among the rows of `table`: one per 15,000 records.
+    pub fn conditions(&self, table: &'static str) -> Vec<Condition> {
+        match self {
+            Named::Ids(ids) => ids
+                .chunks(MAX_PARAMS / 2)
+                .map(|c| Condition::all().add(col(table, node_column::ID).is_in(c.iter().copied())))
+                .collect(),
+            Named::External(partner, externals) => externals
+                .chunks(MAX_PARAMS / 2)
+                .map(|c| {
+                    Condition::all()
+                        .add(col(table, node_column::EXTERNAL_ID).is_in(c.iter().cloned()))
+                        .add(match partner {
+                            Some(p) => col(table, node_column::PARTNER_ID).eq(*p),
+                            None => col(table, node_column::PARTNER_ID).is_null(),
+                        })
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Reads in advance the live records of `E` that a batch names, with their texts,
+/// locked until the transaction ends: two statements per 15,000 records. What it did not
+/// find is noted too: no live record has the external id, or the id.
+pub async fn prefetch<E: NodeEntity>(w: &mut Writer, named: Named<'_>) -> Result<()>
 where
     E::Model: Sync,
 {
     let table = E::default().table_name();
-    for chunk in external_ids.chunks(MAX_PARAMS / 2) {
-        let mut q = E::find()
-            .filter(col(table, node_column::EXTERNAL_ID).is_in(chunk.iter().cloned()))
-            .filter(col(table, node_column::DELETED_AT).is_null());
-        q = match partner {
-            Some(p) => q.filter(col(table, node_column::PARTNER_ID).eq(p)),
-            None => q.filter(col(table, node_column::PARTNER_ID).is_null()),
-        };
-        let rows = q.lock_exclusive().all(w.txn()).await?;
+    let Some(stage) = w.stage_mut() else {
+        return Ok(());
+    };
+    match &named {
+        Named::Ids(ids) => {
+            for id in *ids {
+                stage.note_live(table, *id, false);
+            }
+        }
+        Named::External(partner, externals) => {
+            for e in *externals {
+                stage.note_found((table, *partner, e.clone()), None);
+            }
+        }
+    }
+    for cond in named.conditions(table) {
+        let rows = E::find()
+            .filter(cond)
+            .filter(col(table, node_column::DELETED_AT).is_null())
+            .lock_exclusive()
+            .all(w.txn())
+            .await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.record().id).collect();
         let mut texts = texts_of(w.txn(), table, &ids).await?;
         let Some(stage) = w.stage_mut() else {
             return Ok(());
         };
-        for e in chunk {
-            stage.note_found((table, partner, e.clone()), None);
-        }
         for row in rows {
-            let (id, external) = (
-                row.record().id,
-                row.record().external_id.map(str::to_string),
-            );
-            if let Some(e) = external {
-                stage.note_found((table, partner, e), Some(id));
+            let rec = row.record();
+            let id = rec.id;
+            if let Some(e) = rec.external_id {
+                stage.note_found((table, rec.partner_id, e.to_string()), Some(id));
             }
             stage.note_live(table, id, true);
             let t = texts.remove(&id).unwrap_or_default();

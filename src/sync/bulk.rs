@@ -14,10 +14,10 @@ use crate::{
     organisation::{Organisation, OrganisationInput},
     person::{Person, PersonInput},
     repo::{
-        edge_stage::{self, Named},
+        edge_stage,
         edges::EdgeTable,
         node::{NodeType, column as node_column},
-        stage::{self, Flushed},
+        stage::{self, Flushed, Named},
         write::{self as store, Outcome, Writer},
     },
     report::{Report, ReportInput},
@@ -99,14 +99,15 @@ impl SyncRecord {
         }
     }
 
-    /// For an upsert: the type, the external id and the partner it names (if any).
-    fn upsert_key(&self) -> Option<(NodeType, &str, Option<&str>)> {
-        fn key<N: Writable>(u: &Upsert<N::Input>) -> (NodeType, &str, Option<&str>) {
+    /// What a record of the first pass names, to read it in advance: for an upsert, its
+    /// type, external id and the partner it names (if any); for a deletion, its reference.
+    fn ahead(&self) -> Ahead<'_> {
+        fn key<N: Writable>(u: &Upsert<N::Input>) -> Ahead<'_> {
             let named = u.partner.as_deref();
             let named = named.or(N::record_input(&u.input).partner.as_deref());
-            (N::KIND, &u.external_id, named)
+            Ahead::External(N::KIND, &u.external_id, named)
         }
-        Some(match self {
+        match self {
             SyncRecord::Dialogue(u) => key::<Dialogue>(u),
             SyncRecord::Workshop(u) => key::<Workshop>(u),
             SyncRecord::Report(u) => key::<Report>(u),
@@ -115,9 +116,30 @@ impl SyncRecord {
             SyncRecord::Person(u) => key::<Person>(u),
             SyncRecord::Theme(u) => key::<Theme>(u),
             SyncRecord::Source(u) => key::<Source>(u),
-            _ => return None,
-        })
+            SyncRecord::Delete(d) => match (&d.record.id, &d.record.external_id, d.record.kind) {
+                (Some(id), None, _) => match decode(id) {
+                    Ok((kind, id)) => Ahead::Id(kind, id),
+                    Err(_) => Ahead::Nothing,
+                },
+                (None, Some(external), Some(kind)) => {
+                    Ahead::External(kind, external, d.record.partner.as_deref())
+                }
+                _ => Ahead::Nothing,
+            },
+            SyncRecord::AddEdge(_) | SyncRecord::RemoveEdge(_) => Ahead::Nothing,
+        }
     }
+}
+
+/// What a record names, to read in advance.
+enum Ahead<'a> {
+    /// A record by type, external id, and the slug of the partner named (the caller's
+    /// when none).
+    External(NodeType, &'a str, Option<&'a str>),
+    /// A record by type and id.
+    Id(NodeType, i64),
+    /// Nothing: a reference that fails on its own when its record is applied.
+    Nothing,
 }
 
 /// Why one record of a batch failed.
@@ -243,13 +265,13 @@ fn key<N: Writable>(r: crate::graphql::write::WriteResult<N>) -> (Outcome, i64) 
 /// Applies a batch in one transaction, as if each record were written before the next is
 /// checked: records (upserts and deletions) in the order sent, then edges.
 ///
-/// Upserts are checked one by one but written together, a few statements per table
-/// ([`crate::repo::stage`]): the records they name are read in advance, up to the next
-/// record that is not an upsert, and written when a later record's checks read what they
-/// change, before a deletion, and at the end. Edges are read in advance, checked and
-/// written the same way ([`sync_edges`]). Deletions and affiliations run one by one, each
-/// in a savepoint, so that the batch goes on past a failure and reports every failing
-/// record; a record that fails its checks holds nothing back.
+/// Upserts and deletions (a deletion marks its record deleted: an update) are checked
+/// one by one but written together, a few statements per table ([`crate::repo::stage`]):
+/// the records they name are read in advance, and written when a later record's checks
+/// read what they change, and at the end. Edges are read in advance, checked and written
+/// the same way ([`sync_edges`]). Affiliations run one by one, each in a savepoint, so
+/// that the batch goes on past a failure and reports every failing record; a record that
+/// fails its checks holds nothing back.
 pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncRecordResult>> {
     if records.len() > MAX_RECORDS {
         return Err(Error::bad_input(format!(
@@ -266,23 +288,13 @@ pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncReco
     let (mut pos, mut covered) = (0, 0);
     while pos < first.len() {
         let index = first[pos];
-        let record = &records[index];
-        if record.upsert_key().is_none() {
-            flush(w, records, &mut results).await?;
-            covered = pos;
-            w.stop_staging()?;
-            results[index] = Some(one(w, index, record).await?);
-            w.start_staging();
-            pos += 1;
-            continue;
-        }
         if pos >= covered {
             covered = prefetch(w, records, &first, pos).await?;
         }
         if let Some(stage) = w.stage_mut() {
             stage.index = index;
         }
-        match apply(w, record).await {
+        match apply(w, &records[index]).await {
             Err(Error::Restage) => {
                 if !flush(w, records, &mut results).await? {
                     covered = pos;
@@ -462,54 +474,65 @@ async fn one(w: &mut Writer, index: usize, record: &SyncRecord) -> Result<SyncRe
     Ok(result)
 }
 
-/// Reads in advance the records that the upserts from `first[from]` on name, up to the
-/// next record that is not an upsert: a statement or two per type and partner. Returns
-/// where they end.
+/// Reads in advance the records that the upserts and deletions from `first[from]` on
+/// name: a statement or two per type and partner, and per type for records named by id.
+/// Returns where they end.
 async fn prefetch(
     w: &mut Writer,
     records: &[SyncRecord],
     first: &[usize],
     from: usize,
 ) -> Result<usize> {
-    // The external ids by type and partner.
-    let mut groups: Vec<(NodeType, Option<i64>, Vec<String>)> = Vec::new();
-    let mut end = from;
-    while let Some((kind, external, named)) = first.get(end).and_then(|i| records[*i].upsert_key())
-    {
-        end += 1;
-        // A record whose partner or external id is wrong fails on its own when applied.
-        let (Ok(partner), Ok(external)) = (
-            partner_for(w, named).await,
-            text_column(node_column::EXTERNAL_ID, "externalId", external),
-        ) else {
-            continue;
-        };
-        match groups.iter_mut().find(|g| (g.0, g.1) == (kind, partner)) {
-            Some((_, _, externals)) => externals.push(external),
-            None => groups.push((kind, partner, vec![external])),
+    // The external ids by type and partner, the ids by type.
+    let mut externals: Vec<(NodeType, Option<i64>, Vec<String>)> = Vec::new();
+    let mut ids: Vec<(NodeType, Vec<i64>)> = Vec::new();
+    for index in &first[from..] {
+        match records[*index].ahead() {
+            Ahead::External(kind, external, named) => {
+                // A record whose partner or external id is wrong fails on its own when
+                // applied.
+                let (Ok(partner), Ok(external)) = (
+                    partner_for(w, named).await,
+                    text_column(node_column::EXTERNAL_ID, "externalId", external),
+                ) else {
+                    continue;
+                };
+                match externals.iter_mut().find(|g| (g.0, g.1) == (kind, partner)) {
+                    Some((_, _, e)) => e.push(external),
+                    None => externals.push((kind, partner, vec![external])),
+                }
+            }
+            Ahead::Id(kind, id) => match ids.iter_mut().find(|g| g.0 == kind) {
+                Some((_, i)) => i.push(id),
+                None => ids.push((kind, vec![id])),
+            },
+            Ahead::Nothing => {}
         }
     }
-    for (kind, partner, externals) in groups {
-        let p = (partner, externals.as_slice());
-        match kind {
-            NodeType::Dialogue => read::<Dialogue>(w, p).await?,
-            NodeType::Workshop => read::<Workshop>(w, p).await?,
-            NodeType::Report => read::<Report>(w, p).await?,
-            NodeType::Tool => read::<Tool>(w, p).await?,
-            NodeType::Organisation => read::<Organisation>(w, p).await?,
-            NodeType::Person => read::<Person>(w, p).await?,
-            NodeType::Theme => read::<Theme>(w, p).await?,
-            NodeType::Source => read::<Source>(w, p).await?,
-        }
+    for (kind, partner, externals) in &externals {
+        read(w, *kind, Named::External(*partner, externals)).await?;
     }
-    Ok(end)
+    for (kind, ids) in &ids {
+        read(w, *kind, Named::Ids(ids)).await?;
+    }
+    Ok(first.len())
 }
 
-async fn read<N: Writable>(
-    w: &mut Writer,
-    (partner, externals): (Option<i64>, &[String]),
-) -> Result<()> {
-    stage::prefetch::<N::Entity>(w, partner, externals).await
+/// Reads in advance the records of type `kind` that a batch names.
+async fn read(w: &mut Writer, kind: NodeType, named: Named<'_>) -> Result<()> {
+    async fn of<N: Writable>(w: &mut Writer, named: Named<'_>) -> Result<()> {
+        stage::prefetch::<N::Entity>(w, named).await
+    }
+    match kind {
+        NodeType::Dialogue => of::<Dialogue>(w, named).await,
+        NodeType::Workshop => of::<Workshop>(w, named).await,
+        NodeType::Report => of::<Report>(w, named).await,
+        NodeType::Tool => of::<Tool>(w, named).await,
+        NodeType::Organisation => of::<Organisation>(w, named).await,
+        NodeType::Person => of::<Person>(w, named).await,
+        NodeType::Theme => of::<Theme>(w, named).await,
+        NodeType::Source => of::<Source>(w, named).await,
+    }
 }
 
 /// Writes the records the batch holds. When the database refuses them for a unique

@@ -256,6 +256,111 @@ db_test!(
 );
 
 db_test!(
+    a_batch_of_deletions_costs_a_few_statements_and_each_sees_those_before_it,
+    seeded,
+    |app| {
+        let (iom, un) = (app.key("iom", "write").await, app.key("un", "write").await);
+        let feed = r#"{ changes { totalCount } }"#;
+        let changes = |v: serde_json::Value| v["changes"]["totalCount"].as_i64().unwrap();
+        let (_, created) = applied(&app, &iom, dialogues("gone", 501, "g")).await;
+        let by_id = |i: usize| json!({ "delete": { "record": { "id": created[i]["id"] } } });
+        let by_external = |i: usize| json!({ "delete": { "record": { "externalId": format!("gone-{i}"), "type": "DIALOGUE" } } });
+        let feed_before = changes(app.data_as(&iom, feed, json!({})).await);
+        // Positive control: one deletion costs a few statements.
+        let (one, results) = applied(&app, &iom, json!([by_id(0)])).await;
+        assert_eq!(outcomes(&results), ["DELETED"]);
+        assert!(one >= 4, "a deletion is written ({one} statements)");
+        // 500 deletions, half by id and half by external id, in as few.
+        let many: Vec<_> = (1..=500)
+            .map(|i| if i % 2 == 0 { by_id(i) } else { by_external(i) })
+            .collect();
+        let (cost, results) = applied(&app, &iom, json!(many)).await;
+        assert_eq!(outcomes(&results), vec!["DELETED"; 500]);
+        assert!(
+            cost <= one + 5,
+            "500 deletions: {cost} statements (one deletion: {one}); at most {}",
+            one + 5
+        );
+        assert_eq!(results[0]["version"], 2);
+        assert_eq!(
+            changes(app.data_as(&iom, feed, json!({})).await) - feed_before,
+            1 + 500,
+            "each deletion is in the feed"
+        );
+        let left = app
+            .data(
+                r#"{ dialogues(filter: {externalId: {startsWith: "gone-"}}) { totalCount } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(left["dialogues"]["totalCount"], 0, "{left:#}");
+        // Each deletion sees the records before it as written: a record updated, deleted,
+        // then created again under its slug; a second deletion of it fails alone.
+        let dialogue = |title: &str| {
+            json!({ "dialogue": { "externalId": "again", "input": { "slug": "again",
+                "year": 2020, "title": [{ "lang": "en", "text": title }] } } })
+        };
+        let again =
+            json!({ "delete": { "record": { "externalId": "again", "type": "DIALOGUE" } } });
+        let (_, results) = applied(
+            &app,
+            &iom,
+            json!([
+                dialogue("One"),
+                dialogue("Two"),
+                again.clone(),
+                dialogue("Three")
+            ]),
+        )
+        .await;
+        assert_eq!(
+            outcomes(&results),
+            ["CREATED", "UPDATED", "DELETED", "CREATED"]
+        );
+        assert_eq!(results[2]["version"], 3);
+        assert_ne!(results[3]["id"], results[0]["id"]);
+        let r = app
+            .data_as(
+                &iom,
+                SYNC,
+                json!({ "records": [again.clone(), again.clone()] }),
+            )
+            .await;
+        assert_eq!(r["sync"]["applied"], false, "{r:#}");
+        assert_eq!(r["sync"]["results"][0]["outcome"], "DELETED");
+        assert_eq!(r["sync"]["results"][1]["error"]["field"], "record", "{r:#}");
+        // A wrong expected version, or another partner's record, fails alone, and then
+        // nothing of the batch is written.
+        let expecting = |v: i64| {
+            json!({ "delete": { "record": { "externalId": "again", "type": "DIALOGUE" },
+                "expectedVersion": v } })
+        };
+        let r = app
+            .data_as(&iom, SYNC, json!({ "records": [expecting(7)] }))
+            .await;
+        assert_eq!(
+            r["sync"]["results"][0]["error"]["code"], "CONFLICT",
+            "{r:#}"
+        );
+        assert_eq!(r["sync"]["results"][0]["error"]["currentVersion"], 1);
+        let theirs = json!({ "delete": { "record": { "id": results[3]["id"] } } });
+        let r = app.data_as(&un, SYNC, json!({ "records": [theirs] })).await;
+        assert_eq!(r["sync"]["applied"], false, "{r:#}");
+        assert_eq!(
+            r["sync"]["results"][0]["error"]["code"], "FORBIDDEN",
+            "{r:#}"
+        );
+        let still = app
+            .data(
+                r#"{ dialogues(filter: {externalId: {eq: "again"}}) { nodes { version } } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(still["dialogues"]["nodes"], json!([{ "version": 1 }]));
+    }
+);
+
+db_test!(
     each_record_of_a_batch_is_checked_as_if_those_before_it_were_written,
     seeded,
     |app| {
