@@ -10,10 +10,14 @@
 //! one delete per edge table, one update of versions per source table and number of
 //! edges, one insert of changes for the feed.
 //!
-//! Affiliations (dated edges, with a position in several languages) are not held: they
-//! are written one by one, after the held edges.
+//! Affiliations (dated edges, with a position in several languages) are held too: an
+//! affiliation is known by its start date, and adding one that is there holds the change
+//! of its end date and position. Their positions are written with them, a statement or two
+//! per batch.
 
 use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
 
 use sea_orm::{
     ConnectionTrait,
@@ -27,7 +31,8 @@ use crate::{
         edges::{self, ALL, EdgeRow, EdgeTable, Source, column},
         node::column as node_column,
         stage::{MAX_PARAMS, Named},
-        write::{Writer, record_many},
+        text,
+        write::{Outcome, TextMap, Writer, record_many, texts_of},
     },
 };
 
@@ -49,6 +54,34 @@ struct Known {
     node_type: Option<String>,
     /// False once removed.
     live: bool,
+    /// For a dated edge: its dates and position.
+    dated: Option<Dated>,
+}
+
+/// What a dated edge (an affiliation) carries besides its ends.
+#[derive(Clone, PartialEq)]
+struct Dated {
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+    position: TextMap,
+}
+
+/// An edge to add.
+struct Held {
+    table: &'static EdgeTable,
+    row: EdgeRow,
+    /// The partner that makes it.
+    partner: Option<i64>,
+    /// For a dated edge, its position.
+    position: TextMap,
+}
+
+/// A stored dated edge's new end date and position.
+struct Update {
+    table: &'static EdgeTable,
+    id: i64,
+    end: Option<NaiveDate>,
+    position: TextMap,
 }
 
 /// The edges of one table that the batch knows.
@@ -75,16 +108,21 @@ struct Touch {
 pub struct EdgeStage {
     known: HashMap<&'static str, TableEdges>,
     /// Edges to add, in order (`None`: removed again before being written).
-    adds: Vec<Option<(&'static EdgeTable, EdgeRow, Option<i64>)>>,
+    adds: Vec<Option<Held>>,
     /// Stored edges to remove, by table and id.
     removes: Vec<(&'static EdgeTable, i64)>,
+    /// Stored dated edges to change, in order.
+    updates: Vec<Update>,
     touches: Vec<Touch>,
 }
 
 impl EdgeStage {
     /// Whether nothing is held.
     pub fn is_empty(&self) -> bool {
-        self.adds.is_empty() && self.removes.is_empty() && self.touches.is_empty()
+        self.adds.is_empty()
+            && self.removes.is_empty()
+            && self.updates.is_empty()
+            && self.touches.is_empty()
     }
 
     /// The edges of `t` that are the edge `row` (in either direction, for symmetric
@@ -100,6 +138,8 @@ impl EdgeStage {
                 && k.to == to
                 && (t.role_column().is_none() || row.role.is_none() || k.role == row.role)
                 && (!t.typed_source() || k.node_type.as_deref() == Some(row.from_type))
+                // An affiliation is known by its start date; one without is another.
+                && k.dated.as_ref().is_none_or(|d| d.start == row.start_date)
         };
         let places = known.by_node.get(&row.from).map_or(&[][..], Vec::as_slice);
         Some(
@@ -116,10 +156,22 @@ impl EdgeStage {
         )
     }
 
-    /// Holds the addition of the edge `row` of `t`, made by `partner`.
-    pub fn hold_add(&mut self, t: &'static EdgeTable, row: &EdgeRow, partner: Option<i64>) {
+    /// Holds the addition of the edge `row` of `t`, made by `partner`, with its position
+    /// if it is dated.
+    pub fn hold_add(
+        &mut self,
+        t: &'static EdgeTable,
+        row: &EdgeRow,
+        partner: Option<i64>,
+        position: &TextMap,
+    ) {
         let held = self.adds.len();
-        self.adds.push(Some((t, row.clone(), partner)));
+        self.adds.push(Some(Held {
+            table: t,
+            row: row.clone(),
+            partner,
+            position: position.clone(),
+        }));
         let known = self.known.entry(t.name).or_default();
         known.push(
             t,
@@ -132,8 +184,56 @@ impl EdgeStage {
                 role: row.role.clone(),
                 node_type: t.typed_source().then(|| row.from_type.to_string()),
                 live: true,
+                dated: t.dated.then(|| Dated {
+                    start: row.start_date,
+                    end: row.end_date,
+                    position: position.clone(),
+                }),
             },
         );
+    }
+
+    /// Sets the end date and position of the dated edge of `t` at `place` (found by
+    /// [`Self::find`]) to those of `row` and `position`, unless they are so already:
+    /// `Updated` (held) or `Unchanged`.
+    pub fn hold_update(
+        &mut self,
+        t: &'static EdgeTable,
+        place: usize,
+        row: &EdgeRow,
+        position: &TextMap,
+    ) -> Outcome {
+        let Some(k) = self
+            .known
+            .get_mut(t.name)
+            .and_then(|known| known.rows.get_mut(place))
+        else {
+            return Outcome::Unchanged;
+        };
+        let Some(dated) = k.dated.as_mut() else {
+            return Outcome::Unchanged;
+        };
+        if dated.end == row.end_date && dated.position == *position {
+            return Outcome::Unchanged;
+        }
+        dated.end = row.end_date;
+        dated.position = position.clone();
+        match (k.id, k.held) {
+            (Some(id), _) => self.updates.push(Update {
+                table: t,
+                id,
+                end: row.end_date,
+                position: position.clone(),
+            }),
+            (None, Some(held)) => {
+                if let Some(Some(h)) = self.adds.get_mut(held) {
+                    h.row.end_date = row.end_date;
+                    h.position = position.clone();
+                }
+            }
+            (None, None) => {}
+        }
+        Outcome::Updated
     }
 
     /// Holds the removal of the edges of `t` at `places` (found by [`Self::find`]).
@@ -200,6 +300,10 @@ pub async fn prefetch(w: &mut Writer, t: &'static EdgeTable, ids: &[i64]) -> Res
         if t.typed_source() {
             q.expr_as(col(t.name, column::NODE_TYPE), "edge_node_type");
         }
+        if t.dated {
+            q.expr_as(col(t.name, column::START_DATE), column::START_DATE)
+                .expr_as(col(t.name, column::END_DATE), column::END_DATE);
+        }
         let mut at = Condition::any().add(col(t.name, t.from).is_in(chunk.iter().copied()));
         if t.symmetric {
             at = at.add(col(t.name, t.to).is_in(chunk.iter().copied()));
@@ -221,7 +325,27 @@ pub async fn prefetch(w: &mut Writer, t: &'static EdgeTable, ids: &[i64]) -> Res
                     false => None,
                 },
                 live: true,
+                dated: match t.dated {
+                    true => Some(Dated {
+                        start: r.try_get("", column::START_DATE)?,
+                        end: r.try_get("", column::END_DATE)?,
+                        position: TextMap::new(),
+                    }),
+                    false => None,
+                },
             });
+        }
+    }
+    if t.dated {
+        let ids: Vec<i64> = read.iter().filter_map(|k| k.id).collect();
+        let mut positions = HashMap::new();
+        for chunk in ids.chunks(MAX_PARAMS / 2) {
+            positions.extend(texts_of(w.txn(), t.name, chunk).await?);
+        }
+        for k in &mut read {
+            if let (Some(d), Some(id)) = (k.dated.as_mut(), k.id) {
+                d.position = positions.remove(&id).unwrap_or_default();
+            }
         }
     }
     let Some(stage) = w.stage_mut() else {
@@ -302,30 +426,42 @@ pub async fn flush(w: &mut Writer) -> Result<()> {
     let EdgeStage {
         adds,
         removes,
+        updates,
         touches,
         ..
     } = std::mem::take(&mut stage.edges);
-    let now = w.now;
     for t in ALL {
-        let rows: Vec<_> = adds
-            .iter()
-            .flatten()
-            .filter(|(table, ..)| std::ptr::eq(*table, t))
-            .collect();
-        insert(w, t, &rows).await?;
         let ids: Vec<i64> = removes
             .iter()
             .filter(|(table, _)| std::ptr::eq(*table, t))
             .map(|(_, id)| *id)
             .collect();
         for chunk in ids.chunks(MAX_PARAMS) {
+            if t.dated {
+                delete_positions(w, t, chunk).await?;
+            }
             let delete = Query::delete()
                 .from_table(t.name)
                 .and_where(Expr::col(column::ID).is_in(chunk.iter().copied()))
                 .to_owned();
             w.txn().execute(&delete).await?;
         }
+        let rows: Vec<&Held> = adds
+            .iter()
+            .flatten()
+            .filter(|h| std::ptr::eq(h.table, t))
+            .collect();
+        insert(w, t, &rows).await?;
+        if t.dated {
+            let gone: HashSet<i64> = ids.into_iter().collect();
+            let changed: Vec<&Update> = updates
+                .iter()
+                .filter(|u| std::ptr::eq(u.table, t) && !gone.contains(&u.id))
+                .collect();
+            update_dated(w, t, &changed).await?;
+        }
     }
+    let now = w.now;
     // Each source record's version grows by the number of its edges changed.
     let mut grown: HashMap<(&'static str, i64), i64> = HashMap::new();
     for t in &touches {
@@ -357,25 +493,102 @@ pub async fn flush(w: &mut Writer) -> Result<()> {
     record_many(w, changes).await
 }
 
-/// Inserts edges of `t`, a statement per 30,000 values.
-async fn insert(
-    w: &Writer,
-    t: &EdgeTable,
-    rows: &[&(&'static EdgeTable, EdgeRow, Option<i64>)],
-) -> Result<()> {
-    let Some((_, first, partner)) = rows.first() else {
+/// Inserts edges of `t`, a statement per 30,000 values; for dated edges, their ids come
+/// back, by which their positions are written.
+async fn insert(w: &Writer, t: &EdgeTable, rows: &[&Held]) -> Result<()> {
+    let Some(first) = rows.first() else {
         return Ok(());
     };
     // The columns are the same for every edge of a table (a role is required where there is one).
-    let (columns, _) = edges::stored(t, first, *partner, w.now);
+    let (columns, _) = edges::stored(t, &first.row, first.partner, w.now);
+    let mut positions = Vec::new();
     for chunk in rows.chunks(MAX_PARAMS / columns.len()) {
         let mut q = Query::insert();
         q.into_table(t.name).columns(columns.clone());
-        for (_, row, partner) in chunk.iter().copied() {
-            q.values(edges::stored(t, row, *partner, w.now).1)
+        for h in chunk {
+            q.values(edges::stored(t, &h.row, h.partner, w.now).1)
                 .map_err(|e| Error::internal(format!("a held edge: {e}")))?;
         }
-        w.txn().execute(&q).await?;
+        if !t.dated {
+            w.txn().execute(&q).await?;
+            continue;
+        }
+        // A dated edge is one of its batch by its ends and start date.
+        q.returning(Query::returning().columns([column::ID, t.from, t.to, column::START_DATE]));
+        let mut ids: HashMap<(i64, i64, Option<NaiveDate>), i64> = HashMap::new();
+        for r in w.txn().query_all(&q).await? {
+            ids.insert(
+                (
+                    r.try_get("", t.from)?,
+                    r.try_get("", t.to)?,
+                    r.try_get("", column::START_DATE)?,
+                ),
+                r.try_get("", column::ID)?,
+            );
+        }
+        for h in chunk {
+            let id = ids
+                .get(&(h.row.from, h.row.to, h.row.start_date))
+                .ok_or_else(|| Error::internal("a held edge was not returned"))?;
+            positions.extend(position_rows(t, *id, &h.position));
+        }
     }
+    text::write_rows(w.txn(), positions).await
+}
+
+/// Sets the end dates and positions of stored dated edges of `t` (the last change of each
+/// counts): an update per end date, and the positions removed and written again.
+async fn update_dated(w: &Writer, t: &EdgeTable, changed: &[&Update]) -> Result<()> {
+    let mut last: HashMap<i64, &Update> = HashMap::new();
+    for u in changed {
+        last.insert(u.id, u);
+    }
+    let mut by_end: HashMap<Option<NaiveDate>, Vec<i64>> = HashMap::new();
+    let mut positions = Vec::new();
+    for (id, u) in &last {
+        by_end.entry(u.end).or_default().push(*id);
+        positions.extend(position_rows(t, *id, &u.position));
+    }
+    for (end, ids) in by_end {
+        for chunk in ids.chunks(MAX_PARAMS) {
+            let update = Query::update()
+                .table(t.name)
+                .value(column::END_DATE, end)
+                .and_where(Expr::col(column::ID).is_in(chunk.iter().copied()))
+                .to_owned();
+            w.txn().execute(&update).await?;
+        }
+    }
+    let ids: Vec<i64> = last.into_keys().collect();
+    for chunk in ids.chunks(MAX_PARAMS) {
+        delete_positions(w, t, chunk).await?;
+    }
+    text::write_rows(w.txn(), positions).await
+}
+
+/// The texts of a dated edge's position, to write.
+fn position_rows(
+    t: &EdgeTable,
+    id: i64,
+    position: &TextMap,
+) -> Vec<entity::translation::ActiveModel> {
+    position
+        .iter()
+        .flat_map(|(field, langs)| {
+            langs
+                .iter()
+                .map(move |(lang, value)| text::row(t.name, id, field, lang, value, None))
+        })
+        .collect()
+}
+
+/// Removes the positions of the dated edges `ids` of `t`.
+async fn delete_positions(w: &Writer, t: &EdgeTable, ids: &[i64]) -> Result<()> {
+    let delete = Query::delete()
+        .from_table(table!(translation))
+        .and_where(Expr::col(column_name!(translation.owner_type)).eq(t.name))
+        .and_where(Expr::col(column_name!(translation.owner_id)).is_in(ids.iter().copied()))
+        .to_owned();
+    w.txn().execute(&delete).await?;
     Ok(())
 }

@@ -407,13 +407,13 @@ fn matching(t: &EdgeTable, row: &EdgeRow) -> Condition {
 
 /// While a batch holds its edges: the edges of `t` that are `row` (their places among
 /// those the batch knows, and the partners that made them), or `None` when the edges at
-/// its source were not read (or `t` is dated) and the database is asked. That fails with
+/// its source were not read and the database is asked. That fails with
 /// `Restage` when edges are held, which the database does not know yet.
 fn staged(w: &Writer, t: &EdgeTable, row: &EdgeRow) -> Result<Option<Found>> {
     let Some(stage) = w.stage() else {
         return Ok(None);
     };
-    match stage.edges.find(t, row).filter(|_| !t.dated) {
+    match stage.edges.find(t, row) {
         Some(found) => Ok(Some(found)),
         None if stage.edges.is_empty() => Ok(None),
         None => Err(Error::Restage),
@@ -525,11 +525,14 @@ pub async fn add(
     let partner = w.principal.organisation();
     if let Some(found) = staged(w, t, row)? {
         let stage = w.stage_mut().ok_or(Error::Restage)?;
-        if found.is_empty() {
-            stage.edges.hold_add(t, row, partner);
-            return Ok(Outcome::Created);
-        }
-        return Ok(Outcome::Unchanged);
+        return Ok(match found.first() {
+            None => {
+                stage.edges.hold_add(t, row, partner, position);
+                Outcome::Created
+            }
+            Some(&(place, _)) if t.dated => stage.edges.hold_update(t, place, row, position),
+            Some(_) => Outcome::Unchanged,
+        });
     }
     if let Some(&id) = find(w, t, row).await?.first() {
         return match t.dated {

@@ -269,9 +269,9 @@ fn key<N: Writable>(r: crate::graphql::write::WriteResult<N>) -> (Outcome, i64) 
 /// one by one but written together, a few statements per table ([`crate::repo::stage`]):
 /// the records they name are read in advance, and written when a later record's checks
 /// read what they change, and at the end. Edges are read in advance, checked and written
-/// the same way ([`sync_edges`]). Affiliations run one by one, each in a savepoint, so
-/// that the batch goes on past a failure and reports every failing record; a record that
-/// fails its checks holds nothing back.
+/// the same way ([`sync_edges`]). A record that fails its checks holds nothing back, so the
+/// batch goes on past a failure and reports every failing record; records the database
+/// refuses for a unique value are applied again one by one, each in a savepoint.
 pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncRecordResult>> {
     if records.len() > MAX_RECORDS {
         return Err(Error::bad_input(format!(
@@ -313,7 +313,7 @@ pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncReco
 
 /// Applies the edges of a batch, in the order sent, as if each were written before the
 /// next is checked: read in advance, held, and written together
-/// ([`crate::repo::edge_stage`]). Affiliations run one by one, each in a savepoint.
+/// ([`crate::repo::edge_stage`]), affiliations among them.
 async fn sync_edges(
     w: &mut Writer,
     records: &[SyncRecord],
@@ -332,15 +332,8 @@ async fn sync_edges(
     }
     w.start_staging();
     prefetch_edges(w, &edges).await?;
-    for (index, input) in edges {
+    for (index, _) in edges {
         let record = &records[index];
-        if input.kind.table().dated {
-            edge_stage::flush(w).await?;
-            w.stop_staging()?;
-            results[index] = Some(one(w, index, record).await?);
-            w.start_staging();
-            continue;
-        }
         let outcome = match apply(w, record).await {
             Err(Error::Restage) => {
                 edge_stage::flush(w).await?;
@@ -411,9 +404,6 @@ async fn prefetch_edges(w: &mut Writer, edges: &[(usize, &EdgeInput)]) -> Result
     let mut at: Vec<(&'static EdgeTable, Vec<i64>)> = Vec::new();
     for (_, e) in edges {
         let t = e.kind.table();
-        if t.dated {
-            continue;
-        }
         let Ok((_, from)) = resolve(w, "from", &e.from, t.source).await else {
             continue;
         };

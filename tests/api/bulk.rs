@@ -646,3 +646,158 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    a_batch_of_affiliations_costs_a_few_statements_and_each_sees_those_before_it,
+    seeded,
+    |app| {
+        let iom = app.key("iom", "write").await;
+        let feed = r#"{ changes { totalCount } }"#;
+        let changes = |v: serde_json::Value| v["changes"]["totalCount"].as_i64().unwrap();
+        let people: Vec<_> = (0..300)
+            .map(|i| json!({ "person": { "externalId": format!("aff-{i}"), "input": { "name": format!("Affiliated {i}") } } }))
+            .collect();
+        applied(&app, &iom, json!(people)).await;
+        let (_, org) = applied(
+            &app,
+            &iom,
+            json!([{ "organisation": { "externalId": "AFF-ORG", "input": { "slug": "aff-org",
+                "kind": "CIVIL_SOCIETY", "name": [{ "lang": "en", "text": "Aff org" }] } } }]),
+        )
+        .await;
+        let org = org[0]["id"].clone();
+        let affiliation = |op: &str,
+                           i: usize,
+                           start: Option<&str>,
+                           end: Option<&str>,
+                           position: &str| {
+            let mut e = json!({ "kind": "AFFILIATION", "from": { "externalId": format!("aff-{i}") },
+                "to": { "id": org } });
+            if let Some(s) = start {
+                e["startDate"] = json!(s);
+            }
+            if let Some(d) = end {
+                e["endDate"] = json!(d);
+            }
+            if op == "addEdge" {
+                e["position"] = json!([{ "lang": "en", "text": position }, { "lang": "fr", "text": format!("{position} (fr)") }]);
+            }
+            json!({ op: e })
+        };
+        let stored = |i: usize| {
+            let q = format!(
+                r#"{{ people(filter: {{externalId: {{eq: "aff-{i}"}}}}) {{ nodes {{ version affiliations {{ edges {{ startDate endDate position(lang: "fr") {{ text }} }} }} }} }} }}"#
+            );
+            let app = &app;
+            async move {
+                let mut node = app.data(&q, json!({})).await["people"]["nodes"][0].clone();
+                let mut edges = node["affiliations"]["edges"].as_array().unwrap().clone();
+                edges.sort_by_key(|e| e["startDate"].to_string());
+                node["affiliations"] = json!(edges);
+                node
+            }
+        };
+        let feed_before = changes(app.data_as(&iom, feed, json!({})).await);
+        // Positive control: one affiliation costs a few statements.
+        let (one, results) = applied(
+            &app,
+            &iom,
+            json!([affiliation(
+                "addEdge",
+                0,
+                Some("2020-01-01"),
+                None,
+                "Officer"
+            )]),
+        )
+        .await;
+        assert_eq!(outcomes(&results), ["CREATED"]);
+        assert!(one >= 4, "an affiliation is written ({one} statements)");
+        // 300, one per person: the one already there is unchanged.
+        let many: Vec<_> = (0..300)
+            .map(|i| affiliation("addEdge", i, Some("2020-01-01"), None, "Officer"))
+            .collect();
+        let (cost, results) = applied(&app, &iom, json!(many)).await;
+        let mut expected = vec!["CREATED"; 300];
+        expected[0] = "UNCHANGED";
+        assert_eq!(outcomes(&results), expected);
+        assert!(
+            cost <= one + 5,
+            "300 affiliations: {cost} statements (one: {one}); at most {}",
+            one + 5
+        );
+        // Their end dates and positions set, in as few.
+        let ended: Vec<_> = (0..300)
+            .map(|i| affiliation("addEdge", i, Some("2020-01-01"), Some("2023-12-31"), "Head"))
+            .collect();
+        let (cost, results) = applied(&app, &iom, json!(ended)).await;
+        assert_eq!(outcomes(&results), vec!["UPDATED"; 300]);
+        assert!(cost <= one + 5, "300 updates: {cost} statements");
+        assert_eq!(
+            stored(299).await,
+            json!({ "version": 3, "affiliations": [{ "startDate": "2020-01-01",
+                "endDate": "2023-12-31", "position": { "text": "Head (fr)" } }] })
+        );
+        // Each sees those before it: added, the same again, changed, another without a
+        // start date, the first removed, removed again.
+        let (_, results) = applied(
+            &app,
+            &iom,
+            json!([
+                affiliation("addEdge", 7, Some("2024-01-01"), None, "Adviser"),
+                affiliation("addEdge", 7, Some("2024-01-01"), None, "Adviser"),
+                affiliation(
+                    "addEdge",
+                    7,
+                    Some("2024-01-01"),
+                    Some("2024-06-30"),
+                    "Chief"
+                ),
+                affiliation("addEdge", 7, None, None, "Member"),
+                affiliation("removeEdge", 7, Some("2020-01-01"), None, ""),
+                affiliation("removeEdge", 7, Some("2020-01-01"), None, ""),
+            ]),
+        )
+        .await;
+        assert_eq!(
+            outcomes(&results),
+            [
+                "CREATED",
+                "UNCHANGED",
+                "UPDATED",
+                "CREATED",
+                "DELETED",
+                "UNCHANGED"
+            ]
+        );
+        let versions: Vec<_> = results.iter().map(|r| r["version"].clone()).collect();
+        assert_eq!(
+            versions,
+            [json!(4), json!(4), json!(5), json!(6), json!(7), json!(7)]
+        );
+        assert_eq!(
+            stored(7).await,
+            json!({ "version": 7, "affiliations": [
+                { "startDate": "2024-01-01", "endDate": "2024-06-30", "position": { "text": "Chief (fr)" } },
+                { "startDate": null, "endDate": null, "position": { "text": "Member (fr)" } },
+            ] })
+        );
+        // Removed, in as few; their positions go with them.
+        let gone: Vec<_> = (0..300)
+            .filter(|i| *i != 7)
+            .map(|i| affiliation("removeEdge", i, Some("2020-01-01"), None, ""))
+            .collect();
+        let (cost, results) = applied(&app, &iom, json!(gone)).await;
+        assert_eq!(outcomes(&results), vec!["DELETED"; 299]);
+        assert!(cost <= one + 5, "299 removals: {cost} statements");
+        assert_eq!(
+            stored(299).await,
+            json!({ "version": 4, "affiliations": [] })
+        );
+        assert_eq!(
+            changes(app.data_as(&iom, feed, json!({})).await) - feed_before,
+            1 + 299 + 300 + 4 + 299,
+            "each affiliation changed is in the feed"
+        );
+    }
+);
