@@ -438,7 +438,7 @@ pub async fn flush(w: &mut Writer) -> Result<()> {
             .collect();
         for chunk in ids.chunks(MAX_PARAMS) {
             if t.dated {
-                delete_positions(w, t, chunk).await?;
+                edges::delete_positions(w, t, chunk).await?;
             }
             let delete = Query::delete()
                 .from_table(t.name)
@@ -561,7 +561,7 @@ async fn update_dated(w: &Writer, t: &EdgeTable, changed: &[&Update]) -> Result<
     }
     let ids: Vec<i64> = last.into_keys().collect();
     for chunk in ids.chunks(MAX_PARAMS) {
-        delete_positions(w, t, chunk).await?;
+        edges::delete_positions(w, t, chunk).await?;
     }
     text::write_rows(w.txn(), positions).await
 }
@@ -580,15 +580,4 @@ fn position_rows(
                 .map(move |(lang, value)| text::row(t.name, id, field, lang, value, None))
         })
         .collect()
-}
-
-/// Removes the positions of the dated edges `ids` of `t`.
-async fn delete_positions(w: &Writer, t: &EdgeTable, ids: &[i64]) -> Result<()> {
-    let delete = Query::delete()
-        .from_table(table!(translation))
-        .and_where(Expr::col(column_name!(translation.owner_type)).eq(t.name))
-        .and_where(Expr::col(column_name!(translation.owner_id)).is_in(ids.iter().copied()))
-        .to_owned();
-    w.txn().execute(&delete).await?;
-    Ok(())
 }

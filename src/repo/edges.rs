@@ -585,12 +585,7 @@ async fn update_dated(
         .and_where(Expr::col(column::ID).eq(id))
         .to_owned();
     w.txn().execute(&update).await?;
-    let clear = Query::delete()
-        .from_table(table!(translation))
-        .and_where(Expr::col(column_name!(translation.owner_type)).eq(t.name))
-        .and_where(Expr::col(column_name!(translation.owner_id)).eq(id))
-        .to_owned();
-    w.txn().execute(&clear).await?;
+    delete_positions(w, t, &[id]).await?;
     write_position(w, t, id, position).await?;
     Ok(Outcome::Updated)
 }
@@ -604,6 +599,17 @@ async fn write_position(w: &Writer, t: &EdgeTable, id: i64, position: &TextMap) 
             .collect();
         super::text::write(w.txn(), t.name, id, field, &texts).await?;
     }
+    Ok(())
+}
+
+/// Removes the positions of the dated edges `ids` of `t`.
+pub async fn delete_positions(w: &Writer, t: &EdgeTable, ids: &[i64]) -> Result<()> {
+    let delete = Query::delete()
+        .from_table(table!(translation))
+        .and_where(Expr::col(column_name!(translation.owner_type)).eq(t.name))
+        .and_where(Expr::col(column_name!(translation.owner_id)).is_in(ids.iter().copied()))
+        .to_owned();
+    w.txn().execute(&delete).await?;
     Ok(())
 }
 
@@ -627,12 +633,7 @@ pub async fn remove(w: &mut Writer, t: &'static EdgeTable, row: &EdgeRow) -> Res
         return Ok(false);
     }
     if t.dated {
-        let texts = Query::delete()
-            .from_table(table!(translation))
-            .and_where(Expr::col(column_name!(translation.owner_type)).eq(t.name))
-            .and_where(Expr::col(column_name!(translation.owner_id)).is_in(ids.iter().copied()))
-            .to_owned();
-        w.txn().execute(&texts).await?;
+        delete_positions(w, t, &ids).await?;
     }
     let delete = Query::delete()
         .from_table(t.name)
