@@ -2,7 +2,7 @@
 //! slowed those writes:
 //! - the foreign keys of `actor_id` and `api_key_id`: PostgreSQL checked both for each
 //!   change, a lookup and a row lock per row (inserting the 500 changes of a sync batch
-//!   took 8.5-11 ms with the checks, 3 ms without). The server writes them from the
+//!   took 8-12 ms with the checks, 3 ms without). The server writes them from the
 //!   request's own key and organisation, just read; neither table ever loses a row (keys
 //!   are revoked, organisations marked deleted), so the checks could never fail;
 //! - the indexes of those two columns, which no query reads (the feed reads by sequence,

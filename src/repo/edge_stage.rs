@@ -59,7 +59,6 @@ struct Known {
 }
 
 /// What a dated edge (an affiliation) carries besides its ends.
-#[derive(Clone, PartialEq)]
 struct Dated {
     start: Option<NaiveDate>,
     end: Option<NaiveDate>,
@@ -530,7 +529,7 @@ async fn insert(w: &Writer, t: &EdgeTable, rows: &[&Held]) -> Result<()> {
             let id = ids
                 .get(&(h.row.from, h.row.to, h.row.start_date))
                 .ok_or_else(|| Error::internal("a held edge was not returned"))?;
-            positions.extend(position_rows(t, *id, &h.position));
+            positions.extend(edges::position_rows(t, *id, &h.position));
         }
     }
     text::write_rows(w.txn(), positions).await
@@ -547,7 +546,7 @@ async fn update_dated(w: &Writer, t: &EdgeTable, changed: &[&Update]) -> Result<
     let mut positions = Vec::new();
     for (id, u) in &last {
         by_end.entry(u.end).or_default().push(*id);
-        positions.extend(position_rows(t, *id, &u.position));
+        positions.extend(edges::position_rows(t, *id, &u.position));
     }
     for (end, ids) in by_end {
         for chunk in ids.chunks(MAX_PARAMS) {
@@ -564,20 +563,4 @@ async fn update_dated(w: &Writer, t: &EdgeTable, changed: &[&Update]) -> Result<
         edges::delete_positions(w, t, chunk).await?;
     }
     text::write_rows(w.txn(), positions).await
-}
-
-/// The texts of a dated edge's position, to write.
-fn position_rows(
-    t: &EdgeTable,
-    id: i64,
-    position: &TextMap,
-) -> Vec<entity::translation::ActiveModel> {
-    position
-        .iter()
-        .flat_map(|(field, langs)| {
-            langs
-                .iter()
-                .map(move |(lang, value)| text::row(t.name, id, field, lang, value, None))
-        })
-        .collect()
 }

@@ -592,14 +592,23 @@ async fn update_dated(
 
 /// Writes the position texts of the dated edge `id`.
 async fn write_position(w: &Writer, t: &EdgeTable, id: i64, position: &TextMap) -> Result<()> {
-    for (field, langs) in position {
-        let texts: Vec<(&str, &str)> = langs
-            .iter()
-            .map(|(l, v)| (l.as_str(), v.as_str()))
-            .collect();
-        super::text::write(w.txn(), t.name, id, field, &texts).await?;
-    }
-    Ok(())
+    super::text::write_rows(w.txn(), position_rows(t, id, position)).await
+}
+
+/// The texts of a dated edge's position, to write.
+pub fn position_rows(
+    t: &EdgeTable,
+    id: i64,
+    position: &TextMap,
+) -> Vec<entity::translation::ActiveModel> {
+    position
+        .iter()
+        .flat_map(|(field, langs)| {
+            langs
+                .iter()
+                .map(move |(lang, value)| super::text::row(t.name, id, field, lang, value, None))
+        })
+        .collect()
 }
 
 /// Removes the positions of the dated edges `ids` of `t`.

@@ -289,7 +289,8 @@ pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncReco
     while pos < first.len() {
         let index = first[pos];
         if pos >= covered {
-            covered = prefetch(w, records, &first, pos).await?;
+            prefetch(w, records, &first[pos..]).await?;
+            covered = first.len();
         }
         if let Some(stage) = w.stage_mut() {
             stage.index = index;
@@ -464,19 +465,13 @@ async fn one(w: &mut Writer, index: usize, record: &SyncRecord) -> Result<SyncRe
     Ok(result)
 }
 
-/// Reads in advance the records that the upserts and deletions from `first[from]` on
-/// name: a statement or two per type and partner, and per type for records named by id.
-/// Returns where they end.
-async fn prefetch(
-    w: &mut Writer,
-    records: &[SyncRecord],
-    first: &[usize],
-    from: usize,
-) -> Result<usize> {
+/// Reads in advance the records that the upserts and deletions `first` name: a statement
+/// or two per type and partner, and per type for records named by id.
+async fn prefetch(w: &mut Writer, records: &[SyncRecord], first: &[usize]) -> Result<()> {
     // The external ids by type and partner, the ids by type.
     let mut externals: Vec<(NodeType, Option<i64>, Vec<String>)> = Vec::new();
     let mut ids: Vec<(NodeType, Vec<i64>)> = Vec::new();
-    for index in &first[from..] {
+    for index in first {
         match records[*index].ahead() {
             Ahead::External(kind, external, named) => {
                 // A record whose partner or external id is wrong fails on its own when
@@ -505,7 +500,7 @@ async fn prefetch(
     for (kind, ids) in &ids {
         read(w, *kind, Named::Ids(ids)).await?;
     }
-    Ok(first.len())
+    Ok(())
 }
 
 /// Reads in advance the records of type `kind` that a batch names.
