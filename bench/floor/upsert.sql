@@ -6,7 +6,9 @@
 --   psql "$URL" -f bench/floor/upsert.sql
 --
 -- A batch here is what Agora's `sync` writes for 500 changed dialogues (the bench's
--- `upsert` scenario), as the same statements, in one transaction, committed:
+-- `upsert` scenario), with statements of the same kind (the same upserts on the same
+-- conflicts, one statement per table), their values read from tables rather than sent,
+-- in one transaction, committed:
 --   rows:             the 500 rows, upserted by id (their version and update time change);
 --   rows+texts:       and their English titles, upserted (the search index's trigger
 --                     rewrites the titles' search entries);
