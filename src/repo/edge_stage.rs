@@ -457,7 +457,7 @@ pub async fn flush(w: &mut Writer) -> Result<()> {
                 .iter()
                 .filter(|u| std::ptr::eq(u.table, t) && !gone.contains(&u.id))
                 .collect();
-            update_dated(w, t, &changed).await?;
+            set_last_dated(w, t, &changed).await?;
         }
     }
     let now = w.now;
@@ -535,32 +535,13 @@ async fn insert(w: &Writer, t: &EdgeTable, rows: &[&Held]) -> Result<()> {
     text::write_rows(w.txn(), positions).await
 }
 
-/// Sets the end dates and positions of stored dated edges of `t` (the last change of each
-/// counts): an update per end date, and the positions removed and written again.
-async fn update_dated(w: &Writer, t: &EdgeTable, changed: &[&Update]) -> Result<()> {
+/// Sets the end dates and positions of stored dated edges of `t`: the last change of
+/// each counts.
+async fn set_last_dated(w: &Writer, t: &EdgeTable, changed: &[&Update]) -> Result<()> {
     let mut last: HashMap<i64, &Update> = HashMap::new();
     for u in changed {
         last.insert(u.id, u);
     }
-    let mut by_end: HashMap<Option<NaiveDate>, Vec<i64>> = HashMap::new();
-    let mut positions = Vec::new();
-    for (id, u) in &last {
-        by_end.entry(u.end).or_default().push(*id);
-        positions.extend(edges::position_rows(t, *id, &u.position));
-    }
-    for (end, ids) in by_end {
-        for chunk in ids.chunks(MAX_PARAMS) {
-            let update = Query::update()
-                .table(t.name)
-                .value(column::END_DATE, end)
-                .and_where(Expr::col(column::ID).is_in(chunk.iter().copied()))
-                .to_owned();
-            w.txn().execute(&update).await?;
-        }
-    }
-    let ids: Vec<i64> = last.into_keys().collect();
-    for chunk in ids.chunks(MAX_PARAMS) {
-        edges::delete_positions(w, t, chunk).await?;
-    }
-    text::write_rows(w.txn(), positions).await
+    let changes: Vec<_> = last.values().map(|u| (u.id, u.end, &u.position)).collect();
+    edges::set_dated(w, t, &changes).await
 }

@@ -1,6 +1,8 @@
 //! Edges in the database: finding, adding and removing them, and recording the change on
 //! their source record.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ConnectionTrait, QueryResult, Value,
@@ -13,6 +15,7 @@ use crate::{
         col,
         edge_stage::Found,
         node::{NodeType, column as node_column},
+        stage::MAX_PARAMS,
         write::{ChangeRecord, Outcome, TextMap, Writer, load_texts, record},
     },
 };
@@ -579,15 +582,39 @@ async fn update_dated(
     if end_date == row.end_date && texts == *position {
         return Ok(Outcome::Unchanged);
     }
-    let update = Query::update()
-        .table(t.name)
-        .value(column::END_DATE, row.end_date)
-        .and_where(Expr::col(column::ID).eq(id))
-        .to_owned();
-    w.txn().execute(&update).await?;
-    delete_positions(w, t, &[id]).await?;
-    write_position(w, t, id, position).await?;
+    set_dated(w, t, &[(id, row.end_date, position)]).await?;
     Ok(Outcome::Updated)
+}
+
+/// Sets the end dates and positions of stored dated edges of `t`, given as (id, end
+/// date, position), each id once: an update per end date, and the positions removed and
+/// written again.
+pub async fn set_dated(
+    w: &Writer,
+    t: &EdgeTable,
+    changes: &[(i64, Option<NaiveDate>, &TextMap)],
+) -> Result<()> {
+    let mut by_end: HashMap<Option<NaiveDate>, Vec<i64>> = HashMap::new();
+    let mut positions = Vec::new();
+    for (id, end, position) in changes {
+        by_end.entry(*end).or_default().push(*id);
+        positions.extend(position_rows(t, *id, position));
+    }
+    for (end, ids) in by_end {
+        for chunk in ids.chunks(MAX_PARAMS) {
+            let update = Query::update()
+                .table(t.name)
+                .value(column::END_DATE, end)
+                .and_where(Expr::col(column::ID).is_in(chunk.iter().copied()))
+                .to_owned();
+            w.txn().execute(&update).await?;
+        }
+    }
+    let ids: Vec<i64> = changes.iter().map(|(id, ..)| *id).collect();
+    for chunk in ids.chunks(MAX_PARAMS) {
+        delete_positions(w, t, chunk).await?;
+    }
+    super::text::write_rows(w.txn(), positions).await
 }
 
 /// Writes the position texts of the dated edge `id`.

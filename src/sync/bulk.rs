@@ -284,13 +284,13 @@ pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncReco
         .filter(|i| records[*i].pass() == 0)
         .collect();
     w.start_staging();
-    // `covered`: the records from `pos` up to it were read in advance.
-    let (mut pos, mut covered) = (0, 0);
+    // Whether the records from `pos` on were read in advance.
+    let (mut pos, mut read_ahead) = (0, false);
     while pos < first.len() {
         let index = first[pos];
-        if pos >= covered {
+        if !read_ahead {
             prefetch(w, records, &first[pos..]).await?;
-            covered = first.len();
+            read_ahead = true;
         }
         if let Some(stage) = w.stage_mut() {
             stage.index = index;
@@ -298,7 +298,7 @@ pub async fn sync(w: &mut Writer, records: &[SyncRecord]) -> Result<Vec<SyncReco
         match apply(w, &records[index]).await {
             Err(Error::Restage) => {
                 if !flush(w, records, &mut results).await? {
-                    covered = pos;
+                    read_ahead = false;
                 }
                 continue;
             }
